@@ -1,0 +1,850 @@
+//! Payloads of the signed document kinds.
+//!
+//! Each payload type decodes with serde (which checks shapes and the validated
+//! identifiers) and then [`Payload::validate`] checks what serde cannot: that
+//! weights sum to 100, that a roster's threshold fits its members, and so on.
+//! Unknown fields are ignored on purpose: a document of a newer minor schema
+//! version must still be readable by this node.
+
+use crate::{
+    AllianceId, CategoryId, CrosswalkId, DocHash, FrameworkId, IndicatorCode, IndicatorRef,
+    InvalidField, JurisdictionCode, KeyHex, Period, SigHex, Timestamp, Value,
+};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// The kinds of signed documents. The kind is the schema name carried by every
+/// envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocKind {
+    /// A node's self-signed declaration of who it is: the first link of its chain.
+    Jurisdiction,
+    /// A jurisdiction's summary of one framework version and period.
+    Summary,
+    /// A framework (indicator catalogue) version.
+    Framework,
+    /// A mapping of one framework's indicator onto another's.
+    Crosswalk,
+    /// An accept or reject of a crosswalk.
+    Endorsement,
+    /// An alliance roster version.
+    Roster,
+}
+
+impl DocKind {
+    /// Every kind, in a fixed order.
+    pub const ALL: [DocKind; 6] = [
+        DocKind::Jurisdiction,
+        DocKind::Summary,
+        DocKind::Framework,
+        DocKind::Crosswalk,
+        DocKind::Endorsement,
+        DocKind::Roster,
+    ];
+
+    /// The kind's name as it appears in envelopes, URLs and schema file names.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Jurisdiction => "jurisdiction",
+            DocKind::Summary => "summary",
+            DocKind::Framework => "framework",
+            DocKind::Crosswalk => "crosswalk",
+            DocKind::Endorsement => "endorsement",
+            DocKind::Roster => "roster",
+        }
+    }
+
+    /// The kind with this name.
+    pub fn parse(s: &str) -> Result<Self, InvalidField> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| InvalidField::new("kind", format!("{s:?} is not a document kind")))
+    }
+}
+
+impl fmt::Display for DocKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A document payload: its kind, and the checks serde cannot make.
+pub trait Payload: Serialize + DeserializeOwned {
+    /// The kind of document that carries this payload.
+    const KIND: DocKind;
+    /// Checks the payload's internal consistency.
+    fn validate(&self) -> Result<(), InvalidField>;
+}
+
+fn text(field: &str, s: &str, max: usize) -> Result<(), InvalidField> {
+    let n = s.chars().count();
+    if s.trim().is_empty() {
+        Err(InvalidField::new(field, "must not be empty"))
+    } else if n > max {
+        Err(InvalidField::new(
+            field,
+            format!("is {n} characters long; at most {max}"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn each<'a, T>(
+    field: &str,
+    items: &'a [T],
+    mut f: impl FnMut(&'a T) -> Result<(), InvalidField>,
+) -> Result<(), InvalidField> {
+    for (i, item) in items.iter().enumerate() {
+        f(item).map_err(|e| e.within(format!("[{i}]")).within(field))?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- jurisdiction
+
+/// A node's declaration of its jurisdiction and key (kind `jurisdiction`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JurisdictionDecl {
+    /// The jurisdiction's GB/T 2260 code.
+    pub code: JurisdictionCode,
+    /// The name in Chinese, e.g. 太仓市.
+    pub name_zh: String,
+    /// The name in English, e.g. Taicang.
+    pub name_en: String,
+    /// The node's ed25519 public key; it must equal the envelope's issuer key.
+    pub public_key: KeyHex,
+}
+
+impl Payload for JurisdictionDecl {
+    const KIND: DocKind = DocKind::Jurisdiction;
+    fn validate(&self) -> Result<(), InvalidField> {
+        text("name_zh", &self.name_zh, 200)?;
+        text("name_en", &self.name_en, 200)
+    }
+}
+
+// ---------------------------------------------------------------------- roster
+
+/// One member of an alliance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    /// The member's jurisdiction code.
+    pub code: JurisdictionCode,
+    /// The member's node key; documents issued under this code must carry it.
+    pub key: KeyHex,
+    /// The member's name in Chinese.
+    pub name_zh: String,
+    /// The member's name in English.
+    pub name_en: String,
+}
+
+/// The content of an alliance roster version: what the approvals sign.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Roster {
+    /// The alliance this roster describes, e.g. `yrd.tax`.
+    pub alliance: AllianceId,
+    /// The roster version: 1 for the founding roster, then each change adds 1.
+    pub version: u64,
+    /// The members, each with its key.
+    pub members: Vec<Member>,
+    /// How many members of this version must approve the next one.
+    pub threshold: u32,
+    /// After this time the roster is no longer in force.
+    pub expires_at: Timestamp,
+    /// The alliance's reference framework, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_framework: Option<FrameworkId>,
+    /// How many members must accept a crosswalk onto the reference framework.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recognition_quorum: Option<u32>,
+}
+
+impl Roster {
+    /// The member with this code, if any.
+    pub fn member(&self, code: &JurisdictionCode) -> Option<&Member> {
+        self.members.iter().find(|m| &m.code == code)
+    }
+
+    /// Checks the roster content on its own (not its approvals).
+    pub fn validate(&self) -> Result<(), InvalidField> {
+        if self.version == 0 {
+            return Err(InvalidField::new("version", "must be at least 1"));
+        }
+        if self.members.is_empty() {
+            return Err(InvalidField::new("members", "must not be empty"));
+        }
+        if self.members.len() > 1000 {
+            return Err(InvalidField::new("members", "has more than 1000 members"));
+        }
+        each("members", &self.members, |m| {
+            text("name_zh", &m.name_zh, 200)?;
+            text("name_en", &m.name_en, 200)
+        })?;
+        let mut codes = BTreeSet::new();
+        let mut keys = BTreeSet::new();
+        for (i, m) in self.members.iter().enumerate() {
+            if !codes.insert(&m.code) {
+                return Err(InvalidField::new(
+                    format!("members[{i}].code"),
+                    format!("{} is listed twice", m.code),
+                ));
+            }
+            if !keys.insert(&m.key) {
+                return Err(InvalidField::new(
+                    format!("members[{i}].key"),
+                    "is the key of another member",
+                ));
+            }
+        }
+        let n = self.members.len() as u32;
+        if self.threshold == 0 || self.threshold > n {
+            return Err(InvalidField::new(
+                "threshold",
+                format!(
+                    "is {}; must be between 1 and the {n} members",
+                    self.threshold
+                ),
+            ));
+        }
+        if let Some(q) = self.recognition_quorum {
+            if q == 0 || q > n {
+                return Err(InvalidField::new(
+                    "recognition_quorum",
+                    format!("is {q}; must be between 1 and the {n} members"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One member's signature over a roster's content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Approval {
+    /// The approving member's code.
+    pub signer: JurisdictionCode,
+    /// The key that made the signature.
+    pub key: KeyHex,
+    /// The ed25519 signature over the roster's domain-separated canonical bytes.
+    pub signature: SigHex,
+}
+
+/// A roster with the approvals that make it valid (kind `roster`). The approvals
+/// are checked by the trust crate against the previous version's members.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignedRoster {
+    /// The roster content.
+    pub roster: Roster,
+    /// Signatures of members over the content.
+    pub approvals: Vec<Approval>,
+}
+
+impl Payload for SignedRoster {
+    const KIND: DocKind = DocKind::Roster;
+    fn validate(&self) -> Result<(), InvalidField> {
+        self.roster.validate().map_err(|e| e.within("roster"))?;
+        if self.approvals.is_empty() {
+            return Err(InvalidField::new("approvals", "must not be empty"));
+        }
+        Ok(())
+    }
+}
+
+// ------------------------------------------------------------------- framework
+
+/// Who owns a framework: one jurisdiction, or an alliance (a reference framework).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Owner {
+    /// A jurisdiction's own framework.
+    Jurisdiction(JurisdictionCode),
+    /// An alliance's reference framework.
+    Alliance(AllianceId),
+}
+
+/// Which way an indicator is good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// More is better (a satisfaction score, a filing rate).
+    HigherIsBetter,
+    /// Less is better (processing days, a debt ratio).
+    LowerIsBetter,
+    /// Closest to the indicator's target is best.
+    ClosestToTarget,
+}
+
+/// How unit values combine into the jurisdiction's value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum Aggregation {
+    /// The arithmetic mean of the units' values.
+    Mean,
+    /// The sum of the units' values.
+    Sum,
+    /// The median of the units' values.
+    Median,
+    /// The mean weighted by each unit's value of another indicator.
+    WeightedMean {
+        /// The indicator whose values are the weights.
+        weight: IndicatorCode,
+    },
+    /// The sum of one indicator over the sum of another.
+    RatioOfSums {
+        /// The indicator summed in the numerator.
+        numerator: IndicatorCode,
+        /// The indicator summed in the denominator.
+        denominator: IndicatorCode,
+    },
+}
+
+/// The valid range of an indicator's values, both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Range {
+    /// The smallest valid value.
+    pub min: Value,
+    /// The largest valid value.
+    pub max: Value,
+}
+
+impl Range {
+    /// Whether `v` lies within the range.
+    pub fn contains(&self, v: Value) -> bool {
+        self.min.get() <= v.get() && v.get() <= self.max.get()
+    }
+}
+
+/// One indicator of a framework.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Indicator {
+    /// The indicator's code, unique within the framework.
+    pub code: IndicatorCode,
+    /// The name in Chinese.
+    pub name_zh: String,
+    /// The name in English.
+    pub name_en: String,
+    /// The dimension it belongs to, e.g. `economic`, `livelihood`, `ecology`.
+    pub dimension: String,
+    /// The unit of measure, e.g. `%`, `ratio`, `days`, `hours`, `10k_yuan`.
+    pub unit: String,
+    /// Which way is better.
+    pub direction: Direction,
+    /// How unit values become the jurisdiction's value.
+    pub aggregation: Aggregation,
+    /// The valid range of values, if limited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<Range>,
+    /// The target value, required when the direction is `closest_to_target`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Value>,
+}
+
+/// A weight of one indicator within a unit category, in percent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Weight {
+    /// The weighted indicator.
+    pub indicator: IndicatorCode,
+    /// Its weight in percent; a category's weights sum to 100.
+    pub weight: Value,
+}
+
+/// A category of appraised units (agencies, towns/streets, state-owned
+/// enterprises, ...) with its own indicator subset and weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Category {
+    /// The category's identifier, e.g. `agency`.
+    pub id: CategoryId,
+    /// The name in Chinese.
+    pub name_zh: String,
+    /// The name in English.
+    pub name_en: String,
+    /// The indicators that apply to the category, with their weights.
+    pub weights: Vec<Weight>,
+}
+
+/// What kind of change a framework version made to an indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// The indicator is new in this version.
+    Added,
+    /// The indicator was dropped in this version.
+    Retired,
+    /// The indicator's weight changed in some category.
+    Reweighted,
+    /// The indicator's definition (unit, direction, range, rule) changed.
+    Redefined,
+}
+
+/// One entry of a framework version's changelog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// What changed.
+    pub kind: ChangeKind,
+    /// The indicator concerned.
+    pub indicator: IndicatorCode,
+    /// A readable note, e.g. the decision that made the change.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A framework version: an indicator catalogue (kind `framework`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Framework {
+    /// The framework's identifier.
+    pub id: FrameworkId,
+    /// The semver version of this catalogue.
+    pub version: semver::Version,
+    /// Who owns it.
+    pub owner: Owner,
+    /// The name in Chinese.
+    pub name_zh: String,
+    /// The name in English.
+    pub name_en: String,
+    /// The periods this version applies to.
+    pub periods: Vec<Period>,
+    /// The indicators.
+    pub indicators: Vec<Indicator>,
+    /// The unit categories with their weights; empty for a reference framework.
+    #[serde(default)]
+    pub categories: Vec<Category>,
+    /// The version this one replaces, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<semver::Version>,
+    /// What changed against the previous version.
+    #[serde(default)]
+    pub changelog: Vec<Change>,
+}
+
+impl Framework {
+    /// The indicator with this code, if any.
+    pub fn indicator(&self, code: &IndicatorCode) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| &i.code == code)
+    }
+}
+
+impl Payload for Framework {
+    const KIND: DocKind = DocKind::Framework;
+    fn validate(&self) -> Result<(), InvalidField> {
+        text("name_zh", &self.name_zh, 200)?;
+        text("name_en", &self.name_en, 200)?;
+        if self.periods.is_empty() {
+            return Err(InvalidField::new(
+                "periods",
+                "must name at least one period",
+            ));
+        }
+        if self.indicators.is_empty() {
+            return Err(InvalidField::new("indicators", "must not be empty"));
+        }
+        let mut codes = BTreeSet::new();
+        for (i, ind) in self.indicators.iter().enumerate() {
+            if !codes.insert(&ind.code) {
+                return Err(InvalidField::new(
+                    format!("indicators[{i}].code"),
+                    format!("{} is defined twice", ind.code),
+                ));
+            }
+        }
+        each("indicators", &self.indicators, |ind| {
+            text("name_zh", &ind.name_zh, 200)?;
+            text("name_en", &ind.name_en, 200)?;
+            text("dimension", &ind.dimension, 64)?;
+            text("unit", &ind.unit, 32)?;
+            if let Some(r) = ind.range {
+                if r.min.get() > r.max.get() {
+                    return Err(InvalidField::new("range", "min is greater than max"));
+                }
+            }
+            if ind.direction == Direction::ClosestToTarget && ind.target.is_none() {
+                return Err(InvalidField::new(
+                    "target",
+                    "is required by closest_to_target",
+                ));
+            }
+            let known = |c: &IndicatorCode, field: &str| {
+                if codes.contains(c) {
+                    Ok(())
+                } else {
+                    Err(InvalidField::new(
+                        format!("aggregation.{field}"),
+                        format!("{c} is not an indicator of this framework"),
+                    ))
+                }
+            };
+            match &ind.aggregation {
+                Aggregation::WeightedMean { weight } => known(weight, "weight"),
+                Aggregation::RatioOfSums {
+                    numerator,
+                    denominator,
+                } => known(numerator, "numerator").and(known(denominator, "denominator")),
+                _ => Ok(()),
+            }
+        })?;
+        let mut cats = BTreeSet::new();
+        each("categories", &self.categories, |c| {
+            text("name_zh", &c.name_zh, 200)?;
+            text("name_en", &c.name_en, 200)?;
+            if !cats.insert(&c.id) {
+                return Err(InvalidField::new(
+                    "id",
+                    format!("{} is defined twice", c.id),
+                ));
+            }
+            if c.weights.is_empty() {
+                return Err(InvalidField::new("weights", "must not be empty"));
+            }
+            let mut seen = BTreeSet::new();
+            each("weights", &c.weights, |w| {
+                if !codes.contains(&w.indicator) {
+                    return Err(InvalidField::new(
+                        "indicator",
+                        format!("{} is not an indicator of this framework", w.indicator),
+                    ));
+                }
+                if !seen.insert(&w.indicator) {
+                    return Err(InvalidField::new("indicator", "is weighted twice"));
+                }
+                if w.weight.get() <= 0.0 {
+                    return Err(InvalidField::new("weight", "must be greater than 0"));
+                }
+                Ok(())
+            })?;
+            let sum: f64 = c.weights.iter().map(|w| w.weight.get()).sum();
+            if (sum - 100.0).abs() > 1e-6 {
+                return Err(InvalidField::new(
+                    "weights",
+                    format!("sum to {sum}%; they must sum to 100%"),
+                ));
+            }
+            Ok(())
+        })?;
+        if let Some(prev) = &self.previous {
+            if prev >= &self.version {
+                return Err(InvalidField::new(
+                    "previous",
+                    format!("{prev} is not older than version {}", self.version),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+// --------------------------------------------------------------------- summary
+
+/// A grade of the five-level appraisal scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Grade {
+    /// The best grade.
+    A,
+    /// The second grade.
+    B,
+    /// The middle grade.
+    C,
+    /// The fourth grade.
+    D,
+    /// The lowest grade.
+    E,
+}
+
+/// The distribution of the units' values of one indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Distribution {
+    /// How many units contributed.
+    pub count: u32,
+    /// The smallest value.
+    pub min: Value,
+    /// The first quartile.
+    pub q1: Value,
+    /// The median.
+    pub median: Value,
+    /// The third quartile.
+    pub q3: Value,
+    /// The largest value.
+    pub max: Value,
+    /// The arithmetic mean.
+    pub mean: Value,
+    /// The sample standard deviation.
+    pub sd: Value,
+}
+
+/// One indicator's entry in a summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorSummary {
+    /// The indicator's code in the summarised framework.
+    pub indicator: IndicatorCode,
+    /// The jurisdiction-level value by the indicator's aggregation rule; absent
+    /// when no unit reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    /// How many units contributed.
+    pub contributors: u32,
+    /// The units' distribution, present only when at least k units contributed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<Distribution>,
+    /// Why the distribution is withheld, when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<String>,
+}
+
+/// The grade distribution of one unit category.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GradeDistribution {
+    /// The category.
+    pub category: CategoryId,
+    /// How many units got each grade; absent when fewer than k units were graded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts: Option<BTreeMap<Grade, u32>>,
+    /// Why the counts are withheld, when they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<String>,
+}
+
+/// Which earlier summary a corrected one replaces, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Supersedes {
+    /// The hash of the replaced summary.
+    pub hash: DocHash,
+    /// Why it was replaced.
+    pub reason: String,
+}
+
+/// A jurisdiction's summary of one framework version and period (kind `summary`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The summarised framework.
+    pub framework: FrameworkId,
+    /// Its version.
+    pub version: semver::Version,
+    /// The period.
+    pub period: Period,
+    /// The disclosure threshold in force: distributions need at least k units.
+    pub k: u32,
+    /// One entry per indicator.
+    pub indicators: Vec<IndicatorSummary>,
+    /// Grade distributions per unit category.
+    #[serde(default)]
+    pub grades: Vec<GradeDistribution>,
+    /// The earlier summary this one corrects, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<Supersedes>,
+}
+
+impl Payload for Summary {
+    const KIND: DocKind = DocKind::Summary;
+    fn validate(&self) -> Result<(), InvalidField> {
+        if self.k == 0 {
+            return Err(InvalidField::new("k", "must be at least 1"));
+        }
+        let mut seen = BTreeSet::new();
+        each("indicators", &self.indicators, |s| {
+            if !seen.insert(&s.indicator) {
+                return Err(InvalidField::new("indicator", "is summarised twice"));
+            }
+            match (&s.distribution, &s.withheld) {
+                (Some(_), Some(_)) => Err(InvalidField::new(
+                    "withheld",
+                    "is set although a distribution is present",
+                )),
+                (Some(d), None) if d.count < self.k => Err(InvalidField::new(
+                    "distribution",
+                    format!("has {} units, fewer than k = {}", d.count, self.k),
+                )),
+                (None, None) if s.contributors >= self.k => Err(InvalidField::new(
+                    "distribution",
+                    "is missing and no reason is given in withheld",
+                )),
+                _ => Ok(()),
+            }
+        })?;
+        if let Some(s) = &self.supersedes {
+            text("supersedes.reason", &s.reason, 2000)?;
+        }
+        Ok(())
+    }
+}
+
+// ------------------------------------------------------------------- crosswalk
+
+/// A SKOS-style mapping relation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// The two indicators measure the same thing.
+    Exact,
+    /// Close enough to compare with care.
+    Close,
+    /// The target is broader than the source.
+    Broad,
+    /// The target is narrower than the source.
+    Narrow,
+    /// Related, not comparable as such.
+    Related,
+}
+
+/// One step of a crosswalk's value transform; steps apply in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum TransformStep {
+    /// `y = scale * x + offset`.
+    Linear {
+        /// The factor.
+        scale: Value,
+        /// The offset added after scaling.
+        offset: Value,
+    },
+    /// Conversion between units of measure from the engine's table.
+    Unit {
+        /// The source unit, e.g. `ratio`.
+        from: String,
+        /// The target unit, e.g. `%`.
+        to: String,
+    },
+    /// Re-mapping of a scale, e.g. `[1, 5]` onto `[0, 100]`.
+    Rescale {
+        /// The source scale's ends.
+        from: [Value; 2],
+        /// The target scale's ends.
+        to: [Value; 2],
+    },
+    /// Direction inversion on a bounded scale: `y = lo + hi - x`.
+    Invert {
+        /// The scale's lower end.
+        lo: Value,
+        /// The scale's upper end.
+        hi: Value,
+    },
+    /// Piecewise linear through the given points, increasing in x.
+    Piecewise {
+        /// The `[x, y]` points, at least two.
+        points: Vec<[Value; 2]>,
+    },
+}
+
+/// The source side of a crosswalk: an indicator of a range of framework versions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CrosswalkSource {
+    /// The source framework.
+    pub framework: FrameworkId,
+    /// The framework versions the mapping holds for, as a semver requirement.
+    pub versions: semver::VersionReq,
+    /// The source indicator.
+    pub indicator: IndicatorCode,
+}
+
+/// A mapping of one indicator onto another (kind `crosswalk`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Crosswalk {
+    /// The crosswalk's identifier; a newer version keeps it.
+    pub id: CrosswalkId,
+    /// The crosswalk's version, from 1.
+    pub version: u32,
+    /// What is mapped.
+    pub source: CrosswalkSource,
+    /// What it is mapped onto.
+    pub target: IndicatorRef,
+    /// How close the two are.
+    pub relation: Relation,
+    /// How a source value becomes a target value.
+    pub transform: Vec<TransformStep>,
+    /// The first period the mapping is valid for, if limited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<Period>,
+    /// The last period the mapping is valid for, if limited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<Period>,
+    /// Why the mapping holds.
+    pub justification: String,
+    /// The proposer's confidence, from 0 to 1.
+    pub confidence: Value,
+}
+
+impl Payload for Crosswalk {
+    const KIND: DocKind = DocKind::Crosswalk;
+    fn validate(&self) -> Result<(), InvalidField> {
+        if self.version == 0 {
+            return Err(InvalidField::new("version", "must be at least 1"));
+        }
+        text("justification", &self.justification, 4000)?;
+        let c = self.confidence.get();
+        if !(0.0..=1.0).contains(&c) {
+            return Err(InvalidField::new(
+                "confidence",
+                format!("{c} is not within 0-1"),
+            ));
+        }
+        if let (Some(a), Some(b)) = (self.valid_from, self.valid_to) {
+            if a > b {
+                return Err(InvalidField::new("valid_to", "is before valid_from"));
+            }
+        }
+        each("transform", &self.transform, |step| match step {
+            TransformStep::Rescale { from, .. } if from[0] == from[1] => {
+                Err(InvalidField::new("from", "has equal ends"))
+            }
+            TransformStep::Piecewise { points } => {
+                if points.len() < 2 {
+                    return Err(InvalidField::new("points", "needs at least two points"));
+                }
+                if points.windows(2).any(|w| w[0][0].get() >= w[1][0].get()) {
+                    return Err(InvalidField::new("points", "x must increase strictly"));
+                }
+                Ok(())
+            }
+            TransformStep::Unit { from, to } => {
+                text("from", from, 32)?;
+                text("to", to, 32)
+            }
+            _ => Ok(()),
+        })
+    }
+}
+
+// ----------------------------------------------------------------- endorsement
+
+/// An endorsement's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// The endorser recognises the crosswalk.
+    Accept,
+    /// The endorser refuses it.
+    Reject,
+}
+
+/// A jurisdiction's signed accept or reject of a crosswalk (kind `endorsement`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Endorsement {
+    /// The crosswalk's identifier.
+    pub crosswalk: CrosswalkId,
+    /// The hash of the exact crosswalk document endorsed.
+    pub crosswalk_hash: DocHash,
+    /// Accept or reject.
+    pub decision: Decision,
+    /// An optional comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl Payload for Endorsement {
+    const KIND: DocKind = DocKind::Endorsement;
+    fn validate(&self) -> Result<(), InvalidField> {
+        if let Some(c) = &self.comment {
+            if c.chars().count() > 4000 {
+                return Err(InvalidField::new(
+                    "comment",
+                    "is longer than 4000 characters",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,231 @@
+use super::*;
+use serde_json::json;
+
+fn key(n: u8) -> String {
+    format!("{n:02x}").repeat(32)
+}
+
+fn check<P: Payload>(v: serde_json::Value) -> Result<P, String> {
+    let p: P = serde_json::from_value(v).map_err(|e| format!("decode: {e}"))?;
+    p.validate().map_err(|e| e.to_string())?;
+    Ok(p)
+}
+
+fn framework() -> serde_json::Value {
+    json!({
+        "id": "taicang.hqd", "version": "1.1.0", "owner": {"jurisdiction": "320585"},
+        "name_zh": "太仓市高质量发展绩效评价", "name_en": "Taicang HQD appraisal",
+        "periods": ["2024", "2025"],
+        "indicators": [
+            {"code": "revenue", "name_zh": "一般公共预算收入", "name_en": "Budget revenue",
+             "dimension": "economic", "unit": "10k_yuan", "direction": "higher_is_better",
+             "aggregation": {"rule": "sum"}},
+            {"code": "satisfaction", "name_zh": "政务服务满意度", "name_en": "Service satisfaction",
+             "dimension": "livelihood", "unit": "score_0_100", "direction": "higher_is_better",
+             "aggregation": {"rule": "weighted_mean", "weight": "revenue"},
+             "range": {"min": 0, "max": 100}}
+        ],
+        "categories": [{"id": "agency", "name_zh": "市级机关", "name_en": "Agencies",
+                        "weights": [{"indicator": "revenue", "weight": 40},
+                                    {"indicator": "satisfaction", "weight": 60}]}],
+        "previous": "1.0.0",
+        "changelog": [{"kind": "reweighted", "indicator": "revenue", "note": "2025 plan"}]
+    })
+}
+
+#[test]
+fn framework_checks() {
+    assert!(check::<Framework>(framework()).is_ok());
+    let mut f = framework();
+    f["categories"][0]["weights"][0]["weight"] = json!(39.5);
+    let err = check::<Framework>(f).unwrap_err();
+    assert!(
+        err.starts_with("categories[0].weights: sum to 99.5%"),
+        "{err}"
+    );
+
+    let mut f = framework();
+    f["indicators"][1]["aggregation"]["weight"] = json!("nope");
+    let err = check::<Framework>(f).unwrap_err();
+    assert!(err.starts_with("indicators[1].aggregation.weight"), "{err}");
+
+    let mut f = framework();
+    f["indicators"][1]["code"] = json!("revenue");
+    assert!(
+        check::<Framework>(f)
+            .unwrap_err()
+            .starts_with("indicators[1].code")
+    );
+
+    let mut f = framework();
+    f["indicators"][1]["range"] = json!({"min": 100, "max": 0});
+    assert!(
+        check::<Framework>(f)
+            .unwrap_err()
+            .starts_with("indicators[1].range")
+    );
+
+    let mut f = framework();
+    f["previous"] = json!("1.1.0");
+    assert!(check::<Framework>(f).unwrap_err().starts_with("previous"));
+
+    let mut f = framework();
+    f["indicators"][0]["direction"] = json!("closest_to_target");
+    assert!(
+        check::<Framework>(f)
+            .unwrap_err()
+            .starts_with("indicators[0].target")
+    );
+
+    let mut f = framework();
+    f["categories"][0]["weights"][1]["indicator"] = json!("missing");
+    assert!(
+        check::<Framework>(f)
+            .unwrap_err()
+            .starts_with("categories[0].weights[1].indicator")
+    );
+}
+
+#[test]
+fn unknown_fields_are_ignored_for_newer_minor_versions() {
+    let mut f = framework();
+    f["added_in_1_1"] = json!({"anything": true});
+    assert!(check::<Framework>(f).is_ok());
+}
+
+fn roster() -> serde_json::Value {
+    json!({
+        "roster": {
+            "alliance": "yrd.tax", "version": 1, "threshold": 2,
+            "expires_at": "2030-01-01T00:00:00Z",
+            "members": [
+                {"code": "320585", "key": key(1), "name_zh": "太仓市", "name_en": "Taicang"},
+                {"code": "320583", "key": key(2), "name_zh": "昆山市", "name_en": "Kunshan"},
+                {"code": "310114", "key": key(3), "name_zh": "嘉定区", "name_en": "Jiading"}
+            ]
+        },
+        "approvals": [{"signer": "320585", "key": key(1), "signature": "ab".repeat(64)}]
+    })
+}
+
+#[test]
+fn roster_content_checks() {
+    assert!(check::<SignedRoster>(roster()).is_ok());
+    for (path, value, field) in [
+        ("threshold", json!(4), "roster.threshold"),
+        ("threshold", json!(0), "roster.threshold"),
+        ("version", json!(0), "roster.version"),
+        ("recognition_quorum", json!(5), "roster.recognition_quorum"),
+    ] {
+        let mut r = roster();
+        r["roster"][path] = value;
+        let err = check::<SignedRoster>(r).unwrap_err();
+        assert!(err.starts_with(field), "{path}: {err}");
+    }
+    let mut r = roster();
+    r["roster"]["members"][2]["code"] = json!("320585");
+    assert!(
+        check::<SignedRoster>(r)
+            .unwrap_err()
+            .starts_with("roster.members[2].code")
+    );
+    let mut r = roster();
+    r["roster"]["members"][2]["key"] = json!(key(1));
+    assert!(
+        check::<SignedRoster>(r)
+            .unwrap_err()
+            .starts_with("roster.members[2].key")
+    );
+    let mut r = roster();
+    r["approvals"] = json!([]);
+    assert!(
+        check::<SignedRoster>(r)
+            .unwrap_err()
+            .starts_with("approvals")
+    );
+    let mut r = roster();
+    r["roster"]["members"][0]["code"] = json!("32058");
+    assert!(check::<SignedRoster>(r).unwrap_err().contains("6-digit"));
+}
+
+#[test]
+fn summary_disclosure_rules() {
+    let d = json!({"count": 3, "min": 1, "q1": 1.5, "median": 2, "q3": 2.5, "max": 3, "mean": 2, "sd": 1});
+    let ok = json!({
+        "framework": "taicang.hqd", "version": "1.1.0", "period": "2025", "k": 3,
+        "indicators": [
+            {"indicator": "revenue", "value": 6, "contributors": 3, "distribution": d},
+            {"indicator": "satisfaction", "value": 90, "contributors": 2, "withheld": "fewer than k units"}
+        ],
+        "grades": [{"category": "agency", "counts": {"A": 1, "B": 2}}]
+    });
+    assert!(check::<Summary>(ok.clone()).is_ok());
+    let mut s = ok.clone();
+    s["k"] = json!(4);
+    assert!(
+        check::<Summary>(s)
+            .unwrap_err()
+            .starts_with("indicators[0].distribution")
+    );
+    let mut s = ok.clone();
+    s["indicators"][1]["contributors"] = json!(5);
+    s["indicators"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("withheld");
+    assert!(
+        check::<Summary>(s)
+            .unwrap_err()
+            .starts_with("indicators[1].distribution")
+    );
+    let mut s = ok;
+    s["indicators"][0]["withheld"] = json!("x");
+    assert!(
+        check::<Summary>(s)
+            .unwrap_err()
+            .starts_with("indicators[0].withheld")
+    );
+}
+
+#[test]
+fn crosswalk_and_endorsement_checks() {
+    let cw = json!({
+        "id": "kunshan.satisfaction", "version": 1,
+        "source": {"framework": "kunshan.perf", "versions": "^2", "indicator": "svc_sat"},
+        "target": "yrd.tax/service_satisfaction", "relation": "exact",
+        "transform": [{"op": "rescale", "from": [1, 5], "to": [0, 100]}],
+        "valid_from": "2024", "justification": "Both survey taxpayers after service.",
+        "confidence": 0.9
+    });
+    assert!(check::<Crosswalk>(cw.clone()).is_ok());
+    let mut c = cw.clone();
+    c["confidence"] = json!(1.5);
+    assert!(check::<Crosswalk>(c).unwrap_err().starts_with("confidence"));
+    let mut c = cw.clone();
+    c["transform"] = json!([{"op": "piecewise", "points": [[0, 0], [0, 1]]}]);
+    assert!(
+        check::<Crosswalk>(c)
+            .unwrap_err()
+            .starts_with("transform[0].points")
+    );
+    let mut c = cw.clone();
+    c["valid_to"] = json!("2023");
+    assert!(check::<Crosswalk>(c).unwrap_err().starts_with("valid_to"));
+    let mut c = cw;
+    c["relation"] = json!("similar");
+    assert!(check::<Crosswalk>(c).unwrap_err().starts_with("decode"));
+
+    let e = json!({"crosswalk": "kunshan.satisfaction", "crosswalk_hash": "0".repeat(64), "decision": "accept"});
+    assert!(check::<Endorsement>(e).is_ok());
+    let e = json!({"crosswalk": "kunshan.satisfaction", "crosswalk_hash": "0".repeat(64), "decision": "maybe"});
+    assert!(check::<Endorsement>(e).is_err());
+}
+
+#[test]
+fn kinds_round_trip() {
+    for k in DocKind::ALL {
+        assert_eq!(DocKind::parse(k.as_str()).unwrap(), k);
+        assert_eq!(serde_json::to_value(k).unwrap(), json!(k.as_str()));
+    }
+    assert_eq!(DocKind::parse("nope").unwrap_err().field, "kind");
+}

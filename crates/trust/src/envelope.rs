@@ -1,0 +1,419 @@
+//! Signed documents: the envelope every published thing travels in.
+//!
+//! On the wire an envelope is one JSON object:
+//!
+//! ```json
+//! {"kind": "summary", "schema_version": "1.0", "issuer": "320585",
+//!  "issuer_key": "<64 hex>", "seq": 7, "prev": "<64 hex>" | null,
+//!  "issued_at": "2025-03-01T08:00:00Z", "payload": {...},
+//!  "signature": "<128 hex>"}
+//! ```
+//!
+//! The signed message is [`DOCUMENT_DOMAIN`] followed by the canonical bytes
+//! (see [`crate::canonical`]) of the object without `signature`. The document's
+//! hash is the SHA-256 of that same message, so the hash names the content, not
+//! the signature. A document is stored and served as the canonical bytes of the
+//! whole object.
+
+use crate::canonical::write_canonical_map;
+use crate::keys::{DOCUMENT_DOMAIN, NodeKey, verify_prefixed};
+use crate::reason::{Reason, Rejection};
+use deltabench_model::documents::{
+    Crosswalk, DocKind, Endorsement, Framework, JurisdictionDecl, Payload, SignedRoster, Summary,
+};
+use deltabench_model::{DocHash, JurisdictionCode, KeyHex, SigHex, Timestamp};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::sync::Arc;
+
+/// A payload schema version, `MAJOR.MINOR`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SchemaVersion {
+    /// Incremented for changes old readers cannot understand.
+    pub major: u32,
+    /// Incremented for additions old readers can ignore.
+    pub minor: u32,
+}
+
+impl SchemaVersion {
+    /// The version this node writes for every kind, and the major it reads.
+    pub const CURRENT: SchemaVersion = SchemaVersion { major: 1, minor: 0 };
+
+    /// Parses `MAJOR.MINOR`.
+    pub fn parse(s: &str) -> Option<Self> {
+        let (a, b) = s.split_once('.')?;
+        let num = |t: &str| {
+            (!t.is_empty() && t.len() <= 6 && t.bytes().all(|c| c.is_ascii_digit()))
+                .then(|| t.parse().ok())
+                .flatten()
+        };
+        Some(Self {
+            major: num(a)?,
+            minor: num(b)?,
+        })
+    }
+}
+
+impl fmt::Display for SchemaVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+/// Bounds applied to every incoming document.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The largest accepted envelope, in bytes, as received.
+    pub document_bytes_max: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            document_bytes_max: 256 * 1024,
+        }
+    }
+}
+
+/// The envelope fields other than the payload and the signature.
+const HEADER_FIELDS: [&str; 7] = [
+    "kind",
+    "schema_version",
+    "issuer",
+    "issuer_key",
+    "seq",
+    "prev",
+    "issued_at",
+];
+
+/// A verified signed document: its header, payload, hash and canonical bytes.
+///
+/// A `Document` exists only after its signature verified strictly and its
+/// payload passed its kind's checks; the stateful checks (membership, chain) are
+/// in [`crate::validate`].
+#[derive(Clone)]
+pub struct Document {
+    /// The kind, which is the payload's schema name.
+    pub kind: DocKind,
+    /// The payload's schema version.
+    pub schema_version: SchemaVersion,
+    /// The issuing jurisdiction.
+    pub issuer: JurisdictionCode,
+    /// The key that signed.
+    pub issuer_key: KeyHex,
+    /// The issuer's sequence number, from 1.
+    pub seq: u64,
+    /// The hash of the issuer's document at `seq - 1`; `None` at seq 1.
+    pub prev: Option<DocHash>,
+    /// When the issuer says it signed.
+    pub issued_at: Timestamp,
+    /// The payload, checked against its kind.
+    pub payload: Value,
+    /// The signature.
+    pub signature: SigHex,
+    hash: DocHash,
+    bytes: Arc<[u8]>,
+}
+
+impl fmt::Debug for Document {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Document({} {}#{} {})",
+            self.kind,
+            self.issuer,
+            self.seq,
+            &self.hash.as_str()[..12]
+        )
+    }
+}
+
+/// Why signing failed: the payload did not pass its own checks.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot sign an invalid {kind} payload: {detail}")]
+pub struct SignError {
+    /// The kind being signed.
+    pub kind: DocKind,
+    /// What was wrong.
+    pub detail: String,
+}
+
+/// What to sign: everything but the payload.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// The issuing jurisdiction.
+    pub issuer: JurisdictionCode,
+    /// The issuer's next sequence number.
+    pub seq: u64,
+    /// The hash of the issuer's previous document.
+    pub prev: Option<DocHash>,
+    /// The issue time.
+    pub issued_at: Timestamp,
+}
+
+impl Document {
+    /// Signs `payload` as the next document of the issuer's chain.
+    pub fn sign<P: Payload>(key: &NodeKey, header: Header, payload: &P) -> Result<Self, SignError> {
+        let fail = |detail: String| SignError {
+            kind: P::KIND,
+            detail,
+        };
+        payload.validate().map_err(|e| fail(e.to_string()))?;
+        let payload_value = serde_json::to_value(payload).map_err(|e| fail(e.to_string()))?;
+        // A non-finite float would have become `null`: reading the value back
+        // through the validating types catches that before anything is signed.
+        let back = P::deserialize(&payload_value).map_err(|e| fail(e.to_string()))?;
+        back.validate().map_err(|e| fail(e.to_string()))?;
+
+        let mut body = Map::new();
+        body.insert("kind".into(), Value::from(P::KIND.as_str()));
+        body.insert(
+            "schema_version".into(),
+            Value::from(SchemaVersion::CURRENT.to_string()),
+        );
+        body.insert("issuer".into(), Value::from(header.issuer.as_str()));
+        body.insert("issuer_key".into(), Value::from(key.public_hex().as_str()));
+        body.insert("seq".into(), Value::from(header.seq));
+        body.insert(
+            "prev".into(),
+            header
+                .prev
+                .as_ref()
+                .map_or(Value::Null, |h| Value::from(h.as_str())),
+        );
+        body.insert(
+            "issued_at".into(),
+            Value::from(header.issued_at.to_string()),
+        );
+        body.insert("payload".into(), payload_value);
+        let message = signed_message(&body);
+        let signature = key.sign_prefixed(&message);
+        let hash = DocHash::from_bytes(Sha256::digest(&message).into());
+        body.insert("signature".into(), Value::from(signature.as_str()));
+        let bytes = envelope_bytes(&body);
+        let payload_value = body.remove("payload").unwrap_or(Value::Null);
+        Ok(Document {
+            kind: P::KIND,
+            schema_version: SchemaVersion::CURRENT,
+            issuer: header.issuer,
+            issuer_key: key.public_hex(),
+            seq: header.seq,
+            prev: header.prev,
+            issued_at: header.issued_at,
+            payload: payload_value,
+            signature,
+            hash,
+            bytes,
+        })
+    }
+
+    /// Decodes and verifies an envelope as received: size, JSON, shape, the
+    /// signature (strictly), the kind and schema version, the chain link's form,
+    /// and the payload's checks. Nothing here depends on what the node holds.
+    pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Self, Rejection> {
+        if bytes.len() > limits.document_bytes_max {
+            return Err(Rejection::new(
+                Reason::Oversized,
+                format!(
+                    "{} bytes; the limit is {}",
+                    bytes.len(),
+                    limits.document_bytes_max
+                ),
+            ));
+        }
+        let value: Value = serde_json::from_slice(bytes).map_err(json_rejection)?;
+        Self::from_value(value)
+    }
+
+    /// Verifies an envelope already parsed as JSON (e.g. one element of a
+    /// bundle). The size limit is the caller's to apply.
+    pub fn from_value(value: Value) -> Result<Self, Rejection> {
+        let malformed = |detail: String| Rejection::new(Reason::Malformed, detail);
+        let Value::Object(mut body) = value else {
+            return Err(malformed("an envelope must be a JSON object".into()));
+        };
+        let signature: SigHex = take(&mut body, "signature")?;
+        for key in body.keys() {
+            if key != "payload" && !HEADER_FIELDS.contains(&key.as_str()) {
+                return Err(malformed(format!("unknown envelope field {key:?}")));
+            }
+        }
+        let kind_name: String = field(&body, "kind")?;
+        let version_text: String = field(&body, "schema_version")?;
+        let issuer: JurisdictionCode = field(&body, "issuer")?;
+        let issuer_key: KeyHex = field(&body, "issuer_key")?;
+        let seq: u64 = field(&body, "seq")?;
+        let prev: Option<DocHash> = field(&body, "prev")?;
+        let issued_at: Timestamp = field(&body, "issued_at")?;
+        if !body.contains_key("payload") {
+            return Err(malformed("missing field \"payload\"".into()));
+        }
+        let schema_version = SchemaVersion::parse(&version_text).ok_or_else(|| {
+            malformed(format!(
+                "schema_version {version_text:?} is not MAJOR.MINOR"
+            ))
+        })?;
+
+        let message = signed_message(&body);
+        if !verify_prefixed(&issuer_key, &message, &signature) {
+            return Err(Rejection::new(
+                Reason::BadSignature,
+                format!("signature does not verify under issuer key {issuer_key}"),
+            ));
+        }
+        let hash = DocHash::from_bytes(Sha256::digest(&message).into());
+
+        let kind = DocKind::parse(&kind_name)
+            .map_err(|_| Rejection::new(Reason::UnknownKind, format!("kind {kind_name:?}")))?;
+        if schema_version.major != SchemaVersion::CURRENT.major {
+            return Err(Rejection::new(
+                Reason::UnsupportedSchemaVersion,
+                format!(
+                    "{kind} schema {schema_version}; this node reads major version {}",
+                    SchemaVersion::CURRENT.major
+                ),
+            ));
+        }
+        match (seq, &prev, kind) {
+            (0, _, _) => return Err(chain_link("seq starts at 1")),
+            (1, Some(_), _) => return Err(chain_link("seq 1 has no predecessor")),
+            (1, None, k) if k != DocKind::Jurisdiction => {
+                return Err(chain_link(
+                    "seq 1 must be the issuer's jurisdiction declaration",
+                ));
+            }
+            (2.., None, _) => return Err(chain_link("seq > 1 must name its predecessor")),
+            _ => {}
+        }
+
+        let payload = body.remove("payload").unwrap_or(Value::Null);
+        check_payload(kind, &payload, &issuer, &issuer_key)?;
+        body.insert("payload".into(), payload);
+        body.insert("signature".into(), Value::from(signature.as_str()));
+        let bytes = envelope_bytes(&body);
+        let payload = body.remove("payload").unwrap_or(Value::Null);
+        Ok(Document {
+            kind,
+            schema_version,
+            issuer,
+            issuer_key,
+            seq,
+            prev,
+            issued_at,
+            payload,
+            signature,
+            hash,
+            bytes,
+        })
+    }
+
+    /// The document's hash: SHA-256 of its signed message.
+    pub fn hash(&self) -> &DocHash {
+        &self.hash
+    }
+
+    /// The canonical bytes of the whole envelope, as stored and sent.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The canonical bytes, shared.
+    pub fn shared_bytes(&self) -> Arc<[u8]> {
+        self.bytes.clone()
+    }
+
+    /// The payload decoded as `P`. The payload was checked at decode time, so
+    /// this fails only when `P` is not the document's kind.
+    pub fn payload_as<P: Payload>(&self) -> Result<P, Rejection> {
+        if P::KIND != self.kind {
+            return Err(Rejection::new(
+                Reason::InvalidPayload,
+                format!("a {} document is not a {}", self.kind, P::KIND),
+            ));
+        }
+        decode_payload(&self.payload)
+    }
+}
+
+fn chain_link(detail: &str) -> Rejection {
+    Rejection::new(Reason::BadChainLink, detail)
+}
+
+/// `DOCUMENT_DOMAIN || canonical(body)`, where `body` holds no signature.
+fn signed_message(body: &Map<String, Value>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
+    out.extend_from_slice(DOCUMENT_DOMAIN);
+    write_canonical_map(body, &mut out);
+    out
+}
+
+/// The canonical bytes of a whole envelope.
+fn envelope_bytes(body: &Map<String, Value>) -> Arc<[u8]> {
+    let mut out = Vec::with_capacity(640);
+    write_canonical_map(body, &mut out);
+    out.into()
+}
+
+/// Maps a JSON parse error to its reason: a number that overflows `f64` is the
+/// one way JSON text can carry a non-finite value.
+pub(crate) fn json_rejection(e: serde_json::Error) -> Rejection {
+    if e.to_string().contains("number out of range") {
+        Rejection::new(Reason::NonFiniteNumber, e.to_string())
+    } else {
+        Rejection::new(Reason::Malformed, format!("not valid JSON: {e}"))
+    }
+}
+
+fn field<T: DeserializeOwned>(body: &Map<String, Value>, name: &str) -> Result<T, Rejection> {
+    let v = body
+        .get(name)
+        .ok_or_else(|| Rejection::new(Reason::Malformed, format!("missing field {name:?}")))?;
+    T::deserialize(v).map_err(|e| Rejection::new(Reason::Malformed, format!("field {name:?}: {e}")))
+}
+
+fn take<T: DeserializeOwned>(body: &mut Map<String, Value>, name: &str) -> Result<T, Rejection> {
+    let v = field(body, name)?;
+    body.remove(name);
+    Ok(v)
+}
+
+fn decode_payload<P: Payload>(payload: &Value) -> Result<P, Rejection> {
+    let p = P::deserialize(payload)
+        .map_err(|e| Rejection::new(Reason::InvalidPayload, format!("{} payload: {e}", P::KIND)))?;
+    p.validate()
+        .map_err(|e| Rejection::new(Reason::InvalidPayload, format!("{} payload: {e}", P::KIND)))?;
+    Ok(p)
+}
+
+fn check_payload(
+    kind: DocKind,
+    payload: &Value,
+    issuer: &JurisdictionCode,
+    issuer_key: &KeyHex,
+) -> Result<(), Rejection> {
+    match kind {
+        DocKind::Jurisdiction => {
+            let decl: JurisdictionDecl = decode_payload(payload)?;
+            if &decl.code != issuer {
+                return Err(Rejection::new(
+                    Reason::InvalidPayload,
+                    format!("declares code {} but is issued by {issuer}", decl.code),
+                ));
+            }
+            if &decl.public_key != issuer_key {
+                return Err(Rejection::new(
+                    Reason::KeyMismatch,
+                    "declares a key other than the one that signed it",
+                ));
+            }
+            Ok(())
+        }
+        DocKind::Summary => decode_payload::<Summary>(payload).map(drop),
+        DocKind::Framework => decode_payload::<Framework>(payload).map(drop),
+        DocKind::Crosswalk => decode_payload::<Crosswalk>(payload).map(drop),
+        DocKind::Endorsement => decode_payload::<Endorsement>(payload).map(drop),
+        DocKind::Roster => decode_payload::<SignedRoster>(payload).map(drop),
+    }
+}

@@ -1,0 +1,153 @@
+//! Why a document is refused. Each reason has a stable code that appears in API
+//! answers, metrics labels and evidence records; codes are never renamed.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The reason a document was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Larger than the configured document size limit.
+    Oversized,
+    /// Not JSON, or not shaped like an envelope.
+    Malformed,
+    /// Holds a number too large to be finite (`1e999`); JSON cannot carry NaN.
+    NonFiniteNumber,
+    /// The signature does not verify strictly under the issuer key.
+    BadSignature,
+    /// A kind (schema name) this node does not know.
+    UnknownKind,
+    /// A schema major version this node cannot read.
+    UnsupportedSchemaVersion,
+    /// The payload does not decode or fails its kind's checks.
+    InvalidPayload,
+    /// Sequence and predecessor do not fit: seq 1 must be a jurisdiction
+    /// declaration without a predecessor, later ones must name one.
+    BadChainLink,
+    /// The issuer key is not the key known for the issuer.
+    KeyMismatch,
+    /// The issuer is not a member of any alliance roster in force here.
+    NotAMember,
+    /// The named predecessor is not the document held at the previous sequence.
+    ChainBroken,
+    /// Another document is held at the same issuer and sequence.
+    Equivocation,
+    /// Issued further in the future than the allowed clock skew.
+    IssuedInFuture,
+    /// A roster for an alliance this node does not belong to.
+    UnknownAlliance,
+    /// A roster version older than the one in force.
+    RosterOutdated,
+    /// A roster version more than one ahead of the one in force.
+    RosterVersionGap,
+    /// A roster that has already expired.
+    RosterExpired,
+    /// Fewer distinct approvals from the previous members than the threshold.
+    RosterThresholdNotMet,
+    /// An approval whose signer or signature does not check out.
+    RosterBadApproval,
+    /// A different roster with the same version as the one in force.
+    RosterConflict,
+}
+
+impl Reason {
+    /// Every reason, in a fixed order (for metrics and documentation).
+    pub const ALL: [Reason; 20] = [
+        Reason::Oversized,
+        Reason::Malformed,
+        Reason::NonFiniteNumber,
+        Reason::BadSignature,
+        Reason::UnknownKind,
+        Reason::UnsupportedSchemaVersion,
+        Reason::InvalidPayload,
+        Reason::BadChainLink,
+        Reason::KeyMismatch,
+        Reason::NotAMember,
+        Reason::ChainBroken,
+        Reason::Equivocation,
+        Reason::IssuedInFuture,
+        Reason::UnknownAlliance,
+        Reason::RosterOutdated,
+        Reason::RosterVersionGap,
+        Reason::RosterExpired,
+        Reason::RosterThresholdNotMet,
+        Reason::RosterBadApproval,
+        Reason::RosterConflict,
+    ];
+
+    /// The stable code, e.g. `bad_signature`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Reason::Oversized => "oversized",
+            Reason::Malformed => "malformed",
+            Reason::NonFiniteNumber => "non_finite_number",
+            Reason::BadSignature => "bad_signature",
+            Reason::UnknownKind => "unknown_kind",
+            Reason::UnsupportedSchemaVersion => "unsupported_schema_version",
+            Reason::InvalidPayload => "invalid_payload",
+            Reason::BadChainLink => "bad_chain_link",
+            Reason::KeyMismatch => "key_mismatch",
+            Reason::NotAMember => "not_a_member",
+            Reason::ChainBroken => "chain_broken",
+            Reason::Equivocation => "equivocation",
+            Reason::IssuedInFuture => "issued_in_future",
+            Reason::UnknownAlliance => "unknown_alliance",
+            Reason::RosterOutdated => "roster_outdated",
+            Reason::RosterVersionGap => "roster_version_gap",
+            Reason::RosterExpired => "roster_expired",
+            Reason::RosterThresholdNotMet => "roster_threshold_not_met",
+            Reason::RosterBadApproval => "roster_bad_approval",
+            Reason::RosterConflict => "roster_conflict",
+        }
+    }
+
+    /// Whether a peer that relays such a document should be penalised. A newer
+    /// schema is not the sender's fault; everything else is.
+    pub fn penalises_sender(self) -> bool {
+        !matches!(self, Reason::UnsupportedSchemaVersion)
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A refused document: the reason, and a detail for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{reason}: {detail}")]
+pub struct Rejection {
+    /// The stable reason.
+    pub reason: Reason,
+    /// What exactly was wrong.
+    pub detail: String,
+}
+
+impl Rejection {
+    /// A rejection with the given reason and detail.
+    pub fn new(reason: Reason, detail: impl Into<String>) -> Self {
+        Self {
+            reason,
+            detail: detail.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_serde_agrees() {
+        let mut seen = std::collections::BTreeSet::new();
+        for r in Reason::ALL {
+            assert!(seen.insert(r.code()), "{r:?}");
+            assert_eq!(
+                serde_json::to_value(r).unwrap(),
+                serde_json::json!(r.code())
+            );
+        }
+    }
+}
