@@ -1,1 +1,515 @@
-//! placeholder
+//! The node's durable store: signed documents and their indexes on sled.
+//!
+//! [`Store`] keeps the canonical signed bytes of every document, indexed by
+//! hash, by issuer and sequence, and by kind, together with documents waiting
+//! for a missing predecessor, equivocation evidence and a bounded log of
+//! rejections. Every multi-key change is one sled transaction, so a crash
+//! leaves either all of a document's index entries or none.
+//!
+//! Writes are not durable until [`Store::flush`] returns: callers acknowledge a
+//! write only after flushing. `flush` blocks; async code calls it from
+//! `spawn_blocking`.
+//!
+//! [`backup`] writes and restores the whole node (store and files) as one
+//! checksummed file.
+//!
+//! ```
+//! use deltabench_store::Store;
+//! let store = Store::open_temporary().unwrap();
+//! assert_eq!(store.document_count(), 0);
+//! store.flush().unwrap();
+//! ```
+#![deny(missing_docs)]
+
+pub mod backup;
+mod keys;
+
+use deltabench_model::documents::DocKind;
+use deltabench_model::{DocHash, JurisdictionCode, Timestamp};
+use deltabench_trust::{Document, Ledger, Reason};
+use serde::{Deserialize, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::{Transactional, Tree};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Tree names. They are part of the on-disk format.
+mod trees {
+    pub const DOCS: &str = "docs";
+    pub const BY_ISSUER: &str = "by_issuer";
+    pub const BY_KIND: &str = "by_kind";
+    pub const PENDING: &str = "pending";
+    pub const EVIDENCE: &str = "evidence";
+    pub const REJECTIONS: &str = "rejections";
+    pub const REJECTION_COUNTS: &str = "rejection_counts";
+}
+
+/// How many rejection records the log keeps; older ones are pruned. Counts by
+/// reason are kept for ever in a separate tree.
+pub const REJECTION_LOG_LEN_MAX: u64 = 10_000;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process holds the database (a node is running on it).
+    #[error("the data directory {0} is in use by another process (is the node running?)")]
+    Locked(String),
+    /// The storage engine failed: disk full, read-only, corrupted, ...
+    #[error("storage failure: {0}")]
+    Engine(String),
+    /// A stored record could not be decoded.
+    #[error("a stored record is damaged: {0}")]
+    Corrupt(String),
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        StoreError::Engine(e.to_string())
+    }
+}
+
+/// The outcome of storing a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Put {
+    /// Stored with all its indexes.
+    Stored,
+    /// The same document was already held.
+    AlreadyHeld,
+    /// Another document holds this issuer and sequence (found by the
+    /// transaction, so a race between two ingests is caught too).
+    SeqTaken(DocHash),
+}
+
+/// Index data of a held document, without its payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocMeta {
+    /// The document's hash.
+    pub hash: DocHash,
+    /// Its kind.
+    pub kind: DocKind,
+    /// Its issuer.
+    pub issuer: JurisdictionCode,
+    /// Its sequence number.
+    pub seq: u64,
+    /// The issue time it states.
+    pub issued_at: Timestamp,
+}
+
+/// Two documents signed by one issuer for the same sequence number.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Equivocation {
+    /// The issuer that signed both.
+    pub issuer: JurisdictionCode,
+    /// The sequence number both claim.
+    pub seq: u64,
+    /// When this node noticed.
+    pub recorded_at: Timestamp,
+    /// The two signed envelopes: the one held first, then the conflicting one.
+    pub documents: [serde_json::Value; 2],
+}
+
+/// One refused document, as logged.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RejectionRecord {
+    /// When it was refused.
+    pub at: Timestamp,
+    /// The stable reason.
+    pub reason: Reason,
+    /// What exactly was wrong.
+    pub detail: String,
+    /// Where it came from: `bundle`, `gossip`, `sync`, ...
+    pub source: String,
+    /// The claimed issuer, when the envelope could be read that far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+}
+
+/// The node's store.
+pub struct Store {
+    db: sled::Db,
+    docs: Tree,
+    by_issuer: Tree,
+    by_kind: Tree,
+    pending: Tree,
+    evidence: Tree,
+    rejections: Tree,
+    rejection_counts: Tree,
+    /// Rejection records written since open, to prune the log without
+    /// counting the tree (sled's `len` walks every key).
+    rejections_logged: AtomicU64,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+/// sled's page cache size. The default (1 GiB) would let the cache grow close
+/// to the data size on a small server.
+const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+impl Store {
+    /// Opens (or creates) the store in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let config = sled::Config::new().path(dir).cache_capacity(CACHE_BYTES);
+        Self::from_config(config).map_err(|e| match e {
+            StoreError::Engine(m) if m.contains("acquire lock") || m.contains("WouldBlock") => {
+                StoreError::Locked(dir.display().to_string())
+            }
+            other => other,
+        })
+    }
+
+    /// A store in a temporary directory that disappears when dropped.
+    pub fn open_temporary() -> Result<Self, StoreError> {
+        Self::from_config(sled::Config::new().temporary(true))
+    }
+
+    fn from_config(config: sled::Config) -> Result<Self, StoreError> {
+        let db = config.open()?;
+        let open = |name: &str| db.open_tree(name);
+        let store = Store {
+            docs: open(trees::DOCS)?,
+            by_issuer: open(trees::BY_ISSUER)?,
+            by_kind: open(trees::BY_KIND)?,
+            pending: open(trees::PENDING)?,
+            evidence: open(trees::EVIDENCE)?,
+            rejections: open(trees::REJECTIONS)?,
+            rejection_counts: open(trees::REJECTION_COUNTS)?,
+            rejections_logged: AtomicU64::new(0),
+            db,
+        };
+        Ok(store)
+    }
+
+    /// Makes every write so far durable. Blocks until the disk confirms.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// The underlying database, for other crates' trees (local appraisal data).
+    pub fn db(&self) -> &sled::Db {
+        &self.db
+    }
+
+    // ------------------------------------------------------------- documents
+
+    /// Stores a verified document and its index entries atomically. Not
+    /// durable until [`Store::flush`].
+    pub fn put_document(&self, doc: &Document) -> Result<Put, StoreError> {
+        let hash = doc.hash().to_bytes();
+        let issuer_key = keys::issuer_seq(&doc.issuer, doc.seq);
+        let kind_key = keys::kind_issuer_seq(doc.kind, &doc.issuer, doc.seq);
+        let bytes = doc.bytes();
+        let result = (&self.docs, &self.by_issuer, &self.by_kind, &self.pending).transaction(
+            |(docs, by_issuer, by_kind, pending)| {
+                if let Some(held) = by_issuer.get(issuer_key)? {
+                    return if held.as_ref() == hash {
+                        Ok(Put::AlreadyHeld)
+                    } else {
+                        let held =
+                            keys::hash_from(&held).map_err(ConflictableTransactionError::Abort)?;
+                        Ok(Put::SeqTaken(held))
+                    };
+                }
+                docs.insert(&hash[..], bytes)?;
+                by_issuer.insert(&issuer_key[..], &hash[..])?;
+                by_kind.insert(kind_key.as_slice(), &hash[..])?;
+                pending.remove(&issuer_key[..])?;
+                Ok(Put::Stored)
+            },
+        );
+        result.map_err(tx_error)
+    }
+
+    /// The canonical bytes of the document with this hash.
+    pub fn document(&self, hash: &DocHash) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.docs.get(hash.to_bytes())?.map(|v| v.to_vec()))
+    }
+
+    /// Whether the document with this hash is held.
+    pub fn contains(&self, hash: &DocHash) -> Result<bool, StoreError> {
+        Ok(self.docs.contains_key(hash.to_bytes())?)
+    }
+
+    /// The hash held at `(issuer, seq)`.
+    pub fn hash_at(
+        &self,
+        issuer: &JurisdictionCode,
+        seq: u64,
+    ) -> Result<Option<DocHash>, StoreError> {
+        self.by_issuer
+            .get(keys::issuer_seq(issuer, seq))?
+            .map(|v| keys::hash_from(&v).map_err(StoreError::Corrupt))
+            .transpose()
+    }
+
+    /// The highest sequence held for each issuer. Held chains have no gaps:
+    /// a document is stored only after its predecessor.
+    pub fn heads(&self) -> Result<Vec<(JurisdictionCode, u64)>, StoreError> {
+        let mut heads = Vec::new();
+        let mut cursor: Option<Vec<u8>> = None;
+        loop {
+            // Jump to the last key of the next issuer instead of walking every key.
+            let next = match &cursor {
+                None => self.by_issuer.iter().next(),
+                Some(after) => self.by_issuer.range(after.as_slice()..).next(),
+            };
+            let Some(entry) = next else { break };
+            let (k, _) = entry?;
+            let issuer_prefix = &k[..keys::CODE_LEN];
+            let last = self
+                .by_issuer
+                .scan_prefix(issuer_prefix)
+                .next_back()
+                .transpose()?
+                .map(|(k, _)| k);
+            let Some(last) = last else { break };
+            let (code, seq) = keys::split_issuer_seq(&last).map_err(StoreError::Corrupt)?;
+            heads.push((code, seq));
+            let mut after = issuer_prefix.to_vec();
+            after.extend_from_slice(&[0xff; 9]);
+            cursor = Some(after);
+        }
+        Ok(heads)
+    }
+
+    /// The head of one issuer's chain: its highest sequence and that hash.
+    pub fn head(&self, issuer: &JurisdictionCode) -> Result<Option<(u64, DocHash)>, StoreError> {
+        match self
+            .by_issuer
+            .scan_prefix(issuer.as_str().as_bytes())
+            .next_back()
+        {
+            None => Ok(None),
+            Some(entry) => {
+                let (k, v) = entry?;
+                let (_, seq) = keys::split_issuer_seq(&k).map_err(StoreError::Corrupt)?;
+                Ok(Some((
+                    seq,
+                    keys::hash_from(&v).map_err(StoreError::Corrupt)?,
+                )))
+            }
+        }
+    }
+
+    /// Up to `limit` documents of `issuer` with sequence numbers after `after`,
+    /// in order.
+    pub fn range(
+        &self,
+        issuer: &JurisdictionCode,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        let start = keys::issuer_seq(issuer, after.saturating_add(1));
+        let end = keys::issuer_seq(issuer, u64::MAX);
+        let mut out = Vec::new();
+        for entry in self.by_issuer.range(start..=end).take(limit) {
+            let (_, h) = entry?;
+            let bytes = self
+                .docs
+                .get(&h)?
+                .ok_or_else(|| StoreError::Corrupt("an index entry has no document".into()))?;
+            out.push(bytes.to_vec());
+        }
+        Ok(out)
+    }
+
+    /// Metadata of held documents, filtered by kind and issuer, in
+    /// (kind, issuer, seq) or (issuer, seq) order.
+    pub fn list(
+        &self,
+        kind: Option<DocKind>,
+        issuer: Option<&JurisdictionCode>,
+    ) -> Result<Vec<DocMeta>, StoreError> {
+        let hashes: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
+            match (kind, issuer) {
+                (Some(k), Some(i)) => {
+                    Box::new(self.by_kind.scan_prefix(keys::kind_issuer_prefix(k, i)))
+                }
+                (Some(k), None) => Box::new(self.by_kind.scan_prefix(keys::kind_prefix(k))),
+                (None, Some(i)) => Box::new(self.by_issuer.scan_prefix(i.as_str().as_bytes())),
+                (None, None) => Box::new(self.by_issuer.iter()),
+            };
+        let mut out = Vec::new();
+        for entry in hashes {
+            let (_, h) = entry?;
+            let bytes = self
+                .docs
+                .get(&h)?
+                .ok_or_else(|| StoreError::Corrupt("an index entry has no document".into()))?;
+            out.push(meta_of(&h, &bytes)?);
+        }
+        Ok(out)
+    }
+
+    /// Every held document's bytes, issuer by issuer in chain order (so that a
+    /// bundle of them imports without gaps).
+    pub fn all_documents(&self) -> impl Iterator<Item = Result<Vec<u8>, StoreError>> + '_ {
+        self.by_issuer.iter().map(move |entry| {
+            let (_, h) = entry?;
+            self.docs
+                .get(&h)?
+                .map(|b| b.to_vec())
+                .ok_or_else(|| StoreError::Corrupt("an index entry has no document".into()))
+        })
+    }
+
+    /// How many documents are held.
+    pub fn document_count(&self) -> usize {
+        self.docs.len()
+    }
+
+    // --------------------------------------------------------------- pending
+
+    /// Keeps a verified document whose predecessor is missing.
+    pub fn put_pending(&self, doc: &Document) -> Result<(), StoreError> {
+        self.pending
+            .insert(keys::issuer_seq(&doc.issuer, doc.seq), doc.bytes())?;
+        Ok(())
+    }
+
+    /// The pending document at `(issuer, seq)`, if any.
+    pub fn pending_at(
+        &self,
+        issuer: &JurisdictionCode,
+        seq: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .pending
+            .get(keys::issuer_seq(issuer, seq))?
+            .map(|v| v.to_vec()))
+    }
+
+    /// How many documents wait for a predecessor.
+    pub fn pending_count(&self) -> usize {
+        self.pending.len()
+    }
+
+    // -------------------------------------------------------------- evidence
+
+    /// Records an equivocation: both signed envelopes.
+    pub fn put_equivocation(
+        &self,
+        held: &[u8],
+        conflicting: &Document,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let parse = |b: &[u8]| {
+            serde_json::from_slice::<serde_json::Value>(b)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))
+        };
+        let record = Equivocation {
+            issuer: conflicting.issuer.clone(),
+            seq: conflicting.seq,
+            recorded_at: now,
+            documents: [parse(held)?, parse(conflicting.bytes())?],
+        };
+        let mut key = keys::issuer_seq(&conflicting.issuer, conflicting.seq).to_vec();
+        key.extend_from_slice(&conflicting.hash().to_bytes());
+        let value = serde_json::to_vec(&record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.evidence.insert(key, value)?;
+        Ok(())
+    }
+
+    /// Every recorded equivocation.
+    pub fn equivocations(&self) -> Result<Vec<Equivocation>, StoreError> {
+        self.evidence
+            .iter()
+            .map(|e| {
+                let (_, v) = e?;
+                serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .collect()
+    }
+
+    /// Logs a refused document and counts it by reason.
+    pub fn record_rejection(&self, record: &RejectionRecord) -> Result<(), StoreError> {
+        let id = self.db.generate_id()?;
+        let value = serde_json::to_vec(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.rejections.insert(id.to_be_bytes(), value)?;
+        self.rejection_counts
+            .update_and_fetch(record.reason.code(), |old| {
+                let n = old.map_or(0, |b| u64::from_be_bytes(b.try_into().unwrap_or([0; 8])));
+                Some((n + 1).to_be_bytes().to_vec())
+            })?;
+        // Prune once in a while rather than on every write.
+        if self.rejections_logged.fetch_add(1, Ordering::Relaxed) % 256 == 255 {
+            let excess = self
+                .rejections
+                .len()
+                .saturating_sub(REJECTION_LOG_LEN_MAX as usize);
+            for key in self.rejections.iter().keys().take(excess) {
+                self.rejections.remove(key?)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The most recent rejection records, newest first.
+    pub fn rejections(&self, limit: usize) -> Result<Vec<RejectionRecord>, StoreError> {
+        self.rejections
+            .iter()
+            .values()
+            .rev()
+            .take(limit)
+            .map(|v| serde_json::from_slice(&v?).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect()
+    }
+
+    /// How many documents were refused, by reason, since the store was created.
+    pub fn rejection_counts(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        self.rejection_counts
+            .iter()
+            .map(|e| {
+                let (k, v) = e?;
+                let n = u64::from_be_bytes(
+                    v.as_ref()
+                        .try_into()
+                        .map_err(|_| StoreError::Corrupt("a counter is not 8 bytes".into()))?,
+                );
+                Ok((String::from_utf8_lossy(&k).into_owned(), n))
+            })
+            .collect()
+    }
+}
+
+impl Ledger for Store {
+    fn hash_at(&self, issuer: &JurisdictionCode, seq: u64) -> Option<DocHash> {
+        // A read error here must not make a document look new: callers that
+        // need to tell errors apart use the inherent method first.
+        Store::hash_at(self, issuer, seq).ok().flatten()
+    }
+}
+
+fn tx_error(e: TransactionError<String>) -> StoreError {
+    match e {
+        TransactionError::Abort(m) => StoreError::Corrupt(m),
+        TransactionError::Storage(e) => StoreError::Engine(e.to_string()),
+    }
+}
+
+/// Reads the header fields of stored canonical bytes held under `hash`.
+fn meta_of(hash: &[u8], bytes: &[u8]) -> Result<DocMeta, StoreError> {
+    #[derive(Deserialize)]
+    struct Head {
+        kind: DocKind,
+        issuer: JurisdictionCode,
+        seq: u64,
+        issued_at: Timestamp,
+    }
+    let head: Head =
+        serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(DocMeta {
+        hash: keys::hash_from(hash).map_err(StoreError::Corrupt)?,
+        kind: head.kind,
+        issuer: head.issuer,
+        seq: head.seq,
+        issued_at: head.issued_at,
+    })
+}
+
+#[cfg(test)]
+mod tests;
