@@ -42,6 +42,9 @@ impl From<sled::Error> for BackupError {
     }
 }
 
+/// A node file carried in a backup: its name and contents.
+pub type NodeFile = (String, Vec<u8>);
+
 /// What a backup holds.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct BackupStats {
@@ -85,7 +88,7 @@ fn field(w: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
 /// Writes the node's `files` and every tree of `db` to `out`.
 pub fn write_backup(
     out: impl Write,
-    files: &[(String, Vec<u8>)],
+    files: &[NodeFile],
     db: &sled::Db,
 ) -> Result<BackupStats, BackupError> {
     let mut w = Hashing {
@@ -146,7 +149,7 @@ fn truncated(e: io::Error) -> BackupError {
 pub fn restore_backup(
     input: impl Read,
     db_dir: &Path,
-) -> Result<(Vec<(String, Vec<u8>)>, BackupStats), BackupError> {
+) -> Result<(Vec<NodeFile>, BackupStats), BackupError> {
     if db_dir.exists() {
         return Err(BackupError::Invalid(format!(
             "{} already exists; restore into a new directory",
@@ -163,7 +166,7 @@ pub fn restore_backup(
 fn restore_inner(
     input: impl Read,
     db_dir: &Path,
-) -> Result<(Vec<(String, Vec<u8>)>, BackupStats), BackupError> {
+) -> Result<(Vec<NodeFile>, BackupStats), BackupError> {
     let mut r = Hashing {
         inner: io::BufReader::new(input),
         hash: Sha256::new(),
