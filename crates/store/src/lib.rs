@@ -383,6 +383,12 @@ impl Store {
             .map(|v| v.to_vec()))
     }
 
+    /// Drops the pending document at `(issuer, seq)`.
+    pub fn remove_pending(&self, issuer: &JurisdictionCode, seq: u64) -> Result<(), StoreError> {
+        self.pending.remove(keys::issuer_seq(issuer, seq))?;
+        Ok(())
+    }
+
     /// How many documents wait for a predecessor.
     pub fn pending_count(&self) -> usize {
         self.pending.len()

@@ -1,0 +1,583 @@
+//! The node's state and its one path for documents in and out.
+//!
+//! A [`Node`] owns the store, the node's key and identity, and the
+//! [`Membership`] that says whose documents it accepts. Every document that
+//! arrives, by gossip, by catch-up sync or in a bundle, goes through
+//! [`Node::ingest`] (or [`Node::ingest_bundle`]), which runs
+//! [`deltabench_trust::validate_document`], stores what is new, keeps what waits
+//! for a predecessor, records equivocation evidence, logs and counts every
+//! refusal, and puts new roster versions in force. Every document the node
+//! signs goes through [`Node::publish`], which appends to the node's own chain.
+//!
+//! All methods block on storage; async callers run them in `spawn_blocking`.
+#![deny(missing_docs)]
+
+mod metrics;
+
+pub use metrics::{Metrics, ReasonLabel};
+
+use deltabench_model::documents::{DocKind, JurisdictionDecl, Payload, SignedRoster};
+use deltabench_model::{DocHash, JurisdictionCode, Timestamp};
+use deltabench_store::{Put, RejectionRecord, Store, StoreError};
+use deltabench_trust::roster::{Succession, check_successor};
+use deltabench_trust::{
+    Checks, Document, Header, Limits, Membership, NodeKey, Reason, Rejection, SignError, Verdict,
+    validate_document,
+};
+use serde::Serialize;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+/// Who the node is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Identity {
+    /// The jurisdiction code.
+    pub code: JurisdictionCode,
+    /// The name in Chinese.
+    pub name_zh: String,
+    /// The name in English.
+    pub name_en: String,
+}
+
+/// The source of the current time. Tests and fault drills set it; a node uses
+/// the system clock.
+pub trait Clock: Send + Sync {
+    /// The current time.
+    fn now(&self) -> Timestamp;
+}
+
+/// The operating system's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        Timestamp::from_unix(secs).unwrap_or_else(|_| Timestamp::from_unix(0).expect("epoch"))
+    }
+}
+
+/// Settings of the validation path.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// Size bounds of documents.
+    pub limits: Limits,
+    /// How far in the future an issue time may lie, in seconds.
+    pub clock_skew_secs_max: i64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            clock_skew_secs_max: 300,
+        }
+    }
+}
+
+/// Why the node could not start or act.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A configured alliance roster is not valid.
+    #[error("the roster configured for alliance {alliance} is not valid: {rejection}")]
+    Anchor {
+        /// The alliance.
+        alliance: String,
+        /// What is wrong with it.
+        rejection: Rejection,
+    },
+    /// The store holds another node's chain under this code, or none at all.
+    #[error("{0}")]
+    Identity(String),
+}
+
+/// Why publishing failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// The payload is not valid.
+    #[error(transparent)]
+    Invalid(#[from] SignError),
+    /// The node refused its own document (e.g. a roster it may not publish).
+    #[error("refused: {0}")]
+    Refused(Rejection),
+    /// The store failed; nothing was acknowledged.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What happened to one received document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Stored (with any pending successors it released).
+    Accepted {
+        /// The document's hash.
+        hash: DocHash,
+        /// Held documents of the same issuer that it released.
+        released: usize,
+    },
+    /// Already held.
+    Duplicate {
+        /// The document's hash.
+        hash: DocHash,
+    },
+    /// Kept until its predecessor arrives.
+    Pending {
+        /// The document's hash.
+        hash: DocHash,
+    },
+    /// Refused; equivocation is refused too, and its evidence kept.
+    Rejected(Rejection),
+}
+
+/// The answer to a bundle import.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BundleReport {
+    /// Documents that were new and are now stored (including released ones).
+    pub accepted: usize,
+    /// Documents already held.
+    pub duplicates: usize,
+    /// Documents kept until a missing predecessor arrives.
+    pub pending: usize,
+    /// Refused documents: their index in the bundle and why.
+    pub rejected: Vec<BundleRejection>,
+}
+
+/// One refused document of a bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BundleRejection {
+    /// The document's position in the bundle, from 0.
+    pub index: usize,
+    /// The stable reason code.
+    pub reason: Reason,
+    /// What exactly was wrong.
+    pub detail: String,
+}
+
+/// A running node's state.
+pub struct Node {
+    identity: Identity,
+    key: NodeKey,
+    store: Store,
+    membership: RwLock<Membership>,
+    policy: Policy,
+    clock: Arc<dyn Clock>,
+    metrics: Metrics,
+    /// Serialises the stateful half of validation with the write that follows
+    /// it, so two documents for one chain position cannot both pass. Signature
+    /// checks run before it is taken.
+    ingest_lock: Mutex<()>,
+    /// Serialises signing of the node's own chain: one sequence number, one
+    /// document.
+    publish_lock: Mutex<()>,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("identity", &self.identity)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock leaves no half-written state behind (the
+    // store writes are transactional), so a poisoned lock is safe to reuse.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Node {
+    /// Opens a node on its store. `anchors` are the rosters the node's
+    /// configuration names for its alliances; roster versions held in the store
+    /// that succeed them are put in force.
+    pub fn open(
+        identity: Identity,
+        key: NodeKey,
+        store: Store,
+        anchors: Vec<SignedRoster>,
+        policy: Policy,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, NodeError> {
+        let now = clock.now();
+        let mut membership = Membership::new(identity.code.clone(), key.public_hex());
+        for anchor in anchors {
+            let alliance = anchor.roster.alliance.to_string();
+            membership
+                .anchor(anchor, now)
+                .map_err(|rejection| NodeError::Anchor {
+                    alliance,
+                    rejection,
+                })?;
+        }
+        let node = Node {
+            identity,
+            key,
+            store,
+            membership: RwLock::new(membership),
+            policy,
+            clock,
+            metrics: Metrics::default(),
+            ingest_lock: Mutex::new(()),
+            publish_lock: Mutex::new(()),
+        };
+        node.replay_rosters()?;
+        node.check_own_chain()?;
+        node.metrics.held.set(node.store.document_count() as i64);
+        node.metrics.pending.set(node.store.pending_count() as i64);
+        Ok(node)
+    }
+
+    /// Puts in force, in version order, the held roster documents that extend
+    /// the configured anchors.
+    fn replay_rosters(&self) -> Result<(), NodeError> {
+        let mut rosters: Vec<SignedRoster> = Vec::new();
+        for meta in self.store.list(Some(DocKind::Roster), None)? {
+            let Some(bytes) = self.store.document(&meta.hash)? else {
+                continue;
+            };
+            let doc = Document::decode(
+                &bytes,
+                &Limits {
+                    document_bytes_max: usize::MAX,
+                },
+            )
+            .map_err(|r| NodeError::Identity(format!("a held roster does not verify: {r}")))?;
+            if let Ok(r) = doc.payload_as::<SignedRoster>() {
+                rosters.push(r);
+            }
+        }
+        rosters.sort_by_key(|r| r.roster.version);
+        let mut membership = self.membership.write().unwrap_or_else(|e| e.into_inner());
+        let now = self.clock.now();
+        for r in rosters {
+            let current = membership.roster(&r.roster.alliance).cloned();
+            if let Some(cur) = current {
+                if check_successor(&cur, &r, now) == Ok(Succession::Next) {
+                    membership.advance(r);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses to run on a store whose chain for this code was signed by
+    /// another key: that would fork the jurisdiction's chain.
+    fn check_own_chain(&self) -> Result<(), NodeError> {
+        if let Some(hash) = self.store.hash_at(&self.identity.code, 1)? {
+            let bytes = self.store.document(&hash)?.unwrap_or_default();
+            let held_key = serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .and_then(|v| v["issuer_key"].as_str().map(str::to_owned));
+            if held_key.as_deref() != Some(self.key.public_hex().as_str()) {
+                return Err(NodeError::Identity(format!(
+                    "the store holds a chain for {} signed by another key",
+                    self.identity.code
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Signs and stores the jurisdiction declaration if the node's chain is
+    /// empty. Returns it when it was made now.
+    pub fn declare(&self) -> Result<Option<Document>, PublishError> {
+        if self.store.head(&self.identity.code)?.is_some() {
+            return Ok(None);
+        }
+        let decl = JurisdictionDecl {
+            code: self.identity.code.clone(),
+            name_zh: self.identity.name_zh.clone(),
+            name_en: self.identity.name_en.clone(),
+            public_key: self.key.public_hex(),
+        };
+        self.publish(&decl).map(Some)
+    }
+
+    /// Who the node is.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// The node's key.
+    pub fn key(&self) -> &NodeKey {
+        &self.key
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The current time by the node's clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// The validation policy.
+    pub fn policy(&self) -> Policy {
+        self.policy
+    }
+
+    /// A copy of the membership in force.
+    pub fn membership(&self) -> Membership {
+        self.membership
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Makes all writes so far durable.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.store.flush()
+    }
+
+    /// Signs `payload` as the next document of the node's chain, stores it and
+    /// flushes. Returns only once the document is durable.
+    pub fn publish<P: Payload>(&self, payload: &P) -> Result<Document, PublishError> {
+        let _guard = lock(&self.publish_lock);
+        let head = self.store.head(&self.identity.code)?;
+        let header = Header {
+            issuer: self.identity.code.clone(),
+            seq: head.as_ref().map_or(1, |(seq, _)| seq + 1),
+            prev: head.map(|(_, h)| h),
+            issued_at: self.clock.now(),
+        };
+        let doc = Document::sign(&self.key, header, payload)?;
+        match self.ingest_document(doc.clone(), "self")? {
+            Outcome::Accepted { .. } => {}
+            Outcome::Rejected(r) => return Err(PublishError::Refused(r)),
+            other => {
+                return Err(PublishError::Refused(Rejection::new(
+                    Reason::BadChainLink,
+                    format!("the node's own document was not stored: {other:?}"),
+                )));
+            }
+        }
+        self.store.flush()?;
+        Ok(doc)
+    }
+
+    /// Validates and stores one received envelope. Not flushed: call
+    /// [`Node::flush`] before acknowledging.
+    pub fn ingest(&self, bytes: &[u8], source: &str) -> Result<Outcome, StoreError> {
+        match Document::decode(bytes, &self.policy.limits) {
+            Ok(doc) => self.ingest_document(doc, source),
+            Err(r) => {
+                let issuer = serde_json::from_slice::<serde_json::Value>(bytes)
+                    .ok()
+                    .and_then(|v| v["issuer"].as_str().map(str::to_owned));
+                self.refuse(r, source, issuer)
+            }
+        }
+    }
+
+    /// Imports a bundle of envelopes (each as received), with the same checks
+    /// as any other source, then flushes once. Documents are taken in chain
+    /// order, so a bundle needs no particular order.
+    pub fn ingest_bundle(
+        &self,
+        envelopes: &[&[u8]],
+        source: &str,
+    ) -> Result<BundleReport, StoreError> {
+        let mut report = BundleReport::default();
+        let mut decoded = Vec::with_capacity(envelopes.len());
+        for (index, bytes) in envelopes.iter().enumerate() {
+            match Document::decode(bytes, &self.policy.limits) {
+                Ok(doc) => decoded.push((index, doc)),
+                Err(r) => {
+                    let issuer = serde_json::from_slice::<serde_json::Value>(bytes)
+                        .ok()
+                        .and_then(|v| v["issuer"].as_str().map(str::to_owned));
+                    self.refuse(r.clone(), source, issuer)?;
+                    report.rejected.push(BundleRejection {
+                        index,
+                        reason: r.reason,
+                        detail: r.detail,
+                    });
+                }
+            }
+        }
+        // Rosters first (they decide membership), then chain order.
+        decoded.sort_by(|(_, a), (_, b)| {
+            (a.kind != DocKind::Roster, &a.issuer, a.seq).cmp(&(
+                b.kind != DocKind::Roster,
+                &b.issuer,
+                b.seq,
+            ))
+        });
+        for (index, doc) in decoded {
+            match self.ingest_document(doc, source)? {
+                Outcome::Accepted { released, .. } => report.accepted += 1 + released,
+                Outcome::Duplicate { .. } => report.duplicates += 1,
+                Outcome::Pending { .. } => report.pending += 1,
+                Outcome::Rejected(r) => report.rejected.push(BundleRejection {
+                    index,
+                    reason: r.reason,
+                    detail: r.detail,
+                }),
+            }
+        }
+        report.rejected.sort_by_key(|r| r.index);
+        self.store.flush()?;
+        Ok(report)
+    }
+
+    /// The stateful half of validation, and what follows from its verdict.
+    pub fn ingest_document(&self, doc: Document, source: &str) -> Result<Outcome, StoreError> {
+        let _guard = lock(&self.ingest_lock);
+        let (issuer, seq) = (doc.issuer.clone(), doc.seq);
+        let outcome = self.ingest_locked(doc, source)?;
+        if let Outcome::Accepted { hash, .. } = &outcome {
+            // A stored document may release its held successors.
+            let released = self.release_pending(&issuer, seq, source)?;
+            return Ok(Outcome::Accepted {
+                hash: hash.clone(),
+                released,
+            });
+        }
+        Ok(outcome)
+    }
+
+    fn ingest_locked(&self, doc: Document, source: &str) -> Result<Outcome, StoreError> {
+        let membership = self
+            .membership
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let checks = Checks {
+            limits: self.policy.limits,
+            membership: &membership,
+            now: self.clock.now(),
+            clock_skew_secs_max: self.policy.clock_skew_secs_max,
+        };
+        let issuer = doc.issuer.to_string();
+        match validate_document(doc, &checks, &self.store) {
+            Verdict::Accept(doc) => self.store_accepted(doc, source),
+            Verdict::Duplicate(doc) => {
+                self.metrics.duplicates.inc();
+                Ok(Outcome::Duplicate {
+                    hash: doc.hash().clone(),
+                })
+            }
+            Verdict::Pending(doc) => {
+                self.store.put_pending(&doc)?;
+                self.metrics.pending.set(self.store.pending_count() as i64);
+                tracing::debug!(issuer = %doc.issuer, seq = doc.seq, "held until its predecessor arrives");
+                Ok(Outcome::Pending {
+                    hash: doc.hash().clone(),
+                })
+            }
+            Verdict::Equivocation { doc, held } => self.equivocation(doc, &held, source),
+            Verdict::Rejected(r) => self.refuse(r, source, Some(issuer)),
+        }
+    }
+
+    fn store_accepted(&self, doc: Document, source: &str) -> Result<Outcome, StoreError> {
+        match self.store.put_document(&doc)? {
+            Put::Stored => {}
+            Put::AlreadyHeld => {
+                self.metrics.duplicates.inc();
+                return Ok(Outcome::Duplicate {
+                    hash: doc.hash().clone(),
+                });
+            }
+            Put::SeqTaken(held) => return self.equivocation(doc, &held, source),
+        }
+        self.metrics.accepted.inc();
+        self.metrics.held.inc();
+        if doc.kind == DocKind::Roster {
+            if let Ok(signed) = doc.payload_as::<SignedRoster>() {
+                tracing::info!(alliance = %signed.roster.alliance, version = signed.roster.version, "roster version in force");
+                self.membership
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .advance(signed);
+            }
+        }
+        tracing::debug!(kind = %doc.kind, issuer = %doc.issuer, seq = doc.seq, source, "document stored");
+        Ok(Outcome::Accepted {
+            hash: doc.hash().clone(),
+            released: 0,
+        })
+    }
+
+    fn equivocation(
+        &self,
+        doc: Document,
+        held: &DocHash,
+        source: &str,
+    ) -> Result<Outcome, StoreError> {
+        let held_bytes = self.store.document(held)?.unwrap_or_default();
+        self.store
+            .put_equivocation(&held_bytes, &doc, self.clock.now())?;
+        tracing::warn!(issuer = %doc.issuer, seq = doc.seq, source, "equivocation: two documents for one sequence number");
+        let r = Rejection::new(
+            Reason::Equivocation,
+            format!(
+                "{} already signed {} at seq {}; both are kept as evidence",
+                doc.issuer,
+                &held.as_str()[..12],
+                doc.seq
+            ),
+        );
+        self.refuse(r, source, Some(doc.issuer.to_string()))
+    }
+
+    fn refuse(
+        &self,
+        r: Rejection,
+        source: &str,
+        issuer: Option<String>,
+    ) -> Result<Outcome, StoreError> {
+        self.metrics.reject(r.reason);
+        tracing::info!(reason = %r.reason, detail = %r.detail, source, "document refused");
+        self.store.record_rejection(&RejectionRecord {
+            at: self.clock.now(),
+            reason: r.reason,
+            detail: r.detail.clone(),
+            source: source.to_owned(),
+            issuer,
+        })?;
+        Ok(Outcome::Rejected(r))
+    }
+
+    /// Stores held successors of the document just stored at `(issuer, seq)`,
+    /// in order. A held successor that turns out invalid is dropped from the
+    /// pending set and refused like any other document.
+    fn release_pending(
+        &self,
+        issuer: &JurisdictionCode,
+        mut seq: u64,
+        source: &str,
+    ) -> Result<usize, StoreError> {
+        let mut released = 0;
+        while let Some(next) = self.store.pending_at(issuer, seq + 1)? {
+            let outcome = match Document::decode(&next, &self.policy.limits) {
+                Ok(doc) => self.ingest_locked(doc, source)?,
+                Err(r) => self.refuse(r, source, Some(issuer.to_string()))?,
+            };
+            if let Outcome::Accepted { .. } = outcome {
+                released += 1;
+                seq += 1;
+            } else {
+                self.store.remove_pending(issuer, seq + 1)?;
+                break;
+            }
+        }
+        self.metrics.pending.set(self.store.pending_count() as i64);
+        Ok(released)
+    }
+}
+
+#[cfg(test)]
+mod tests;

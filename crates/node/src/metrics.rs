@@ -1,0 +1,74 @@
+//! The node's Prometheus metrics. One registry serves the whole process.
+
+use deltabench_trust::Reason;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+/// The label of a rejection counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabel {
+    /// The stable reason code.
+    pub reason: String,
+}
+
+/// Document counters and gauges.
+#[derive(Debug, Clone, Default)]
+pub struct Metrics {
+    /// Documents newly stored (own and received).
+    pub accepted: Counter,
+    /// Documents refused, by reason.
+    pub rejected: Family<ReasonLabel, Counter>,
+    /// Documents received that were already held.
+    pub duplicates: Counter,
+    /// Documents waiting for a predecessor.
+    pub pending: Gauge,
+    /// Documents held.
+    pub held: Gauge,
+}
+
+impl Metrics {
+    /// Registers the metrics in `registry` under the `deltabench` prefix.
+    pub fn register(&self, registry: &mut Registry) {
+        let r = registry.sub_registry_with_prefix("deltabench");
+        r.register(
+            "documents_accepted",
+            "Signed documents newly stored",
+            self.accepted.clone(),
+        );
+        r.register(
+            "documents_rejected",
+            "Signed documents refused, by reason",
+            self.rejected.clone(),
+        );
+        r.register(
+            "documents_duplicate",
+            "Signed documents received that were already held",
+            self.duplicates.clone(),
+        );
+        r.register(
+            "documents_pending",
+            "Signed documents waiting for a missing predecessor",
+            self.pending.clone(),
+        );
+        r.register("documents_held", "Signed documents held", self.held.clone());
+        // Every reason appears from the start, so a dashboard can tell zero
+        // from absent.
+        for reason in Reason::ALL {
+            let _ = self.rejected.get_or_create(&ReasonLabel {
+                reason: reason.code().into(),
+            });
+        }
+    }
+
+    /// Counts one refusal.
+    pub fn reject(&self, reason: Reason) {
+        self.rejected
+            .get_or_create(&ReasonLabel {
+                reason: reason.code().into(),
+            })
+            .inc();
+    }
+}

@@ -1,0 +1,341 @@
+use super::*;
+use deltabench_model::AllianceId;
+use deltabench_model::documents::{Decision, Endorsement, Member, Roster};
+use deltabench_trust::roster::approve;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+const NOW: i64 = 1_767_225_600;
+
+struct FixedClock(AtomicI64);
+
+impl Clock for FixedClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_unix(self.0.load(Ordering::Relaxed)).unwrap()
+    }
+}
+
+fn code(s: &str) -> JurisdictionCode {
+    JurisdictionCode::new(s).unwrap()
+}
+
+struct Party {
+    seed: u8,
+    code: &'static str,
+    name: &'static str,
+}
+
+const TAICANG: Party = Party {
+    seed: 1,
+    code: "320585",
+    name: "Taicang",
+};
+const KUNSHAN: Party = Party {
+    seed: 2,
+    code: "320583",
+    name: "Kunshan",
+};
+const JIADING: Party = Party {
+    seed: 3,
+    code: "310114",
+    name: "Jiading",
+};
+const QINGPU: Party = Party {
+    seed: 4,
+    code: "310118",
+    name: "Qingpu",
+};
+
+impl Party {
+    fn key(&self) -> NodeKey {
+        NodeKey::from_seed([self.seed; 32])
+    }
+    fn member(&self) -> Member {
+        Member {
+            code: code(self.code),
+            key: self.key().public_hex(),
+            name_zh: self.name.into(),
+            name_en: self.name.into(),
+        }
+    }
+    fn identity(&self) -> Identity {
+        Identity {
+            code: code(self.code),
+            name_zh: self.name.into(),
+            name_en: self.name.into(),
+        }
+    }
+}
+
+fn roster(version: u64, members: &[&Party], signers: &[&Party]) -> SignedRoster {
+    let roster = Roster {
+        alliance: AllianceId::new("yrd.tax").unwrap(),
+        version,
+        members: members.iter().map(|p| p.member()).collect(),
+        threshold: 2,
+        expires_at: Timestamp::from_unix(NOW + 86_400 * 365).unwrap(),
+        reference_framework: None,
+        recognition_quorum: None,
+    };
+    let approvals = signers
+        .iter()
+        .map(|p| approve(&p.key(), code(p.code), &roster))
+        .collect();
+    SignedRoster { roster, approvals }
+}
+
+fn genesis() -> SignedRoster {
+    roster(1, &[&TAICANG, &KUNSHAN, &JIADING], &[&TAICANG, &KUNSHAN])
+}
+
+fn node_at(p: &Party, store: Store) -> Node {
+    let clock = Arc::new(FixedClock(AtomicI64::new(NOW)));
+    let node = Node::open(
+        p.identity(),
+        p.key(),
+        store,
+        vec![genesis()],
+        Policy::default(),
+        clock,
+    )
+    .unwrap();
+    node.declare().unwrap();
+    node
+}
+
+fn node(p: &Party) -> Node {
+    node_at(p, Store::open_temporary().unwrap())
+}
+
+fn endorse(n: &Node, comment: &str) -> Document {
+    n.publish(&Endorsement {
+        crosswalk: "kunshan.satisfaction".parse().unwrap(),
+        crosswalk_hash: DocHash::from_bytes([7; 32]),
+        decision: Decision::Accept,
+        comment: Some(comment.into()),
+    })
+    .unwrap()
+}
+
+fn bundle_of(n: &Node) -> Vec<Vec<u8>> {
+    n.store().all_documents().collect::<Result<_, _>>().unwrap()
+}
+
+fn import(n: &Node, docs: &[Vec<u8>]) -> BundleReport {
+    let refs: Vec<&[u8]> = docs.iter().map(|d| d.as_slice()).collect();
+    n.ingest_bundle(&refs, "bundle").unwrap()
+}
+
+fn rejected_count(n: &Node, reason: Reason) -> u64 {
+    n.metrics()
+        .rejected
+        .get_or_create(&ReasonLabel {
+            reason: reason.code().into(),
+        })
+        .get()
+}
+
+#[test]
+fn the_own_chain_starts_with_the_declaration_and_grows() {
+    let t = node(&TAICANG);
+    let decl = t.store().hash_at(&code("320585"), 1).unwrap().unwrap();
+    let d2 = endorse(&t, "a");
+    let d3 = endorse(&t, "b");
+    assert_eq!(d2.seq, 2);
+    assert_eq!(d2.prev.as_ref(), Some(&decl));
+    assert_eq!(d3.prev.as_ref(), Some(d2.hash()));
+    assert_eq!(
+        t.declare().unwrap().map(|d| d.seq),
+        None,
+        "declared only once"
+    );
+    assert_eq!(t.metrics().accepted.get(), 3);
+}
+
+#[test]
+fn a_bundle_from_a_member_is_accepted_in_any_order() {
+    let k = node(&KUNSHAN);
+    endorse(&k, "one");
+    endorse(&k, "two");
+    let mut docs = bundle_of(&k);
+    docs.reverse();
+    let t = node(&TAICANG);
+    let report = import(&t, &docs);
+    assert_eq!(
+        report,
+        BundleReport {
+            accepted: 3,
+            duplicates: 0,
+            pending: 0,
+            rejected: vec![]
+        }
+    );
+    assert_eq!(t.store().head(&code("320583")).unwrap().unwrap().0, 3);
+    // Importing again: all duplicates.
+    let again = import(&t, &docs);
+    assert_eq!((again.accepted, again.duplicates), (0, 3));
+}
+
+#[test]
+fn a_gap_is_held_until_filled() {
+    let k = node(&KUNSHAN);
+    endorse(&k, "one");
+    endorse(&k, "two");
+    let docs = bundle_of(&k);
+    let t = node(&TAICANG);
+    let first = import(&t, &[docs[2].clone()]);
+    assert_eq!(first.pending, 1);
+    assert_eq!(t.store().pending_count(), 1);
+    let rest = import(&t, &docs[..2]);
+    assert_eq!(rest.accepted, 3, "two imported and one released: {rest:?}");
+    assert_eq!(t.store().pending_count(), 0);
+    assert_eq!(t.store().head(&code("320583")).unwrap().unwrap().0, 3);
+}
+
+#[test]
+fn every_tampered_copy_is_rejected_with_its_reason_and_counted() {
+    let k = node(&KUNSHAN);
+    endorse(&k, "original");
+    let docs = bundle_of(&k);
+    let tampered: Vec<Vec<u8>> = docs
+        .iter()
+        .map(|d| {
+            String::from_utf8(d.clone())
+                .unwrap()
+                .replace("Kunshan", "Kunsham")
+                .replace("original", "forged!!")
+                .into_bytes()
+        })
+        .collect();
+    let t = node(&TAICANG);
+    let report = import(&t, &tampered);
+    assert_eq!(report.accepted, 0);
+    assert_eq!(report.rejected.len(), 2);
+    assert!(
+        report
+            .rejected
+            .iter()
+            .all(|r| r.reason == Reason::BadSignature),
+        "{report:?}"
+    );
+    assert_eq!(
+        report.rejected.iter().map(|r| r.index).collect::<Vec<_>>(),
+        vec![0, 1]
+    );
+    assert_eq!(rejected_count(&t, Reason::BadSignature), 2);
+    assert_eq!(
+        t.store().rejection_counts().unwrap(),
+        vec![("bad_signature".into(), 2)]
+    );
+    assert_eq!(t.store().head(&code("320583")).unwrap(), None);
+}
+
+#[test]
+fn non_members_are_refused() {
+    let q = node(&QINGPU);
+    let t = node(&TAICANG);
+    let report = import(&t, &bundle_of(&q));
+    assert_eq!(report.rejected.len(), 1);
+    assert_eq!(report.rejected[0].reason, Reason::NotAMember);
+    assert_eq!(rejected_count(&t, Reason::NotAMember), 1);
+}
+
+#[test]
+fn equivocation_is_kept_as_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = node_at(&KUNSHAN, Store::open(&dir.path().join("a")).unwrap());
+    let honest = endorse(&k, "honest");
+    // The same key, another store: a second seq-2 document.
+    let k2 = node_at(&KUNSHAN, Store::open(&dir.path().join("b")).unwrap());
+    let fork = endorse(&k2, "forked");
+    assert_eq!((honest.seq, fork.seq), (2, 2));
+    let t = node(&TAICANG);
+    assert_eq!(import(&t, &bundle_of(&k)).accepted, 2);
+    let report = import(&t, &[fork.bytes().to_vec()]);
+    assert_eq!(report.rejected[0].reason, Reason::Equivocation);
+    let ev = t.store().equivocations().unwrap();
+    assert_eq!(ev.len(), 1);
+    assert_eq!(ev[0].issuer, code("320583"));
+    assert_eq!(ev[0].documents[0]["payload"]["comment"], "honest");
+    assert_eq!(ev[0].documents[1]["payload"]["comment"], "forked");
+    assert_eq!(rejected_count(&t, Reason::Equivocation), 1);
+}
+
+#[test]
+fn a_roster_change_admits_a_member_and_survives_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = node(&QINGPU);
+    {
+        let t = node_at(&TAICANG, Store::open(dir.path()).unwrap());
+        assert_eq!(
+            import(&t, &bundle_of(&q)).rejected[0].reason,
+            Reason::NotAMember
+        );
+        let v2 = roster(
+            2,
+            &[&TAICANG, &KUNSHAN, &JIADING, &QINGPU],
+            &[&TAICANG, &JIADING],
+        );
+        t.publish(&v2).unwrap();
+        assert_eq!(import(&t, &bundle_of(&q)).accepted, 1);
+        // A roster version that skips one is refused and changes nothing.
+        let v4 = roster(4, &[&TAICANG, &KUNSHAN], &[&TAICANG, &KUNSHAN]);
+        assert!(
+            matches!(t.publish(&v4), Err(PublishError::Refused(r)) if r.reason == Reason::RosterVersionGap)
+        );
+    }
+    // Reopened with only the founding roster configured, the held version 2 is
+    // put back in force.
+    let t = node_at(&TAICANG, Store::open(dir.path()).unwrap());
+    assert_eq!(
+        t.membership()
+            .roster(&AllianceId::new("yrd.tax").unwrap())
+            .unwrap()
+            .roster
+            .version,
+        2
+    );
+    endorse(&q, "after restart");
+    let report = import(&t, &bundle_of(&q));
+    assert_eq!((report.accepted, report.duplicates), (1, 1), "{report:?}");
+}
+
+#[test]
+fn a_store_with_another_keys_chain_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(node_at(&TAICANG, Store::open(dir.path()).unwrap()));
+    let impostor = Party {
+        seed: 9,
+        code: "320585",
+        name: "Taicang",
+    };
+    let clock = Arc::new(FixedClock(AtomicI64::new(NOW)));
+    let err = Node::open(
+        impostor.identity(),
+        impostor.key(),
+        Store::open(dir.path()).unwrap(),
+        vec![genesis()],
+        Policy::default(),
+        clock,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("another key"), "{err}");
+}
+
+#[test]
+fn an_invalid_anchor_stops_the_node_from_opening() {
+    let weak = roster(1, &[&TAICANG, &KUNSHAN, &JIADING], &[&TAICANG]);
+    let clock = Arc::new(FixedClock(AtomicI64::new(NOW)));
+    let err = Node::open(
+        TAICANG.identity(),
+        TAICANG.key(),
+        Store::open_temporary().unwrap(),
+        vec![weak],
+        Policy::default(),
+        clock,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, NodeError::Anchor { rejection, .. } if rejection.reason == Reason::RosterThresholdNotMet),
+        "{err}"
+    );
+}
