@@ -1,1 +1,38 @@
-//! placeholder
+//! The node's HTTP API: axum router, bearer-token roles, problem+json errors.
+//!
+//! [`router`] builds the whole application from an [`AppState`], so tests call
+//! it without a server. Handlers that touch storage run it on the blocking
+//! pool. Every error is an [`ApiError`], answered as RFC 9457
+//! `application/problem+json`.
+//!
+//! Routes (all JSON unless said):
+//!
+//! | route | role |
+//! |---|---|
+//! | `GET /healthz` | none |
+//! | `GET /metrics` (Prometheus text) | none |
+//! | `GET /api/v1/node` | viewer |
+//! | `GET /api/v1/documents?kind=&issuer=` | viewer |
+//! | `GET /api/v1/documents/{hash}` | viewer |
+//! | `GET /api/v1/bundle` | viewer |
+//! | `POST /api/v1/bundle` | admin |
+//! | `GET /api/v1/evidence` | viewer |
+#![deny(missing_docs)]
+
+pub mod auth;
+mod error;
+mod routes;
+mod state;
+
+pub use error::ApiError;
+pub use routes::router;
+pub use state::{ApiLimits, AppState, NodeInfo};
+
+/// Runs blocking work (storage) off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(ApiError::internal)?
+}

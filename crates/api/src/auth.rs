@@ -1,0 +1,104 @@
+//! Bearer tokens and the two roles.
+//!
+//! Tokens are random strings handed out once; the node keeps only their
+//! SHA-256. A request proves its role by presenting a token whose hash is
+//! configured for that role. The admin role includes the viewer role.
+
+use crate::ApiError;
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads: coordinators and other offices.
+    Viewer,
+    /// Reads and writes: the office that owns the node.
+    Admin,
+}
+
+/// A configured token: its role and the hex SHA-256 of the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenHash {
+    /// The role the token grants.
+    pub role: Role,
+    /// Lowercase hex SHA-256 of the token text.
+    pub sha256: String,
+}
+
+/// The hex SHA-256 of a token, as stored.
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The configured tokens.
+#[derive(Debug, Clone, Default)]
+pub struct Tokens(Vec<TokenHash>);
+
+impl Tokens {
+    /// Tokens from their stored hashes.
+    pub fn new(hashes: Vec<TokenHash>) -> Self {
+        Self(hashes)
+    }
+
+    /// The role of a presented token, if it is known.
+    pub fn role_of(&self, token: &str) -> Option<Role> {
+        let h = hash_token(token);
+        // Comparing hashes, not tokens: timing reveals nothing usable.
+        self.0
+            .iter()
+            .filter(|t| t.sha256 == h)
+            .map(|t| t.role)
+            .max()
+    }
+}
+
+fn role_from(parts: &Parts, state: &AppState) -> Result<Role, ApiError> {
+    let header = parts
+        .headers
+        .get(AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("this route needs an Authorization: Bearer token"))?;
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::unauthorized("the Authorization header is not 'Bearer TOKEN'"))?;
+    state
+        .tokens
+        .role_of(token)
+        .ok_or_else(|| ApiError::unauthorized("the token is not known to this node"))
+}
+
+/// Extractor: the request carries a viewer or admin token.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer;
+
+/// Extractor: the request carries an admin token.
+#[derive(Debug, Clone, Copy)]
+pub struct Admin;
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        role_from(parts, state).map(|_| Viewer)
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        match role_from(parts, state)? {
+            Role::Admin => Ok(Admin),
+            Role::Viewer => Err(ApiError::forbidden(
+                "this route writes; a viewer token may only read",
+            )),
+        }
+    }
+}

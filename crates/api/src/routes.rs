@@ -1,0 +1,239 @@
+//! The router and its handlers.
+
+use crate::auth::{Admin, Viewer};
+use crate::{ApiError, AppState, blocking};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, http::Uri};
+use deltabench_model::documents::DocKind;
+use deltabench_model::{DocHash, JurisdictionCode};
+use deltabench_node::BundleReport;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let limits = state.limits;
+    let api = Router::new()
+        .route("/node", get(node_info))
+        .route("/documents", get(list_documents))
+        .route("/documents/{hash}", get(get_document))
+        .route(
+            "/bundle",
+            get(export_bundle)
+                .post(import_bundle)
+                .layer(DefaultBodyLimit::max(limits.bundle_bytes_max)),
+        )
+        .route("/evidence", get(evidence));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(limits.body_bytes_max))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            limits.request_timeout,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found(uri: Uri) -> ApiError {
+    ApiError::not_found(format!("no route {}", uri.path()))
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "this route does not take that method",
+    )
+}
+
+async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &state.registry)
+        .map_err(ApiError::internal)?;
+    let mut resp = text.into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    Ok(resp)
+}
+
+#[derive(Serialize)]
+struct AllianceInfo {
+    id: String,
+    version: u64,
+    members: Vec<String>,
+    threshold: u32,
+    expires_at: String,
+}
+
+async fn node_info(_: Viewer, State(state): State<AppState>) -> Json<Value> {
+    let node = &state.node;
+    let alliances: Vec<AllianceInfo> = node
+        .membership()
+        .rosters()
+        .map(|s| AllianceInfo {
+            id: s.roster.alliance.to_string(),
+            version: s.roster.version,
+            members: s
+                .roster
+                .members
+                .iter()
+                .map(|m| m.code.to_string())
+                .collect(),
+            threshold: s.roster.threshold,
+            expires_at: s.roster.expires_at.to_string(),
+        })
+        .collect();
+    Json(json!({
+        "jurisdiction": node.identity(),
+        "public_key": node.key().public_hex(),
+        "peer_id": state.info.peer_id,
+        "version": state.info.version,
+        "alliances": alliances,
+    }))
+}
+
+#[derive(Deserialize)]
+struct DocumentFilter {
+    kind: Option<String>,
+    issuer: Option<String>,
+}
+
+async fn list_documents(
+    _: Viewer,
+    State(state): State<AppState>,
+    query: Result<Query<DocumentFilter>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(filter) = query?;
+    let kind = filter
+        .kind
+        .as_deref()
+        .map(DocKind::parse)
+        .transpose()
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let issuer = filter
+        .issuer
+        .map(JurisdictionCode::new)
+        .transpose()
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let node = state.node.clone();
+    let docs = blocking(move || {
+        node.store()
+            .list(kind, issuer.as_ref())
+            .map_err(ApiError::storage)
+    })
+    .await?;
+    Ok(Json(json!({ "documents": docs })))
+}
+
+fn json_bytes(bytes: Vec<u8>) -> Response {
+    let mut resp = bytes.into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+async fn get_document(
+    _: Viewer,
+    State(state): State<AppState>,
+    Path(hash): Path<String>,
+) -> Result<Response, ApiError> {
+    let hash = DocHash::new(hash).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let node = state.node.clone();
+    let h = hash.clone();
+    let bytes = blocking(move || node.store().document(&h).map_err(ApiError::storage)).await?;
+    match bytes {
+        Some(b) => Ok(json_bytes(b)),
+        None => Err(ApiError::not_found(format!("no document {hash}"))),
+    }
+}
+
+async fn export_bundle(_: Viewer, State(state): State<AppState>) -> Result<Response, ApiError> {
+    let node = state.node.clone();
+    let body = blocking(move || {
+        // The stored bytes are the signed canonical bytes: they are written out
+        // as they are, never re-serialised.
+        let mut out = b"{\"documents\":[".to_vec();
+        for (i, doc) in node.store().all_documents().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(&doc.map_err(ApiError::storage)?);
+        }
+        out.extend_from_slice(b"]}");
+        Ok(out)
+    })
+    .await?;
+    Ok(json_bytes(body))
+}
+
+#[derive(Deserialize)]
+struct BundleIn<'a> {
+    #[serde(borrow)]
+    documents: Vec<&'a RawValue>,
+}
+
+async fn import_bundle(
+    _: Admin,
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<BundleReport>, ApiError> {
+    let body = body?;
+    let node = state.node.clone();
+    let report = blocking(move || {
+        let bundle: BundleIn<'_> = serde_json::from_slice(&body).map_err(|e| {
+            ApiError::bad_request(format!(
+                "the body is not a bundle {{\"documents\": [ENVELOPE, ...]}}: {e}"
+            ))
+        })?;
+        let envelopes: Vec<&[u8]> = bundle
+            .documents
+            .iter()
+            .map(|r| r.get().as_bytes())
+            .collect();
+        node.ingest_bundle(&envelopes, "bundle")
+            .map_err(ApiError::storage)
+    })
+    .await?;
+    Ok(Json(report))
+}
+
+async fn evidence(_: Viewer, State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let node = state.node.clone();
+    blocking(move || {
+        let store = node.store();
+        let counts: serde_json::Map<String, Value> = store
+            .rejection_counts()
+            .map_err(ApiError::storage)?
+            .into_iter()
+            .map(|(k, v)| (k, json!(v)))
+            .collect();
+        Ok(Json(json!({
+            "rejected_by_reason": counts,
+            "recent_rejections": store.rejections(100).map_err(ApiError::storage)?,
+            "equivocations": store.equivocations().map_err(ApiError::storage)?,
+        })))
+    })
+    .await
+}

@@ -1,0 +1,355 @@
+//! The router, called without a server.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use deltabench_api::auth::{Role, TokenHash, Tokens, hash_token};
+use deltabench_api::{ApiLimits, AppState, NodeInfo, router};
+use deltabench_model::documents::{Member, Roster, SignedRoster};
+use deltabench_model::{AllianceId, JurisdictionCode, Timestamp};
+use deltabench_node::{Clock, Identity, Node, Policy, SystemClock};
+use deltabench_store::Store;
+use deltabench_trust::NodeKey;
+use deltabench_trust::roster::approve;
+use http_body_util::BodyExt;
+use prometheus_client::registry::Registry;
+use serde_json::Value;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const ADMIN: &str = "admin-token-for-tests";
+const VIEWER: &str = "viewer-token-for-tests";
+
+const PARTIES: [(u8, &str, &str); 3] = [
+    (1, "320585", "Taicang"),
+    (2, "320583", "Kunshan"),
+    (3, "310114", "Jiading"),
+];
+
+fn code(s: &str) -> JurisdictionCode {
+    JurisdictionCode::new(s).unwrap()
+}
+
+fn genesis() -> SignedRoster {
+    let members = PARTIES
+        .iter()
+        .map(|(seed, c, name)| Member {
+            code: code(c),
+            key: NodeKey::from_seed([*seed; 32]).public_hex(),
+            name_zh: name.to_string(),
+            name_en: name.to_string(),
+        })
+        .collect();
+    let roster = Roster {
+        alliance: AllianceId::new("yrd.tax").unwrap(),
+        version: 1,
+        members,
+        threshold: 2,
+        expires_at: Timestamp::from_unix(SystemClock.now().unix() + 86_400).unwrap(),
+        reference_framework: None,
+        recognition_quorum: None,
+    };
+    let approvals = PARTIES[..2]
+        .iter()
+        .map(|(seed, c, _)| approve(&NodeKey::from_seed([*seed; 32]), code(c), &roster))
+        .collect();
+    SignedRoster { roster, approvals }
+}
+
+fn app_with(index: usize, limits: ApiLimits) -> (axum::Router, Arc<Node>) {
+    let (seed, c, name) = PARTIES[index];
+    let identity = Identity {
+        code: code(c),
+        name_zh: name.into(),
+        name_en: name.into(),
+    };
+    let node = Node::open(
+        identity,
+        NodeKey::from_seed([seed; 32]),
+        Store::open_temporary().unwrap(),
+        vec![genesis()],
+        Policy::default(),
+        Arc::new(SystemClock),
+    )
+    .unwrap();
+    node.declare().unwrap();
+    let node = Arc::new(node);
+    let mut registry = Registry::default();
+    node.metrics().register(&mut registry);
+    let state = AppState {
+        node: node.clone(),
+        tokens: Arc::new(Tokens::new(vec![
+            TokenHash {
+                role: Role::Admin,
+                sha256: hash_token(ADMIN),
+            },
+            TokenHash {
+                role: Role::Viewer,
+                sha256: hash_token(VIEWER),
+            },
+        ])),
+        registry: Arc::new(registry),
+        info: Arc::new(NodeInfo {
+            peer_id: "12D3KooWtest".into(),
+            version: "test".into(),
+        }),
+        limits,
+    };
+    (router(state), node)
+}
+
+fn app(index: usize) -> (axum::Router, Arc<Node>) {
+    app_with(index, ApiLimits::default())
+}
+
+async fn call(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Vec<u8>,
+) -> (StatusCode, String, Vec<u8>) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let resp = app
+        .clone()
+        .oneshot(req.body(Body::from(body)).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let ctype = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let bytes = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    (status, ctype, bytes)
+}
+
+fn json(bytes: &[u8]) -> Value {
+    serde_json::from_slice(bytes)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(bytes)))
+}
+
+fn assert_problem(status: StatusCode, ctype: &str, body: &[u8], want: StatusCode) -> Value {
+    assert_eq!(status, want, "{}", String::from_utf8_lossy(body));
+    assert_eq!(ctype, "application/problem+json");
+    let p = json(body);
+    for field in ["type", "title", "status", "detail"] {
+        assert!(p.get(field).is_some(), "problem without {field}: {p}");
+    }
+    assert_eq!(p["status"], want.as_u16());
+    p
+}
+
+#[tokio::test]
+async fn health_needs_no_token_and_node_shows_its_code() {
+    let (app, _) = app(0);
+    let (s, _, b) = call(&app, "GET", "/healthz", None, vec![]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(json(&b)["status"], "ok");
+    let (s, _, b) = call(&app, "GET", "/api/v1/node", Some(VIEWER), vec![]).await;
+    assert_eq!(s, StatusCode::OK);
+    let v = json(&b);
+    assert_eq!(v["jurisdiction"]["code"], "320585");
+    assert_eq!(v["jurisdiction"]["name_en"], "Taicang");
+    assert_eq!(v["alliances"][0]["id"], "yrd.tax");
+    assert_eq!(v["public_key"].as_str().unwrap().len(), 64);
+}
+
+#[tokio::test]
+async fn tokens_and_roles() {
+    let (app, _) = app(0);
+    // Reads: no token or an unknown one is 401.
+    let (s, c, b) = call(&app, "GET", "/api/v1/node", None, vec![]).await;
+    assert_problem(s, &c, &b, StatusCode::UNAUTHORIZED);
+    let (s, c, b) = call(&app, "GET", "/api/v1/documents", Some("wrong"), vec![]).await;
+    assert_problem(s, &c, &b, StatusCode::UNAUTHORIZED);
+    // Writes: no token 401, viewer 403, admin passes.
+    let bundle = br#"{"documents": []}"#.to_vec();
+    let (s, c, b) = call(&app, "POST", "/api/v1/bundle", None, bundle.clone()).await;
+    assert_problem(s, &c, &b, StatusCode::UNAUTHORIZED);
+    let (s, c, b) = call(&app, "POST", "/api/v1/bundle", Some(VIEWER), bundle.clone()).await;
+    let p = assert_problem(s, &c, &b, StatusCode::FORBIDDEN);
+    assert!(p["detail"].as_str().unwrap().contains("viewer"));
+    let (s, _, b) = call(&app, "POST", "/api/v1/bundle", Some(ADMIN), bundle).await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    // The admin role includes reading.
+    let (s, _, _) = call(&app, "GET", "/api/v1/evidence", Some(ADMIN), vec![]).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_413() {
+    let limits = ApiLimits {
+        bundle_bytes_max: 1024,
+        ..ApiLimits::default()
+    };
+    let (app, node) = app_with(0, limits);
+    let big = format!(r#"{{"documents": ["{}"]}}"#, "x".repeat(4096)).into_bytes();
+    let (s, c, b) = call(&app, "POST", "/api/v1/bundle", Some(ADMIN), big).await;
+    assert_problem(s, &c, &b, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(node.store().document_count(), 1, "nothing was written");
+}
+
+#[tokio::test]
+async fn errors_are_problems() {
+    let (app, _) = app(0);
+    let cases: [(&str, String, &[u8], StatusCode); 8] = [
+        (
+            "GET",
+            "/api/v1/nothing-here".into(),
+            b"",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "DELETE",
+            "/api/v1/bundle".into(),
+            b"",
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (
+            "GET",
+            "/api/v1/documents?kind=weather".into(),
+            b"",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "GET",
+            "/api/v1/documents?issuer=12".into(),
+            b"",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "GET",
+            "/api/v1/documents/not-a-hash".into(),
+            b"",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "GET",
+            format!("/api/v1/documents/{}", "0".repeat(64)),
+            b"",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "POST",
+            "/api/v1/bundle".into(),
+            b"{not json",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            "/api/v1/bundle".into(),
+            br#"{"docs": []}"#,
+            StatusCode::BAD_REQUEST,
+        ),
+    ];
+    for (method, uri, body, want) in cases {
+        let (s, c, b) = call(&app, method, &uri, Some(ADMIN), body.to_vec()).await;
+        let p = assert_problem(s, &c, &b, want);
+        assert!(!p["detail"].as_str().unwrap().is_empty(), "{method} {uri}");
+    }
+    let (_, _, b) = call(
+        &app,
+        "GET",
+        "/api/v1/documents?kind=weather",
+        Some(VIEWER),
+        vec![],
+    )
+    .await;
+    assert!(json(&b)["detail"].as_str().unwrap().contains("weather"));
+}
+
+#[tokio::test]
+async fn a_bundle_moves_between_members_and_tampering_is_reported() {
+    let (kunshan, _) = app(1);
+    let (taicang, taicang_node) = app(0);
+    let (s, c, bundle) = call(&kunshan, "GET", "/api/v1/bundle", Some(VIEWER), vec![]).await;
+    assert_eq!((s, c.as_str()), (StatusCode::OK, "application/json"));
+    assert_eq!(json(&bundle)["documents"].as_array().unwrap().len(), 1);
+
+    let (s, _, b) = call(
+        &taicang,
+        "POST",
+        "/api/v1/bundle",
+        Some(ADMIN),
+        bundle.clone(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        json(&b),
+        serde_json::json!({"accepted": 1, "duplicates": 0, "pending": 0, "rejected": []})
+    );
+    let (_, _, b) = call(
+        &taicang,
+        "POST",
+        "/api/v1/bundle",
+        Some(ADMIN),
+        bundle.clone(),
+    )
+    .await;
+    assert_eq!(json(&b)["duplicates"], 1);
+
+    let (_, _, b) = call(
+        &taicang,
+        "GET",
+        "/api/v1/documents?kind=jurisdiction",
+        Some(VIEWER),
+        vec![],
+    )
+    .await;
+    let docs = json(&b)["documents"].as_array().unwrap().clone();
+    assert_eq!(docs.len(), 2);
+    let kunshan_doc = docs.iter().find(|d| d["issuer"] == "320583").unwrap();
+    assert_eq!(kunshan_doc["seq"], 1);
+    assert_eq!(kunshan_doc["kind"], "jurisdiction");
+    let uri = format!(
+        "/api/v1/documents/{}",
+        kunshan_doc["hash"].as_str().unwrap()
+    );
+    let (s, _, one) = call(&taicang, "GET", &uri, Some(VIEWER), vec![]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(json(&one)["payload"]["name_en"], "Kunshan");
+
+    // A tampered copy into a fresh node: rejected with its reason.
+    let (jiading, _) = app(2);
+    let tampered = String::from_utf8(bundle)
+        .unwrap()
+        .replace("Kunshan", "Kunshen");
+    let (_, _, b) = call(
+        &jiading,
+        "POST",
+        "/api/v1/bundle",
+        Some(ADMIN),
+        tampered.into_bytes(),
+    )
+    .await;
+    let report = json(&b);
+    assert_eq!(report["accepted"], 0);
+    assert_eq!(report["rejected"][0]["index"], 0);
+    assert_eq!(report["rejected"][0]["reason"], "bad_signature");
+    let (_, _, b) = call(&jiading, "GET", "/api/v1/evidence", Some(VIEWER), vec![]).await;
+    assert_eq!(json(&b)["rejected_by_reason"]["bad_signature"], 1);
+
+    let (_, ctype, b) = call(&taicang, "GET", "/metrics", None, vec![]).await;
+    assert!(ctype.starts_with("application/openmetrics-text"));
+    let text = String::from_utf8(b).unwrap();
+    assert!(
+        text.contains("deltabench_documents_accepted_total 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("deltabench_documents_rejected_total{reason=\"bad_signature\"} 0"),
+        "{text}"
+    );
+    assert_eq!(taicang_node.store().document_count(), 2);
+}
