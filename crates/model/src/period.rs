@@ -4,7 +4,10 @@ use std::fmt;
 
 /// An appraisal period: a year (`2025`), a half-year (`2025-H1`), a quarter
 /// (`2025-Q3`) or a month (`2025-07`). Years run from 1900 to 2999.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+///
+/// Periods order by time: by year, then by first month, then by last month, so
+/// `2024-Q4 < 2025 < 2025-H1 < 2025-Q1 < 2025-01`. (Variant order plays no part.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum Period {
     /// A calendar year.
@@ -111,6 +114,25 @@ impl Period {
     }
 }
 
+impl Period {
+    fn order_key(&self) -> (u16, u8, std::cmp::Reverse<u8>) {
+        let (first, last) = self.months();
+        (self.year(), first, std::cmp::Reverse(last))
+    }
+}
+
+impl Ord for Period {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.order_key().cmp(&other.order_key())
+    }
+}
+
+impl PartialOrd for Period {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 impl TryFrom<String> for Period {
     type Error = InvalidField;
     fn try_from(value: String) -> Result<Self, Self::Error> {
@@ -196,6 +218,19 @@ mod tests {
         assert!(Period::Half(2025, 2).contains(&Period::Quarter(2025, 3)));
         assert!(!Period::Half(2025, 1).contains(&Period::Quarter(2025, 3)));
         assert!(!Period::Year(2024).contains(&Period::Month(2025, 1)));
+    }
+
+    #[test]
+    fn periods_order_by_time_not_by_kind() {
+        let p = |s: &str| Period::parse(s).unwrap();
+        let sorted = [
+            "2024-Q4", "2024-12", "2025", "2025-H1", "2025-Q1", "2025-01", "2025-02", "2025-Q2",
+            "2025-H2",
+        ];
+        for w in sorted.windows(2) {
+            assert!(p(w[0]) < p(w[1]), "{} < {}", w[0], w[1]);
+        }
+        assert!(p("2025") > p("2024-Q1"));
     }
 
     proptest! {

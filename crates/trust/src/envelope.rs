@@ -292,6 +292,12 @@ impl Document {
         check_payload(kind, &payload, &issuer, &issuer_key)?;
         body.insert("payload".into(), payload);
         body.insert("signature".into(), Value::from(signature.as_str()));
+        let whole = Value::Object(body);
+        crate::schemas::check_envelope(&whole)
+            .map_err(|e| Rejection::new(Reason::InvalidPayload, format!("schema: {e}")))?;
+        let Value::Object(mut body) = whole else {
+            unreachable!("built as an object above")
+        };
         let bytes = envelope_bytes(&body);
         let payload = body.remove("payload").unwrap_or(Value::Null);
         Ok(Document {

@@ -35,6 +35,7 @@ mod envelope;
 mod keys;
 mod reason;
 pub mod roster;
+pub mod schemas;
 mod validate;
 
 pub use envelope::{Document, Header, Limits, SchemaVersion, SignError};

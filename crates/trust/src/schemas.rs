@@ -1,0 +1,84 @@
+//! The JSON Schemas the node ships in `schemas/`, compiled into the binary and
+//! applied to every document it accepts, after the checks that have their own
+//! reason codes. They add nothing the Rust types do not already check; running
+//! them proves that the published schemas describe what the node accepts.
+
+use jsonschema::{Registry, Validator};
+use serde_json::Value;
+use std::sync::OnceLock;
+
+/// Where the schemas' `$id`s live.
+pub const BASE_URI: &str = "https://deltabench.invalid/schemas/";
+
+/// Every shipped schema: file name and text.
+pub const FILES: [(&str, &str); 8] = [
+    (
+        "common.v1.schema.json",
+        include_str!("../../../schemas/common.v1.schema.json"),
+    ),
+    (
+        "envelope.v1.schema.json",
+        include_str!("../../../schemas/envelope.v1.schema.json"),
+    ),
+    (
+        "jurisdiction.v1.schema.json",
+        include_str!("../../../schemas/jurisdiction.v1.schema.json"),
+    ),
+    (
+        "roster.v1.schema.json",
+        include_str!("../../../schemas/roster.v1.schema.json"),
+    ),
+    (
+        "framework.v1.schema.json",
+        include_str!("../../../schemas/framework.v1.schema.json"),
+    ),
+    (
+        "summary.v1.schema.json",
+        include_str!("../../../schemas/summary.v1.schema.json"),
+    ),
+    (
+        "crosswalk.v1.schema.json",
+        include_str!("../../../schemas/crosswalk.v1.schema.json"),
+    ),
+    (
+        "endorsement.v1.schema.json",
+        include_str!("../../../schemas/endorsement.v1.schema.json"),
+    ),
+];
+
+/// A validator for the named schema file (e.g. `summary.v1.schema.json`),
+/// with every shipped schema available to its `$ref`s.
+pub fn validator(file: &str) -> Result<Validator, String> {
+    let mut registry = Registry::new();
+    let mut root = None;
+    for (name, text) in FILES {
+        let schema: Value = serde_json::from_str(text).map_err(|e| format!("{name}: {e}"))?;
+        if name == file {
+            root = Some(schema.clone());
+        }
+        registry = registry
+            .add(format!("{BASE_URI}{name}"), schema)
+            .map_err(|e| format!("{name}: {e}"))?;
+    }
+    let root = root.ok_or_else(|| format!("no shipped schema {file}"))?;
+    let registry = registry.prepare().map_err(|e| e.to_string())?;
+    jsonschema::options()
+        .offline()
+        .with_registry(&registry)
+        .build(&root)
+        .map_err(|e| format!("{file}: {e}"))
+}
+
+/// Checks a whole envelope against `envelope.v1.schema.json`; the first
+/// violation, with its place, is the error.
+pub fn check_envelope(envelope: &Value) -> Result<(), String> {
+    static ENVELOPE: OnceLock<Result<Validator, String>> = OnceLock::new();
+    let v = ENVELOPE
+        .get_or_init(|| validator("envelope.v1.schema.json"))
+        .as_ref()
+        .map_err(|e| format!("the shipped schemas do not compile: {e}"))?;
+    match v.iter_errors(envelope).next() {
+        None => Ok(()),
+        Some(e) => Err(format!("at {}: {e}", e.instance_path())),
+    }
+}
