@@ -1,1 +1,31 @@
-fn main() {}
+//! `deltabench`: the federated benchmarking node for government performance
+//! appraisal. See README.md for the commands and ARCHITECTURE.md for the code map.
+
+mod cli;
+mod config;
+mod init;
+mod maintenance;
+mod roster;
+mod run;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = cli::Cli::parse();
+    run::init_tracing(cli.log_format, cli.verbose);
+    let result = match cli.command {
+        cli::Command::Init(a) => init::init(a),
+        cli::Command::Run(a) => run::run(a),
+        cli::Command::Backup(a) => maintenance::backup(a),
+        cli::Command::Restore(a) => maintenance::restore(a),
+        cli::Command::Roster(a) => roster::roster(a),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One line on stderr: the cause chain joined.
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

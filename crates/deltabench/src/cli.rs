@@ -1,0 +1,205 @@
+//! The command line.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// deltabench: a federated benchmarking node for government performance
+/// appraisal. Each jurisdiction runs one node; nodes exchange signed indicator
+/// summaries within their alliances and serve harmonised comparisons.
+#[derive(Debug, Parser)]
+#[command(name = "deltabench", version, propagate_version = true)]
+pub struct Cli {
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// More detailed logs (-v: debug, -vv: trace). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a node: key pair, config file, tokens, and its signed jurisdiction declaration.
+    Init(InitArgs),
+    /// Run a node (HTTP API and storage) until SIGINT or SIGTERM.
+    Run(RunArgs),
+    /// Write a backup of a stopped node (config, key, alliance rosters, store) to one file.
+    Backup(BackupArgs),
+    /// Restore a node from a backup into a new folder.
+    Restore(RestoreArgs),
+    /// Draft, approve and join alliance rosters.
+    Roster(RosterArgs),
+}
+
+/// `deltabench init`
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The jurisdiction's GB/T 2260 code, e.g. 320585.
+    #[arg(long)]
+    pub jurisdiction: String,
+    /// The name in Chinese, e.g. 太仓市.
+    #[arg(long)]
+    pub name_zh: String,
+    /// The name in English, e.g. Taicang.
+    #[arg(long)]
+    pub name_en: String,
+    /// The folder to create the node in (node.toml, node.key, data/).
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// The address the HTTP API listens on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub api_listen: String,
+    /// The libp2p listen multiaddress.
+    #[arg(long, default_value = "/ip4/0.0.0.0/tcp/4001")]
+    pub p2p_listen: String,
+    /// A peer to dial, as a multiaddress (repeatable).
+    #[arg(long)]
+    pub bootstrap: Vec<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `deltabench run`
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The node's config file.
+    #[arg(long)]
+    pub config: PathBuf,
+}
+
+/// `deltabench backup`
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The node's config file. The node must be stopped.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// The backup file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `deltabench restore`
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file.
+    #[arg(long)]
+    pub from: PathBuf,
+    /// The folder to restore the node into; it must not exist or be empty.
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `deltabench roster`
+#[derive(Debug, Args)]
+pub struct RosterArgs {
+    /// What to do with a roster.
+    #[command(subcommand)]
+    pub command: RosterCommand,
+}
+
+/// The roster subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RosterCommand {
+    /// Draft a roster (without approvals) and write it to a file.
+    New(RosterNewArgs),
+    /// Add this node's approval to a roster file.
+    Approve(RosterApproveArgs),
+    /// Make a roster file this node's anchor for its alliance (adds it to the config).
+    Join(RosterJoinArgs),
+    /// Check a roster file's approvals and print its state.
+    Check(RosterCheckArgs),
+}
+
+/// `deltabench roster new`
+#[derive(Debug, Args)]
+pub struct RosterNewArgs {
+    /// The alliance, e.g. yrd.tax.
+    #[arg(long)]
+    pub alliance: String,
+    /// The roster version (1 for a new alliance; N+1 to change one in force).
+    #[arg(long, default_value_t = 1)]
+    pub roster_version: u64,
+    /// A member as CODE,PUBLIC_KEY,NAME_ZH,NAME_EN (repeatable). The public key
+    /// is what `deltabench init --json` printed for that node.
+    #[arg(long = "member", required = true)]
+    pub members: Vec<String>,
+    /// How many members must approve the next version.
+    #[arg(long)]
+    pub threshold: u32,
+    /// How many days the roster stays in force.
+    #[arg(long, default_value_t = 365)]
+    pub days: u32,
+    /// The alliance's reference framework, if any.
+    #[arg(long)]
+    pub reference_framework: Option<String>,
+    /// How many members must accept a crosswalk onto the reference framework.
+    #[arg(long)]
+    pub recognition_quorum: Option<u32>,
+    /// The file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `deltabench roster approve`
+#[derive(Debug, Args)]
+pub struct RosterApproveArgs {
+    /// The approving node's config file.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// The roster file; the approval is added in place.
+    #[arg(long)]
+    pub roster: PathBuf,
+}
+
+/// `deltabench roster join`
+#[derive(Debug, Args)]
+pub struct RosterJoinArgs {
+    /// The node's config file.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// The approved roster file; it is copied beside the config.
+    #[arg(long)]
+    pub roster: PathBuf,
+}
+
+/// `deltabench roster check`
+#[derive(Debug, Args)]
+pub struct RosterCheckArgs {
+    /// The roster file.
+    #[arg(long)]
+    pub roster: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,283 @@
+//! The node's configuration file, `node.toml`. Every key is documented in
+//! `node-config/README.md`. Relative paths are relative to the file's folder.
+
+use anyhow::{Context, Result, bail};
+use deltabench_api::ApiLimits;
+use deltabench_api::auth::TokenHash;
+use deltabench_model::JurisdictionCode;
+use deltabench_model::documents::SignedRoster;
+use deltabench_node::{Identity, Policy};
+use deltabench_trust::{Limits, NodeKey};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The whole file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Who the node is and where it keeps things.
+    pub node: NodeSection,
+    /// The HTTP API.
+    pub api: ApiSection,
+    /// The libp2p network.
+    #[serde(default)]
+    pub p2p: P2pSection,
+    /// Bounds of the validation path.
+    #[serde(default)]
+    pub validation: ValidationSection,
+    /// The alliances the node belongs to.
+    #[serde(default)]
+    pub alliances: Vec<AllianceSection>,
+}
+
+/// `[node]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSection {
+    /// The GB/T 2260 code.
+    pub jurisdiction: String,
+    /// The name in Chinese.
+    pub name_zh: String,
+    /// The name in English.
+    pub name_en: String,
+    /// The PKCS#8 PEM private key.
+    #[serde(default = "default_key_file")]
+    pub key_file: PathBuf,
+    /// The store's directory.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+}
+
+fn default_key_file() -> PathBuf {
+    "node.key".into()
+}
+
+fn default_data_dir() -> PathBuf {
+    "data".into()
+}
+
+/// `[api]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiSection {
+    /// The address the API listens on.
+    pub listen: String,
+    /// The largest request body on ordinary routes.
+    #[serde(default = "default_body")]
+    pub body_bytes_max: usize,
+    /// The largest bundle accepted.
+    #[serde(default = "default_bundle")]
+    pub bundle_bytes_max: usize,
+    /// How long a request may take.
+    #[serde(default = "default_timeout")]
+    pub request_timeout_secs: u64,
+    /// The accepted tokens, by hash.
+    #[serde(default)]
+    pub tokens: Vec<TokenHash>,
+}
+
+fn default_body() -> usize {
+    ApiLimits::default().body_bytes_max
+}
+
+fn default_bundle() -> usize {
+    ApiLimits::default().bundle_bytes_max
+}
+
+fn default_timeout() -> u64 {
+    ApiLimits::default().request_timeout.as_secs()
+}
+
+/// `[p2p]`
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct P2pSection {
+    /// Multiaddresses to listen on.
+    #[serde(default)]
+    pub listen: Vec<String>,
+    /// Multiaddresses of peers to dial (and re-dial when lost).
+    #[serde(default)]
+    pub bootstrap: Vec<String>,
+}
+
+/// `[validation]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidationSection {
+    /// The largest accepted document.
+    #[serde(default = "default_doc_bytes")]
+    pub document_bytes_max: usize,
+    /// How far in the future an issue time may lie.
+    #[serde(default = "default_skew")]
+    pub clock_skew_secs_max: i64,
+}
+
+impl Default for ValidationSection {
+    fn default() -> Self {
+        Self {
+            document_bytes_max: default_doc_bytes(),
+            clock_skew_secs_max: default_skew(),
+        }
+    }
+}
+
+fn default_doc_bytes() -> usize {
+    Limits::default().document_bytes_max
+}
+
+fn default_skew() -> i64 {
+    Policy::default().clock_skew_secs_max
+}
+
+/// `[[alliances]]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllianceSection {
+    /// The alliance's name, e.g. `yrd.tax`.
+    pub id: String,
+    /// The signed roster file that anchors trust in the alliance.
+    pub roster: PathBuf,
+}
+
+/// A configuration together with the folder its relative paths start from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The file's content.
+    pub config: Config,
+    /// The file's path.
+    pub path: PathBuf,
+    /// Its folder.
+    pub base: PathBuf,
+}
+
+const HEADER: &str = "# deltabench node configuration. Every key is documented in node-config/README.md.\n# Relative paths are relative to this file's folder.\n\n";
+
+impl Loaded {
+    /// Reads and checks a configuration file.
+    pub fn read(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config {}", path.display()))?;
+        let config: Config = toml::from_str(&text)
+            .with_context(|| format!("config {} is not valid", path.display()))?;
+        JurisdictionCode::new(&config.node.jurisdiction)
+            .with_context(|| format!("config {}: [node] jurisdiction", path.display()))?;
+        for (i, a) in config.alliances.iter().enumerate() {
+            deltabench_model::AllianceId::new(&a.id)
+                .with_context(|| format!("config {}: alliances[{i}].id", path.display()))?;
+        }
+        let base = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        Ok(Self {
+            config,
+            path: path.to_path_buf(),
+            base,
+        })
+    }
+
+    /// Writes the configuration back (atomically: a temporary file, then rename).
+    pub fn write(&self) -> Result<()> {
+        write_config(&self.path, &self.config)
+    }
+
+    /// A path from the file, made absolute against its folder.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base.join(p)
+        }
+    }
+
+    /// The node's identity.
+    pub fn identity(&self) -> Result<Identity> {
+        let n = &self.config.node;
+        Ok(Identity {
+            code: JurisdictionCode::new(&n.jurisdiction)?,
+            name_zh: n.name_zh.clone(),
+            name_en: n.name_en.clone(),
+        })
+    }
+
+    /// Reads the node's key.
+    pub fn key(&self) -> Result<NodeKey> {
+        let path = self.resolve(&self.config.node.key_file);
+        let pem = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the node key {}", path.display()))?;
+        NodeKey::from_pem(&pem).with_context(|| format!("key file {}", path.display()))
+    }
+
+    /// Reads the alliance anchor rosters.
+    pub fn anchors(&self) -> Result<Vec<SignedRoster>> {
+        let mut out = Vec::new();
+        for a in &self.config.alliances {
+            let path = self.resolve(&a.roster);
+            let text = std::fs::read_to_string(&path).with_context(|| {
+                format!("alliance {}: cannot read roster {}", a.id, path.display())
+            })?;
+            let roster: SignedRoster = serde_json::from_str(&text).with_context(|| {
+                format!("alliance {}: roster {} is not valid", a.id, path.display())
+            })?;
+            if roster.roster.alliance.as_str() != a.id {
+                bail!(
+                    "alliance {}: roster {} is for alliance {}",
+                    a.id,
+                    path.display(),
+                    roster.roster.alliance
+                );
+            }
+            out.push(roster);
+        }
+        Ok(out)
+    }
+
+    /// The validation policy.
+    pub fn policy(&self) -> Policy {
+        Policy {
+            limits: Limits {
+                document_bytes_max: self.config.validation.document_bytes_max,
+            },
+            clock_skew_secs_max: self.config.validation.clock_skew_secs_max,
+        }
+    }
+
+    /// The API bounds.
+    pub fn api_limits(&self) -> ApiLimits {
+        ApiLimits {
+            body_bytes_max: self.config.api.body_bytes_max,
+            bundle_bytes_max: self.config.api.bundle_bytes_max,
+            request_timeout: Duration::from_secs(self.config.api.request_timeout_secs),
+        }
+    }
+}
+
+/// Writes `config` to `path` with the header comment, atomically.
+pub fn write_config(path: &Path, config: &Config) -> Result<()> {
+    let text = format!("{HEADER}{}", toml::to_string_pretty(config)?);
+    write_atomic(path, text.as_bytes(), false)
+}
+
+/// Writes a file through a temporary file and a rename, so a crash leaves the
+/// old or the new content, never half of it. `secret` files get mode 0600.
+pub fn write_atomic(path: &Path, bytes: &[u8], secret: bool) -> Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp-write");
+    {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        if secret {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts
+            .open(&tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! `deltabench run`: the node process.
+
+use crate::cli::{LogFormat, RunArgs};
+use crate::config::Loaded;
+use crate::init::peer_id;
+use anyhow::{Context, Result};
+use deltabench_api::auth::Tokens;
+use deltabench_api::{AppState, NodeInfo, router};
+use deltabench_node::{Node, SystemClock};
+use deltabench_store::Store;
+use prometheus_client::registry::Registry;
+use std::io::Write;
+use std::sync::Arc;
+use tracing_subscriber::EnvFilter;
+
+/// Sets up logging on stderr: text or JSON lines; RUST_LOG overrides the level.
+pub fn init_tracing(format: LogFormat, verbose: u8) {
+    let default = match verbose {
+        0 => "info",
+        1 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    use std::io::IsTerminal;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Opens the node described by a config file.
+pub fn open_node(loaded: &Loaded) -> Result<Node> {
+    let identity = loaded.identity()?;
+    let key = loaded.key()?;
+    let anchors = loaded.anchors()?;
+    let data = loaded.resolve(&loaded.config.node.data_dir);
+    let store =
+        Store::open(&data).with_context(|| format!("opening the store in {}", data.display()))?;
+    let node = Node::open(
+        identity,
+        key,
+        store,
+        anchors,
+        loaded.policy(),
+        Arc::new(SystemClock),
+    )?;
+    node.declare()
+        .context("signing the jurisdiction declaration")?;
+    Ok(node)
+}
+
+pub fn run(args: RunArgs) -> Result<()> {
+    let loaded = Loaded::read(&args.config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("deltabench")
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(serve(loaded))
+}
+
+async fn serve(loaded: Loaded) -> Result<()> {
+    let node = Arc::new(tokio::task::block_in_place(|| open_node(&loaded))?);
+    let mut registry = Registry::default();
+    node.metrics().register(&mut registry);
+    let state = AppState {
+        node: node.clone(),
+        tokens: Arc::new(Tokens::new(loaded.config.api.tokens.clone())),
+        registry: Arc::new(registry),
+        info: Arc::new(NodeInfo {
+            peer_id: peer_id(node.key())?,
+            version: env!("CARGO_PKG_VERSION").into(),
+        }),
+        limits: loaded.api_limits(),
+    };
+    let listen = &loaded.config.api.listen;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("the API cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(
+        jurisdiction = %node.identity().code,
+        documents = node.store().document_count(),
+        alliances = node.membership().rosters().count(),
+        "node started"
+    );
+    // The one line on stdout: scripts and tests read the address from it.
+    println!("deltabench: api listening on http://{addr}");
+    let _ = std::io::stdout().flush();
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving the API")?;
+    tokio::task::block_in_place(|| node.flush()).context("flushing the store at shutdown")?;
+    tracing::info!("node stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("SIGINT: stopping"),
+        _ = term => tracing::info!("SIGTERM: stopping"),
+    }
+}

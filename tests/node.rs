@@ -1,0 +1,334 @@
+//! Whole-node scenarios: real `deltabench` processes on loopback, driven through
+//! the command line and the HTTP API as an office would drive them.
+
+mod support;
+
+use serde_json::Value;
+use support::*;
+
+fn three(root: &std::path::Path) -> (NodeDir, NodeDir, NodeDir) {
+    (
+        NodeDir::init(root, "320585", "太仓市", "Taicang"),
+        NodeDir::init(root, "320583", "昆山市", "Kunshan"),
+        NodeDir::init(root, "310114", "嘉定区", "Jiading"),
+    )
+}
+
+#[test]
+fn init_then_run_serves_health_and_the_node() {
+    let root = tempfile::tempdir().unwrap();
+    let t = NodeDir::init(root.path(), "320585", "太仓市", "Taicang");
+    let p = t.start();
+    let resp = http().get(p.url("/healthz")).send().unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let (s, node) = get(&p, "/api/v1/node", &t.viewer);
+    assert_eq!(s, 200);
+    assert_eq!(node["jurisdiction"]["code"], "320585");
+    assert_eq!(node["jurisdiction"]["name_zh"], "太仓市");
+    assert_eq!(node["public_key"], t.public_key.as_str());
+    assert!(node["peer_id"].as_str().unwrap().starts_with("12D3KooW"));
+    // init signed the declaration: the first link of the chain.
+    let (_, docs) = get(&p, "/api/v1/documents?kind=jurisdiction", &t.viewer);
+    assert_eq!(docs["documents"][0]["seq"], 1);
+    assert_eq!(docs["documents"][0]["issuer"], "320585");
+    assert!(p.stop(), "graceful stop exits 0");
+}
+
+#[test]
+fn a_bundle_moves_between_members_and_tampered_copies_are_rejected() {
+    let root = tempfile::tempdir().unwrap();
+    let (t, k, j) = three(root.path());
+    form_alliance(root.path(), "yrd.tax", &[&t, &k, &j], 2);
+    let (pt, pk) = (t.start(), k.start());
+    let (_, node) = get(&pt, "/api/v1/node", &t.viewer);
+    assert_eq!(node["alliances"][0]["id"], "yrd.tax");
+    assert_eq!(node["alliances"][0]["members"].as_array().unwrap().len(), 3);
+
+    // Kunshan's chain: its declaration and five more documents.
+    let (_, head) = get(&pk, "/api/v1/documents?issuer=320583", &k.viewer);
+    let more = extend_chain(&k, &head["documents"][0], 5);
+    let (s, report) = post(&pk, "/api/v1/bundle", Some(&k.admin), bundle_of(&more));
+    assert_eq!((s, report["accepted"].as_u64()), (200, Some(5)), "{report}");
+    let exported = bundle(&pk, &k.viewer);
+
+    // Writes need an admin token.
+    let (s, problem) = post(&pt, "/api/v1/bundle", None, exported.clone());
+    assert_eq!(s, 401, "{problem}");
+    assert_eq!(problem["status"], 401);
+    let (s, problem) = post(&pt, "/api/v1/bundle", Some(&t.viewer), exported.clone());
+    assert_eq!(s, 403, "{problem}");
+
+    // A copy with a changed signed byte in every document: each rejected.
+    let docs: Vec<Value> = serde_json::from_slice::<Value>(&exported).unwrap()["documents"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(docs.len(), 6);
+    let tampered: Vec<Vec<u8>> = docs
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            match d["kind"].as_str().unwrap() {
+                "jurisdiction" => d["payload"]["name_en"] = "Kunshan!".into(),
+                _ => d["payload"]["comment"] = "altered".into(),
+            }
+            serde_json::to_vec(&d).unwrap()
+        })
+        .collect();
+    let (s, report) = post(&pt, "/api/v1/bundle", Some(&t.admin), bundle_of(&tampered));
+    assert_eq!(s, 200);
+    assert_eq!(report["accepted"], 0);
+    let rejected = report["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 6, "{report}");
+    for (i, r) in rejected.iter().enumerate() {
+        assert_eq!(r["index"], i);
+        assert_eq!(r["reason"], "bad_signature");
+    }
+
+    // The genuine bundle is accepted whole.
+    let (s, report) = post(&pt, "/api/v1/bundle", Some(&t.admin), exported);
+    assert_eq!(s, 200);
+    assert_eq!(
+        report,
+        serde_json::json!({"accepted": 6, "duplicates": 0, "pending": 0, "rejected": []})
+    );
+    let (_, held) = get(&pt, "/api/v1/documents?issuer=320583", &t.viewer);
+    assert_eq!(held["documents"].as_array().unwrap().len(), 6);
+
+    // The refusals are counted by reason in /metrics and in the evidence.
+    let metrics = http()
+        .get(pt.url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        metrics.contains("deltabench_documents_rejected_total{reason=\"bad_signature\"} 6"),
+        "{metrics}"
+    );
+    let (_, ev) = get(&pt, "/api/v1/evidence", &t.viewer);
+    assert_eq!(ev["rejected_by_reason"]["bad_signature"], 6);
+}
+
+#[test]
+fn documents_from_outside_the_alliance_are_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let (t, k, j) = three(root.path());
+    let q = NodeDir::init(root.path(), "310118", "青浦区", "Qingpu");
+    form_alliance(root.path(), "yrd.tax", &[&t, &k, &j], 2);
+    let (pt, pq) = (t.start(), q.start());
+    let (s, report) = post(
+        &pt,
+        "/api/v1/bundle",
+        Some(&t.admin),
+        bundle(&pq, &q.viewer),
+    );
+    assert_eq!(s, 200);
+    assert_eq!(report["rejected"][0]["reason"], "not_a_member", "{report}");
+}
+
+#[test]
+fn an_acknowledged_write_survives_kill_9() {
+    let root = tempfile::tempdir().unwrap();
+    let (t, k, j) = three(root.path());
+    form_alliance(root.path(), "yrd.tax", &[&t, &k, &j], 2);
+    let pk = k.start();
+    let (_, head) = get(&pk, "/api/v1/documents?issuer=320583", &k.viewer);
+    let decl = bundle(&pk, &k.viewer);
+    let chain = extend_chain(&k, &head["documents"][0], 30);
+    drop(pk);
+
+    let mut acknowledged = 0;
+    // Three kill -9 cycles, each right after a 200: the first imports the
+    // declaration, the next two ten documents each.
+    let batches: Vec<Vec<u8>> = vec![decl, bundle_of(&chain[..10]), bundle_of(&chain[10..20])];
+    for body in batches {
+        let p = t.start();
+        let (s, report) = post(&p, "/api/v1/bundle", Some(&t.admin), body);
+        assert_eq!(s, 200, "{report}");
+        acknowledged += report["accepted"].as_u64().unwrap();
+        p.kill_9();
+        let p = t.start();
+        let (_, held) = get(&p, "/api/v1/documents?issuer=320583", &t.viewer);
+        assert_eq!(
+            held["documents"].as_array().unwrap().len() as u64,
+            acknowledged,
+            "after kill -9 the node holds every acknowledged document"
+        );
+        p.kill_9();
+    }
+    assert_eq!(acknowledged, 21);
+}
+
+#[test]
+fn backup_and_restore_a_node() {
+    let root = tempfile::tempdir().unwrap();
+    let (t, k, j) = three(root.path());
+    form_alliance(root.path(), "yrd.tax", &[&t, &k, &j], 2);
+    let pk = k.start();
+    let kb = bundle(&pk, &k.viewer);
+    let pt = t.start();
+    assert_eq!(
+        post(&pt, "/api/v1/bundle", Some(&t.admin), kb).1["accepted"],
+        1
+    );
+    let backup = root.path().join("taicang.backup");
+
+    // A running node holds its store: backup says so and writes nothing.
+    let out = deltabench(&[
+        "backup",
+        "--config",
+        t.config.to_str().unwrap(),
+        "--out",
+        backup.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is the node running?"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(!backup.exists());
+
+    assert!(pt.stop());
+    ok(&[
+        "backup",
+        "--config",
+        t.config.to_str().unwrap(),
+        "--out",
+        backup.to_str().unwrap(),
+    ]);
+    let restored = root.path().join("restored");
+    ok(&[
+        "restore",
+        "--from",
+        backup.to_str().unwrap(),
+        "--dir",
+        restored.to_str().unwrap(),
+    ]);
+    // Into a folder that is not empty: refused.
+    let out = deltabench(&[
+        "restore",
+        "--from",
+        backup.to_str().unwrap(),
+        "--dir",
+        restored.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+
+    let p = Proc::start(&restored.join("node.toml"));
+    let (_, node) = get(&p, "/api/v1/node", &t.viewer);
+    assert_eq!(
+        node["public_key"],
+        t.public_key.as_str(),
+        "same key, same tokens"
+    );
+    assert_eq!(node["alliances"][0]["id"], "yrd.tax");
+    let (_, docs) = get(&p, "/api/v1/documents", &t.viewer);
+    let issuers: Vec<&str> = docs["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["issuer"].as_str().unwrap())
+        .collect();
+    assert_eq!(issuers, vec!["320583", "320585"]);
+
+    // A damaged backup restores nothing.
+    let mut bytes = std::fs::read(&backup).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 1;
+    let damaged = root.path().join("damaged.backup");
+    std::fs::write(&damaged, bytes).unwrap();
+    let target = root.path().join("from-damaged");
+    let out = deltabench(&[
+        "restore",
+        "--from",
+        damaged.to_str().unwrap(),
+        "--dir",
+        target.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(!target.exists());
+}
+
+#[test]
+fn command_line_errors_are_one_clear_line() {
+    let root = tempfile::tempdir().unwrap();
+    let t = NodeDir::init(root.path(), "320585", "太仓市", "Taicang");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "init",
+                "--jurisdiction",
+                "320585",
+                "--name-zh",
+                "太仓市",
+                "--name-en",
+                "Taicang",
+                "--dir",
+                t.dir.to_str().unwrap(),
+            ],
+            "already holds a node",
+        ),
+        (
+            vec![
+                "init",
+                "--jurisdiction",
+                "32058",
+                "--name-zh",
+                "x",
+                "--name-en",
+                "y",
+                "--dir",
+                "/nonexistent/x",
+            ],
+            "6-digit",
+        ),
+        (
+            vec![
+                "init",
+                "--jurisdiction",
+                "320585",
+                "--name-zh",
+                "x",
+                "--name-en",
+                "y",
+                "--dir",
+                "/tmp/x",
+                "--api-listen",
+                "nowhere",
+            ],
+            "--api-listen",
+        ),
+        (
+            vec!["run", "--config", "/nonexistent/node.toml"],
+            "cannot read config",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = deltabench(&args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+    }
+
+    // A port already taken: the error names the address.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let text = std::fs::read_to_string(&t.config)
+        .unwrap()
+        .replace("127.0.0.1:0", &addr);
+    std::fs::write(&t.config, text).unwrap();
+    let out = deltabench(&["run", "--config", t.config.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&addr), "{err}");
+
+    // A misspelt config key is refused, naming it.
+    let text = std::fs::read_to_string(&t.config)
+        .unwrap()
+        .replace("request_timeout_secs", "request_timeout_sec");
+    std::fs::write(&t.config, text).unwrap();
+    let out = deltabench(&["run", "--config", t.config.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("request_timeout_sec"), "{err}");
+}

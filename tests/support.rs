@@ -1,0 +1,314 @@
+//! Helpers for whole-node tests: nodes made with `deltabench init`, run as real
+//! processes on loopback, and stopped when the test ends, pass or fail.
+
+use deltabench_model::DocHash;
+use deltabench_model::documents::{Decision, Endorsement};
+use deltabench_model::{JurisdictionCode, Timestamp};
+use deltabench_trust::{Document, Header, NodeKey};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How long a node may take to start before the test fails.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_deltabench")
+}
+
+/// Runs the binary to completion.
+pub fn deltabench(args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .output()
+        .expect("run deltabench")
+}
+
+/// Runs the binary and fails the test if it fails.
+pub fn ok(args: &[&str]) -> String {
+    let out = deltabench(args);
+    assert!(
+        out.status.success(),
+        "deltabench {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A node made by `deltabench init`.
+#[derive(Debug, Clone)]
+pub struct NodeDir {
+    pub dir: PathBuf,
+    pub code: String,
+    pub config: PathBuf,
+    pub public_key: String,
+    pub admin: String,
+    pub viewer: String,
+}
+
+impl NodeDir {
+    pub fn init(root: &Path, code: &str, name_zh: &str, name_en: &str) -> NodeDir {
+        let dir = root.join(name_en.to_lowercase());
+        let out = ok(&[
+            "init",
+            "--jurisdiction",
+            code,
+            "--name-zh",
+            name_zh,
+            "--name-en",
+            name_en,
+            "--dir",
+            dir.to_str().unwrap(),
+            "--api-listen",
+            "127.0.0.1:0",
+            "--p2p-listen",
+            "/ip4/127.0.0.1/tcp/0",
+            "--json",
+        ]);
+        let v: Value = serde_json::from_str(&out).unwrap();
+        NodeDir {
+            dir,
+            code: code.into(),
+            config: PathBuf::from(v["config"].as_str().unwrap()),
+            public_key: v["public_key"].as_str().unwrap().into(),
+            admin: v["admin_token"].as_str().unwrap().into(),
+            viewer: v["viewer_token"].as_str().unwrap().into(),
+        }
+    }
+
+    /// `CODE,KEY,NAME,NAME` for `roster new --member`.
+    pub fn member_arg(&self) -> String {
+        format!(
+            "{},{},{},{}",
+            self.code, self.public_key, self.code, self.code
+        )
+    }
+
+    pub fn key(&self) -> NodeKey {
+        NodeKey::from_pem(&std::fs::read_to_string(self.dir.join("node.key")).unwrap()).unwrap()
+    }
+
+    pub fn start(&self) -> Proc {
+        Proc::start(&self.config)
+    }
+}
+
+/// Forms an alliance of `nodes` with the given threshold: a roster drafted,
+/// approved by the first `threshold` members, and joined by all.
+pub fn form_alliance(root: &Path, id: &str, nodes: &[&NodeDir], threshold: u32) -> PathBuf {
+    let file = root.join(format!("{id}.draft.json"));
+    let mut args: Vec<String> = vec![
+        "roster".into(),
+        "new".into(),
+        "--alliance".into(),
+        id.into(),
+    ];
+    for n in nodes {
+        args.push("--member".into());
+        args.push(n.member_arg());
+    }
+    args.extend([
+        "--threshold".into(),
+        threshold.to_string(),
+        "--out".into(),
+        file.display().to_string(),
+    ]);
+    ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    for n in &nodes[..threshold as usize] {
+        ok(&[
+            "roster",
+            "approve",
+            "--config",
+            n.config.to_str().unwrap(),
+            "--roster",
+            file.to_str().unwrap(),
+        ]);
+    }
+    for n in nodes {
+        ok(&[
+            "roster",
+            "join",
+            "--config",
+            n.config.to_str().unwrap(),
+            "--roster",
+            file.to_str().unwrap(),
+        ]);
+    }
+    file
+}
+
+/// A running `deltabench run`. Dropping it kills the process.
+pub struct Proc {
+    child: Option<Child>,
+    pub api: String,
+    stderr: mpsc::Receiver<String>,
+}
+
+impl Proc {
+    pub fn start(config: &Path) -> Proc {
+        let mut child = Command::new(bin())
+            .args(["run", "--config", config.to_str().unwrap()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn deltabench run");
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("deltabench: api listening on ") {
+                    let _ = tx.send(addr.to_string());
+                }
+            }
+        });
+        let (etx, erx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = etx.send(line);
+            }
+        });
+        let mut proc = Proc {
+            child: Some(child),
+            api: String::new(),
+            stderr: erx,
+        };
+        match rx.recv_timeout(START_TIMEOUT) {
+            Ok(api) => proc.api = api,
+            Err(_) => {
+                let status = proc.child.as_mut().unwrap().try_wait().ok().flatten();
+                panic!(
+                    "node did not start (exit {status:?}): {}",
+                    proc.stderr_text()
+                );
+            }
+        }
+        proc
+    }
+
+    /// Everything the process wrote to stderr so far.
+    pub fn stderr_text(&self) -> String {
+        self.stderr.try_iter().collect::<Vec<_>>().join("\n")
+    }
+
+    /// SIGKILL, with no chance to flush or clean up.
+    pub fn kill_9(mut self) {
+        let mut child = self.child.take().unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
+    /// SIGTERM, then wait for the graceful exit; returns whether it exited 0.
+    pub fn stop(mut self) -> bool {
+        let mut child = self.child.take().unwrap();
+        let pid = child.id().to_string();
+        let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(status.success());
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait());
+        });
+        match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(Ok(s)) => s.success(),
+            _ => {
+                let _ = Command::new("kill").args(["-KILL", &pid]).status();
+                panic!("node did not stop within 20 s of SIGTERM");
+            }
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.api)
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+pub fn http() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+pub fn get(p: &Proc, path: &str, token: &str) -> (u16, Value) {
+    let resp = http().get(p.url(path)).bearer_auth(token).send().unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().unwrap_or(Value::Null))
+}
+
+pub fn post(p: &Proc, path: &str, token: Option<&str>, body: Vec<u8>) -> (u16, Value) {
+    let mut req = http()
+        .post(p.url(path))
+        .header("content-type", "application/json")
+        .body(body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().unwrap_or(Value::Null))
+}
+
+/// The node's bundle, as raw bytes.
+pub fn bundle(p: &Proc, token: &str) -> Vec<u8> {
+    let resp = http()
+        .get(p.url("/api/v1/bundle"))
+        .bearer_auth(token)
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    resp.bytes().unwrap().to_vec()
+}
+
+/// Signs `n` further documents on a node's chain with its key, as the node
+/// would: endorsements following its current head.
+pub fn extend_chain(node: &NodeDir, head: &Value, n: u64) -> Vec<Vec<u8>> {
+    let key = node.key();
+    let mut seq = head["seq"].as_u64().unwrap();
+    let mut prev = DocHash::new(head["hash"].as_str().unwrap()).unwrap();
+    let mut out = Vec::new();
+    for i in 0..n {
+        seq += 1;
+        let header = Header {
+            issuer: JurisdictionCode::new(&node.code).unwrap(),
+            seq,
+            prev: Some(prev.clone()),
+            issued_at: Timestamp::from_unix(1_767_225_600 + i as i64).unwrap(),
+        };
+        let payload = Endorsement {
+            crosswalk: "test.crosswalk".parse().unwrap(),
+            crosswalk_hash: DocHash::from_bytes([i as u8; 32]),
+            decision: Decision::Accept,
+            comment: Some(format!("document {seq}")),
+        };
+        let doc = Document::sign(&key, header, &payload).unwrap();
+        prev = doc.hash().clone();
+        out.push(doc.bytes().to_vec());
+    }
+    out
+}
+
+/// A bundle body from envelope bytes.
+pub fn bundle_of(docs: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = b"{\"documents\":[".to_vec();
+    for (i, d) in docs.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(d);
+    }
+    out.extend_from_slice(b"]}");
+    out
+}
