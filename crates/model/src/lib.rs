@@ -11,8 +11,9 @@
 //! [`DocHash`]. The payloads of the signed document kinds are in [`documents`]:
 //! [`documents::JurisdictionDecl`], [`documents::SignedRoster`],
 //! [`documents::Framework`], [`documents::Summary`], [`documents::Crosswalk`] and
-//! [`documents::Endorsement`]. Local-only records (units, observations) are in
-//! [`local`].
+//! [`documents::Endorsement`]. Local-only records (units, observations,
+//! appraisals) are in [`local`]; what the comparison engine answers is in
+//! [`comparison`].
 //!
 //! ```
 //! use deltabench_model::{JurisdictionCode, Period};
@@ -26,6 +27,7 @@
 //! This crate does no IO and is not async.
 #![deny(missing_docs)]
 
+pub mod comparison;
 pub mod documents;
 mod error;
 mod ids;

@@ -1,6 +1,7 @@
 //! Records that stay on the node: appraised units and their observations.
 
 use crate::{CategoryId, IndicatorCode, InvalidField, Period, UnitId, Value};
+
 use serde::{Deserialize, Serialize};
 
 /// An appraised unit: an agency, a town or street, a state-owned enterprise.
@@ -45,4 +46,102 @@ pub struct Observation {
     /// The unit's target for the indicator, where it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<Value>,
+}
+
+/// One indicator's score within a unit's appraisal, with the reason for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndicatorScore {
+    /// The indicator scored.
+    pub indicator: IndicatorCode,
+    /// The observed value, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    /// The score, from 0 to 100.
+    pub score: Value,
+    /// The indicator's weight in the unit's category, in percent.
+    pub weight: Value,
+    /// How the score came about, for people (e.g. "ratio to target 0.96").
+    pub reason: String,
+}
+
+/// A unit's appraisal for one framework version and period (local only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Appraisal {
+    /// The unit appraised.
+    pub unit: UnitId,
+    /// Its category.
+    pub category: CategoryId,
+    /// The weighted total, from 0 to 100.
+    pub total: Value,
+    /// The grade.
+    pub grade: crate::documents::Grade,
+    /// The pay coefficient tied to the grade.
+    pub pay_coefficient: Value,
+    /// The per-indicator scores.
+    pub scores: Vec<IndicatorScore>,
+}
+
+impl Appraisal {
+    /// Checks ranges: scores and total within 0-100, a non-negative pay
+    /// coefficient.
+    pub fn validate(&self) -> Result<(), InvalidField> {
+        let pct = |field: &str, v: Value| {
+            if (0.0..=100.0).contains(&v.get()) {
+                Ok(())
+            } else {
+                Err(InvalidField::new(field, format!("{v} is not within 0-100")))
+            }
+        };
+        pct("total", self.total)?;
+        if self.pay_coefficient.get() < 0.0 {
+            return Err(InvalidField::new("pay_coefficient", "must not be negative"));
+        }
+        for (i, s) in self.scores.iter().enumerate() {
+            pct("score", s.score).map_err(|e| e.within(format!("scores[{i}]")))?;
+            pct("weight", s.weight).map_err(|e| e.within(format!("scores[{i}]")))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn appraisal_ranges() {
+        let ok = json!({"unit": "fin-bureau", "category": "agency", "total": 91.5, "grade": "A",
+                        "pay_coefficient": 1.2,
+                        "scores": [{"indicator": "revenue", "value": 105, "score": 100, "weight": 40,
+                                    "reason": "ratio to target 1.05, capped at 100"}]});
+        let a: Appraisal = serde_json::from_value(ok.clone()).unwrap();
+        a.validate().unwrap();
+        let mut bad = ok.clone();
+        bad["scores"][0]["score"] = json!(120);
+        let e = serde_json::from_value::<Appraisal>(bad)
+            .unwrap()
+            .validate()
+            .unwrap_err();
+        assert_eq!(e.field, "scores[0].score");
+        let mut bad = ok;
+        bad["grade"] = json!("F");
+        assert!(serde_json::from_value::<Appraisal>(bad).is_err());
+    }
+
+    #[test]
+    fn observations_read_from_json() {
+        let o: Observation = serde_json::from_value(json!(
+            {"unit": "town-chengxiang", "indicator": "hotline_resolution", "period": "2025-Q3", "value": 0.97}
+        ))
+        .unwrap();
+        assert_eq!(o.period, Period::Quarter(2025, 3));
+        assert!(o.target.is_none());
+        assert!(
+            serde_json::from_value::<Observation>(json!(
+                {"unit": "u", "indicator": "i", "period": "2025-Q5", "value": 1}
+            ))
+            .is_err()
+        );
+    }
 }

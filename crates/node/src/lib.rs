@@ -449,19 +449,20 @@ impl Node {
     }
 
     fn ingest_locked(&self, doc: Document, source: &str) -> Result<Outcome, StoreError> {
-        let membership = self
-            .membership
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let checks = Checks {
-            limits: self.policy.limits,
-            membership: &membership,
-            now: self.clock.now(),
-            clock_skew_secs_max: self.policy.clock_skew_secs_max,
-        };
         let issuer = doc.issuer.to_string();
-        match validate_document(doc, &checks, &self.store) {
+        let verdict = {
+            // The read guard ends before the verdict is acted on: storing a
+            // roster takes the write lock.
+            let membership = self.membership.read().unwrap_or_else(|e| e.into_inner());
+            let checks = Checks {
+                limits: self.policy.limits,
+                membership: &membership,
+                now: self.clock.now(),
+                clock_skew_secs_max: self.policy.clock_skew_secs_max,
+            };
+            validate_document(doc, &checks, &self.store)
+        };
+        match verdict {
             Verdict::Accept(doc) => self.store_accepted(doc, source),
             Verdict::Duplicate(doc) => {
                 self.metrics.duplicates.inc();

@@ -1,0 +1,208 @@
+//! Documents verified and stored per second, next to raw `verify_strict` in
+//! the same run.
+//!
+//! - `verify_strict`: ed25519-dalek's strict verification of one signature over
+//!   a message of the same size as the documents, with the key already parsed:
+//!   the floor that every document pays.
+//! - `decode`: everything a document needs before it may be stored: JSON parse,
+//!   canonical bytes, strict signature, payload checks, shipped JSON Schema.
+//! - `ingest_bundle`: decode, membership, chain, sled transaction for 1,000
+//!   documents, then one flush (as `POST /api/v1/bundle` does).
+//! - `ingest_flush_each`: one document, then a flush, as a durable single
+//!   acknowledgement costs.
+//!
+//! Run: `cargo bench -p deltabench-node --bench ingest`.
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use deltabench_model::documents::{
+    Distribution, IndicatorSummary, JurisdictionDecl, Member, Roster, SignedRoster, Summary,
+};
+use deltabench_model::{AllianceId, JurisdictionCode, Period, Timestamp, Value};
+use deltabench_node::{Clock, Identity, Node, Policy};
+use deltabench_store::Store;
+use deltabench_trust::roster::approve;
+use deltabench_trust::{DOCUMENT_DOMAIN, Document, Header, Limits, NodeKey};
+use ed25519_dalek::{Signer, SigningKey};
+use std::sync::Arc;
+
+const NOW: i64 = 1_767_225_600;
+const CHAIN_LEN: usize = 1_000;
+
+struct Fixed;
+impl Clock for Fixed {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_unix(NOW).unwrap()
+    }
+}
+
+fn code(s: &str) -> JurisdictionCode {
+    JurisdictionCode::new(s).unwrap()
+}
+
+fn v(x: f64) -> Value {
+    Value::new(x).unwrap()
+}
+
+/// A summary of 20 indicators with distributions: a realistic document.
+fn summary(i: usize) -> Summary {
+    Summary {
+        framework: "kunshan.perf".parse().unwrap(),
+        version: semver::Version::new(2, 0, 0),
+        period: Period::Year(2025),
+        k: 3,
+        indicators: (0..20)
+            .map(|n| IndicatorSummary {
+                indicator: format!("ind_{n:02}").parse().unwrap(),
+                value: Some(v(90.0 + n as f64 / 10.0 + i as f64 / 1000.0)),
+                contributors: 12,
+                distribution: Some(Distribution {
+                    count: 12,
+                    min: v(80.5),
+                    q1: v(85.25),
+                    median: v(90.0),
+                    q3: v(94.75),
+                    max: v(99.5),
+                    mean: v(89.9),
+                    sd: v(5.25),
+                }),
+                withheld: None,
+            })
+            .collect(),
+        grades: vec![],
+        supersedes: None,
+    }
+}
+
+fn chain(key: &NodeKey, issuer: &JurisdictionCode) -> Vec<Vec<u8>> {
+    let mut out: Vec<Document> = Vec::with_capacity(CHAIN_LEN);
+    for i in 0..CHAIN_LEN {
+        let header = Header {
+            issuer: issuer.clone(),
+            seq: i as u64 + 1,
+            prev: out.last().map(|d| d.hash().clone()),
+            issued_at: Timestamp::from_unix(NOW - 1000 + i as i64).unwrap(),
+        };
+        let doc = if i == 0 {
+            let decl = JurisdictionDecl {
+                code: issuer.clone(),
+                name_zh: "昆山市".into(),
+                name_en: "Kunshan".into(),
+                public_key: key.public_hex(),
+            };
+            Document::sign(key, header, &decl)
+        } else {
+            Document::sign(key, header, &summary(i))
+        };
+        out.push(doc.unwrap());
+    }
+    out.into_iter().map(|d| d.bytes().to_vec()).collect()
+}
+
+fn node(store: Store) -> Node {
+    let me = NodeKey::from_seed([1; 32]);
+    let kunshan = NodeKey::from_seed([2; 32]);
+    let roster = Roster {
+        alliance: AllianceId::new("yrd.tax").unwrap(),
+        version: 1,
+        members: [("320585", &me), ("320583", &kunshan)]
+            .iter()
+            .map(|(c, k)| Member {
+                code: code(c),
+                key: k.public_hex(),
+                name_zh: c.to_string(),
+                name_en: c.to_string(),
+            })
+            .collect(),
+        threshold: 1,
+        expires_at: Timestamp::from_unix(NOW + 86_400).unwrap(),
+        reference_framework: None,
+        recognition_quorum: None,
+    };
+    let approvals = vec![approve(&me, code("320585"), &roster)];
+    let identity = Identity {
+        code: code("320585"),
+        name_zh: "太仓市".into(),
+        name_en: "Taicang".into(),
+    };
+    Node::open(
+        identity,
+        me,
+        store,
+        vec![SignedRoster { roster, approvals }],
+        Policy::default(),
+        Arc::new(Fixed),
+    )
+    .unwrap()
+}
+
+fn benches(c: &mut Criterion) {
+    let kunshan = NodeKey::from_seed([2; 32]);
+    let docs = chain(&kunshan, &code("320583"));
+    let mean_len = docs.iter().map(Vec::len).sum::<usize>() / docs.len();
+    eprintln!(
+        "documents: {} summaries of {mean_len} bytes on average",
+        docs.len()
+    );
+
+    let mut g = c.benchmark_group("documents");
+    g.sample_size(10);
+    g.measurement_time(std::time::Duration::from_secs(5));
+
+    // The floor: strict verification alone, key parsed once.
+    let raw = SigningKey::from_bytes(&kunshan.seed());
+    let vk = raw.verifying_key();
+    let message = [DOCUMENT_DOMAIN, &docs[5][..]].concat();
+    let sig = raw.sign(&message);
+    g.throughput(Throughput::Elements(CHAIN_LEN as u64));
+    g.bench_function("verify_strict", |b| {
+        b.iter(|| {
+            for _ in 0..CHAIN_LEN {
+                vk.verify_strict(std::hint::black_box(&message), &sig)
+                    .unwrap();
+            }
+        })
+    });
+
+    g.bench_function("decode", |b| {
+        b.iter(|| {
+            for d in &docs {
+                Document::decode(std::hint::black_box(d), &Limits::default()).unwrap();
+            }
+        })
+    });
+
+    let refs: Vec<&[u8]> = docs.iter().map(|d| d.as_slice()).collect();
+    g.bench_function("ingest_bundle", |b| {
+        b.iter_batched(
+            || node(Store::open_temporary().unwrap()),
+            |n| {
+                let report = n.ingest_bundle(&refs, "bench").unwrap();
+                assert_eq!(report.accepted, CHAIN_LEN);
+            },
+            BatchSize::PerIteration,
+        )
+    });
+
+    const FLUSHED: usize = 50;
+    g.throughput(Throughput::Elements(FLUSHED as u64));
+    g.bench_function("ingest_flush_each", |b| {
+        b.iter_batched(
+            || {
+                let dir = tempfile::tempdir().unwrap();
+                let n = node(Store::open(dir.path()).unwrap());
+                (dir, n)
+            },
+            |(_dir, n)| {
+                for d in &refs[..FLUSHED] {
+                    n.ingest(d, "bench").unwrap();
+                    n.flush().unwrap();
+                }
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(ingest, benches);
+criterion_main!(ingest);

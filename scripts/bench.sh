@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs the benchmarks and prints their figures with the machine they ran on.
+#   scripts/bench.sh            all benchmarks
+#   scripts/bench.sh ingest     one of them
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -srm)"
+echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+echo "rustc: $(rustc --version)"
+case "${1:-all}" in
+  all) cargo bench --workspace ;;
+  ingest) cargo bench -p deltabench-node --bench ingest ;;
+  *) echo "unknown benchmark: $1" >&2; exit 2 ;;
+esac
