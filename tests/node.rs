@@ -332,3 +332,70 @@ fn command_line_errors_are_one_clear_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("request_timeout_sec"), "{err}");
 }
+
+#[test]
+fn run_refuses_a_config_or_store_it_cannot_trust() {
+    let root = tempfile::tempdir().unwrap();
+    let t = NodeDir::init(root.path(), "320585", "太仓市", "Taicang");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(t.dir.join("node.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the key is readable by its owner only");
+    }
+    let original = std::fs::read_to_string(&t.config).unwrap();
+    let run_with = |text: &str| {
+        std::fs::write(&t.config, text).unwrap();
+        let out = deltabench(&["run", "--config", t.config.to_str().unwrap()]);
+        assert!(!out.status.success(), "{text}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let bad_hash = original.replacen("sha256 = \"", "sha256 = \"X", 1);
+    assert!(run_with(&bad_hash).contains("64 lowercase hex"));
+    let zero_timeout = original.replace("request_timeout_secs = 60", "request_timeout_secs = 0");
+    assert!(run_with(&zero_timeout).contains("request_timeout_secs"));
+    let extra_token_key = original.replacen("role = \"admin\"", "role = \"admin\"\nexpires = 1", 1);
+    assert!(run_with(&extra_token_key).contains("expires"));
+    std::fs::write(&t.config, &original).unwrap();
+
+    // A lost data folder is not silently replaced by a new chain.
+    std::fs::rename(t.dir.join("data"), root.path().join("moved-data")).unwrap();
+    let out = deltabench(&["run", "--config", t.config.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("restore it from a backup"), "{err}");
+    assert!(!t.dir.join("data").exists(), "nothing was created");
+    std::fs::rename(root.path().join("moved-data"), t.dir.join("data")).unwrap();
+    let p = t.start();
+    assert!(p.stop());
+
+    // A damaged backup restored into an existing empty folder leaves it empty.
+    let backup = root.path().join("t.backup");
+    ok(&[
+        "backup",
+        "--config",
+        t.config.to_str().unwrap(),
+        "--out",
+        backup.to_str().unwrap(),
+    ]);
+    let mut bytes = std::fs::read(&backup).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&backup, bytes).unwrap();
+    let target = root.path().join("empty");
+    std::fs::create_dir(&target).unwrap();
+    let out = deltabench(&[
+        "restore",
+        "--from",
+        backup.to_str().unwrap(),
+        "--dir",
+        target.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("checksum"));
+    assert!(target.is_dir());
+    assert_eq!(std::fs::read_dir(&target).unwrap().count(), 0);
+}

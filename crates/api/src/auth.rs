@@ -24,11 +24,32 @@ pub enum Role {
 
 /// A configured token: its role and the hex SHA-256 of the token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TokenHash {
     /// The role the token grants.
     pub role: Role,
     /// Lowercase hex SHA-256 of the token text.
     pub sha256: String,
+}
+
+impl TokenHash {
+    /// Checks that the hash is 64 lowercase hex digits: anything else could
+    /// never match a token, and would silently lock its holder out.
+    pub fn validate(&self) -> Result<(), String> {
+        let ok = self.sha256.len() == 64
+            && self
+                .sha256
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if ok {
+            Ok(())
+        } else {
+            Err(format!(
+                "sha256 {:?} is not 64 lowercase hex digits",
+                self.sha256
+            ))
+        }
+    }
 }
 
 /// The hex SHA-256 of a token, as stored.

@@ -27,7 +27,7 @@ pub struct Config {
     #[serde(default)]
     pub validation: ValidationSection,
     /// The alliances the node belongs to.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alliances: Vec<AllianceSection>,
 }
 
@@ -140,6 +140,56 @@ pub struct AllianceSection {
     pub roster: PathBuf,
 }
 
+/// Checks what the types alone do not: codes, names, addresses and the ranges
+/// of limits (a zero timeout would answer every request 503).
+fn check(c: &Config) -> Result<()> {
+    JurisdictionCode::new(&c.node.jurisdiction).context("[node] jurisdiction")?;
+    for (key, v) in [("name_zh", &c.node.name_zh), ("name_en", &c.node.name_en)] {
+        if v.trim().is_empty() {
+            bail!("[node] {key} must not be empty");
+        }
+    }
+    c.api
+        .listen
+        .parse::<std::net::SocketAddr>()
+        .with_context(|| {
+            format!(
+                "[api] listen {:?} is not an address such as 127.0.0.1:8080",
+                c.api.listen
+            )
+        })?;
+    let at_least = |key: &str, v: u64, min: u64| {
+        if v < min {
+            bail!("{key} is {v}; it must be at least {min}");
+        }
+        Ok(())
+    };
+    at_least("[api] body_bytes_max", c.api.body_bytes_max as u64, 1024)?;
+    at_least(
+        "[api] bundle_bytes_max",
+        c.api.bundle_bytes_max as u64,
+        1024,
+    )?;
+    at_least("[api] request_timeout_secs", c.api.request_timeout_secs, 1)?;
+    at_least(
+        "[validation] document_bytes_max",
+        c.validation.document_bytes_max as u64,
+        1024,
+    )?;
+    if c.validation.clock_skew_secs_max < 0 {
+        bail!("[validation] clock_skew_secs_max must not be negative");
+    }
+    for (i, t) in c.api.tokens.iter().enumerate() {
+        t.validate()
+            .map_err(|e| anyhow::anyhow!("[[api.tokens]] {}: {e}", i + 1))?;
+    }
+    for (i, a) in c.alliances.iter().enumerate() {
+        deltabench_model::AllianceId::new(&a.id)
+            .with_context(|| format!("[[alliances]] {}: id", i + 1))?;
+    }
+    Ok(())
+}
+
 /// A configuration together with the folder its relative paths start from.
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -160,12 +210,7 @@ impl Loaded {
             .with_context(|| format!("cannot read config {}", path.display()))?;
         let config: Config = toml::from_str(&text)
             .with_context(|| format!("config {} is not valid", path.display()))?;
-        JurisdictionCode::new(&config.node.jurisdiction)
-            .with_context(|| format!("config {}: [node] jurisdiction", path.display()))?;
-        for (i, a) in config.alliances.iter().enumerate() {
-            deltabench_model::AllianceId::new(&a.id)
-                .with_context(|| format!("config {}: alliances[{i}].id", path.display()))?;
-        }
+        check(&config).with_context(|| format!("config {} is not valid", path.display()))?;
         let base = path
             .parent()
             .map(Path::to_path_buf)
@@ -260,24 +305,72 @@ pub fn write_config(path: &Path, config: &Config) -> Result<()> {
 }
 
 /// Writes a file through a temporary file and a rename, so a crash leaves the
-/// old or the new content, never half of it. `secret` files get mode 0600.
+/// old or the new content, never half of it. `secret` files get mode 0600
+/// before any byte is written.
 pub fn write_atomic(path: &Path, bytes: &[u8], secret: bool) -> Result<()> {
     use std::io::Write;
-    let tmp = path.with_extension("tmp-write");
-    {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // A temporary name of its own per file, so that two files never share one.
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    let result = (|| -> Result<()> {
+        let mut f = std::fs::File::create(&tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
         #[cfg(unix)]
         if secret {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         }
-        let mut f = opts
-            .open(&tmp)
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        #[cfg(not(unix))]
+        let _ = secret;
         f.write_all(bytes)?;
         f.sync_all()?;
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_example_is_a_valid_config() {
+        let path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../node-config/example.node.toml"
+        ));
+        let text = std::fs::read_to_string(path).unwrap();
+        let config: Config = toml::from_str(&text).unwrap();
+        check(&config).unwrap();
+        assert_eq!(config.node.jurisdiction, "320585");
+        assert_eq!(config.alliances.len(), 1);
+    }
+
+    #[test]
+    fn written_configs_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.toml");
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../node-config/example.node.toml"
+        ))
+        .unwrap();
+        let mut config: Config = toml::from_str(&text).unwrap();
+        config.alliances.clear();
+        write_config(&path, &config).unwrap();
+        let back = Loaded::read(&path).unwrap();
+        assert_eq!(back.config.api.tokens, config.api.tokens);
+        assert!(
+            !std::fs::read_to_string(&path)
+                .unwrap()
+                .contains("alliances")
+        );
+        assert!(!dir.path().join(".node.toml.tmp").exists());
+    }
 }

@@ -56,20 +56,32 @@ pub fn init(args: InitArgs) -> Result<()> {
         check_multiaddr("--bootstrap", b)?;
     }
     let config_path = args.dir.join("node.toml");
-    if config_path.exists() {
+    let owned = [
+        config_path.clone(),
+        args.dir.join("node.key"),
+        args.dir.join("data"),
+    ];
+    if let Some(p) = owned.iter().find(|p| p.exists()) {
         bail!(
             "{} already holds a node ({} exists)",
             args.dir.display(),
-            config_path.display()
+            p.display()
         );
     }
     let created = !args.dir.exists();
     std::fs::create_dir_all(&args.dir)
         .with_context(|| format!("cannot create {}", args.dir.display()))?;
     let result = create(&args, code, &config_path);
-    if result.is_err() && created {
-        // Leave nothing half-made behind.
-        let _ = std::fs::remove_dir_all(&args.dir);
+    if result.is_err() {
+        // Leave nothing half-made behind: the folder if init made it, else
+        // the files init writes.
+        if created {
+            let _ = std::fs::remove_dir_all(&args.dir);
+        } else {
+            let _ = std::fs::remove_file(&owned[0]);
+            let _ = std::fs::remove_file(&owned[1]);
+            let _ = std::fs::remove_dir_all(&owned[2]);
+        }
     }
     let (output, human) = result?;
     if args.json {

@@ -39,13 +39,30 @@ pub fn backup(args: BackupArgs) -> Result<()> {
     let config_text = toml::to_string_pretty(&config)?;
     files.insert(0, ("node.toml".to_string(), config_text.into_bytes()));
 
+    // Written beside the target and renamed into place; on any failure the
+    // partial file, which holds the node's key, is removed.
     let tmp = args.out.with_extension("partial");
-    let file =
-        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    let stats = write_backup(&file, &files, store.db())?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, &args.out)
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    let written = (|| -> Result<_> {
+        let file = std::fs::File::create(&tmp)
+            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        let stats = write_backup(&file, &files, store.db())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, &args.out)
+            .with_context(|| format!("cannot write {}", args.out.display()))?;
+        Ok(stats)
+    })();
+    let stats = match written {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
     let bytes = std::fs::metadata(&args.out)?.len();
     if args.json {
         println!(
@@ -66,7 +83,8 @@ pub fn backup(args: BackupArgs) -> Result<()> {
 }
 
 pub fn restore(args: RestoreArgs) -> Result<()> {
-    if args.dir.exists() && std::fs::read_dir(&args.dir)?.next().is_some() {
+    let existed = args.dir.exists();
+    if existed && std::fs::read_dir(&args.dir)?.next().is_some() {
         bail!(
             "{} is not empty; restore into a new folder",
             args.dir.display()
@@ -92,7 +110,22 @@ pub fn restore(args: RestoreArgs) -> Result<()> {
     let stats = match result {
         Ok(s) => s,
         Err(e) => {
-            let _ = std::fs::remove_dir_all(&args.dir);
+            // Leave the folder as it was: gone if this command made it,
+            // empty if it was there.
+            if existed {
+                if let Ok(entries) = std::fs::read_dir(&args.dir) {
+                    for entry in entries.flatten() {
+                        let p = entry.path();
+                        let _ = if p.is_dir() {
+                            std::fs::remove_dir_all(&p)
+                        } else {
+                            std::fs::remove_file(&p)
+                        };
+                    }
+                }
+            } else {
+                let _ = std::fs::remove_dir_all(&args.dir);
+            }
             return Err(e);
         }
     };

@@ -3,7 +3,7 @@
 use crate::cli::{LogFormat, RunArgs};
 use crate::config::Loaded;
 use crate::init::peer_id;
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use deltabench_api::auth::Tokens;
 use deltabench_api::{AppState, NodeInfo, router};
 use deltabench_node::{Node, SystemClock};
@@ -32,14 +32,25 @@ pub fn init_tracing(format: LogFormat, verbose: u8) {
     };
 }
 
-/// Opens the node described by a config file.
+/// Opens the node described by a config file. The store must exist and hold
+/// the node's chain: `init` made both. Starting a new chain here would sign a
+/// second first document under the same key, which every peer holding the
+/// first would record as equivocation.
 pub fn open_node(loaded: &Loaded) -> Result<Node> {
     let identity = loaded.identity()?;
     let key = loaded.key()?;
     let anchors = loaded.anchors()?;
     let data = loaded.resolve(&loaded.config.node.data_dir);
+    if !data.is_dir() {
+        bail!(
+            "the data folder {} does not exist: restore it from a backup (deltabench restore); \
+             a node cannot start a second chain under the same key",
+            data.display()
+        );
+    }
     let store =
         Store::open(&data).with_context(|| format!("opening the store in {}", data.display()))?;
+    let code = identity.code.clone();
     let node = Node::open(
         identity,
         key,
@@ -48,8 +59,12 @@ pub fn open_node(loaded: &Loaded) -> Result<Node> {
         loaded.policy(),
         Arc::new(SystemClock),
     )?;
-    node.declare()
-        .context("signing the jurisdiction declaration")?;
+    if node.store().head(&code)?.is_none() {
+        bail!(
+            "the store in {} holds no chain for {code}: restore it from a backup (deltabench restore)",
+            data.display()
+        );
+    }
     Ok(node)
 }
 

@@ -191,8 +191,7 @@ impl Document {
         let message = signed_message(&body);
         let signature = key.sign_prefixed(&message);
         let hash = DocHash::from_bytes(Sha256::digest(&message).into());
-        body.insert("signature".into(), Value::from(signature.as_str()));
-        let bytes = envelope_bytes(&body);
+        let bytes = envelope_bytes(&message, &signature);
         let payload_value = body.remove("payload").unwrap_or(Value::Null);
         Ok(Document {
             kind: P::KIND,
@@ -298,7 +297,7 @@ impl Document {
         let Value::Object(mut body) = whole else {
             unreachable!("built as an object above")
         };
-        let bytes = envelope_bytes(&body);
+        let bytes = envelope_bytes(&message, &signature);
         let payload = body.remove("payload").unwrap_or(Value::Null);
         Ok(Document {
             kind,
@@ -355,10 +354,17 @@ fn signed_message(body: &Map<String, Value>) -> Vec<u8> {
     out
 }
 
-/// The canonical bytes of a whole envelope.
-fn envelope_bytes(body: &Map<String, Value>) -> Arc<[u8]> {
-    let mut out = Vec::with_capacity(640);
-    write_canonical_map(body, &mut out);
+/// The canonical bytes of a whole envelope, from its signed message and
+/// signature. The envelope's keys are fixed and `signature` sorts after all the
+/// others, so the canonical envelope is the signed canonical body with the
+/// signature appended as its last member: no second canonicalisation.
+fn envelope_bytes(message: &[u8], signature: &SigHex) -> Arc<[u8]> {
+    let body = &message[DOCUMENT_DOMAIN.len()..message.len() - 1];
+    let mut out = Vec::with_capacity(body.len() + 150);
+    out.extend_from_slice(body);
+    out.extend_from_slice(b",\"signature\":\"");
+    out.extend_from_slice(signature.as_str().as_bytes());
+    out.extend_from_slice(b"\"}");
     out.into()
 }
 

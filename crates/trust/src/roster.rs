@@ -29,10 +29,11 @@ pub fn approve(key: &NodeKey, signer: JurisdictionCode, roster: &Roster) -> Appr
     }
 }
 
-/// Counts the distinct members of `approvers` whose approvals of `content` verify.
-/// Any approval from a non-member, with another key than the member's, or with a
-/// bad signature makes the whole roster invalid: a roster is published by
-/// people who checked it, so a bad approval is never an accident to ignore.
+/// Counts the distinct members of `approvers` whose approvals of the roster
+/// verify. Approvals from others (a member being admitted by this very roster,
+/// say) are not counted. An approval that names a member but carries another
+/// key, or whose signature does not verify, makes the whole roster invalid: it
+/// is a forgery or a corruption, never an accident to ignore.
 fn count_approvals(approvers: &Roster, signed: &SignedRoster) -> Result<usize, Rejection> {
     let message = roster_message(&signed.roster);
     let mut counted: BTreeSet<&KeyHex> = BTreeSet::new();
@@ -40,12 +41,9 @@ fn count_approvals(approvers: &Roster, signed: &SignedRoster) -> Result<usize, R
         let bad = |why: String| {
             Rejection::new(Reason::RosterBadApproval, format!("approvals[{i}]: {why}"))
         };
-        let member = approvers.member(&a.signer).ok_or_else(|| {
-            bad(format!(
-                "{} is not a member of {} version {}",
-                a.signer, approvers.alliance, approvers.version
-            ))
-        })?;
+        let Some(member) = approvers.member(&a.signer) else {
+            continue;
+        };
         if member.key != a.key {
             return Err(bad(format!("{} approved with a key not its own", a.signer)));
         }

@@ -439,10 +439,25 @@ fn roster_rules() {
         Reason::RosterThresholdNotMet
     );
 
-    // The new member's approval does not count towards N's threshold: it is not a member of N.
+    // The new member's approval does not count towards N's threshold (it is
+    // not a member of N), and does not spoil the roster either.
     let v2_newcomer = signed(roster(2, &v2_members, 3, LATER), &[t, q]);
     assert_eq!(
         check_successor(&g, &v2_newcomer, now()).unwrap_err().reason,
+        Reason::RosterThresholdNotMet
+    );
+    let v2_welcomed = signed(roster(2, &v2_members, 3, LATER), &[t, q, k]);
+    assert_eq!(
+        check_successor(&g, &v2_welcomed, now()).unwrap(),
+        Succession::Next
+    );
+
+    // A member's approval made with another key is a forgery.
+    let mut wrong_key = signed(roster(2, &v2_members, 3, LATER), &[t, k]);
+    wrong_key.approvals[1].key = q.key.public_hex();
+    wrong_key.approvals[1].signature = approve(&q.key, k.code.clone(), &wrong_key.roster).signature;
+    assert_eq!(
+        check_successor(&g, &wrong_key, now()).unwrap_err().reason,
         Reason::RosterBadApproval
     );
 
