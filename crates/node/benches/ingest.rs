@@ -6,6 +6,7 @@
 //!   the floor that every document pays.
 //! - `decode`: everything a document needs before it may be stored: JSON parse,
 //!   canonical bytes, strict signature, payload checks, shipped JSON Schema.
+//!   `parts/*` time three of those steps alone.
 //! - `ingest_bundle`: decode, membership, chain, sled transaction for 1,000
 //!   documents, then one flush (as `POST /api/v1/bundle` does).
 //! - `ingest_flush_each`: one document, then a flush, as a durable single
@@ -159,6 +160,33 @@ fn benches(c: &mut Criterion) {
             for _ in 0..CHAIN_LEN {
                 vk.verify_strict(std::hint::black_box(&message), &sig)
                     .unwrap();
+            }
+        })
+    });
+
+    // Parts of decode, to see where its time goes.
+    g.bench_function("parts/parse_json", |b| {
+        b.iter(|| {
+            for d in &docs {
+                let _: serde_json::Value = serde_json::from_slice(std::hint::black_box(d)).unwrap();
+            }
+        })
+    });
+    let values: Vec<serde_json::Value> = docs
+        .iter()
+        .map(|d| serde_json::from_slice(d).unwrap())
+        .collect();
+    g.bench_function("parts/schema_check", |b| {
+        b.iter(|| {
+            for v in &values {
+                deltabench_trust::schemas::check_envelope(std::hint::black_box(v)).unwrap();
+            }
+        })
+    });
+    g.bench_function("parts/canonical", |b| {
+        b.iter(|| {
+            for v in &values {
+                std::hint::black_box(deltabench_trust::canonical::canonical(v));
             }
         })
     });
