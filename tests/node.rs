@@ -175,13 +175,7 @@ fn backup_and_restore_a_node() {
     let backup = root.path().join("taicang.backup");
 
     // A running node holds its store: backup says so and writes nothing.
-    let out = deltabench(&[
-        "backup",
-        "--config",
-        t.config.to_str().unwrap(),
-        "--out",
-        backup.to_str().unwrap(),
-    ]);
+    let out = backup_cmd(&t.config, &backup);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is the node running?"), "{err}");
@@ -189,29 +183,11 @@ fn backup_and_restore_a_node() {
     assert!(!backup.exists());
 
     assert!(pt.stop());
-    ok(&[
-        "backup",
-        "--config",
-        t.config.to_str().unwrap(),
-        "--out",
-        backup.to_str().unwrap(),
-    ]);
+    assert!(backup_cmd(&t.config, &backup).status.success());
     let restored = root.path().join("restored");
-    ok(&[
-        "restore",
-        "--from",
-        backup.to_str().unwrap(),
-        "--dir",
-        restored.to_str().unwrap(),
-    ]);
+    assert!(restore_cmd(&backup, &restored).status.success());
     // Into a folder that is not empty: refused.
-    let out = deltabench(&[
-        "restore",
-        "--from",
-        backup.to_str().unwrap(),
-        "--dir",
-        restored.to_str().unwrap(),
-    ]);
+    let out = restore_cmd(&backup, &restored);
     assert!(!out.status.success());
 
     let p = Proc::start(&restored.join("node.toml"));
@@ -238,13 +214,7 @@ fn backup_and_restore_a_node() {
     let damaged = root.path().join("damaged.backup");
     std::fs::write(&damaged, bytes).unwrap();
     let target = root.path().join("from-damaged");
-    let out = deltabench(&[
-        "restore",
-        "--from",
-        damaged.to_str().unwrap(),
-        "--dir",
-        target.to_str().unwrap(),
-    ]);
+    let out = restore_cmd(&damaged, &target);
     assert!(!out.status.success());
     assert!(!target.exists());
 }
@@ -374,26 +344,14 @@ fn run_refuses_a_config_or_store_it_cannot_trust() {
 
     // A damaged backup restored into an existing empty folder leaves it empty.
     let backup = root.path().join("t.backup");
-    ok(&[
-        "backup",
-        "--config",
-        t.config.to_str().unwrap(),
-        "--out",
-        backup.to_str().unwrap(),
-    ]);
+    assert!(backup_cmd(&t.config, &backup).status.success());
     let mut bytes = std::fs::read(&backup).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
     std::fs::write(&backup, bytes).unwrap();
     let target = root.path().join("empty");
     std::fs::create_dir(&target).unwrap();
-    let out = deltabench(&[
-        "restore",
-        "--from",
-        backup.to_str().unwrap(),
-        "--dir",
-        target.to_str().unwrap(),
-    ]);
+    let out = restore_cmd(&backup, &target);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("checksum"));
     assert!(target.is_dir());

@@ -27,6 +27,28 @@ pub fn deltabench(args: &[&str]) -> Output {
         .expect("run deltabench")
 }
 
+/// `deltabench backup --config CONFIG --out OUT`.
+pub fn backup_cmd(config: &Path, out: &Path) -> Output {
+    deltabench(&[
+        "backup",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
+/// `deltabench restore --from FROM --dir DIR`.
+pub fn restore_cmd(from: &Path, dir: &Path) -> Output {
+    deltabench(&[
+        "restore",
+        "--from",
+        from.to_str().unwrap(),
+        "--dir",
+        dir.to_str().unwrap(),
+    ])
+}
+
 /// Runs the binary and fails the test if it fails.
 pub fn ok(args: &[&str]) -> String {
     let out = deltabench(args);
