@@ -339,17 +339,303 @@ pub struct Indicator {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub range: Option<Range>,
     /// The target value, required when the direction is `closest_to_target`.
+    /// An observation's own target takes precedence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<Value>,
+    /// How a unit's value becomes a score; without one the indicator is not
+    /// scored (it may still be aggregated, or weight another).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scoring: Option<ScoringRule>,
+}
+
+/// How an indicator's value becomes a score. Scores run from 0 to 100, or to
+/// a rule's cap where over-achievement earns more.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum ScoringRule {
+    /// `100 × value / target` (higher is better) or `100 × target / value`
+    /// (lower is better), capped.
+    RatioToTarget {
+        /// The highest score, 100 unless over-achievement counts.
+        #[serde(default = "hundred")]
+        cap: Value,
+    },
+    /// 0 at `floor`, 100 at the target, linear between, clamped. A floor above
+    /// the target scores lower-is-better.
+    Linear {
+        /// The value that scores 0.
+        floor: Value,
+    },
+    /// `pass` when the value reaches `threshold` (at least it, or at most it
+    /// when lower is better), else `fail`.
+    Threshold {
+        /// The threshold.
+        threshold: Value,
+        /// The score when met.
+        #[serde(default = "hundred")]
+        pass: Value,
+        /// The score when missed.
+        #[serde(default = "zero")]
+        fail: Value,
+    },
+    /// `100 × (1 − |value − target| / tolerance)`, at least 0: for
+    /// closest-to-target indicators.
+    Closeness {
+        /// The distance from the target that scores 0.
+        tolerance: Value,
+    },
+    /// The value is the score itself (e.g. an assessed rating from 0 to 100).
+    Direct,
+}
+
+fn hundred() -> Value {
+    Value::new(100.0).expect("finite")
+}
+
+fn zero() -> Value {
+    Value::new(0.0).expect("finite")
+}
+
+impl ScoringRule {
+    /// Whether the rule needs a target (from the observation or the indicator).
+    pub fn needs_target(&self) -> bool {
+        matches!(
+            self,
+            ScoringRule::RatioToTarget { .. }
+                | ScoringRule::Linear { .. }
+                | ScoringRule::Closeness { .. }
+        )
+    }
+
+    fn validate(&self) -> Result<(), InvalidField> {
+        match self {
+            ScoringRule::RatioToTarget { cap } if !(1.0..=200.0).contains(&cap.get()) => {
+                Err(InvalidField::new("cap", "must be within 1-200"))
+            }
+            ScoringRule::Threshold { pass, fail, .. }
+                if !(0.0..=200.0).contains(&pass.get()) || !(0.0..=200.0).contains(&fail.get()) =>
+            {
+                Err(InvalidField::new(
+                    "pass",
+                    "pass and fail must be within 0-200",
+                ))
+            }
+            ScoringRule::Closeness { tolerance } if tolerance.get() <= 0.0 => {
+                Err(InvalidField::new("tolerance", "must be greater than 0"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// How totals become grades.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GradingMethod {
+    /// A unit gets the best grade whose `min_total` its total reaches.
+    Thresholds,
+    /// Within each category, units are ranked by total and the best grades
+    /// are handed out up to their `max_share` (e.g. at most 20% A); a
+    /// `min_total`, where given, must be reached as well.
+    Forced,
+}
+
+/// One grade's rule and pay coefficient.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GradeRule {
+    /// The grade.
+    pub grade: Grade,
+    /// The lowest total that earns the grade.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_total: Option<Value>,
+    /// The largest share of a category's units that may get the grade (0-1),
+    /// for forced distributions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_share: Option<Value>,
+    /// The pay coefficient tied to the grade.
+    pub pay_coefficient: Value,
+}
+
+/// How a framework grades its units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Grading {
+    /// Thresholds or forced distribution.
+    pub method: GradingMethod,
+    /// One rule per grade, A to E.
+    pub grades: Vec<GradeRule>,
+}
+
+impl Grading {
+    /// Thresholds A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, E below; pay coefficients
+    /// 1.2, 1.1, 1.0, 0.9, 0.8. Used when a framework names no grading.
+    pub fn standard() -> Self {
+        let rule = |grade, min: f64, pay: f64| GradeRule {
+            grade,
+            min_total: Some(Value::new(min).expect("finite")),
+            max_share: None,
+            pay_coefficient: Value::new(pay).expect("finite"),
+        };
+        Self {
+            method: GradingMethod::Thresholds,
+            grades: vec![
+                rule(Grade::A, 90.0, 1.2),
+                rule(Grade::B, 80.0, 1.1),
+                rule(Grade::C, 70.0, 1.0),
+                rule(Grade::D, 60.0, 0.9),
+                rule(Grade::E, 0.0, 0.8),
+            ],
+        }
+    }
+
+    /// The rule of a grade.
+    pub fn rule(&self, grade: Grade) -> Option<&GradeRule> {
+        self.grades.iter().find(|r| r.grade == grade)
+    }
+
+    /// Checks that all five grades appear once, in order A to E, with
+    /// non-increasing minimum totals, shares within 0-1 (forced), and
+    /// non-negative pay coefficients.
+    pub fn validate(&self) -> Result<(), InvalidField> {
+        let order = [Grade::A, Grade::B, Grade::C, Grade::D, Grade::E];
+        let got: Vec<Grade> = self.grades.iter().map(|r| r.grade).collect();
+        if got != order {
+            return Err(InvalidField::new(
+                "grades",
+                "must list A, B, C, D and E once each, in that order",
+            ));
+        }
+        let mut last_min = f64::INFINITY;
+        for (i, r) in self.grades.iter().enumerate() {
+            let at = |f: &str, why: &str| InvalidField::new(format!("grades[{i}].{f}"), why);
+            if r.pay_coefficient.get() < 0.0 {
+                return Err(at("pay_coefficient", "must not be negative"));
+            }
+            if let Some(m) = r.min_total {
+                if m.get() > last_min {
+                    return Err(at("min_total", "is above the better grade's"));
+                }
+                last_min = m.get();
+            } else if self.method == GradingMethod::Thresholds && r.grade != Grade::E {
+                return Err(at("min_total", "is required for threshold grading"));
+            }
+            if let Some(s) = r.max_share {
+                if !(0.0..=1.0).contains(&s.get()) {
+                    return Err(at("max_share", "must be within 0-1"));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A weight of one indicator within a unit category, in percent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Weight {
-    /// The weighted indicator.
-    pub indicator: IndicatorCode,
-    /// Its weight in percent; a category's weights sum to 100.
+    /// The weighted indicator; absent for a group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indicator: Option<IndicatorCode>,
+    /// The name of a group of weighted parts (e.g. `department`), instead of
+    /// an indicator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Its weight in percent; the weights of one level sum to 100.
     pub weight: Value,
+    /// A group's parts, themselves weighted to 100.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Weight>,
+}
+
+impl Weight {
+    /// A weighted indicator.
+    pub fn indicator(code: IndicatorCode, weight: Value) -> Self {
+        Self {
+            indicator: Some(code),
+            group: None,
+            weight,
+            parts: vec![],
+        }
+    }
+
+    /// Every indicator under this weight with its effective share of the
+    /// category's total, in percent (a part's weight times its group's).
+    pub fn effective(&self, out: &mut Vec<(IndicatorCode, f64)>) {
+        self.effective_scaled(1.0, out);
+    }
+
+    fn effective_scaled(&self, scale: f64, out: &mut Vec<(IndicatorCode, f64)>) {
+        let w = self.weight.get() * scale;
+        match &self.indicator {
+            Some(code) => out.push((code.clone(), w)),
+            None => self
+                .parts
+                .iter()
+                .for_each(|p| p.effective_scaled(w / 100.0, out)),
+        }
+    }
+}
+
+/// Checks one level of a weight tree: each item an indicator of the framework
+/// or a named group with parts, weights positive and summing to 100, no
+/// indicator weighted twice anywhere in the category.
+fn check_weights<'a>(
+    items: &'a [Weight],
+    codes: &BTreeSet<&IndicatorCode>,
+    seen: &mut BTreeSet<&'a IndicatorCode>,
+    depth: usize,
+) -> Result<(), InvalidField> {
+    if items.is_empty() {
+        return Err(InvalidField::new("", "must not be empty"));
+    }
+    if depth > 4 {
+        return Err(InvalidField::new("", "groups nest more than 4 levels deep"));
+    }
+    for (i, w) in items.iter().enumerate() {
+        let at = |e: InvalidField| e.within(format!("[{i}]"));
+        if w.weight.get() <= 0.0 {
+            return Err(at(InvalidField::new("weight", "must be greater than 0")));
+        }
+        match (&w.indicator, &w.group) {
+            (Some(code), None) => {
+                if !w.parts.is_empty() {
+                    return Err(at(InvalidField::new(
+                        "parts",
+                        "belong to groups, not indicators",
+                    )));
+                }
+                if !codes.contains(code) {
+                    return Err(at(InvalidField::new(
+                        "indicator",
+                        format!("{code} is not an indicator of this framework"),
+                    )));
+                }
+                if !seen.insert(code) {
+                    return Err(at(InvalidField::new(
+                        "indicator",
+                        format!("{code} is weighted twice"),
+                    )));
+                }
+            }
+            (None, Some(name)) => {
+                text("group", name, 64).map_err(at)?;
+                check_weights(&w.parts, codes, seen, depth + 1)
+                    .map_err(|e| at(e.within("parts")))?;
+            }
+            _ => {
+                return Err(at(InvalidField::new(
+                    "indicator",
+                    "each weight names either an indicator or a group",
+                )));
+            }
+        }
+    }
+    let sum: f64 = items.iter().map(|w| w.weight.get()).sum();
+    if (sum - 100.0).abs() > 1e-6 {
+        return Err(InvalidField::new(
+            "",
+            format!("sum to {sum}%; they must sum to 100%"),
+        ));
+    }
+    Ok(())
 }
 
 /// A category of appraised units (agencies, towns/streets, state-owned
@@ -418,6 +704,9 @@ pub struct Framework {
     /// What changed against the previous version.
     #[serde(default)]
     pub changelog: Vec<Change>,
+    /// How totals become grades; the standard thresholds when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grading: Option<Grading>,
 }
 
 impl Framework {
@@ -466,6 +755,9 @@ impl Payload for Framework {
                     "is required by closest_to_target",
                 ));
             }
+            if let Some(rule) = &ind.scoring {
+                rule.validate().map_err(|e| e.within("scoring"))?;
+            }
             let known = |c: &IndicatorCode, field: &str| {
                 if codes.contains(c) {
                     Ok(())
@@ -495,34 +787,12 @@ impl Payload for Framework {
                     format!("{} is defined twice", c.id),
                 ));
             }
-            if c.weights.is_empty() {
-                return Err(InvalidField::new("weights", "must not be empty"));
-            }
             let mut seen = BTreeSet::new();
-            each("weights", &c.weights, |w| {
-                if !codes.contains(&w.indicator) {
-                    return Err(InvalidField::new(
-                        "indicator",
-                        format!("{} is not an indicator of this framework", w.indicator),
-                    ));
-                }
-                if !seen.insert(&w.indicator) {
-                    return Err(InvalidField::new("indicator", "is weighted twice"));
-                }
-                if w.weight.get() <= 0.0 {
-                    return Err(InvalidField::new("weight", "must be greater than 0"));
-                }
-                Ok(())
-            })?;
-            let sum: f64 = c.weights.iter().map(|w| w.weight.get()).sum();
-            if (sum - 100.0).abs() > 1e-6 {
-                return Err(InvalidField::new(
-                    "weights",
-                    format!("sum to {sum}%; they must sum to 100%"),
-                ));
-            }
-            Ok(())
+            check_weights(&c.weights, &codes, &mut seen, 0).map_err(|e| e.within("weights"))
         })?;
+        if let Some(g) = &self.grading {
+            g.validate().map_err(|e| e.within("grading"))?;
+        }
         if let Some(prev) = &self.previous {
             if prev >= &self.version {
                 return Err(InvalidField::new(

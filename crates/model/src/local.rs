@@ -82,23 +82,27 @@ pub struct Appraisal {
 }
 
 impl Appraisal {
-    /// Checks ranges: scores and total within 0-100, a non-negative pay
-    /// coefficient.
+    /// Checks ranges: scores and total within 0-200 (a scoring rule's cap may
+    /// reward over-achievement above 100), weights within 0-100, a
+    /// non-negative pay coefficient.
     pub fn validate(&self) -> Result<(), InvalidField> {
-        let pct = |field: &str, v: Value| {
-            if (0.0..=100.0).contains(&v.get()) {
+        let within = |field: &str, v: Value, max: f64| {
+            if (0.0..=max).contains(&v.get()) {
                 Ok(())
             } else {
-                Err(InvalidField::new(field, format!("{v} is not within 0-100")))
+                Err(InvalidField::new(
+                    field,
+                    format!("{v} is not within 0-{max}"),
+                ))
             }
         };
-        pct("total", self.total)?;
+        within("total", self.total, 200.0)?;
         if self.pay_coefficient.get() < 0.0 {
             return Err(InvalidField::new("pay_coefficient", "must not be negative"));
         }
         for (i, s) in self.scores.iter().enumerate() {
-            pct("score", s.score).map_err(|e| e.within(format!("scores[{i}]")))?;
-            pct("weight", s.weight).map_err(|e| e.within(format!("scores[{i}]")))?;
+            within("score", s.score, 200.0).map_err(|e| e.within(format!("scores[{i}]")))?;
+            within("weight", s.weight, 100.0).map_err(|e| e.within(format!("scores[{i}]")))?;
         }
         Ok(())
     }
@@ -118,7 +122,7 @@ mod tests {
         let a: Appraisal = serde_json::from_value(ok.clone()).unwrap();
         a.validate().unwrap();
         let mut bad = ok.clone();
-        bad["scores"][0]["score"] = json!(120);
+        bad["scores"][0]["score"] = json!(220);
         let e = serde_json::from_value::<Appraisal>(bad)
             .unwrap()
             .validate()

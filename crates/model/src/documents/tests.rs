@@ -229,3 +229,131 @@ fn kinds_round_trip() {
     }
     assert_eq!(DocKind::parse("nope").unwrap_err().field, "kind");
 }
+
+#[test]
+fn nested_weights_and_their_effective_shares() {
+    let mut f = framework();
+    f["indicators"].as_array_mut().unwrap().push(json!({
+        "code": "attendance", "name_zh": "出勤", "name_en": "Attendance", "dimension": "discipline",
+        "unit": "%", "direction": "higher_is_better", "aggregation": {"rule": "mean"},
+        "scoring": {"rule": "direct"}}));
+    f["categories"][0]["weights"] = json!([
+        {"group": "department", "weight": 40, "parts": [
+            {"indicator": "revenue", "weight": 50}, {"indicator": "satisfaction", "weight": 50}]},
+        {"group": "post", "weight": 30, "parts": [{"indicator": "attendance", "weight": 100}]},
+        {"indicator": "nope", "weight": 30}
+    ]);
+    let err = check::<Framework>(f.clone()).unwrap_err();
+    assert!(
+        err.starts_with("categories[0].weights[2].indicator"),
+        "{err}"
+    );
+    f["categories"][0]["weights"][2] = json!({"group": "discipline", "weight": 30, "parts": [
+        {"indicator": "attendance", "weight": 100}]});
+    let err = check::<Framework>(f.clone()).unwrap_err();
+    assert!(err.contains("weighted twice"), "{err}");
+    f["categories"][0]["weights"][1]["parts"][0]["weight"] = json!(90);
+    let err = check::<Framework>(f.clone()).unwrap_err();
+    assert!(
+        err.starts_with("categories[0].weights[1].parts: sum to 90%"),
+        "{err}"
+    );
+    f["categories"][0]["weights"][1] = json!({"group": "post", "weight": 30, "parts": [
+        {"indicator": "attendance", "weight": 100}]});
+    f["categories"][0]["weights"][2] = json!({"indicator": "revenue", "weight": 30});
+    assert!(
+        check::<Framework>(f.clone())
+            .unwrap_err()
+            .contains("weighted twice")
+    );
+    f["categories"][0]["weights"] = json!([
+        {"group": "department", "weight": 70, "parts": [
+            {"indicator": "revenue", "weight": 50}, {"indicator": "satisfaction", "weight": 50}]},
+        {"indicator": "attendance", "weight": 30}]);
+    let fw = check::<Framework>(f).unwrap();
+    let mut shares = Vec::new();
+    for w in &fw.categories[0].weights {
+        w.effective(&mut shares);
+    }
+    let shares: Vec<(String, f64)> = shares
+        .into_iter()
+        .map(|(c, w)| (c.to_string(), w))
+        .collect();
+    assert_eq!(
+        shares,
+        vec![
+            ("revenue".into(), 35.0),
+            ("satisfaction".into(), 35.0),
+            ("attendance".into(), 30.0)
+        ]
+    );
+}
+
+#[test]
+fn scoring_and_grading_checks() {
+    let mut f = framework();
+    f["indicators"][0]["scoring"] = json!({"rule": "ratio_to_target", "cap": 120});
+    f["indicators"][1]["scoring"] = json!({"rule": "linear", "floor": 60});
+    let fw = check::<Framework>(f.clone()).unwrap();
+    assert_eq!(
+        fw.indicators[0].scoring,
+        Some(ScoringRule::RatioToTarget {
+            cap: Value::new(120.0).unwrap()
+        })
+    );
+    f["indicators"][0]["scoring"] = json!({"rule": "ratio_to_target"});
+    let fw = check::<Framework>(f.clone()).unwrap();
+    assert_eq!(
+        fw.indicators[0].scoring,
+        Some(ScoringRule::RatioToTarget {
+            cap: Value::new(100.0).unwrap()
+        })
+    );
+    f["indicators"][0]["scoring"] = json!({"rule": "closeness", "tolerance": 0});
+    assert!(
+        check::<Framework>(f.clone())
+            .unwrap_err()
+            .starts_with("indicators[0].scoring.tolerance")
+    );
+    f["indicators"][0]["scoring"] = json!({"rule": "guess"});
+    assert!(
+        check::<Framework>(f.clone())
+            .unwrap_err()
+            .starts_with("decode")
+    );
+    f["indicators"][0]["scoring"] = json!({"rule": "direct"});
+
+    let grades = |shares: [f64; 5]| {
+        json!({"method": "forced", "grades": [
+        {"grade": "A", "max_share": shares[0], "pay_coefficient": 1.3},
+        {"grade": "B", "max_share": shares[1], "pay_coefficient": 1.1},
+        {"grade": "C", "max_share": shares[2], "pay_coefficient": 1.0},
+        {"grade": "D", "max_share": shares[3], "pay_coefficient": 0.9},
+        {"grade": "E", "pay_coefficient": 0.7}]})
+    };
+    f["grading"] = grades([0.2, 0.3, 0.4, 0.1, 0.0]);
+    check::<Framework>(f.clone()).unwrap();
+    f["grading"] = grades([1.2, 0.3, 0.4, 0.1, 0.0]);
+    assert!(
+        check::<Framework>(f.clone())
+            .unwrap_err()
+            .starts_with("grading.grades[0].max_share")
+    );
+    f["grading"] = grades([0.2, 0.3, 0.4, 0.1, 0.0]);
+    f["grading"]["grades"].as_array_mut().unwrap().swap(0, 1);
+    assert!(
+        check::<Framework>(f.clone())
+            .unwrap_err()
+            .starts_with("grading.grades")
+    );
+    f["grading"] = json!({"method": "thresholds", "grades": [
+        {"grade": "A", "min_total": 90, "pay_coefficient": 1.2}, {"grade": "B", "min_total": 95, "pay_coefficient": 1.1},
+        {"grade": "C", "min_total": 70, "pay_coefficient": 1}, {"grade": "D", "min_total": 60, "pay_coefficient": 0.9},
+        {"grade": "E", "pay_coefficient": 0.8}]});
+    assert!(
+        check::<Framework>(f.clone())
+            .unwrap_err()
+            .starts_with("grading.grades[1].min_total")
+    );
+    Grading::standard().validate().unwrap();
+}
