@@ -279,7 +279,7 @@ pub enum Direction {
 }
 
 /// How unit values combine into the jurisdiction's value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Aggregation {
     /// The arithmetic mean of the units' values.
@@ -293,12 +293,16 @@ pub enum Aggregation {
         /// The indicator whose values are the weights.
         weight: IndicatorCode,
     },
-    /// The sum of one indicator over the sum of another.
+    /// The sum of one indicator over the sum of another, times `scale` (100
+    /// for a percentage).
     RatioOfSums {
         /// The indicator summed in the numerator.
         numerator: IndicatorCode,
         /// The indicator summed in the denominator.
         denominator: IndicatorCode,
+        /// The factor applied to the ratio; 1 when absent.
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        scale: Value,
     },
 }
 
@@ -386,6 +390,14 @@ pub enum ScoringRule {
     },
     /// The value is the score itself (e.g. an assessed rating from 0 to 100).
     Direct,
+}
+
+fn one() -> Value {
+    Value::new(1.0).expect("finite")
+}
+
+fn is_one(v: &Value) -> bool {
+    v.get() == 1.0
 }
 
 fn hundred() -> Value {
@@ -773,6 +785,7 @@ impl Payload for Framework {
                 Aggregation::RatioOfSums {
                     numerator,
                     denominator,
+                    ..
                 } => known(numerator, "numerator").and(known(denominator, "denominator")),
                 _ => Ok(()),
             }

@@ -1,0 +1,261 @@
+//! Scores, weighted totals and grades of a jurisdiction's units.
+
+use crate::ObservationSet;
+use deltabench_model::documents::{
+    Direction, Framework, Grade, Grading, GradingMethod, Indicator, ScoringRule, Weight,
+};
+use deltabench_model::local::{Appraisal, IndicatorScore, Unit};
+use deltabench_model::{CategoryId, Value};
+use std::collections::BTreeMap;
+
+/// A score and the words that explain it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    /// From 0 to 100 (or to the rule's cap).
+    pub score: f64,
+    /// How the score came about.
+    pub reason: String,
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Scores one value by the indicator's rule. `target` is the observation's own
+/// target, which takes precedence over the indicator's.
+pub fn score(indicator: &Indicator, value: f64, target: Option<f64>) -> Scored {
+    let Some(rule) = &indicator.scoring else {
+        return Scored {
+            score: 0.0,
+            reason: "the indicator has no scoring rule".into(),
+        };
+    };
+    let target = target.or(indicator.target.map(Value::get));
+    let lower = indicator.direction == Direction::LowerIsBetter;
+    let need_target = |t: Option<f64>| {
+        t.ok_or_else(|| Scored {
+            score: 0.0,
+            reason: "no target for a rule that needs one: scored 0".into(),
+        })
+    };
+    let result = match rule {
+        ScoringRule::RatioToTarget { cap } => need_target(target).map(|t| {
+            let cap = cap.get();
+            let (ratio, how) = if lower {
+                (
+                    if value > 0.0 {
+                        t / value
+                    } else {
+                        f64::INFINITY
+                    },
+                    "target / value",
+                )
+            } else {
+                (
+                    if t != 0.0 { value / t } else { f64::INFINITY },
+                    "value / target",
+                )
+            };
+            let raw = ratio * 100.0;
+            let s = raw.clamp(0.0, cap);
+            let capped = if raw > cap {
+                format!(", capped at {cap}")
+            } else {
+                String::new()
+            };
+            Scored {
+                score: s,
+                reason: format!(
+                    "ratio to target: {how} = {value} vs {t} → {:.2}{capped}",
+                    raw.min(1e9)
+                ),
+            }
+        }),
+        ScoringRule::Linear { floor } => need_target(target).map(|t| {
+            let f = floor.get();
+            let s = if t == f {
+                if value == t { 100.0 } else { 0.0 }
+            } else {
+                (100.0 * (value - f) / (t - f)).clamp(0.0, 100.0)
+            };
+            Scored {
+                score: s,
+                reason: format!("linear from {f} (0) to {t} (100): {value} → {:.2}", s),
+            }
+        }),
+        ScoringRule::Threshold {
+            threshold,
+            pass,
+            fail,
+        } => {
+            let th = threshold.get();
+            let met = if lower { value <= th } else { value >= th };
+            let (s, word, op) = if met {
+                (pass.get(), "met", if lower { "≤" } else { "≥" })
+            } else {
+                (fail.get(), "missed", if lower { ">" } else { "<" })
+            };
+            Ok(Scored {
+                score: s,
+                reason: format!("threshold {word}: {value} {op} {th} → {s}"),
+            })
+        }
+        ScoringRule::Closeness { tolerance } => need_target(target).map(|t| {
+            let tol = tolerance.get();
+            let s = (100.0 * (1.0 - (value - t).abs() / tol)).max(0.0);
+            Scored {
+                score: s,
+                reason: format!("closeness to {t} within ±{tol}: {value} → {:.2}", s),
+            }
+        }),
+        ScoringRule::Direct => {
+            let s = value.clamp(0.0, 200.0);
+            Ok(Scored {
+                score: s,
+                reason: format!("scored directly: {value}"),
+            })
+        }
+    };
+    match result {
+        Ok(s) | Err(s) => s,
+    }
+}
+
+/// Appraises every unit of the framework's categories for one period's
+/// observations: each weighted indicator scored, weighted totals, then grades
+/// by the framework's grading (the standard thresholds when it names none).
+/// Units whose category the framework does not have are skipped. A weighted
+/// indicator without an observation scores 0, and its reason says so.
+pub fn appraise(framework: &Framework, units: &[Unit], obs: &ObservationSet) -> Vec<Appraisal> {
+    let indicators: BTreeMap<_, _> = framework.indicators.iter().map(|i| (&i.code, i)).collect();
+    let mut out = Vec::new();
+    for unit in units {
+        let Some(category) = framework.categories.iter().find(|c| c.id == unit.category) else {
+            continue;
+        };
+        let mut shares = Vec::new();
+        for w in &category.weights {
+            Weight::effective(w, &mut shares);
+        }
+        let mut total = 0.0;
+        let mut scores = Vec::with_capacity(shares.len());
+        for (code, share) in shares {
+            let Some(ind) = indicators.get(&code) else {
+                continue;
+            };
+            let (value, scored) = match obs.get(&unit.id, &code) {
+                Some(o) => (
+                    Some(o.value),
+                    score(ind, o.value.get(), o.target.map(Value::get)),
+                ),
+                None => (
+                    None,
+                    Scored {
+                        score: 0.0,
+                        reason: "no observation: scored 0".into(),
+                    },
+                ),
+            };
+            total += share / 100.0 * scored.score;
+            scores.push(IndicatorScore {
+                indicator: code,
+                value,
+                score: v(round2(scored.score)),
+                weight: v(round2(share)),
+                reason: scored.reason,
+            });
+        }
+        out.push(Appraisal {
+            unit: unit.id.clone(),
+            category: unit.category.clone(),
+            total: v(round2(total)),
+            grade: Grade::E,
+            pay_coefficient: v(0.0),
+            scores,
+        });
+    }
+    let grading = framework.grading.clone().unwrap_or_else(Grading::standard);
+    grade(&grading, &mut out);
+    out
+}
+
+fn v(x: f64) -> Value {
+    // Every input is finite and every operation above keeps it so.
+    Value::new(if x.is_finite() { x } else { 0.0 }).expect("finite")
+}
+
+/// Assigns grades and pay coefficients. Thresholds: the best grade whose
+/// minimum the total reaches. Forced: within each category, from the highest
+/// total down, each grade from A takes up to its `max_share` of the category's
+/// units (no limit without one) among those reaching its `min_total`; units
+/// with equal totals always get the same grade, so a tie that would overrun a
+/// quota moves down whole; E takes the rest.
+pub fn grade(grading: &Grading, appraisals: &mut [Appraisal]) {
+    let order = [Grade::A, Grade::B, Grade::C, Grade::D, Grade::E];
+    let pay = |g: Grade| grading.rule(g).map_or(0.0, |r| r.pay_coefficient.get());
+    match grading.method {
+        GradingMethod::Thresholds => {
+            for a in appraisals.iter_mut() {
+                let g = order
+                    .into_iter()
+                    .find(|g| {
+                        grading
+                            .rule(*g)
+                            .and_then(|r| r.min_total)
+                            .is_none_or(|m| a.total.get() >= m.get())
+                    })
+                    .unwrap_or(Grade::E);
+                a.grade = g;
+                a.pay_coefficient = v(pay(g));
+            }
+        }
+        GradingMethod::Forced => {
+            let mut by_category: BTreeMap<CategoryId, Vec<usize>> = BTreeMap::new();
+            for (i, a) in appraisals.iter().enumerate() {
+                by_category.entry(a.category.clone()).or_default().push(i);
+            }
+            for idx in by_category.into_values() {
+                let mut ranked = idx;
+                ranked.sort_by(|&x, &y| {
+                    appraisals[y]
+                        .total
+                        .get()
+                        .total_cmp(&appraisals[x].total.get())
+                        .then_with(|| appraisals[x].unit.cmp(&appraisals[y].unit))
+                });
+                let n = ranked.len();
+                let mut next = 0;
+                for g in order {
+                    let rule = grading.rule(g);
+                    let quota = match (g, rule.and_then(|r| r.max_share)) {
+                        (Grade::E, _) => n,
+                        (_, Some(s)) => (s.get() * n as f64 + 1e-9).floor() as usize,
+                        (_, None) => n,
+                    };
+                    let min = rule.and_then(|r| r.min_total).map(Value::get);
+                    let mut taken = 0;
+                    while next < ranked.len() {
+                        let total = appraisals[ranked[next]].total.get();
+                        if g != Grade::E && min.is_some_and(|m| total < m) {
+                            break;
+                        }
+                        // The whole tie group, or none of it.
+                        let tie = ranked[next..]
+                            .iter()
+                            .take_while(|&&i| appraisals[i].total.get() == total)
+                            .count();
+                        if g != Grade::E && taken + tie > quota {
+                            break;
+                        }
+                        for &i in &ranked[next..next + tie] {
+                            appraisals[i].grade = g;
+                            appraisals[i].pay_coefficient = v(pay(g));
+                        }
+                        taken += tie;
+                        next += tie;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! Appraisal scoring, grading, aggregation and summaries: pure functions over
+//! model types.
+//!
+//! - [`appraisal::score`] turns one value into a score by its indicator's rule;
+//!   [`appraisal::appraise`] scores every unit of a framework's categories,
+//!   weights the scores into totals (nested groups included) and grades them.
+//! - [`aggregate::aggregate`] gives an indicator's jurisdiction-level value by
+//!   its aggregation rule.
+//! - [`summary::build_summary`] assembles the publishable summary with
+//!   disclosure control: distributions only where at least k units contributed.
+//! - [`changelog::diff`] lists what changed between two framework versions.
+//!
+//! Nothing here does IO or reads the clock: the same inputs give the same
+//! outputs on every node.
+#![deny(missing_docs)]
+
+pub mod aggregate;
+pub mod appraisal;
+pub mod changelog;
+pub mod stats;
+pub mod summary;
+
+use deltabench_model::local::Observation;
+use deltabench_model::{IndicatorCode, UnitId};
+use std::collections::BTreeMap;
+
+/// One period's observations, by indicator and then unit.
+#[derive(Debug, Clone, Default)]
+pub struct ObservationSet {
+    by_indicator: BTreeMap<IndicatorCode, BTreeMap<UnitId, Observation>>,
+}
+
+impl ObservationSet {
+    /// The set of the given observations (a later duplicate replaces an
+    /// earlier one).
+    pub fn new(observations: impl IntoIterator<Item = Observation>) -> Self {
+        let mut set = Self::default();
+        for o in observations {
+            set.by_indicator
+                .entry(o.indicator.clone())
+                .or_default()
+                .insert(o.unit.clone(), o);
+        }
+        set
+    }
+
+    /// The observation of `indicator` for `unit`.
+    pub fn get(&self, unit: &UnitId, indicator: &IndicatorCode) -> Option<&Observation> {
+        self.by_indicator.get(indicator)?.get(unit)
+    }
+
+    /// Every unit's observation of `indicator`, in unit order.
+    pub fn of_indicator(
+        &self,
+        indicator: &IndicatorCode,
+    ) -> impl Iterator<Item = (&UnitId, &Observation)> {
+        self.by_indicator.get(indicator).into_iter().flatten()
+    }
+
+    /// How many observations the set holds.
+    pub fn len(&self) -> usize {
+        self.by_indicator.values().map(BTreeMap::len).sum()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.by_indicator.is_empty()
+    }
+}
