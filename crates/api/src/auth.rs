@@ -30,6 +30,10 @@ pub struct TokenHash {
     pub role: Role,
     /// Lowercase hex SHA-256 of the token text.
     pub sha256: String,
+    /// Who holds the token (e.g. a person or an office), recorded in the
+    /// audit trail of the changes made with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl TokenHash {
@@ -67,19 +71,28 @@ impl Tokens {
         Self(hashes)
     }
 
-    /// The role of a presented token, if it is known.
-    pub fn role_of(&self, token: &str) -> Option<Role> {
+    /// The role of a presented token, if it is known, and the name of its
+    /// holder (the token's `name`, else its role and the start of its hash).
+    pub fn role_of(&self, token: &str) -> Option<(Role, String)> {
         let h = hash_token(token);
         // Comparing hashes, not tokens: timing reveals nothing usable.
-        self.0
+        let t = self
+            .0
             .iter()
             .filter(|t| t.sha256 == h)
-            .map(|t| t.role)
-            .max()
+            .max_by_key(|t| t.role)?;
+        let who = t.name.clone().unwrap_or_else(|| {
+            let role = match t.role {
+                Role::Admin => "admin",
+                Role::Viewer => "viewer",
+            };
+            format!("{role}:{}", &h[..8])
+        });
+        Some((t.role, who))
     }
 }
 
-fn role_from(parts: &Parts, state: &AppState) -> Result<Role, ApiError> {
+fn role_from(parts: &Parts, state: &AppState) -> Result<(Role, String), ApiError> {
     let header = parts
         .headers
         .get(AUTHORIZATION)
@@ -101,9 +114,12 @@ fn role_from(parts: &Parts, state: &AppState) -> Result<Role, ApiError> {
 #[derive(Debug, Clone, Copy)]
 pub struct Viewer;
 
-/// Extractor: the request carries an admin token.
-#[derive(Debug, Clone, Copy)]
-pub struct Admin;
+/// Extractor: the request carries an admin token; `who` names its holder.
+#[derive(Debug, Clone)]
+pub struct Admin {
+    /// The token's holder, for the audit trail.
+    pub who: String,
+}
 
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = ApiError;
@@ -116,8 +132,8 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         match role_from(parts, state)? {
-            Role::Admin => Ok(Admin),
-            Role::Viewer => Err(ApiError::forbidden(
+            (Role::Admin, who) => Ok(Admin { who }),
+            (Role::Viewer, _) => Err(ApiError::forbidden(
                 "this route writes; a viewer token may only read",
             )),
         }

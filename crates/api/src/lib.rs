@@ -17,10 +17,16 @@
 //! | `GET /api/v1/bundle` | viewer |
 //! | `POST /api/v1/bundle` | admin |
 //! | `GET /api/v1/evidence` | viewer |
+//! | `GET/POST /api/v1/frameworks`, `GET /api/v1/frameworks/{id}` | viewer / admin |
+//! | `GET/POST /api/v1/units` | viewer / admin |
+//! | `GET/POST /api/v1/observations` (JSON or CSV), `GET /api/v1/observations/audit` | admin |
+//! | `GET /api/v1/appraisals?framework=&period=` | admin |
+//! | `POST /api/v1/summaries` | admin |
 #![deny(missing_docs)]
 
 pub mod auth;
 mod error;
+pub mod local_routes;
 mod routes;
 mod state;
 

@@ -1,6 +1,7 @@
 //! The router and its handlers.
 
 use crate::auth::{Admin, Viewer};
+use crate::local_routes as lr;
 use crate::{ApiError, AppState, blocking};
 use axum::Router;
 use axum::body::Bytes;
@@ -32,7 +33,22 @@ pub fn router(state: AppState) -> Router {
                 .post(import_bundle)
                 .layer(DefaultBodyLimit::max(limits.bundle_bytes_max)),
         )
-        .route("/evidence", get(evidence));
+        .route("/evidence", get(evidence))
+        .route(
+            "/frameworks",
+            get(lr::list_frameworks).post(lr::post_framework),
+        )
+        .route("/frameworks/{id}", get(lr::get_framework))
+        .route("/units", get(lr::list_units).post(lr::post_units))
+        .route(
+            "/observations",
+            get(lr::list_observations)
+                .post(lr::post_observations)
+                .layer(DefaultBodyLimit::max(limits.bundle_bytes_max)),
+        )
+        .route("/observations/audit", get(lr::list_audit))
+        .route("/appraisals", get(lr::list_appraisals))
+        .route("/summaries", axum::routing::post(lr::post_summary));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))

@@ -81,10 +81,12 @@ fn app_with(index: usize, limits: ApiLimits) -> (axum::Router, Arc<Node>) {
             TokenHash {
                 role: Role::Admin,
                 sha256: hash_token(ADMIN),
+                name: Some("admin".into()),
             },
             TokenHash {
                 role: Role::Viewer,
                 sha256: hash_token(VIEWER),
+                name: Some("viewer".into()),
             },
         ])),
         registry: Arc::new(registry),

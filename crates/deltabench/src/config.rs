@@ -26,6 +26,9 @@ pub struct Config {
     /// Bounds of the validation path.
     #[serde(default)]
     pub validation: ValidationSection,
+    /// Disclosure control of published summaries.
+    #[serde(default)]
+    pub disclosure: DisclosureSection,
     /// The alliances the node belongs to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alliances: Vec<AllianceSection>,
@@ -130,6 +133,26 @@ fn default_skew() -> i64 {
     Policy::default().clock_skew_secs_max
 }
 
+/// `[disclosure]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureSection {
+    /// A summary publishes an indicator's distribution (and a category's grade
+    /// counts) only where at least this many units contributed.
+    #[serde(default = "default_k")]
+    pub k: u32,
+}
+
+impl Default for DisclosureSection {
+    fn default() -> Self {
+        Self { k: default_k() }
+    }
+}
+
+fn default_k() -> u32 {
+    Policy::default().disclosure_k
+}
+
 /// `[[alliances]]`
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -176,6 +199,7 @@ fn check(c: &Config) -> Result<()> {
         c.validation.document_bytes_max as u64,
         1024,
     )?;
+    at_least("[disclosure] k", u64::from(c.disclosure.k), 1)?;
     if c.validation.clock_skew_secs_max < 0 {
         bail!("[validation] clock_skew_secs_max must not be negative");
     }
@@ -285,6 +309,7 @@ impl Loaded {
                 document_bytes_max: self.config.validation.document_bytes_max,
             },
             clock_skew_secs_max: self.config.validation.clock_skew_secs_max,
+            disclosure_k: self.config.disclosure.k,
         }
     }
 

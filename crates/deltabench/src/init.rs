@@ -2,8 +2,8 @@
 
 use crate::cli::InitArgs;
 use crate::config::{
-    AllianceSection, ApiSection, Config, NodeSection, P2pSection, ValidationSection, write_atomic,
-    write_config,
+    AllianceSection, ApiSection, Config, DisclosureSection, NodeSection, P2pSection,
+    ValidationSection, write_atomic, write_config,
 };
 use anyhow::{Context, Result, bail};
 use deltabench_api::auth::{Role, TokenHash, hash_token};
@@ -139,10 +139,12 @@ fn create(
                 TokenHash {
                     role: Role::Admin,
                     sha256: hash_token(&admin),
+                    name: Some("admin".into()),
                 },
                 TokenHash {
                     role: Role::Viewer,
                     sha256: hash_token(&viewer),
+                    name: Some("viewer".into()),
                 },
             ],
         },
@@ -151,6 +153,7 @@ fn create(
             bootstrap: args.bootstrap.clone(),
         },
         validation: ValidationSection::default(),
+        disclosure: DisclosureSection::default(),
         alliances: Vec::<AllianceSection>::new(),
     };
     write_config(config_path, &config)?;

@@ -12,6 +12,7 @@
 //! All methods block on storage; async callers run them in `spawn_blocking`.
 #![deny(missing_docs)]
 
+pub mod local;
 mod metrics;
 
 pub use metrics::{Metrics, ReasonLabel};
@@ -60,13 +61,16 @@ impl Clock for SystemClock {
     }
 }
 
-/// Settings of the validation path.
+/// Settings of the validation path and of disclosure.
 #[derive(Debug, Clone, Copy)]
 pub struct Policy {
     /// Size bounds of documents.
     pub limits: Limits,
     /// How far in the future an issue time may lie, in seconds.
     pub clock_skew_secs_max: i64,
+    /// Summaries publish a distribution only where at least this many units
+    /// contributed.
+    pub disclosure_k: u32,
 }
 
 impl Default for Policy {
@@ -74,6 +78,7 @@ impl Default for Policy {
         Self {
             limits: Limits::default(),
             clock_skew_secs_max: 300,
+            disclosure_k: 3,
         }
     }
 }
@@ -176,6 +181,9 @@ pub struct Node {
     /// Serialises signing of the node's own chain: one sequence number, one
     /// document.
     publish_lock: Mutex<()>,
+    /// Serialises writes of local appraisal data with the reads that decide
+    /// them (framework versions, audit old values, summary supersession).
+    local_lock: Mutex<()>,
 }
 
 impl std::fmt::Debug for Node {
@@ -186,7 +194,7 @@ impl std::fmt::Debug for Node {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock leaves no half-written state behind (the
     // store writes are transactional), so a poisoned lock is safe to reuse.
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -225,6 +233,7 @@ impl Node {
             metrics: Metrics::default(),
             ingest_lock: Mutex::new(()),
             publish_lock: Mutex::new(()),
+            local_lock: Mutex::new(()),
         };
         node.replay_rosters()?;
         node.check_own_chain()?;

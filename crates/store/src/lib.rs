@@ -23,6 +23,7 @@
 
 pub mod backup;
 mod keys;
+pub mod local;
 
 use deltabench_model::documents::DocKind;
 use deltabench_model::{DocHash, JurisdictionCode, Timestamp};

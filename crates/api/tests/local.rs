@@ -1,0 +1,559 @@
+//! Local appraisal through the API: frameworks, units, observations (JSON and
+//! CSV), corrections and their audit trail, appraisals and summaries.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use deltabench_api::auth::{Role, TokenHash, Tokens, hash_token};
+use deltabench_api::{ApiLimits, AppState, NodeInfo, router};
+use deltabench_model::JurisdictionCode;
+use deltabench_node::{Identity, Node, Policy, SystemClock};
+use deltabench_store::Store;
+use deltabench_trust::NodeKey;
+use http_body_util::BodyExt;
+use prometheus_client::registry::Registry;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const ADMIN: &str = "admin-token";
+const VIEWER: &str = "viewer-token";
+const FRAMEWORK: &str = include_str!("../../engine/tests/data/small-framework.json");
+
+fn app() -> axum::Router {
+    let identity = Identity {
+        code: JurisdictionCode::new("320585").unwrap(),
+        name_zh: "太仓市".into(),
+        name_en: "Taicang".into(),
+    };
+    let node = Node::open(
+        identity,
+        NodeKey::from_seed([1; 32]),
+        Store::open_temporary().unwrap(),
+        vec![],
+        Policy::default(),
+        Arc::new(SystemClock),
+    )
+    .unwrap();
+    node.declare().unwrap();
+    let tokens = vec![
+        TokenHash {
+            role: Role::Admin,
+            sha256: hash_token(ADMIN),
+            name: Some("Wang Fang, appraisal office".into()),
+        },
+        TokenHash {
+            role: Role::Viewer,
+            sha256: hash_token(VIEWER),
+            name: None,
+        },
+    ];
+    router(AppState {
+        node: Arc::new(node),
+        tokens: Arc::new(Tokens::new(tokens)),
+        registry: Arc::new(Registry::default()),
+        info: Arc::new(NodeInfo {
+            peer_id: "p".into(),
+            version: "t".into(),
+        }),
+        limits: ApiLimits::default(),
+    })
+}
+
+async fn call(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    ctype: &str,
+    body: &str,
+) -> (StatusCode, Value) {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {ADMIN}"))
+        .header(header::CONTENT_TYPE, ctype)
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn get(app: &axum::Router, uri: &str) -> Value {
+    let (s, v) = call(app, "GET", uri, "application/json", "").await;
+    assert_eq!(s, StatusCode::OK, "{uri}: {v}");
+    v
+}
+
+const UNITS: &str = r#"[
+  {"id": "u1", "name_zh": "财政局", "name_en": "Finance Bureau", "category": "agency"},
+  {"id": "u2", "name_zh": "税务局", "name_en": "Tax Bureau", "category": "agency"},
+  {"id": "u3", "name_zh": "审计局", "name_en": "Audit Bureau", "category": "agency"},
+  {"id": "u4", "name_zh": "城厢镇", "name_en": "Chengxiang", "category": "town"}
+]"#;
+
+/// The engine fixture's observations, as CSV.
+const CSV: &str = "unit,indicator,period,value,target
+u1,rev,2025,110,100
+u1,sat,2025,84,
+u1,days,2025,4,
+u1,att,2025,99,
+u1,debt,2025,66,
+u1,quality,2025,88,
+u2,rev,2025,80,100
+u2,sat,2025,57,
+u2,days,2025,6,
+u2,att,2025,97,
+u2,debt,2025,50,
+u2,quality,2025,76,
+u3,sat,2025,90,
+u3,days,2025,5,
+u3,att,2025,98,
+u3,debt,2025,60,
+u3,quality,2025,90,
+u4,sat,2025,75,
+";
+
+async fn loaded() -> axum::Router {
+    let app = app();
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/frameworks",
+        "application/json",
+        FRAMEWORK,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = call(&app, "POST", "/api/v1/units", "application/json", UNITS).await;
+    assert_eq!(
+        (s, v["accepted"].as_u64()),
+        (StatusCode::CREATED, Some(4)),
+        "{v}"
+    );
+    let (s, v) = call(&app, "POST", "/api/v1/observations", "text/csv", CSV).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        (v["accepted"].as_u64(), v["inserted"].as_u64()),
+        (Some(18), Some(18))
+    );
+    app
+}
+
+async fn count(app: &axum::Router) -> usize {
+    get(app, "/api/v1/observations").await["observations"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn appraisals_of_the_fixture_match_the_hand_computation() {
+    let app = loaded().await;
+    let v = get(&app, "/api/v1/appraisals?framework=test.small&period=2025").await;
+    assert_eq!(v["version"], "1.0.0");
+    let a = v["appraisals"].as_array().unwrap();
+    let find = |u: &str| a.iter().find(|x| x["unit"] == u).unwrap().clone();
+    assert_eq!(
+        (find("u1")["total"].as_f64(), find("u1")["grade"].as_str()),
+        (Some(94.85), Some("A"))
+    );
+    assert_eq!(find("u1")["pay_coefficient"], 1.2);
+    assert_eq!(
+        (find("u2")["total"].as_f64(), find("u2")["grade"].as_str()),
+        (Some(59.45), Some("E"))
+    );
+    assert_eq!(
+        (find("u3")["total"].as_f64(), find("u3")["grade"].as_str()),
+        (Some(79.25), Some("C"))
+    );
+    assert_eq!(
+        find("u3")["scores"][0]["reason"],
+        "no observation: scored 0"
+    );
+    assert_eq!(find("u4")["total"], 50.0);
+    for x in a {
+        assert!(
+            x["scores"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s["reason"].as_str().is_some_and(|r| !r.is_empty()))
+        );
+    }
+    // A period the framework does not cover, or an unknown framework.
+    let (s, _) = call(
+        &app,
+        "GET",
+        "/api/v1/appraisals?framework=test.small&period=2024",
+        "",
+        "",
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = call(
+        &app,
+        "GET",
+        "/api/v1/appraisals?framework=nope&period=2025",
+        "",
+        "",
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = call(
+        &app,
+        "GET",
+        "/api/v1/appraisals?framework=test.small&period=20x5",
+        "",
+        "",
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+/// One bad-input case: the request is refused naming the row and column, and
+/// nothing of it is stored (its valid rows included).
+async fn refused(
+    app: &axum::Router,
+    ctype: &str,
+    body: &str,
+    row: u64,
+    column: &str,
+    reason: &str,
+) {
+    let before = count(app).await;
+    let (s, p) = call(app, "POST", "/api/v1/observations", ctype, body).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}: {p}");
+    assert_eq!(p["row"], row, "{p}");
+    assert_eq!(p["column"], column, "{p}");
+    assert!(p["reason"].as_str().unwrap().contains(reason), "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("row {row}")),
+        "{p}"
+    );
+    assert_eq!(
+        count(app).await,
+        before,
+        "nothing from a refused request is stored"
+    );
+}
+
+#[tokio::test]
+async fn each_bad_row_is_refused_naming_row_and_column() {
+    let app = loaded().await;
+    let json = "application/json";
+    let good = r#"{"unit": "u4", "indicator": "sat", "period": "2025", "value": 80}"#;
+    let cases = [
+        (
+            r#"{"unit": "u9", "indicator": "sat", "period": "2025", "value": 80}"#,
+            "unit",
+            "unknown unit u9",
+        ),
+        (
+            r#"{"unit": "u1", "indicator": "nope", "period": "2025", "value": 80}"#,
+            "indicator",
+            "unknown indicator nope",
+        ),
+        (
+            r#"{"unit": "u1", "indicator": "sat", "period": "2025", "value": 120}"#,
+            "value",
+            "outside the range",
+        ),
+        (
+            r#"{"unit": "u1", "indicator": "sat", "period": "2023", "value": 80}"#,
+            "period",
+            "not a period of test.small",
+        ),
+        (
+            r#"{"unit": "u1", "indicator": "sat", "period": "2025-Q5", "value": 80}"#,
+            "period",
+            "quarter",
+        ),
+        (
+            r#"{"unit": "u1", "indicator": "sat", "period": "2025", "value": "eighty"}"#,
+            "value",
+            "not a number",
+        ),
+        (
+            r#"{"unit": "u1", "indicator": "sat", "period": "2025"}"#,
+            "value",
+            "is empty",
+        ),
+        (
+            r#"{"unit": "u1", "indicator": "sat", "period": "2025", "value": 80, "target": "x"}"#,
+            "target",
+            "not a number",
+        ),
+    ];
+    for (bad, column, reason) in cases {
+        // The bad row comes second, after a valid one that must not be stored either.
+        refused(&app, json, &format!("[{good}, {bad}]"), 2, column, reason).await;
+    }
+    // A duplicate within one request.
+    refused(
+        &app,
+        json,
+        &format!("[{good}, {good}]"),
+        2,
+        "unit",
+        "duplicates row 1",
+    )
+    .await;
+    // The same through CSV, where the line is named too.
+    let csv = "unit,indicator,period,value\nu4,sat,2025,80\nu1,sat,2025,abc\n";
+    refused(&app, "text/csv", csv, 2, "value", "not a number").await;
+    let (_, p) = call(&app, "POST", "/api/v1/observations", "text/csv", csv).await;
+    assert_eq!(p["line"], 3);
+    // Every bad row is listed, not only the first.
+    let many = "unit,indicator,period,value\nu9,sat,2025,1\nu1,nope,2025,1\nu1,sat,2025,101\n";
+    let (_, p) = call(&app, "POST", "/api/v1/observations", "text/csv", many).await;
+    let columns: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["column"].as_str().unwrap())
+        .collect();
+    assert_eq!(columns, vec!["unit", "indicator", "value"]);
+    // A bad header.
+    let (s, p) = call(
+        &app,
+        "POST",
+        "/api/v1/observations",
+        "text/csv",
+        "unit,indicator,period\nu1,sat,2025\n",
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("lacks the column value"),
+        "{p}"
+    );
+    let (s, _) = call(&app, "POST", "/api/v1/observations", "text/plain", "x").await;
+    assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+#[tokio::test]
+async fn corrections_keep_their_history() {
+    let app = loaded().await;
+    let fix = r#"[{"unit": "u2", "indicator": "sat", "period": "2025", "value": 66},
+                  {"unit": "u1", "indicator": "sat", "period": "2025", "value": 84}]"#;
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/observations",
+        "application/json",
+        fix,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(
+        (
+            v["corrected"].as_u64(),
+            v["unchanged"].as_u64(),
+            v["inserted"].as_u64()
+        ),
+        (Some(1), Some(1), Some(0))
+    );
+    let cur = get(
+        &app,
+        "/api/v1/observations?unit=u2&indicator=sat&period=2025",
+    )
+    .await;
+    assert_eq!(cur["observations"][0]["value"], 66.0);
+    let audit =
+        get(&app, "/api/v1/observations/audit?unit=u2&indicator=sat").await["audit"].clone();
+    let entries = audit.as_array().unwrap();
+    assert_eq!(entries.len(), 2, "the import, then the correction: {audit}");
+    assert!(entries[0]["old"].is_null());
+    assert_eq!(entries[1]["old"]["value"], 57.0);
+    assert_eq!(entries[1]["new"]["value"], 66.0);
+    assert_eq!(entries[1]["by"], "Wang Fang, appraisal office");
+    assert!(entries[1]["at"].as_str().unwrap().ends_with('Z'));
+}
+
+#[tokio::test]
+async fn summaries_are_signed_withheld_below_k_and_superseded_with_a_reason() {
+    let app = loaded().await;
+    let req = r#"{"framework": "test.small", "version": "1.0.0", "period": "2025"}"#;
+    let (s, v) = call(&app, "POST", "/api/v1/summaries", "application/json", req).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let doc = &v["document"];
+    assert_eq!(
+        (doc["kind"].as_str(), doc["issuer"].as_str()),
+        (Some("summary"), Some("320585"))
+    );
+    assert_eq!(v["hash"].as_str().unwrap().len(), 64);
+    let bytes = serde_json::to_vec(doc).unwrap();
+    deltabench_trust::Document::decode(&bytes, &Default::default())
+        .expect("signed and schema-valid");
+    let payload = &doc["payload"];
+    let entry = |code: &str| {
+        payload["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["indicator"] == code)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(entry("rev")["value"], 190.0);
+    assert!(
+        entry("rev").get("distribution").is_none(),
+        "2 units < k = 3"
+    );
+    assert!(entry("rev")["withheld"].as_str().unwrap().contains("k = 3"));
+    assert_eq!(entry("sat")["distribution"]["median"], 79.5);
+    assert_eq!(payload["grades"][1]["category"], "town");
+    assert!(payload["grades"][1].get("counts").is_none());
+
+    // The same again: nothing changed, the same document answers, 200.
+    let (s, again) = call(&app, "POST", "/api/v1/summaries", "application/json", req).await;
+    assert_eq!((s, &again["hash"]), (StatusCode::OK, &v["hash"]));
+    // After a correction, a new summary needs a reason, then names the old one.
+    let fix =
+        r#"[{"unit": "u2", "indicator": "rev", "period": "2025", "value": 90, "target": 100}]"#;
+    call(
+        &app,
+        "POST",
+        "/api/v1/observations",
+        "application/json",
+        fix,
+    )
+    .await;
+    let (s, p) = call(&app, "POST", "/api/v1/summaries", "application/json", req).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(p["field"], "reason");
+    let with_reason = r#"{"framework": "test.small", "version": "1.0.0", "period": "2025",
+                          "reason": "Tax Bureau revenue corrected after audit"}"#;
+    let (s, v2) = call(
+        &app,
+        "POST",
+        "/api/v1/summaries",
+        "application/json",
+        with_reason,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v2}");
+    let sup = &v2["document"]["payload"]["supersedes"];
+    assert_eq!(sup["hash"], v["hash"]);
+    assert_eq!(sup["reason"], "Tax Bureau revenue corrected after audit");
+    assert_eq!(v2["document"]["payload"]["indicators"][0]["value"], 200.0);
+    // Both stay in the history.
+    let docs = get(&app, "/api/v1/documents?kind=summary").await;
+    assert_eq!(docs["documents"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn framework_versions_carry_their_changelog() {
+    let app = loaded().await;
+    let (s, p) = call(
+        &app,
+        "POST",
+        "/api/v1/frameworks",
+        "application/json",
+        FRAMEWORK,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{p}");
+    let mut next: Value = serde_json::from_str(FRAMEWORK).unwrap();
+    next["version"] = json!("1.1.0");
+    next["indicators"].as_array_mut().unwrap().push(json!({"code": "green", "name_zh": "绿色", "name_en": "Green",
+        "dimension": "ecology", "unit": "%", "direction": "higher_is_better", "aggregation": {"rule": "mean"}}));
+    next["changelog"] =
+        json!([{"kind": "added", "indicator": "green", "note": "2025 green development plan"}]);
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/frameworks",
+        "application/json",
+        &next.to_string(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        v["changelog"],
+        json!([{"kind": "added", "indicator": "green", "note": "2025 green development plan"}])
+    );
+    assert_eq!(v["document"]["payload"]["previous"], "1.0.0");
+    let list = get(&app, "/api/v1/frameworks").await;
+    let versions: Vec<&str> = list["frameworks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(versions, vec!["1.0.0", "1.1.0"]);
+    let one = get(&app, "/api/v1/frameworks/test.small").await;
+    assert_eq!(one["versions"].as_array().unwrap().len(), 2);
+    // A weight error names its place.
+    let mut bad: Value = serde_json::from_str(FRAMEWORK).unwrap();
+    bad["version"] = json!("2.0.0");
+    bad["categories"][1]["weights"][0]["weight"] = json!(90);
+    let (s, p) = call(
+        &app,
+        "POST",
+        "/api/v1/frameworks",
+        "application/json",
+        &bad.to_string(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(p["field"], "categories[1].weights", "{p}");
+    // Units need a known category.
+    let (s, p) = call(
+        &app,
+        "POST",
+        "/api/v1/units",
+        "application/json",
+        r#"[{"id": "u5", "name_zh": "x", "name_en": "x", "category": "nope"}]"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(p["field"], "units[0].category");
+}
+
+#[tokio::test]
+async fn viewers_may_read_frameworks_but_not_observations() {
+    let app = loaded().await;
+    let req = |uri: &str| {
+        Request::builder()
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {VIEWER}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let s = app
+        .clone()
+        .oneshot(req("/api/v1/frameworks"))
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(s, StatusCode::OK);
+    let s = app
+        .clone()
+        .oneshot(req("/api/v1/units"))
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(s, StatusCode::OK);
+    for uri in [
+        "/api/v1/observations",
+        "/api/v1/appraisals?framework=test.small&period=2025",
+    ] {
+        let s = app.clone().oneshot(req(uri)).await.unwrap().status();
+        assert_eq!(
+            s,
+            StatusCode::FORBIDDEN,
+            "{uri}: raw appraisal data stays with the office"
+        );
+    }
+}

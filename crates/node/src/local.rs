@@ -1,0 +1,579 @@
+//! The jurisdiction's own appraisal: frameworks, units, observations,
+//! appraisals and summaries.
+
+use crate::{Node, PublishError};
+use deltabench_engine::ObservationSet;
+use deltabench_engine::appraisal::appraise;
+use deltabench_engine::changelog::diff;
+use deltabench_engine::summary::build_summary;
+use deltabench_model::documents::{Change, DocKind, Framework, Owner, Summary, Supersedes};
+use deltabench_model::local::{Appraisal, Observation, Unit};
+use deltabench_model::{DocHash, FrameworkId, IndicatorCode, InvalidField, Period, UnitId, Value};
+use deltabench_store::StoreError;
+use deltabench_store::local::ImportCounts;
+use deltabench_trust::Document;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// The most row errors one answer lists.
+pub const ROW_ERRORS_MAX: usize = 100;
+
+/// One cell as it arrived: a JSON number, text (CSV, or a JSON string), or
+/// nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Absent or empty.
+    Missing,
+    /// A number (JSON).
+    Number(f64),
+    /// Text, to be parsed.
+    Text(String),
+}
+
+impl Cell {
+    fn text(&self) -> Option<&str> {
+        match self {
+            Cell::Text(t) if !t.trim().is_empty() => Some(t.trim()),
+            _ => None,
+        }
+    }
+}
+
+/// One incoming observation row, before validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawRow {
+    /// The row's position among the data rows, from 1.
+    pub row: usize,
+    /// The line in a CSV file (the header is line 1), when it came from one.
+    pub line: Option<usize>,
+    /// `unit`.
+    pub unit: Cell,
+    /// `indicator`.
+    pub indicator: Cell,
+    /// `period`.
+    pub period: Cell,
+    /// `value`.
+    pub value: Cell,
+    /// `target`, optional.
+    pub target: Cell,
+}
+
+/// Why a row was refused: which row, which column, why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    /// The data row, from 1.
+    pub row: usize,
+    /// The CSV line, when the rows came from CSV.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// The column.
+    pub column: &'static str,
+    /// Why.
+    pub reason: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "row {}", self.row)?;
+        if let Some(l) = self.line {
+            write!(f, " (line {l})")?;
+        }
+        write!(f, ", column {}: {}", self.column, self.reason)
+    }
+}
+
+/// Why a local operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    /// The input is not valid.
+    #[error("{0}")]
+    Invalid(InvalidField),
+    /// Rows of an import are not valid; nothing was stored.
+    #[error("{} rows refused; first: {}", .0.len(), .0[0])]
+    Rows(Vec<RowError>),
+    /// Something named does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The operation conflicts with what is held.
+    #[error("{0}")]
+    Conflict(String),
+    /// Publishing failed.
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+    /// Storage failed; nothing was acknowledged.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A held framework version and the document that carries it.
+#[derive(Debug, Clone)]
+pub struct HeldFramework {
+    /// The framework.
+    pub framework: Framework,
+    /// The hash of its document.
+    pub hash: DocHash,
+    /// Its issuer.
+    pub issuer: deltabench_model::JurisdictionCode,
+}
+
+impl Node {
+    /// Every framework version held (own and received), by id then version.
+    pub fn frameworks(&self) -> Result<Vec<HeldFramework>, StoreError> {
+        let mut out = Vec::new();
+        for meta in self.store().list(Some(DocKind::Framework), None)? {
+            let Some(bytes) = self.store().document(&meta.hash)? else {
+                continue;
+            };
+            let v: serde_json::Value =
+                serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let framework: Framework = serde_json::from_value(v["payload"].clone())
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            out.push(HeldFramework {
+                framework,
+                hash: meta.hash,
+                issuer: meta.issuer,
+            });
+        }
+        out.sort_by(|a, b| {
+            (&a.framework.id, &a.framework.version).cmp(&(&b.framework.id, &b.framework.version))
+        });
+        Ok(out)
+    }
+
+    /// This node's own framework versions.
+    pub fn own_frameworks(&self) -> Result<Vec<Framework>, StoreError> {
+        Ok(self
+            .frameworks()?
+            .into_iter()
+            .filter(|h| h.issuer == self.identity().code)
+            .map(|h| h.framework)
+            .collect())
+    }
+
+    /// Validates a framework version of this node's own, completes its
+    /// changelog against the previous version, then signs and publishes it.
+    /// Returns the document and the changelog it carries.
+    pub fn publish_framework(
+        &self,
+        mut f: Framework,
+    ) -> Result<(Document, Vec<Change>), LocalError> {
+        use deltabench_model::documents::Payload;
+        f.validate().map_err(LocalError::Invalid)?;
+        match &f.owner {
+            Owner::Jurisdiction(code) if code == &self.identity().code => {}
+            Owner::Jurisdiction(code) => {
+                return Err(LocalError::Invalid(InvalidField::new(
+                    "owner",
+                    format!("{code} is not this node ({})", self.identity().code),
+                )));
+            }
+            Owner::Alliance(a) => {
+                if self.membership().roster(a).is_none() {
+                    return Err(LocalError::Invalid(InvalidField::new(
+                        "owner",
+                        format!("this node is not a member of alliance {a}"),
+                    )));
+                }
+            }
+        }
+        let _guard = crate::lock(&self.local_lock);
+        let versions: Vec<Framework> = self
+            .frameworks()?
+            .into_iter()
+            .filter(|h| h.framework.id == f.id && h.framework.owner == f.owner)
+            .map(|h| h.framework)
+            .collect();
+        if versions.iter().any(|v| v.version == f.version) {
+            return Err(LocalError::Conflict(format!(
+                "{} version {} is already published; publish a new version",
+                f.id, f.version
+            )));
+        }
+        let latest = versions.iter().max_by(|a, b| a.version.cmp(&b.version));
+        let changes = match latest {
+            Some(prev) => {
+                if f.version < prev.version {
+                    return Err(LocalError::Conflict(format!(
+                        "version {} is older than the published {}",
+                        f.version, prev.version
+                    )));
+                }
+                match &f.previous {
+                    Some(p) if p != &prev.version => {
+                        return Err(LocalError::Invalid(InvalidField::new(
+                            "previous",
+                            format!(
+                                "is {p}, but the latest published version is {}",
+                                prev.version
+                            ),
+                        )));
+                    }
+                    _ => f.previous = Some(prev.version.clone()),
+                }
+                diff(prev, &f)
+            }
+            None => {
+                if let Some(p) = &f.previous {
+                    return Err(LocalError::Invalid(InvalidField::new(
+                        "previous",
+                        format!("names {p}, but no version of {} is published", f.id),
+                    )));
+                }
+                Vec::new()
+            }
+        };
+        f.changelog = changes.clone();
+        let doc = self.publish(&f)?;
+        Ok((doc, changes))
+    }
+
+    /// Stores units (replacing those with the same id), whole or not at all.
+    /// Each unit's category must be a category of one of the node's own
+    /// frameworks. Durable when it returns.
+    pub fn put_units(&self, units: &[Unit]) -> Result<usize, LocalError> {
+        let own = self.own_frameworks()?;
+        let categories: std::collections::BTreeSet<_> = own
+            .iter()
+            .flat_map(|f| f.categories.iter().map(|c| &c.id))
+            .collect();
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, u) in units.iter().enumerate() {
+            let at =
+                |e: InvalidField| LocalError::Invalid(e.within(format!("[{i}]")).within("units"));
+            u.validate().map_err(at)?;
+            if !categories.contains(&u.category) {
+                return Err(at(InvalidField::new(
+                    "category",
+                    format!("{} is not a category of this node's frameworks", u.category),
+                )));
+            }
+            if !seen.insert(&u.id) {
+                return Err(at(InvalidField::new(
+                    "id",
+                    format!("{} is listed twice", u.id),
+                )));
+            }
+        }
+        self.store().put_units(units)?;
+        self.flush()?;
+        Ok(units.len())
+    }
+
+    /// Validates every row, then stores them whole, with the audit trail of
+    /// corrections under `by`. Durable when it returns. Refused rows are all
+    /// reported (up to [`ROW_ERRORS_MAX`]) and nothing is stored.
+    pub fn import_observations(
+        &self,
+        rows: &[RawRow],
+        by: &str,
+    ) -> Result<ImportCounts, LocalError> {
+        let units: HashMap<UnitId, Unit> = self
+            .store()
+            .units()?
+            .into_iter()
+            .map(|u| (u.id.clone(), u))
+            .collect();
+        let own = self.own_frameworks()?;
+        let checked = check_rows(rows, &units, &own).map_err(LocalError::Rows)?;
+        let _guard = crate::lock(&self.local_lock);
+        let counts = self.store().put_observations(&checked, by, self.now())?;
+        self.flush()?;
+        Ok(counts)
+    }
+
+    /// The own framework `id` at `version`, or the latest version covering
+    /// `period`.
+    pub fn own_framework(
+        &self,
+        id: &FrameworkId,
+        version: Option<&semver::Version>,
+        period: Option<&Period>,
+    ) -> Result<Framework, LocalError> {
+        let mut candidates: Vec<Framework> = self
+            .own_frameworks()?
+            .into_iter()
+            .filter(|f| &f.id == id)
+            .collect();
+        if candidates.is_empty() {
+            return Err(LocalError::NotFound(format!(
+                "this node has no framework {id}"
+            )));
+        }
+        if let Some(v) = version {
+            return candidates
+                .into_iter()
+                .find(|f| &f.version == v)
+                .ok_or_else(|| LocalError::NotFound(format!("{id} has no version {v}")));
+        }
+        if let Some(p) = period {
+            candidates.retain(|f| f.periods.contains(p));
+        }
+        candidates
+            .into_iter()
+            .max_by(|a, b| a.version.cmp(&b.version))
+            .ok_or_else(|| {
+                LocalError::NotFound(format!(
+                    "no version of {id} covers period {}",
+                    period.map(Period::to_string).unwrap_or_default()
+                ))
+            })
+    }
+
+    /// Appraises the units for one framework version and period.
+    pub fn appraisals(
+        &self,
+        id: &FrameworkId,
+        version: Option<&semver::Version>,
+        period: Period,
+    ) -> Result<(Framework, Vec<Appraisal>), LocalError> {
+        let f = self.own_framework(id, version, Some(&period))?;
+        if !f.periods.contains(&period) {
+            return Err(LocalError::Invalid(InvalidField::new(
+                "period",
+                format!("{period} is not a period of {} {}", f.id, f.version),
+            )));
+        }
+        let obs = ObservationSet::new(self.store().observations(Some(&period), None, None)?);
+        let units = self.store().units()?;
+        let a = appraise(&f, &units, &obs);
+        Ok((f, a))
+    }
+
+    /// Builds, signs, stores and publishes the summary of one framework
+    /// version and period. A summary already published for the same framework,
+    /// version and period is returned as it is when nothing changed; when the
+    /// figures changed, the new one supersedes it and `reason` is required.
+    pub fn publish_summary(
+        &self,
+        id: &FrameworkId,
+        version: Option<&semver::Version>,
+        period: Period,
+        reason: Option<String>,
+    ) -> Result<(Document, bool), LocalError> {
+        let (f, appraisals) = self.appraisals(id, version, period)?;
+        let obs = ObservationSet::new(self.store().observations(Some(&period), None, None)?);
+        let _guard = crate::lock(&self.local_lock);
+        let earlier = self.latest_own_summary(&f, period)?;
+        let fresh = build_summary(
+            &f,
+            period,
+            &obs,
+            &appraisals,
+            self.policy().disclosure_k,
+            None,
+        );
+        let supersedes = match earlier {
+            Some((hash, prev)) => {
+                let same = Summary {
+                    supersedes: None,
+                    ..prev.clone()
+                } == fresh;
+                if same {
+                    let bytes = self.store().document(&hash)?.unwrap_or_default();
+                    let doc = Document::decode(&bytes, &self.policy().limits)
+                        .map_err(|r| LocalError::Store(StoreError::Corrupt(r.to_string())))?;
+                    return Ok((doc, false));
+                }
+                let reason = reason.filter(|r| !r.trim().is_empty()).ok_or_else(|| {
+                    LocalError::Invalid(InvalidField::new(
+                        "reason",
+                        format!(
+                            "a different summary of {} {} for {period} is already published ({}); give a reason to supersede it",
+                            f.id,
+                            f.version,
+                            &hash.as_str()[..12]
+                        ),
+                    ))
+                })?;
+                Some(Supersedes { hash, reason })
+            }
+            None => None,
+        };
+        let summary = Summary {
+            supersedes,
+            ..fresh
+        };
+        let doc = self.publish(&summary)?;
+        Ok((doc, true))
+    }
+
+    /// The node's latest summary of `f` (id and version) for `period`.
+    fn latest_own_summary(
+        &self,
+        f: &Framework,
+        period: Period,
+    ) -> Result<Option<(DocHash, Summary)>, StoreError> {
+        let mut latest = None;
+        for meta in self
+            .store()
+            .list(Some(DocKind::Summary), Some(&self.identity().code))?
+        {
+            let Some(bytes) = self.store().document(&meta.hash)? else {
+                continue;
+            };
+            let v: serde_json::Value =
+                serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let s: Summary = serde_json::from_value(v["payload"].clone())
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            if s.framework == f.id && s.version == f.version && s.period == period {
+                latest = Some((meta.hash, s));
+            }
+        }
+        Ok(latest)
+    }
+}
+
+/// Checks import rows against the units and the node's own frameworks.
+pub fn check_rows(
+    rows: &[RawRow],
+    units: &HashMap<UnitId, Unit>,
+    frameworks: &[Framework],
+) -> Result<Vec<Observation>, Vec<RowError>> {
+    // For each indicator code: the framework versions defining it, latest last.
+    let mut defs: HashMap<&IndicatorCode, Vec<&Framework>> = HashMap::new();
+    for f in frameworks {
+        for ind in &f.indicators {
+            defs.entry(&ind.code).or_default().push(f);
+        }
+    }
+    for list in defs.values_mut() {
+        list.sort_by(|a, b| a.version.cmp(&b.version));
+    }
+    let mut errors = Vec::new();
+    let mut out = Vec::with_capacity(rows.len());
+    let mut first_row: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+    for r in rows {
+        if errors.len() >= ROW_ERRORS_MAX {
+            break;
+        }
+        let mut fail = |column: &'static str, reason: String| {
+            errors.push(RowError {
+                row: r.row,
+                line: r.line,
+                column,
+                reason,
+            })
+        };
+        let text = |c: &Cell| match c {
+            Cell::Number(n) => Some(n.to_string()),
+            other => other.text().map(str::to_owned),
+        };
+        let Some(unit_text) = text(&r.unit) else {
+            fail("unit", "is empty".into());
+            continue;
+        };
+        let unit = match UnitId::new(unit_text.as_str()) {
+            Ok(u) if units.contains_key(&u) => u,
+            Ok(u) => {
+                fail("unit", format!("unknown unit {u}"));
+                continue;
+            }
+            Err(e) => {
+                fail("unit", e.reason);
+                continue;
+            }
+        };
+        let Some(ind_text) = text(&r.indicator) else {
+            fail("indicator", "is empty".into());
+            continue;
+        };
+        let (indicator, versions) = match IndicatorCode::new(ind_text.as_str()) {
+            Ok(c) => match defs.get(&c) {
+                Some(v) => (c.clone(), v.clone()),
+                None => {
+                    fail("indicator", format!("unknown indicator {c}"));
+                    continue;
+                }
+            },
+            Err(e) => {
+                fail("indicator", e.reason);
+                continue;
+            }
+        };
+        let Some(period_text) = text(&r.period) else {
+            fail("period", "is empty".into());
+            continue;
+        };
+        let period = match Period::parse(&period_text) {
+            Ok(p) => p,
+            Err(e) => {
+                fail("period", e.reason);
+                continue;
+            }
+        };
+        let Some(framework) = versions.iter().rev().find(|f| f.periods.contains(&period)) else {
+            let f = versions[versions.len() - 1];
+            let periods: Vec<String> = f.periods.iter().map(Period::to_string).collect();
+            fail(
+                "period",
+                format!(
+                    "{period} is not a period of {} ({})",
+                    f.id,
+                    periods.join(", ")
+                ),
+            );
+            continue;
+        };
+        let number =
+            |c: &Cell, column: &'static str| -> Result<Option<Value>, (&'static str, String)> {
+                match c {
+                    Cell::Missing => Ok(None),
+                    Cell::Number(n) => Value::new(*n).map(Some).map_err(|e| (column, e.reason)),
+                    Cell::Text(t) if t.trim().is_empty() => Ok(None),
+                    Cell::Text(t) => Value::parse(t).map(Some).map_err(|e| (column, e.reason)),
+                }
+            };
+        let value = match number(&r.value, "value") {
+            Ok(Some(v)) => v,
+            Ok(None) => {
+                fail("value", "is empty".into());
+                continue;
+            }
+            Err((c, why)) => {
+                fail(c, why);
+                continue;
+            }
+        };
+        let target = match number(&r.target, "target") {
+            Ok(t) => t,
+            Err((c, why)) => {
+                fail(c, why);
+                continue;
+            }
+        };
+        let def = framework.indicator(&indicator).expect("found above");
+        if let Some(range) = def.range {
+            if !range.contains(value) {
+                fail(
+                    "value",
+                    format!(
+                        "{value} is outside the range {}..{} of {}/{}",
+                        range.min, range.max, framework.id, indicator
+                    ),
+                );
+                continue;
+            }
+        }
+        let key = (unit.to_string(), indicator.to_string(), period.to_string());
+        if let Some(first) = first_row.get(&key) {
+            fail(
+                "unit",
+                format!("duplicates row {first}: {unit}, {indicator}, {period} appear twice"),
+            );
+            continue;
+        }
+        first_row.insert(key, r.row);
+        out.push(Observation {
+            unit,
+            indicator,
+            period,
+            value,
+            target,
+        });
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
