@@ -169,13 +169,32 @@ def spread_strengths(rng, units, lo=0.04, hi=0.98, fixed=None):
     out = {}
     for ids in by_cat.values():
         n = len(ids)
-        levels = [lo + (hi - lo) * i / max(1, n - 1) for i in range(n)]
+        # Evenly spaced, then pulled towards the middle: a few clearly strong
+        # and clearly weak units, most in between.
+        xs = [2 * i / max(1, n - 1) - 1 for i in range(n)]
+        levels = [lo + (hi - lo) * (0.5 + 0.5 * (abs(x) ** 1.6) * (1 if x >= 0 else -1)) for x in xs]
         rng.shuffle(levels)
         for uid, s in zip(ids, levels):
             s = fixed.get(uid, s)
-            step = rng.gauss(0.045, 0.05)
+            step = rng.gauss(0.06, 0.05)
             out[uid] = (s, clamp(s + step, 0.0, 1.0))
     return out
+
+
+# Yearly matters handled by agencies with a large counter business; the others
+# handle a few thousand.
+BUSY_AGENCIES = {
+    "admin-approval-bureau": 186000, "gov-service-office": 312000, "admin-service-center": 268000,
+    "market-regulation": 94000, "hrss-bureau": 142000, "public-security-bureau": 121000,
+    "public-security-branch": 133000, "housing-bureau": 38000, "construction-commission": 41000,
+    "transport-bureau": 27000, "transport-commission": 29000, "natural-resources-bureau": 21000,
+    "planning-resources-bureau": 19000, "health-commission": 24000, "civil-affairs-bureau": 16000,
+}
+
+
+def matters(rng, uid, yi):
+    base = BUSY_AGENCIES.get(uid, 2000 + (sum(map(ord, uid)) * 37) % 9000)
+    return round(base * (1.0 + 0.05 * yi) * rng.uniform(0.95, 1.05))
 
 
 class Gen:
@@ -202,9 +221,13 @@ TAICANG_INDICATORS = [
     ind("filings_due", "应申报户次", "Returns due", "tax", "count",
         "higher_is_better", total(), 0, 5000000),
     ind("svc_satisfaction", "企业及办事群众满意度", "Service satisfaction of enterprises and the public",
-        "tax", "score_0_100", "higher_is_better", mean(), 0, 100, target=95, scoring=linear(70)),
+        "tax", "score_0_100", "higher_is_better", wmean("matters_handled"), 0, 100, target=95,
+        scoring=linear(70)),
     ind("processing_days", "涉企事项平均办理时长", "Average processing time of enterprise matters",
-        "tax", "days", "lower_is_better", mean(), 0, 60, target=3, scoring=ratio_rule(100)),
+        "tax", "days", "lower_is_better", wmean("matters_handled"), 0, 60, target=3,
+        scoring=ratio_rule(100)),
+    ind("matters_handled", "办件量", "Matters handled", "tax", "count", "higher_is_better", total(),
+        0, 10000000),
     # governance
     ind("key_tasks_done", "年度重点任务完成数", "Annual key tasks completed", "governance", "count",
         "higher_is_better", total(), 0, 100, scoring=ratio_rule(100)),
@@ -421,6 +444,7 @@ def taicang(rng):
                     put("filings_due", due, d=0)
                     put("svc_satisfaction", (95.6, 96.3)[yi], d=1)
                     put("processing_days", (1.8, 1.5)[yi], d=1)
+                    put("matters_handled", (1186400, 1243900)[yi], d=0)
                     put("key_ent_served", (96, 104)[yi], (95, 100)[yi], 0)
                     put("public_review", (93.4, 94.1)[yi], d=1)
                     put("attendance", (99.5, 99.6)[yi], d=1)
@@ -433,6 +457,7 @@ def taicang(rng):
                 put("filings_due", due, d=0)
                 put("svc_satisfaction", g.lerp(73.0, 97.5), d=1)
                 put("processing_days", g.lerp(8.2, 2.1), d=1)
+                put("matters_handled", matters(rng, uid, yi), d=0)
                 kt = a[4] + (1 if yi else 0)
                 put("key_ent_served", round(kt * g.lerp(0.6, 1.1)), kt, 0)
                 put("public_review", g.lerp(61.0, 96.5), d=1)
@@ -470,6 +495,7 @@ def taicang(rng):
                 put("internal_control", done, max(found, 1), 0)
                 rec = ar_split[year][i]
                 put("assets_recovered", rec, rec / g.lerp(0.55, 1.0), 1)
+                put("party_building", g.lerp(66.0, 98.0), d=1)
 
     # 1.1.0 adds energy_intensity_drop in the town category: its rows.
     additions = []
@@ -491,9 +517,12 @@ KUNSHAN_INDICATORS = [
     ind("returns_due", "应申报户次", "Returns due", "tax", "count", "higher_is_better", total(),
         0, 5000000),
     ind("taxpayer_sat_5", "纳税人（企业）满意度（五分制）", "Taxpayer (enterprise) satisfaction, 5-point scale",
-        "tax", "points_1_5", "higher_is_better", mean(), 1, 5, target=4.8, scoring=linear(3.0)),
+        "tax", "points_1_5", "higher_is_better", wmean("cases_handled"), 1, 5, target=4.8,
+        scoring=linear(3.0)),
     ind("processing_hours", "涉企事项平均办理时长", "Average processing time of enterprise matters",
-        "tax", "hours", "lower_is_better", mean(), 0, 720, scoring=linear(144)),
+        "tax", "hours", "lower_is_better", wmean("cases_handled"), 0, 720, scoring=linear(144)),
+    ind("cases_handled", "办件量", "Cases handled", "tax", "count", "higher_is_better", total(),
+        0, 10000000),
     # governance
     ind("key_task_rate", "重点任务完成率", "Key task completion rate", "governance", "%",
         "higher_is_better", mean(), 0, 150, target=100, scoring=ratio_rule(105)),
@@ -669,11 +698,13 @@ def kunshan(rng):
                     put("returns_due", (1385600, 1432900)[yi], d=0)
                     put("processing_hours", (30.5, 26.0)[yi], 24, 1)
                     put("taxpayer_sat_5", (4.62, 4.71)[yi], d=2)
+                    put("cases_handled", (3412000, 3560500)[yi], d=0)
                 else:
                     put("filing_ontime_pct", g.lerp(94.8, 99.7, 0.1), d=2)
                     put("returns_due", dd[3] * (1.0 + 0.035 * yi) * rng.uniform(0.97, 1.03), d=0)
                     put("processing_hours", dd[5] * g.lerp(2.45, 0.6), dd[5], 1)
                     put("taxpayer_sat_5", g.lerp(3.5, 4.92), d=2)
+                    put("cases_handled", matters(rng, uid, yi), d=0)
                 put("rule_of_law", g.lerp(68.0, 97.5), d=1)
                 alloc = round(dd[4] * (1.0 + 0.03 * yi) * rng.uniform(0.98, 1.02), 1)
                 spent = round(alloc * g.lerp(0.82, 0.99, 0.1), 1)
@@ -715,9 +746,11 @@ JIADING_INDICATORS = [
     ind("declarations_due", "应申报户次", "Returns due", "tax", "count", "higher_is_better", total(),
         0, 5000000),
     ind("dissatisfaction_pct", "办事企业和群众不满意率", "Share of service users dissatisfied", "tax", "%",
-        "lower_is_better", mean(), 0, 100, target=2, scoring=linear(15)),
+        "lower_is_better", wmean("matters_completed"), 0, 100, target=2, scoring=linear(15)),
     ind("handling_days", "涉企事项平均办结天数", "Average days to complete enterprise matters", "tax",
-        "days", "lower_is_better", mean(), 0, 60, scoring=ratio_rule(100)),
+        "days", "lower_is_better", wmean("matters_completed"), 0, 60, scoring=ratio_rule(100)),
+    ind("matters_completed", "办结件数", "Matters completed", "tax", "count", "higher_is_better",
+        total(), 0, 10000000),
     # governance
     ind("key_work_score", "重点工作考评得分", "Key work assessment score", "governance", "score_0_100",
         "higher_is_better", mean(), 0, 100, scoring=direct()),
@@ -872,11 +905,13 @@ def jiading(rng):
                     put("declarations_due", (1102300, 1146800)[yi], d=0)
                     put("dissatisfaction_pct", (4.6, 3.9)[yi], d=1)
                     put("handling_days", (2.2, 1.9)[yi], b[4], 1)
+                    put("matters_completed", (2735000, 2861000)[yi], d=0)
                 else:
                     put("ontime_rate", g.lerp(93.8, 99.8, 0.1), d=2)
                     put("declarations_due", b[3] * (1.0 + 0.04 * yi) * rng.uniform(0.97, 1.03), d=0)
                     put("dissatisfaction_pct", g.lerp(12.5, 1.4), d=1)
                     put("handling_days", b[4] * g.lerp(2.1, 0.65), b[4], 1)
+                    put("matters_completed", matters(rng, uid, yi), d=0)
                 put("onenet_rate", g.lerp(80.0, 99.2, 0.1) + 1.5 * yi, d=1)
                 put("budget_perf_score", g.lerp(67.0, 97.0), d=1)
                 put("party_building", g.lerp(67.0, 98.0), d=1)
@@ -938,13 +973,16 @@ report 47 internal-control improvements and 30.9 million yuan (3089.2 ×
 10k yuan) of recovered state assets; town budget revenue totals about
 1.7 million × 10k yuan. Tax metrics: `tax_ontime` is a ratio in [0, 1]
 (reference `ontime_filing_rate` is in %: multiply by 100); `svc_satisfaction`
-is already on 0–100; `processing_days` is already in days. The on-time rate
-aggregates as a mean weighted by `filings_due`, so the tax bureau's returns
-dominate the jurisdiction figure. Version 1.1.0 (`framework-1.1.0.json`, same
-periods) adds `energy_intensity_drop`, retires `hotline_response_hours` and
-raises the town weight of `pm25` from 10 to 15; the rows of the added
-indicator are in `observations-1.1.0-additions.csv` (load it after
-framework 1.1.0).
+is already on 0–100; `processing_days` is already in days. Every agency
+reports the three for the taxpayers and enterprises it deals with; the
+on-time rate aggregates as a mean weighted by `filings_due`, satisfaction
+and processing time as means weighted by `matters_handled`, so the tax
+bureau's returns and counter business dominate the jurisdiction figures.
+
+Version 1.1.0 (`framework-1.1.0.json`, same periods) adds
+`energy_intensity_drop`, retires `hotline_response_hours` and raises the
+town weight of `pm25` from 10 to 15. The rows of the added indicator are in
+`observations-1.1.0-additions.csv`; load it after framework 1.1.0.
 
 Files: `taicang/framework.json`, `taicang/framework-1.1.0.json`,
 `taicang/units.json`, `taicang/observations-2024.csv`,
@@ -967,7 +1005,8 @@ category: at most 20% A (and at least 85 points), at most 35% B (at least
 75), then C from 65, D from 55, E below. Tax metrics: `filing_ontime_pct` is
 already in %; `taxpayer_sat_5` is surveyed on a 1–5 scale (to 0–100:
 rescale [1, 5] onto [0, 100], i.e. (x − 1) × 25); `processing_hours` counts
-hours (to days: divide by 24). The on-time rate is weighted by `returns_due`.
+hours (to days: divide by 24). The on-time rate is weighted by `returns_due`,
+satisfaction and hours by `cases_handled`.
 
 Files: `kunshan/framework.json`, `kunshan/units.json`,
 `kunshan/observations-2024.csv`, `kunshan/observations-2025.csv`.
@@ -989,7 +1028,8 @@ grading, so the standard thresholds apply (A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 6
 Tax metrics: `ontime_rate` is already in %; `dissatisfaction_pct` is the share
 of dissatisfied users, lower is better (to satisfaction on 0–100: invert on
 [0, 100], i.e. 100 − x); `handling_days` is already in days. The on-time rate
-is weighted by `declarations_due`.
+is weighted by `declarations_due`, dissatisfaction and handling days by
+`matters_completed`.
 
 Files: `jiading/framework.json`, `jiading/units.json`,
 `jiading/observations-2024.csv`, `jiading/observations-2025.csv`.
@@ -1000,9 +1040,9 @@ Files: `jiading/framework.json`, `jiading/units.json`,
 `units.json` is an array of `{{"id", "name_zh", "name_en", "category"}}`.
 `observations-*.csv` has the header `unit,indicator,period,value,target`;
 `target` is empty where the indicator's own target (or none) applies.
-Indicators that only weight or divide others (returns due, 12345 cases,
-budget spent and allocated) have rows for the units that report the
-indicator they serve.
+Indicators that only weight or divide others (returns due, matters
+handled, 12345 cases, budget spent and allocated) have rows for the units
+that report the indicator they serve.
 """
 
 

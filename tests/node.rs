@@ -357,3 +357,194 @@ fn run_refuses_a_config_or_store_it_cannot_trust() {
     assert!(target.is_dir());
     assert_eq!(std::fs::read_dir(&target).unwrap().count(), 0);
 }
+
+/// The sample data folder of a jurisdiction.
+fn samples(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../node-config/samples")
+        .join(name)
+}
+
+fn import(p: &Proc, token: &str, kind: &str, file: &std::path::Path) -> std::process::Output {
+    deltabench(&[
+        "import",
+        "--node",
+        &p.api,
+        "--token",
+        token,
+        "--kind",
+        kind,
+        file.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn each_sample_jurisdiction_loads_appraises_and_summarises() {
+    let root = tempfile::tempdir().unwrap();
+    let (t, k, j) = three(root.path());
+    for (node, name, framework, units) in [
+        (&t, "taicang", "taicang.hqd", 39),
+        (&k, "kunshan", "kunshan.perf", 42),
+        (&j, "jiading", "jiading.gov", 36),
+    ] {
+        let p = node.start();
+        let dir = samples(name);
+        for (kind, file) in [
+            ("framework", "framework.json"),
+            ("units", "units.json"),
+            ("observations", "observations-2024.csv"),
+            ("observations", "observations-2025.csv"),
+        ] {
+            let out = import(&p, &node.admin, kind, &dir.join(file));
+            assert!(
+                out.status.success(),
+                "{name} {file}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let (s, v) = get(
+            &p,
+            &format!("/api/v1/appraisals?framework={framework}&period=2025"),
+            &node.admin,
+        );
+        assert_eq!(s, 200, "{v}");
+        let appraisals = v["appraisals"].as_array().unwrap();
+        assert_eq!(appraisals.len(), units, "{name}: every unit is appraised");
+        for a in appraisals {
+            assert!(a["total"].as_f64().is_some(), "{a}");
+            assert!(
+                ["A", "B", "C", "D", "E"].contains(&a["grade"].as_str().unwrap()),
+                "{a}"
+            );
+            assert!(a["pay_coefficient"].as_f64().is_some());
+        }
+        let grades: std::collections::BTreeSet<&str> = appraisals
+            .iter()
+            .map(|a| a["grade"].as_str().unwrap())
+            .collect();
+        assert!(
+            grades.len() >= 4,
+            "{name}: grades spread over the scale: {grades:?}"
+        );
+
+        for period in ["2024", "2025"] {
+            let body =
+                serde_json::json!({"framework": framework, "version": "1.0.0", "period": period});
+            let (s, v) = post(
+                &p,
+                "/api/v1/summaries",
+                Some(&node.admin),
+                body.to_string().into_bytes(),
+            );
+            assert_eq!(s, 201, "{name} {period}: {v}");
+            let doc = serde_json::to_vec(&v["document"]).unwrap();
+            deltabench_trust::Document::decode(&doc, &Default::default())
+                .expect("a signed, schema-valid summary");
+        }
+        if name == "jiading" {
+            // gov_company has 2 units, fewer than k = 3: its grade counts are withheld.
+            let (_, docs) = get(&p, "/api/v1/documents?kind=summary", &node.viewer);
+            let hash = docs["documents"][1]["hash"].as_str().unwrap().to_owned();
+            let (_, doc) = get(&p, &format!("/api/v1/documents/{hash}"), &node.viewer);
+            let g = doc["payload"]["grades"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|g| g["category"] == "gov_company")
+                .unwrap()
+                .clone();
+            assert!(
+                g.get("counts").is_none() && g["withheld"].is_string(),
+                "{g}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_spreadsheet_imports_like_its_csv_and_a_bad_cell_is_named() {
+    let root = tempfile::tempdir().unwrap();
+    let t = NodeDir::init(root.path(), "320585", "太仓市", "Taicang");
+    let p = t.start();
+    let dir = samples("taicang");
+    for (kind, file) in [("framework", "framework.json"), ("units", "units.json")] {
+        assert!(import(&p, &t.admin, kind, &dir.join(file)).status.success());
+    }
+    // The 2025 CSV written as an Excel workbook, numbers as numbers.
+    let text = std::fs::read_to_string(dir.join("observations-2025.csv")).unwrap();
+    let write_xlsx = |path: &std::path::Path, broken_row: Option<usize>| {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name("2025").unwrap();
+        for (r, line) in text.lines().enumerate() {
+            for (c, cell) in line.split(',').enumerate() {
+                let (row, col) = (r as u32, c as u16);
+                match cell.parse::<f64>() {
+                    Ok(x) if r > 0 && Some(r) != broken_row => {
+                        sheet.write_number(row, col, x).map(drop)
+                    }
+                    _ if Some(r) == broken_row && c == 3 => {
+                        sheet.write_string(row, col, "n/a").map(drop)
+                    }
+                    _ => sheet.write_string(row, col, cell).map(drop),
+                }
+                .unwrap();
+            }
+        }
+        book.save(path).unwrap();
+    };
+    let bad = root.path().join("bad.xlsx");
+    write_xlsx(&bad, Some(5));
+    let out = import(&p, &t.admin, "observations", &bad);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("row 5") && err.contains("column value"),
+        "{err}"
+    );
+    let (_, v) = get(&p, "/api/v1/observations", &t.admin);
+    assert_eq!(
+        v["observations"].as_array().unwrap().len(),
+        0,
+        "nothing stored"
+    );
+
+    let good = root.path().join("good.xlsx");
+    write_xlsx(&good, None);
+    let out = deltabench(&[
+        "import",
+        "--node",
+        &p.api,
+        "--token",
+        &t.admin,
+        "--json",
+        good.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = text.lines().count() as u64 - 1;
+    assert_eq!(answer["answer"]["inserted"].as_u64(), Some(rows));
+    // The CSV of the same data changes nothing.
+    let out = deltabench(&[
+        "import",
+        "--node",
+        &p.api,
+        "--token",
+        &t.admin,
+        "--json",
+        dir.join("observations-2025.csv").to_str().unwrap(),
+    ]);
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        answer["answer"]["unchanged"].as_u64(),
+        Some(rows),
+        "{answer}"
+    );
+    // A viewer token may not import.
+    let out = import(&p, &t.viewer, "observations", &good);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("403"));
+}

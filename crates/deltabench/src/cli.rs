@@ -42,6 +42,41 @@ pub enum Command {
     Restore(RestoreArgs),
     /// Draft, approve and join alliance rosters.
     Roster(RosterArgs),
+    /// Send a framework (JSON), units or observations (CSV or spreadsheet) to a running node.
+    Import(ImportArgs),
+}
+
+/// What `deltabench import` sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportKind {
+    /// Observations: columns unit,indicator,period,value[,target].
+    Observations,
+    /// Units: columns id,name_zh,name_en,category.
+    Units,
+    /// A framework version, as JSON.
+    Framework,
+}
+
+/// `deltabench import`
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The node's API, e.g. http://127.0.0.1:8080.
+    #[arg(long, env = "DELTABENCH_NODE")]
+    pub node: String,
+    /// An admin token of the node.
+    #[arg(long, env = "DELTABENCH_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// What the file holds.
+    #[arg(long, value_enum, default_value_t = ImportKind::Observations)]
+    pub kind: ImportKind,
+    /// The spreadsheet's sheet (the first one when absent).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Print the node's answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The file: .csv, .xlsx, .xls or .ods (.json for a framework).
+    pub file: PathBuf,
 }
 
 /// `deltabench init`

@@ -3,6 +3,7 @@
 
 mod cli;
 mod config;
+mod import;
 mod init;
 mod maintenance;
 mod roster;
@@ -19,6 +20,7 @@ fn main() -> std::process::ExitCode {
         cli::Command::Backup(a) => maintenance::backup(a),
         cli::Command::Restore(a) => maintenance::restore(a),
         cli::Command::Roster(a) => roster::roster(a),
+        cli::Command::Import(a) => import::import(a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

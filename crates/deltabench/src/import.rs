@@ -1,0 +1,301 @@
+//! `deltabench import`: send an office's files to its running node.
+//!
+//! Observations and units come from CSV or from a spreadsheet (xlsx, xls,
+//! ods; the first sheet unless `--sheet` names one) whose first row is the
+//! header. A framework comes from a JSON file. The rows go to the node as one
+//! request, so the import is whole or refused; a refusal lists the rows and
+//! columns at fault.
+
+use crate::cli::{ImportArgs, ImportKind};
+use anyhow::{Context, Result, anyhow, bail};
+use calamine::{Data, Reader, open_workbook_auto};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{Value, json};
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+/// A connection to a running node's API.
+pub struct Client {
+    base: String,
+    token: String,
+    http: reqwest::blocking::Client,
+}
+
+impl Client {
+    /// A client of the node at `base` (e.g. `http://127.0.0.1:8080`).
+    pub fn new(base: &str, token: &str) -> Result<Self> {
+        let base = base.trim_end_matches('/').to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            bail!("--node {base:?} is not an http:// or https:// address");
+        }
+        let http = reqwest::blocking::Client::builder()
+            // A large import is validated and flushed before the answer.
+            .timeout(Duration::from_secs(600))
+            .build()?;
+        Ok(Self {
+            base,
+            token: token.to_owned(),
+            http,
+        })
+    }
+
+    /// POSTs `body` to `path`; answers the status and the JSON body.
+    pub fn post(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: reqwest::blocking::Body,
+    ) -> Result<(u16, Value)> {
+        let url = format!("{}{path}", self.base);
+        let resp = self
+            .http
+            .post(&url)
+            .bearer_auth(&self.token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .with_context(|| format!("cannot reach the node at {}", self.base))?;
+        let status = resp.status().as_u16();
+        let text = resp.text().unwrap_or_default();
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Ok((status, value))
+    }
+}
+
+/// Reads a spreadsheet's sheet as rows of text cells.
+fn sheet_rows(path: &Path, sheet: Option<&str>, bar: &ProgressBar) -> Result<Vec<Vec<String>>> {
+    let mut book =
+        open_workbook_auto(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let names = book.sheet_names();
+    let name = match sheet {
+        Some(s) => names
+            .iter()
+            .find(|n| n.as_str() == s)
+            .cloned()
+            .ok_or_else(|| {
+                anyhow!(
+                    "{} has no sheet {s:?} (it has {})",
+                    path.display(),
+                    names.join(", ")
+                )
+            })?,
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| anyhow!("{} has no sheets", path.display()))?,
+    };
+    let range = book
+        .worksheet_range(&name)
+        .with_context(|| format!("cannot read sheet {name:?} of {}", path.display()))?;
+    bar.set_length(range.height() as u64);
+    bar.set_message(format!("reading sheet {name}"));
+    let mut rows = Vec::with_capacity(range.height());
+    for row in range.rows() {
+        rows.push(row.iter().map(cell_text).collect());
+        bar.inc(1);
+    }
+    Ok(rows)
+}
+
+/// A spreadsheet cell as the text a CSV file would hold.
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_owned(),
+        Data::Int(i) => i.to_string(),
+        // Shortest text that reads back as the same number: 2025.0 → "2025".
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Reads a file's rows: CSV as it is, spreadsheets through calamine.
+fn read_rows(path: &Path, sheet: Option<&str>, bar: &ProgressBar) -> Result<Vec<Vec<String>>> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => sheet_rows(path, sheet, bar),
+        "csv" | "txt" => {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_path(path)
+                .with_context(|| format!("cannot open {}", path.display()))?;
+            bar.set_message("reading CSV");
+            let mut rows = Vec::new();
+            for (i, rec) in reader.records().enumerate() {
+                let rec = rec.with_context(|| {
+                    format!("{} line {} is not valid CSV", path.display(), i + 1)
+                })?;
+                rows.push(rec.iter().map(|c| c.trim().to_owned()).collect());
+                bar.inc(1);
+            }
+            Ok(rows)
+        }
+        other => bail!(
+            "{}: cannot read .{other} files; use CSV, xlsx, xls or ods",
+            path.display()
+        ),
+    }
+}
+
+fn to_csv(rows: &[Vec<String>]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.write_record(r)?;
+    }
+    Ok(w.into_inner().map_err(|e| anyhow!("{e}"))?)
+}
+
+fn units_json(rows: &[Vec<String>]) -> Result<Vec<u8>> {
+    let Some((header, data)) = rows.split_first() else {
+        bail!("the file is empty");
+    };
+    let header: Vec<String> = header
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    for need in ["id", "name_zh", "name_en", "category"] {
+        if !header.iter().any(|h| h == need) {
+            bail!("the header lacks the column {need}; expected id,name_zh,name_en,category");
+        }
+    }
+    let units: Vec<Value> = data
+        .iter()
+        .filter(|r| r.iter().any(|c| !c.is_empty()))
+        .map(|r| {
+            let obj: serde_json::Map<String, Value> = header
+                .iter()
+                .zip(r)
+                .map(|(h, c)| (h.clone(), Value::String(c.clone())))
+                .collect();
+            Value::Object(obj)
+        })
+        .collect();
+    Ok(serde_json::to_vec(&units)?)
+}
+
+fn has_extension(path: &Path, ext: &str) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
+/// A reader that advances a progress bar as the body is sent.
+struct Progress<R> {
+    inner: R,
+    bar: ProgressBar,
+}
+
+impl<R: Read> Read for Progress<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bar.inc(n as u64);
+        if n == 0 {
+            self.bar
+                .set_message("the node is checking and storing the rows");
+        }
+        Ok(n)
+    }
+}
+
+pub fn import(args: ImportArgs) -> Result<()> {
+    let client = Client::new(&args.node, &args.token)?;
+    let quiet = args.json || !std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(0)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} ({elapsed})")
+            .map_err(|e| anyhow!("{e}"))?
+            .progress_chars("=> "),
+    );
+    let (path, content_type, body) = match args.kind {
+        ImportKind::Framework => {
+            let text = std::fs::read(&args.file)
+                .with_context(|| format!("cannot read {}", args.file.display()))?;
+            ("/api/v1/frameworks", "application/json", text)
+        }
+        ImportKind::Units if has_extension(&args.file, "json") => {
+            let text = std::fs::read(&args.file)
+                .with_context(|| format!("cannot read {}", args.file.display()))?;
+            ("/api/v1/units", "application/json", text)
+        }
+        ImportKind::Units => {
+            let rows = read_rows(&args.file, args.sheet.as_deref(), &bar)?;
+            ("/api/v1/units", "application/json", units_json(&rows)?)
+        }
+        ImportKind::Observations => {
+            let rows = read_rows(&args.file, args.sheet.as_deref(), &bar)?;
+            if rows.len() <= 1 {
+                bail!("{} has no data rows", args.file.display());
+            }
+            ("/api/v1/observations", "text/csv", to_csv(&rows)?)
+        }
+    };
+    bar.set_position(0);
+    bar.set_length(body.len() as u64);
+    bar.set_message("sending");
+    let len = body.len() as u64;
+    let reader = Progress {
+        inner: std::io::Cursor::new(body),
+        bar: bar.clone(),
+    };
+    let (status, answer) = client.post(
+        path,
+        content_type,
+        reqwest::blocking::Body::sized(reader, len),
+    )?;
+    bar.finish_and_clear();
+    if args.json {
+        println!("{}", json!({"status": status, "answer": answer}));
+    }
+    if (200..300).contains(&status) {
+        if !args.json {
+            match args.kind {
+                ImportKind::Observations => println!(
+                    "stored {} observations: {} new, {} corrected, {} unchanged",
+                    answer["accepted"],
+                    answer["inserted"],
+                    answer["corrected"],
+                    answer["unchanged"]
+                ),
+                ImportKind::Units => println!("stored {} units", answer["accepted"]),
+                ImportKind::Framework => println!(
+                    "published {} {} as {}",
+                    answer["document"]["payload"]["id"].as_str().unwrap_or("?"),
+                    answer["document"]["payload"]["version"]
+                        .as_str()
+                        .unwrap_or("?"),
+                    answer["hash"].as_str().unwrap_or("?")
+                ),
+            }
+        }
+        return Ok(());
+    }
+    // A refusal: every bad row on stderr, then the one-line cause.
+    if !args.json {
+        if let Some(errors) = answer["errors"].as_array() {
+            for e in errors.iter().skip(1) {
+                eprintln!(
+                    "  row {}, column {}: {}",
+                    e["row"],
+                    e["column"].as_str().unwrap_or("?"),
+                    e["reason"].as_str().unwrap_or("?")
+                );
+            }
+        }
+    }
+    let detail = answer["detail"]
+        .as_str()
+        .map_or_else(|| answer.to_string(), str::to_owned);
+    bail!("the node refused the import ({status}): {detail}")
+}
