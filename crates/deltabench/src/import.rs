@@ -150,7 +150,7 @@ fn to_csv(rows: &[Vec<String>]) -> Result<Vec<u8>> {
     for r in rows {
         w.write_record(r)?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow!("{e}"))?)
+    w.into_inner().map_err(|e| anyhow!("{e}"))
 }
 
 fn units_json(rows: &[Vec<String>]) -> Result<Vec<u8>> {
