@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and prints their figures with the machine they ran on.
 #   scripts/bench.sh            all benchmarks
-#   scripts/bench.sh ingest     one of them
+#   scripts/bench.sh ingest     one of them (ingest, appraisal)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -srm)"
@@ -10,5 +10,6 @@ echo "rustc: $(rustc --version)"
 case "${1:-all}" in
   all) cargo bench --workspace ;;
   ingest) cargo bench -p deltabench-node --bench ingest ;;
+  appraisal) cargo bench -p deltabench-api --bench appraisal ;;
   *) echo "unknown benchmark: $1" >&2; exit 2 ;;
 esac

@@ -548,3 +548,14 @@ fn a_spreadsheet_imports_like_its_csv_and_a_bad_cell_is_named() {
     let out = import(&p, &t.viewer, "observations", &good);
     assert!(String::from_utf8_lossy(&out.stderr).contains("403"));
 }
+
+#[test]
+fn sigterm_right_after_start_is_a_graceful_stop() {
+    // The signal handlers exist before the node says it listens, so a stop
+    // sent at once still flushes and exits 0.
+    let root = tempfile::tempdir().unwrap();
+    let t = NodeDir::init(root.path(), "320585", "太仓市", "Taicang");
+    for _ in 0..5 {
+        assert!(t.start().stop());
+    }
+}

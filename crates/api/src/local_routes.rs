@@ -213,11 +213,18 @@ pub(crate) async fn list_observations(
     let f = filter(&q)?;
     let node = state.node.clone();
     blocking(move || {
-        let obs = node
+        let readings = node
             .store()
-            .observations(f.period.as_ref(), f.unit.as_ref(), f.indicator.as_ref())
+            .readings(f.period.as_ref(), f.unit.as_ref(), f.indicator.as_ref())
             .map_err(ApiError::storage)?;
-        Ok(Json(json!({ "observations": obs })))
+        let list: Vec<Value> = readings
+            .into_iter()
+            .map(|(o, r)| {
+                json!({"unit": o.unit, "indicator": o.indicator, "period": o.period,
+                       "value": o.value, "target": o.target, "at": r.at, "by": r.by})
+            })
+            .collect();
+        Ok(Json(json!({ "observations": list })))
     })
     .await
 }

@@ -369,15 +369,20 @@ async fn corrections_keep_their_history() {
     )
     .await;
     assert_eq!(cur["observations"][0]["value"], 66.0);
+    assert_eq!(cur["observations"][0]["by"], "Wang Fang, appraisal office");
     let audit =
         get(&app, "/api/v1/observations/audit?unit=u2&indicator=sat").await["audit"].clone();
     let entries = audit.as_array().unwrap();
-    assert_eq!(entries.len(), 2, "the import, then the correction: {audit}");
-    assert!(entries[0]["old"].is_null());
-    assert_eq!(entries[1]["old"]["value"], 57.0);
-    assert_eq!(entries[1]["new"]["value"], 66.0);
-    assert_eq!(entries[1]["by"], "Wang Fang, appraisal office");
-    assert!(entries[1]["at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(entries.len(), 1, "one correction: {audit}");
+    assert_eq!(entries[0]["old"]["value"], 57.0);
+    assert_eq!(entries[0]["new"]["value"], 66.0);
+    for side in ["old", "new"] {
+        assert_eq!(entries[0][side]["by"], "Wang Fang, appraisal office");
+        assert!(entries[0][side]["at"].as_str().unwrap().ends_with('Z'));
+    }
+    // The unchanged re-import of u1 left no trace.
+    let none = get(&app, "/api/v1/observations/audit?unit=u1").await;
+    assert_eq!(none["audit"].as_array().unwrap().len(), 0);
 }
 
 #[tokio::test]

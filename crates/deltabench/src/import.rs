@@ -40,6 +40,27 @@ impl Client {
         })
     }
 
+    /// Checks, before any upload, that the node answers and that the token
+    /// may write: a node refuses a write before reading its body, so a refusal
+    /// found only after sending megabytes can arrive as a reset connection.
+    pub fn check_admin(&self) -> Result<()> {
+        let url = format!("{}/api/v1/observations/audit?limit=1", self.base);
+        let resp = self
+            .http
+            .get(&url)
+            .bearer_auth(&self.token)
+            .send()
+            .with_context(|| format!("cannot reach the node at {}", self.base))?;
+        match resp.status().as_u16() {
+            200..=299 => Ok(()),
+            401 => bail!("the node refused the token (401): it is not a token of this node"),
+            403 => bail!(
+                "the node refused the token (403): a viewer token may only read; imports need the admin token"
+            ),
+            s => bail!("the node answered {s} to a check of the token"),
+        }
+    }
+
     /// POSTs `body` to `path`; answers the status and the JSON body.
     pub fn post(
         &self,
@@ -207,6 +228,7 @@ impl<R: Read> Read for Progress<R> {
 
 pub fn import(args: ImportArgs) -> Result<()> {
     let client = Client::new(&args.node, &args.token)?;
+    client.check_admin()?;
     let quiet = args.json || !std::io::IsTerminal::is_terminal(&std::io::stderr());
     let bar = if quiet {
         ProgressBar::hidden()

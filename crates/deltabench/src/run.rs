@@ -103,11 +103,12 @@ async fn serve(loaded: Loaded) -> Result<()> {
         alliances = node.membership().rosters().count(),
         "node started"
     );
+    let signals = Signals::register()?;
     // The one line on stdout: scripts and tests read the address from it.
     println!("deltabench: api listening on http://{addr}");
     let _ = std::io::stdout().flush();
     axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(signals.recv())
         .await
         .context("serving the API")?;
     tokio::task::block_in_place(|| node.flush()).context("flushing the store at shutdown")?;
@@ -115,24 +116,40 @@ async fn serve(loaded: Loaded) -> Result<()> {
     Ok(())
 }
 
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// The shutdown signals, registered when this is made: a signal that arrives
+/// after the node said it is listening must find its handler in place.
+struct Signals {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn register() -> Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                int: signal(SignalKind::interrupt()).context("registering SIGINT")?,
+                term: signal(SignalKind::terminate()).context("registering SIGTERM")?,
+            })
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => tracing::info!("SIGINT: stopping"),
-        _ = term => tracing::info!("SIGTERM: stopping"),
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    /// Resolves on SIGINT or SIGTERM.
+    async fn recv(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.int.recv() => tracing::info!("SIGINT: stopping"),
+            _ = self.term.recv() => tracing::info!("SIGTERM: stopping"),
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("Ctrl-C: stopping");
+        }
     }
 }

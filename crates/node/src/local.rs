@@ -13,7 +13,7 @@ use deltabench_store::StoreError;
 use deltabench_store::local::ImportCounts;
 use deltabench_trust::Document;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// The most row errors one answer lists.
 pub const ROW_ERRORS_MAX: usize = 100;
@@ -441,7 +441,8 @@ pub fn check_rows(
     }
     let mut errors = Vec::new();
     let mut out = Vec::with_capacity(rows.len());
-    let mut first_row: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+    let mut first_row: HashMap<(UnitId, IndicatorCode, Period), usize> =
+        HashMap::with_capacity(rows.len());
     for r in rows {
         if errors.len() >= ROW_ERRORS_MAX {
             break;
@@ -554,15 +555,21 @@ pub fn check_rows(
                 continue;
             }
         }
-        let key = (unit.to_string(), indicator.to_string(), period.to_string());
-        if let Some(first) = first_row.get(&key) {
-            fail(
-                "unit",
-                format!("duplicates row {first}: {unit}, {indicator}, {period} appear twice"),
-            );
-            continue;
+        match first_row.entry((unit.clone(), indicator.clone(), period)) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                fail(
+                    "unit",
+                    format!(
+                        "duplicates row {}: {unit}, {indicator}, {period} appear twice",
+                        first.get()
+                    ),
+                );
+                continue;
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(r.row);
+            }
         }
-        first_row.insert(key, r.row);
         out.push(Observation {
             unit,
             indicator,

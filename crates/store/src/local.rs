@@ -1,33 +1,28 @@
 //! The jurisdiction's own appraisal data: units, observations and the audit
 //! trail of corrections. None of it ever leaves the node.
 //!
-//! Observations are keyed `period \0 unit \0 indicator`, so one period's
-//! observations are one prefix scan. A write of many observations is one
-//! transaction over the observation and audit trees: a request is stored
-//! whole or not at all.
+//! Observations are kept as one record per period and unit, holding that
+//! unit's reading of every indicator: sled costs about the same per write
+//! whatever its size, so a million rows become some twenty thousand writes.
+//! Records and audit entries share one tree, so that a whole import is one
+//! atomic sled batch, stored whole or not at all. Records are keyed
+//! `o period \0 unit` (one period is one prefix scan); audit entries `a id`
+//! with a big-endian id, oldest first.
 
 use crate::{Store, StoreError};
 use deltabench_model::local::{Observation, Unit};
 use deltabench_model::{IndicatorCode, Period, Timestamp, UnitId, Value};
 use serde::{Deserialize, Serialize};
-use sled::Transactional;
-use sled::transaction::ConflictableTransactionError;
+use std::collections::BTreeMap;
 
 pub(crate) const UNITS: &str = "units";
 pub(crate) const OBSERVATIONS: &str = "observations";
-pub(crate) const AUDIT: &str = "observation_audit";
+/// Key prefix of observation records.
+const RECORD: u8 = b'o';
+/// Key prefix of audit entries.
+const AUDIT: u8 = b'a';
 
-/// A stored observation's value, with who wrote it and when.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Stored {
-    value: Value,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    target: Option<Value>,
-    at: Timestamp,
-    by: String,
-}
-
-/// A value and target, as the audit trail shows them.
+/// A stored reading: value and target, who wrote them and when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reading {
     /// The value.
@@ -35,24 +30,27 @@ pub struct Reading {
     /// The target, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<Value>,
+    /// When it was stored.
+    pub at: Timestamp,
+    /// Who stored it (the token's name).
+    pub by: String,
 }
 
-/// One change of an observation: who, when, the old and the new reading.
+/// One unit's readings in one period, by indicator.
+type Record = BTreeMap<IndicatorCode, Reading>;
+
+/// One correction of an observation: the reading it replaced and the new one,
+/// each with who and when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
-    /// When the change was stored.
-    pub at: Timestamp,
-    /// Who made it (the token's name).
-    pub by: String,
     /// The unit.
     pub unit: UnitId,
     /// The indicator.
     pub indicator: IndicatorCode,
     /// The period.
     pub period: Period,
-    /// The reading before; absent for a first import.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub old: Option<Reading>,
+    /// The reading before.
+    pub old: Reading,
     /// The reading after.
     pub new: Reading,
 }
@@ -68,17 +66,22 @@ pub struct ImportCounts {
     pub unchanged: usize,
 }
 
-fn obs_key(period: &Period, unit: &UnitId, indicator: &IndicatorCode) -> Vec<u8> {
-    let mut k = period_prefix(period);
-    k.extend_from_slice(unit.as_str().as_bytes());
+fn period_prefix(period: &Period) -> Vec<u8> {
+    let mut k = vec![RECORD];
+    k.extend_from_slice(period.to_string().as_bytes());
     k.push(0);
-    k.extend_from_slice(indicator.as_str().as_bytes());
     k
 }
 
-fn period_prefix(period: &Period) -> Vec<u8> {
-    let mut k = period.to_string().into_bytes();
-    k.push(0);
+fn record_key(period: &Period, unit: &UnitId) -> Vec<u8> {
+    let mut k = period_prefix(period);
+    k.extend_from_slice(unit.as_str().as_bytes());
+    k
+}
+
+fn audit_key(id: u64) -> [u8; 9] {
+    let mut k = [AUDIT; 9];
+    k[1..].copy_from_slice(&id.to_be_bytes());
     k
 }
 
@@ -114,112 +117,141 @@ impl Store {
             .collect()
     }
 
-    /// Stores observations whole or not at all, recording every new or changed
-    /// reading in the audit trail as made by `by` at `at`. Not durable until
-    /// [`Store::flush`].
+    /// Stores observations whole or not at all; each changed reading goes to
+    /// the audit trail with the one it replaced. `by` and `at` are recorded
+    /// with every new reading. Not durable until [`Store::flush`].
+    ///
+    /// The old readings are read first and all writes go in one atomic batch,
+    /// so callers must not run two imports at once (the node serialises them).
     pub fn put_observations(
         &self,
         rows: &[Observation],
         by: &str,
         at: Timestamp,
     ) -> Result<ImportCounts, StoreError> {
-        let obs = self.tree(OBSERVATIONS)?;
-        let audit = self.tree(AUDIT)?;
-        // Audit ids are taken before the transaction, which may run its closure
-        // more than once; unused ids leave harmless gaps.
-        let ids: Vec<u64> = (0..rows.len())
-            .map(|_| self.db.generate_id())
-            .collect::<Result<_, _>>()?;
-        let result = (&obs, &audit).transaction(|(obs, audit)| {
-            let mut counts = ImportCounts::default();
-            for (i, o) in rows.iter().enumerate() {
-                let key = obs_key(&o.period, &o.unit, &o.indicator);
-                let new = Stored {
+        let tree = self.tree(OBSERVATIONS)?;
+        let mut next_id = match tree.scan_prefix([AUDIT]).next_back() {
+            Some(entry) => {
+                let (k, _) = entry?;
+                let id: [u8; 8] = k[1..]
+                    .try_into()
+                    .map_err(|_| corrupt("a short audit key"))?;
+                u64::from_be_bytes(id) + 1
+            }
+            None => 0,
+        };
+        let mut groups: BTreeMap<(Period, &UnitId), Vec<&Observation>> = BTreeMap::new();
+        for o in rows {
+            groups.entry((o.period, &o.unit)).or_default().push(o);
+        }
+        let mut batch = sled::Batch::default();
+        let mut counts = ImportCounts::default();
+        for ((period, unit), group) in groups {
+            let key = record_key(&period, unit);
+            let mut record: Record = match tree.get(&key)? {
+                Some(bytes) => serde_json::from_slice(&bytes).map_err(corrupt)?,
+                None => Record::new(),
+            };
+            let mut changed = false;
+            for o in group {
+                let new = Reading {
                     value: o.value,
                     target: o.target,
                     at,
                     by: by.to_owned(),
                 };
-                let old: Option<Stored> = match obs.get(&key)? {
-                    Some(bytes) => Some(
-                        serde_json::from_slice(&bytes)
-                            .map_err(|e| ConflictableTransactionError::Abort(e.to_string()))?,
-                    ),
-                    None => None,
-                };
-                if let Some(old) = &old {
-                    if old.value == new.value && old.target == new.target {
+                match record.get(&o.indicator) {
+                    Some(old) if old.value == o.value && old.target == o.target => {
                         counts.unchanged += 1;
                         continue;
                     }
-                    counts.corrected += 1;
-                } else {
-                    counts.inserted += 1;
+                    Some(old) => {
+                        counts.corrected += 1;
+                        let entry = AuditEntry {
+                            unit: unit.clone(),
+                            indicator: o.indicator.clone(),
+                            period,
+                            old: old.clone(),
+                            new: new.clone(),
+                        };
+                        batch.insert(
+                            &audit_key(next_id),
+                            serde_json::to_vec(&entry).map_err(corrupt)?,
+                        );
+                        next_id += 1;
+                    }
+                    None => counts.inserted += 1,
                 }
-                let entry = AuditEntry {
-                    at,
-                    by: by.to_owned(),
-                    unit: o.unit.clone(),
-                    indicator: o.indicator.clone(),
-                    period: o.period,
-                    old: old.map(|s| Reading {
-                        value: s.value,
-                        target: s.target,
-                    }),
-                    new: Reading {
-                        value: o.value,
-                        target: o.target,
-                    },
-                };
-                obs.insert(key, encode(&new)?)?;
-                audit.insert(&ids[i].to_be_bytes(), encode(&entry)?)?;
+                record.insert(o.indicator.clone(), new);
+                changed = true;
             }
-            Ok(counts)
-        });
-        result.map_err(|e| match e {
-            sled::transaction::TransactionError::Abort(m) => StoreError::Corrupt(m),
-            sled::transaction::TransactionError::Storage(e) => e.into(),
-        })
+            if changed {
+                batch.insert(key, serde_json::to_vec(&record).map_err(corrupt)?);
+            }
+        }
+        tree.apply_batch(batch)?;
+        Ok(counts)
     }
 
     /// Current observations of a period (all periods when `None`), filtered by
-    /// unit and indicator.
+    /// unit and indicator, with who stored each and when.
+    pub fn readings(
+        &self,
+        period: Option<&Period>,
+        unit: Option<&UnitId>,
+        indicator: Option<&IndicatorCode>,
+    ) -> Result<Vec<(Observation, Reading)>, StoreError> {
+        let tree = self.tree(OBSERVATIONS)?;
+        let iter = match period {
+            Some(p) => tree.scan_prefix(period_prefix(p)),
+            None => tree.scan_prefix([RECORD]),
+        };
+        let mut out = Vec::new();
+        for entry in iter {
+            let (k, v) = entry?;
+            let mut parts = k[1..].splitn(2, |b| *b == 0);
+            let (Some(p), Some(u)) = (parts.next(), parts.next()) else {
+                return Err(corrupt("an observation key without period and unit"));
+            };
+            let text = |b: &[u8]| std::str::from_utf8(b).map_err(corrupt).map(str::to_owned);
+            let u = UnitId::new(text(u)?).map_err(corrupt)?;
+            if unit.is_some_and(|x| x != &u) {
+                continue;
+            }
+            let p = Period::parse(&text(p)?).map_err(corrupt)?;
+            let record: Record = serde_json::from_slice(&v).map_err(corrupt)?;
+            for (code, r) in record {
+                if indicator.is_some_and(|x| x != &code) {
+                    continue;
+                }
+                let o = Observation {
+                    unit: u.clone(),
+                    indicator: code,
+                    period: p,
+                    value: r.value,
+                    target: r.target,
+                };
+                out.push((o, r));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Current observations, as [`Store::readings`] without who and when.
     pub fn observations(
         &self,
         period: Option<&Period>,
         unit: Option<&UnitId>,
         indicator: Option<&IndicatorCode>,
     ) -> Result<Vec<Observation>, StoreError> {
-        let tree = self.tree(OBSERVATIONS)?;
-        let iter = match period {
-            Some(p) => tree.scan_prefix(period_prefix(p)),
-            None => tree.scan_prefix([]),
-        };
-        let mut out = Vec::new();
-        for entry in iter {
-            let (k, v) = entry?;
-            let mut parts = k.split(|b| *b == 0);
-            let (Some(p), Some(u), Some(i)) = (parts.next(), parts.next(), parts.next()) else {
-                return Err(corrupt("an observation key without three parts"));
-            };
-            let text = |b: &[u8]| std::str::from_utf8(b).map_err(corrupt).map(str::to_owned);
-            let (p, u, i) = (text(p)?, text(u)?, text(i)?);
-            if unit.is_some_and(|x| x.as_str() != u) || indicator.is_some_and(|x| x.as_str() != i) {
-                continue;
-            }
-            let s: Stored = serde_json::from_slice(&v).map_err(corrupt)?;
-            out.push(Observation {
-                unit: UnitId::new(u).map_err(corrupt)?,
-                indicator: IndicatorCode::new(i).map_err(corrupt)?,
-                period: Period::parse(&p).map_err(corrupt)?,
-                value: s.value,
-                target: s.target,
-            });
-        }
-        Ok(out)
+        Ok(self
+            .readings(period, unit, indicator)?
+            .into_iter()
+            .map(|(o, _)| o)
+            .collect())
     }
 
-    /// The audit trail, oldest first, filtered by unit, indicator and period;
+    /// The corrections, oldest first, filtered by unit, indicator and period;
     /// at most `limit` entries (the most recent ones).
     pub fn audit(
         &self,
@@ -229,7 +261,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let mut out = Vec::new();
-        for v in self.tree(AUDIT)?.iter().values().rev() {
+        for v in self.tree(OBSERVATIONS)?.scan_prefix([AUDIT]).values().rev() {
             let e: AuditEntry = serde_json::from_slice(&v?).map_err(corrupt)?;
             if unit.is_some_and(|x| x != &e.unit)
                 || indicator.is_some_and(|x| x != &e.indicator)
@@ -245,9 +277,4 @@ impl Store {
         out.reverse();
         Ok(out)
     }
-}
-
-/// JSON for a record inside a transaction.
-fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, ConflictableTransactionError<String>> {
-    serde_json::to_vec(v).map_err(|e| ConflictableTransactionError::Abort(e.to_string()))
 }
