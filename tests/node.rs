@@ -441,6 +441,53 @@ fn each_sample_jurisdiction_loads_appraises_and_summarises() {
             deltabench_trust::Document::decode(&doc, &Default::default())
                 .expect("a signed, schema-valid summary");
         }
+        if name == "taicang" {
+            // Version 1.1.0 of the catalogue: published with the changelog the
+            // node computes against 1.0.0, then its extra observations load.
+            let out = deltabench(&[
+                "import",
+                "--node",
+                &p.api,
+                "--token",
+                &node.admin,
+                "--kind",
+                "framework",
+                "--json",
+                dir.join("framework-1.1.0.json").to_str().unwrap(),
+            ]);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let kinds: Vec<&str> = answer["answer"]["changelog"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["kind"].as_str().unwrap())
+                .collect();
+            assert_eq!(kinds.len(), 3, "{answer}");
+            for k in ["added", "retired", "reweighted"] {
+                assert!(kinds.contains(&k), "{kinds:?}");
+            }
+            assert!(
+                import(
+                    &p,
+                    &node.admin,
+                    "observations",
+                    &dir.join("observations-1.1.0-additions.csv")
+                )
+                .status
+                .success()
+            );
+            let (s, v) = get(
+                &p,
+                "/api/v1/appraisals?framework=taicang.hqd&period=2025",
+                &node.admin,
+            );
+            assert_eq!((s, v["version"].as_str()), (200, Some("1.1.0")));
+        }
         if name == "jiading" {
             // gov_company has 2 units, fewer than k = 3: its grade counts are withheld.
             let (_, docs) = get(&p, "/api/v1/documents?kind=summary", &node.viewer);
