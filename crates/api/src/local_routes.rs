@@ -459,14 +459,11 @@ pub(crate) async fn post_summary(
     blocking(move || {
         let (doc, new) = node.publish_summary(&id, version.as_ref(), period, req.reason)?;
         let document: Value = serde_json::from_slice(doc.bytes()).map_err(ApiError::internal)?;
-        let status = if new {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        };
+        // 201 either way, as the API promises; `created` tells a repeat of an
+        // unchanged summary (answered with the document already published).
         Ok((
-            status,
-            Json(json!({"hash": doc.hash(), "document": document})),
+            StatusCode::CREATED,
+            Json(json!({"hash": doc.hash(), "document": document, "created": new})),
         ))
     })
     .await

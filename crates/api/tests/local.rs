@@ -420,9 +420,11 @@ async fn summaries_are_signed_withheld_below_k_and_superseded_with_a_reason() {
     assert_eq!(payload["grades"][1]["category"], "town");
     assert!(payload["grades"][1].get("counts").is_none());
 
-    // The same again: nothing changed, the same document answers, 200.
+    // The same again: nothing changed, the same document answers.
+    assert_eq!(v["created"], true);
     let (s, again) = call(&app, "POST", "/api/v1/summaries", "application/json", req).await;
-    assert_eq!((s, &again["hash"]), (StatusCode::OK, &v["hash"]));
+    assert_eq!((s, &again["hash"]), (StatusCode::CREATED, &v["hash"]));
+    assert_eq!(again["created"], false);
     // After a correction, a new summary needs a reason, then names the old one.
     let fix =
         r#"[{"unit": "u2", "indicator": "rev", "period": "2025", "value": 90, "target": 100}]"#;
