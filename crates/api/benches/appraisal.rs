@@ -138,8 +138,13 @@ fn benches(c: &mut Criterion) {
             .map(|u| (u.id.clone(), u))
             .collect();
         let t = std::time::Instant::now();
-        let checked =
-            deltabench_node::local::check_rows(&rows, &units, std::slice::from_ref(&big)).unwrap();
+        let checked = deltabench_node::local::check_rows(
+            &rows,
+            &units,
+            std::slice::from_ref(&big),
+            &Default::default(),
+        )
+        .unwrap();
         let check = t.elapsed();
         let t = std::time::Instant::now();
         n.store()

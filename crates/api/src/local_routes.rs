@@ -48,6 +48,8 @@ fn invalid(f: InvalidField) -> ApiError {
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiError> {
+    // Editors on Windows save UTF-8 with a byte-order mark.
+    let body = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
     serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("the body is not {what}: {e}")))
 }
@@ -299,11 +301,12 @@ pub fn rows_from_csv(body: &[u8]) -> Result<Vec<RawRow>, ApiError> {
             ApiError::bad_request(format!("data row {} is not valid CSV: {e}", n + 1))
                 .with_extra(json!({"row": n + 1, "line": line}))
         })?;
-        let cell = |p: usize| {
-            index[p]
-                .and_then(|i| record.get(i))
+        let cell = |p: usize| match index[p] {
+            None => Cell::Absent,
+            Some(i) => record
+                .get(i)
                 .filter(|t| !t.is_empty())
-                .map_or(Cell::Missing, |t| Cell::Text(t.to_owned()))
+                .map_or(Cell::Missing, |t| Cell::Text(t.to_owned())),
         };
         rows.push(RawRow {
             row: n + 1,
@@ -337,7 +340,8 @@ fn rows_from_json(body: &[u8]) -> Result<Vec<RawRow>, ApiError> {
             );
         }
         let cell = |name: &str| match map.get(name) {
-            None | Some(Value::Null) => Cell::Missing,
+            None => Cell::Absent,
+            Some(Value::Null) => Cell::Missing,
             Some(Value::Number(x)) => x.as_f64().map_or(Cell::Missing, Cell::Number),
             Some(Value::String(t)) => Cell::Text(t.clone()),
             Some(other) => Cell::Text(other.to_string()),

@@ -564,3 +564,120 @@ async fn viewers_may_read_frameworks_but_not_observations() {
         );
     }
 }
+
+#[tokio::test]
+async fn targets_are_checked_and_kept_when_not_sent() {
+    let app = loaded().await;
+    let json = "application/json";
+    let good = r#"{"unit": "u4", "indicator": "sat", "period": "2025", "value": 80}"#;
+    let cases = [
+        // rev is scored as a ratio to target and has no target of its own.
+        (
+            r#"{"unit": "u1", "indicator": "rev", "period": "2025", "value": 100, "target": 0}"#,
+            "a target above 0",
+        ),
+        (
+            r#"{"unit": "u1", "indicator": "rev", "period": "2025", "value": 100, "target": null}"#,
+            "is required",
+        ),
+        // sat: linear from 60 up, range 0..100.
+        (
+            r#"{"unit": "u1", "indicator": "sat", "period": "2025", "value": 80, "target": 50}"#,
+            "not above the floor 60",
+        ),
+        (
+            r#"{"unit": "u1", "indicator": "sat", "period": "2025", "value": 80, "target": 120}"#,
+            "outside the range",
+        ),
+    ];
+    for (bad, reason) in cases {
+        refused(&app, json, &format!("[{good}, {bad}]"), 2, "target", reason).await;
+    }
+    refused(
+        &app,
+        json,
+        &format!(
+            r#"[{good}, {{"unit": "u1", "indicator": "quality", "period": "2025", "value": 1e16}}]"#
+        ),
+        2,
+        "value",
+        "larger in magnitude",
+    )
+    .await;
+    // Without a target column, a corrected value keeps its stored target.
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/observations",
+        "text/csv",
+        "unit,indicator,period,value\nu1,rev,2025,120\n",
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let cur = get(&app, "/api/v1/observations?unit=u1&indicator=rev").await;
+    assert_eq!(
+        (
+            cur["observations"][0]["value"].as_f64(),
+            cur["observations"][0]["target"].as_f64()
+        ),
+        (Some(120.0), Some(100.0))
+    );
+    // With the column present but empty, the target is cleared, which rev cannot take.
+    refused(
+        &app,
+        "text/csv",
+        "unit,indicator,period,value,target\nu4,sat,2025,80,\nu1,rev,2025,120,\n",
+        2,
+        "target",
+        "is required",
+    )
+    .await;
+    // An empty import is refused.
+    let (s, _) = call(
+        &app,
+        "POST",
+        "/api/v1/observations",
+        "text/csv",
+        "unit,indicator,period,value\n",
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = call(&app, "POST", "/api/v1/observations", json, "[]").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_new_framework_version_supersedes_the_summary_of_the_same_period() {
+    let app = loaded().await;
+    let v1 = r#"{"framework": "test.small", "version": "1.0.0", "period": "2025"}"#;
+    let (s, first) = call(&app, "POST", "/api/v1/summaries", "application/json", v1).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let mut next: Value = serde_json::from_str(FRAMEWORK).unwrap();
+    next["version"] = json!("1.1.0");
+    next["indicators"][5]["scoring"] = json!({"rule": "threshold", "threshold": 80});
+    let (s, _) = call(
+        &app,
+        "POST",
+        "/api/v1/frameworks",
+        "application/json",
+        &next.to_string(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    // The 1.1.0 summary of 2025 replaces the 1.0.0 one: it needs a reason and names it.
+    let v2 = r#"{"framework": "test.small", "version": "1.1.0", "period": "2025"}"#;
+    let (s, p) = call(&app, "POST", "/api/v1/summaries", "application/json", v2).await;
+    assert_eq!(
+        (s, p["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("reason")),
+        "{p}"
+    );
+    let v2 = r#"{"framework": "test.small", "version": "1.1.0", "period": "2025", "reason": "catalogue 1.1.0 for 2025"}"#;
+    let (s, second) = call(&app, "POST", "/api/v1/summaries", "application/json", v2).await;
+    assert_eq!(s, StatusCode::CREATED, "{second}");
+    assert_eq!(
+        second["document"]["payload"]["supersedes"]["hash"],
+        first["hash"]
+    );
+    assert_eq!(second["document"]["payload"]["version"], "1.1.0");
+}

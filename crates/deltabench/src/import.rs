@@ -256,7 +256,9 @@ pub fn import(args: ImportArgs) -> Result<()> {
             ("/api/v1/units", "application/json", units_json(&rows)?)
         }
         ImportKind::Observations => {
-            let rows = read_rows(&args.file, args.sheet.as_deref(), &bar)?;
+            let mut rows = read_rows(&args.file, args.sheet.as_deref(), &bar)?;
+            // Blank lines in a sheet carry nothing; they are not rows.
+            rows.retain(|r| r.iter().any(|c| !c.is_empty()));
             if rows.len() <= 1 {
                 bail!("{} has no data rows", args.file.display());
             }

@@ -41,22 +41,30 @@ pub fn score(indicator: &Indicator, value: f64, target: Option<f64>) -> Scored {
     let result = match rule {
         ScoringRule::RatioToTarget { cap } => need_target(target).map(|t| {
             let cap = cap.get();
-            let (ratio, how) = if lower {
-                (
-                    if value > 0.0 {
-                        t / value
-                    } else {
-                        f64::INFINITY
-                    },
-                    "target / value",
-                )
+            // A ratio means something only for a positive target; lower is
+            // better also needs a positive value (0 is the best there is).
+            if t <= 0.0 {
+                return Scored {
+                    score: 0.0,
+                    reason: format!("ratio to target undefined for target {t}: scored 0"),
+                };
+            }
+            let (raw, how) = if lower {
+                match value {
+                    v if v > 0.0 => (100.0 * t / v, "target / value"),
+                    0.0 => (f64::INFINITY, "target / value"),
+                    _ => {
+                        return Scored {
+                            score: 0.0,
+                            reason: format!(
+                                "ratio to target undefined for value {value}: scored 0"
+                            ),
+                        };
+                    }
+                }
             } else {
-                (
-                    if t != 0.0 { value / t } else { f64::INFINITY },
-                    "value / target",
-                )
+                (100.0 * value / t, "value / target")
             };
-            let raw = ratio * 100.0;
             let s = raw.clamp(0.0, cap);
             let capped = if raw > cap {
                 format!(", capped at {cap}")
@@ -73,11 +81,23 @@ pub fn score(indicator: &Indicator, value: f64, target: Option<f64>) -> Scored {
         }),
         ScoringRule::Linear { floor } => need_target(target).map(|t| {
             let f = floor.get();
-            let s = if t == f {
-                if value == t { 100.0 } else { 0.0 }
-            } else {
-                (100.0 * (value - f) / (t - f)).clamp(0.0, 100.0)
-            };
+            // The indicator's direction says which way is better; a target on
+            // the wrong side of the floor (or on it) leaves no scale, and the
+            // rule falls back to "target reached or not".
+            let sane = if lower { t < f } else { t > f };
+            if !sane {
+                let met = if lower { value <= t } else { value >= t };
+                let s = if met { 100.0 } else { 0.0 };
+                return Scored {
+                    score: s,
+                    reason: format!(
+                        "target {t} is not beyond the floor {f} in the indicator's direction: \
+                         scored as target {}: {value} → {s}",
+                        if met { "reached" } else { "missed" }
+                    ),
+                };
+            }
+            let s = (100.0 * (value - f) / (t - f)).clamp(0.0, 100.0);
             Scored {
                 score: s,
                 reason: format!("linear from {f} (0) to {t} (100): {value} → {:.2}", s),
@@ -124,8 +144,9 @@ pub fn score(indicator: &Indicator, value: f64, target: Option<f64>) -> Scored {
 /// Appraises every unit of the framework's categories for one period's
 /// observations: each weighted indicator scored, weighted totals, then grades
 /// by the framework's grading (the standard thresholds when it names none).
-/// Units whose category the framework does not have are skipped. A weighted
-/// indicator without an observation scores 0, and its reason says so.
+/// Units whose category the framework does not have, and units with no
+/// observation of any weighted indicator in the period, are skipped. A
+/// weighted indicator without an observation scores 0, and its reason says so.
 pub fn appraise(framework: &Framework, units: &[Unit], obs: &ObservationSet) -> Vec<Appraisal> {
     let indicators: BTreeMap<_, _> = framework.indicators.iter().map(|i| (&i.code, i)).collect();
     let mut out = Vec::new();
@@ -136,6 +157,15 @@ pub fn appraise(framework: &Framework, units: &[Unit], obs: &ObservationSet) -> 
         let mut shares = Vec::new();
         for w in &category.weights {
             Weight::effective(w, &mut shares);
+        }
+        // A unit that reported nothing weighted in this period is not
+        // appraised: grading it E would punish it for data that belongs to
+        // another period, and would shift forced-distribution quotas.
+        if !shares
+            .iter()
+            .any(|(code, _)| obs.get(&unit.id, code).is_some())
+        {
+            continue;
         }
         let mut total = 0.0;
         let mut scores = Vec::with_capacity(shares.len());
@@ -187,9 +217,11 @@ fn v(x: f64) -> Value {
 /// Assigns grades and pay coefficients. Thresholds: the best grade whose
 /// minimum the total reaches. Forced: within each category, from the highest
 /// total down, each grade from A takes up to its `max_share` of the category's
-/// units (no limit without one) among those reaching its `min_total`; units
-/// with equal totals always get the same grade, so a tie that would overrun a
-/// quota moves down whole; E takes the rest.
+/// units (no limit without one) among those reaching its `min_total`; E takes
+/// the rest. Units with equal totals always get the same grade: a tie that
+/// would overrun a partly filled grade moves down whole, and a tie larger than
+/// an empty grade's whole quota takes that grade together (the one case where
+/// a quota is exceeded).
 pub fn grade(grading: &Grading, appraisals: &mut [Appraisal]) {
     let order = [Grade::A, Grade::B, Grade::C, Grade::D, Grade::E];
     let pay = |g: Grade| grading.rule(g).map_or(0.0, |r| r.pay_coefficient.get());
@@ -214,8 +246,7 @@ pub fn grade(grading: &Grading, appraisals: &mut [Appraisal]) {
             for (i, a) in appraisals.iter().enumerate() {
                 by_category.entry(a.category.clone()).or_default().push(i);
             }
-            for idx in by_category.into_values() {
-                let mut ranked = idx;
+            for mut ranked in by_category.into_values() {
                 ranked.sort_by(|&x, &y| {
                     appraisals[y]
                         .total
@@ -224,36 +255,43 @@ pub fn grade(grading: &Grading, appraisals: &mut [Appraisal]) {
                         .then_with(|| appraisals[x].unit.cmp(&appraisals[y].unit))
                 });
                 let n = ranked.len();
+                let quota = |g: Grade| match (g, grading.rule(g).and_then(|r| r.max_share)) {
+                    (Grade::E, _) | (_, None) => n,
+                    (_, Some(s)) => (s.get() * n as f64 + 1e-9).floor() as usize,
+                };
+                let min = |g: Grade| grading.rule(g).and_then(|r| r.min_total).map(Value::get);
+                let mut taken = [0usize; 5];
+                let mut gi = 0;
                 let mut next = 0;
-                for g in order {
-                    let rule = grading.rule(g);
-                    let quota = match (g, rule.and_then(|r| r.max_share)) {
-                        (Grade::E, _) => n,
-                        (_, Some(s)) => (s.get() * n as f64 + 1e-9).floor() as usize,
-                        (_, None) => n,
-                    };
-                    let min = rule.and_then(|r| r.min_total).map(Value::get);
-                    let mut taken = 0;
-                    while next < ranked.len() {
-                        let total = appraisals[ranked[next]].total.get();
-                        if g != Grade::E && min.is_some_and(|m| total < m) {
+                while next < n {
+                    // Units with equal totals move together.
+                    let total = appraisals[ranked[next]].total.get();
+                    let tie = ranked[next..]
+                        .iter()
+                        .take_while(|&&i| appraisals[i].total.get() == total)
+                        .count();
+                    // The best grade from the current one down that the group
+                    // reaches and fits in whole; E takes anything. A tie larger
+                    // than a grade's whole quota takes that grade together while
+                    // it is still empty, rather than push every unit below it
+                    // down. The pointer never moves up, so a lower total never
+                    // gets a better grade.
+                    while gi < 4 {
+                        let g = order[gi];
+                        let q = quota(g);
+                        let fits = taken[gi] + tie <= q || (taken[gi] == 0 && q > 0);
+                        if fits && !min(g).is_some_and(|m| total < m) {
                             break;
                         }
-                        // The whole tie group, or none of it.
-                        let tie = ranked[next..]
-                            .iter()
-                            .take_while(|&&i| appraisals[i].total.get() == total)
-                            .count();
-                        if g != Grade::E && taken + tie > quota {
-                            break;
-                        }
-                        for &i in &ranked[next..next + tie] {
-                            appraisals[i].grade = g;
-                            appraisals[i].pay_coefficient = v(pay(g));
-                        }
-                        taken += tie;
-                        next += tie;
+                        gi += 1;
                     }
+                    let g = order[gi];
+                    for &i in &ranked[next..next + tie] {
+                        appraisals[i].grade = g;
+                        appraisals[i].pay_coefficient = v(pay(g));
+                    }
+                    taken[gi] += tie;
+                    next += tie;
                 }
             }
         }

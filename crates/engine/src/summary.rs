@@ -14,10 +14,16 @@ fn v(x: f64) -> Value {
     Value::new(if x.is_finite() { x } else { 0.0 }).expect("finite")
 }
 
-/// Rounds to 6 significant decimals so that summaries do not publish float
-/// noise (`0.1 + 0.2`) that differs between machines' summation orders.
+/// Rounds to 6 decimal places so that summaries do not publish float noise
+/// (`0.1 + 0.2`) that differs between machines' summation orders; numbers too
+/// large to scale are left as they are.
 fn tidy(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
+    let scaled = x * 1e6;
+    if scaled.is_finite() {
+        scaled.round() / 1e6
+    } else {
+        x
+    }
 }
 
 /// Builds the summary: every indicator's jurisdiction value by its rule; the

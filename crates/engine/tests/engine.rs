@@ -208,15 +208,26 @@ fn forced_distribution_respects_quotas_minimums_and_ties() {
     assert_eq!(grades_of(&a), "ABBBCCCDDE");
     assert_eq!(a[0].pay_coefficient.get(), 1.3);
     assert_eq!(a[9].pay_coefficient.get(), 0.7);
-    // A tie that would overrun a quota moves down whole: A 25% (1) → 90; B
-    // 25% (1) but 88 and 88 tie → neither; C unlimited → 88, 88, 70.
+    // A tie that would overrun a partly filled grade moves down whole: B 50%
+    // (2) holds 88; 85 and 85 would make 3 → both C; 70 → C (unlimited).
+    let mut a = totals(&[
+        ("a", 90.0),
+        ("b", 88.0),
+        ("c", 85.0),
+        ("d", 85.0),
+        ("e", 70.0),
+    ]);
+    grade(&forced([Some(0.2), Some(0.4), None, None], None), &mut a);
+    assert_eq!(grades_of(&a), "ABCCC");
+    // A tie larger than an empty grade's whole quota takes it together: A 25%
+    // (1) → 90; B 25% (1) is empty, so 88 and 88 take it; 70 → C.
     let mut a = totals(&[("a", 90.0), ("b", 88.0), ("c", 88.0), ("d", 70.0)]);
     grade(&forced([Some(0.25), Some(0.25), None, None], None), &mut a);
-    assert_eq!(grades_of(&a), "ACCC");
+    assert_eq!(grades_of(&a), "ABBC");
     // Input order does not matter.
     let mut a = totals(&[("d", 70.0), ("c", 88.0), ("a", 90.0), ("b", 88.0)]);
     grade(&forced([Some(0.25), Some(0.25), None, None], None), &mut a);
-    assert_eq!(grades_of(&a), "CCAC");
+    assert_eq!(grades_of(&a), "CBAB");
 }
 
 #[test]
@@ -326,4 +337,102 @@ fn changelog_lists_what_changed() {
         ]
     );
     assert!(diff(&prev, &prev).is_empty());
+}
+
+fn indicator(v: serde_json::Value) -> deltabench_model::documents::Indicator {
+    serde_json::from_value(v).unwrap()
+}
+
+#[test]
+fn ratio_and_linear_edge_cases() {
+    use deltabench_engine::appraisal::score;
+    let ratio = |direction: &str| {
+        indicator(
+            json!({"code": "x", "name_zh": "x", "name_en": "x", "dimension": "d", "unit": "u",
+            "direction": direction, "aggregation": {"rule": "mean"}, "scoring": {"rule": "ratio_to_target", "cap": 120}}),
+        )
+    };
+    let (hi, lo) = (ratio("higher_is_better"), ratio("lower_is_better"));
+    // A target of 0 or below has no ratio: 0, said so; never the cap.
+    for (v, t) in [(-10_000.0, -5_000.0), (2_000.0, -5_000.0), (-300.0, 0.0)] {
+        let s = score(&hi, v, Some(t));
+        assert_eq!(s.score, 0.0, "{v} vs {t}");
+        assert!(s.reason.contains("undefined"), "{}", s.reason);
+    }
+    // Lower is better: 5 days against a target of 4 → 80; 0 days is the best → cap;
+    // a negative value has no ratio.
+    assert_eq!(score(&lo, 5.0, Some(4.0)).score, 80.0);
+    assert_eq!(score(&lo, 0.0, Some(4.0)).score, 120.0);
+    assert_eq!(score(&lo, -1.0, Some(4.0)).score, 0.0);
+
+    let linear = |direction: &str, floor: f64| {
+        indicator(
+            json!({"code": "x", "name_zh": "x", "name_en": "x", "dimension": "d", "unit": "u",
+            "direction": direction, "aggregation": {"rule": "mean"}, "scoring": {"rule": "linear", "floor": floor}}),
+        )
+    };
+    // Lower is better, floor 144 h, target 24 h: 100 h → (144 − 100) / 120 = 36.67.
+    let hours = linear("lower_is_better", 144.0);
+    assert!((score(&hours, 100.0, Some(24.0)).score - 36.666_666_666_666_67).abs() < 1e-9);
+    assert_eq!(score(&hours, 200.0, Some(24.0)).score, 0.0);
+    // A target on the wrong side of the floor (or on it) is scored as reached or not.
+    let growth = linear("higher_is_better", -5.0);
+    let s = score(&growth, 3.0, Some(-5.0));
+    assert_eq!(s.score, 100.0, "{}", s.reason);
+    assert!(s.reason.contains("reached"));
+    assert_eq!(score(&growth, -9.0, Some(-8.0)).score, 0.0);
+    assert_eq!(score(&hours, 150.0, Some(150.0)).score, 100.0);
+}
+
+#[test]
+fn a_tie_larger_than_every_quota_does_not_push_everyone_to_e() {
+    // Quotas of 1 each for A–D over 5 units; 95 and 95 tie. The tie takes the
+    // empty A together; the others follow in order.
+    let mut a = totals(&[
+        ("a", 95.0),
+        ("b", 95.0),
+        ("c", 80.0),
+        ("d", 70.0),
+        ("e", 60.0),
+    ]);
+    grade(
+        &forced([Some(0.2), Some(0.2), Some(0.2), Some(0.2)], None),
+        &mut a,
+    );
+    assert_eq!(grades_of(&a), "AABCD");
+    // Ten units, four tied at the top: A (2) is empty so they take it; B takes
+    // the next three, C three; the last falls to D... E only where reached.
+    let t = [
+        ("a", 99.0),
+        ("b", 99.0),
+        ("c", 99.0),
+        ("d", 99.0),
+        ("e", 90.0),
+        ("f", 85.0),
+        ("g", 80.0),
+        ("h", 75.0),
+        ("i", 70.0),
+        ("j", 65.0),
+    ];
+    let mut a = totals(&t);
+    grade(
+        &forced([Some(0.2), Some(0.3), Some(0.3), Some(0.2)], None),
+        &mut a,
+    );
+    assert_eq!(grades_of(&a), "AAAABBBCCC");
+    // A share of 0 allows no unit at all, tie or not.
+    let mut a = totals(&[("a", 95.0), ("b", 95.0), ("c", 80.0)]);
+    grade(&forced([Some(0.0), None, None, None], None), &mut a);
+    assert_eq!(grades_of(&a), "BBB");
+}
+
+#[test]
+fn units_without_data_in_the_period_are_not_appraised() {
+    let f = framework();
+    let mut us = units();
+    us.push(unit("u5", "agency"));
+    // u5 reports nothing in this period: it is left out, not graded E.
+    let a = appraise(&f, &us, &fixture());
+    assert_eq!(a.len(), 4);
+    assert!(a.iter().all(|x| x.unit.as_str() != "u5"));
 }

@@ -6,7 +6,9 @@ use deltabench_engine::ObservationSet;
 use deltabench_engine::appraisal::appraise;
 use deltabench_engine::changelog::diff;
 use deltabench_engine::summary::build_summary;
-use deltabench_model::documents::{Change, DocKind, Framework, Owner, Summary, Supersedes};
+use deltabench_model::documents::{
+    Change, Direction, DocKind, Framework, Indicator, Owner, ScoringRule, Summary, Supersedes,
+};
 use deltabench_model::local::{Appraisal, Observation, Unit};
 use deltabench_model::{DocHash, FrameworkId, IndicatorCode, InvalidField, Period, UnitId, Value};
 use deltabench_store::StoreError;
@@ -22,7 +24,10 @@ pub const ROW_ERRORS_MAX: usize = 100;
 /// nothing.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
-    /// Absent or empty.
+    /// The column (or JSON field) was not sent at all. For `target` this
+    /// keeps the stored target.
+    Absent,
+    /// Sent empty (or JSON `null`). For `target` this clears it.
     Missing,
     /// A number (JSON).
     Number(f64),
@@ -267,6 +272,15 @@ impl Node {
         rows: &[RawRow],
         by: &str,
     ) -> Result<ImportCounts, LocalError> {
+        if rows.is_empty() {
+            return Err(LocalError::Invalid(InvalidField::new(
+                "rows",
+                "there are no data rows",
+            )));
+        }
+        // Imports are serialised: the rows are checked against the stored
+        // targets that the write will keep.
+        let _guard = crate::lock(&self.local_lock);
         let units: HashMap<UnitId, Unit> = self
             .store()
             .units()?
@@ -274,8 +288,23 @@ impl Node {
             .map(|u| (u.id.clone(), u))
             .collect();
         let own = self.own_frameworks()?;
-        let checked = check_rows(rows, &units, &own).map_err(LocalError::Rows)?;
-        let _guard = crate::lock(&self.local_lock);
+        let mut periods: Vec<Period> = rows
+            .iter()
+            .filter_map(|r| match &r.period {
+                Cell::Text(t) => Period::parse(t.trim()).ok(),
+                Cell::Number(n) => Period::parse(&n.to_string()).ok(),
+                _ => None,
+            })
+            .collect();
+        periods.sort();
+        periods.dedup();
+        let mut stored = StoredTargets::new();
+        for p in &periods {
+            for o in self.store().observations(Some(p), None, None)? {
+                stored.insert((o.unit, o.indicator, o.period), o.target);
+            }
+        }
+        let checked = check_rows(rows, &units, &own, &stored).map_err(LocalError::Rows)?;
         let counts = self.store().put_observations(&checked, by, self.now())?;
         self.flush()?;
         Ok(counts)
@@ -350,10 +379,17 @@ impl Node {
         period: Period,
         reason: Option<String>,
     ) -> Result<(Document, bool), LocalError> {
-        let (f, appraisals) = self.appraisals(id, version, period)?;
-        let obs = ObservationSet::new(self.store().observations(Some(&period), None, None)?);
+        // Under the import lock, so the figures come from one state of the data.
         let _guard = crate::lock(&self.local_lock);
-        let earlier = self.latest_own_summary(&f, period)?;
+        let f = self.own_framework(id, version, Some(&period))?;
+        if !f.periods.contains(&period) {
+            return Err(LocalError::Invalid(InvalidField::new(
+                "period",
+                format!("{period} is not a period of {} {}", f.id, f.version),
+            )));
+        }
+        let obs = ObservationSet::new(self.store().observations(Some(&period), None, None)?);
+        let appraisals = appraise(&f, &self.store().units()?, &obs);
         let fresh = build_summary(
             &f,
             period,
@@ -362,7 +398,7 @@ impl Node {
             self.policy().disclosure_k,
             None,
         );
-        let supersedes = match earlier {
+        let supersedes = match self.latest_own_summary(&f.id, period)? {
             Some((hash, prev)) => {
                 let same = Summary {
                     supersedes: None,
@@ -378,10 +414,10 @@ impl Node {
                     LocalError::Invalid(InvalidField::new(
                         "reason",
                         format!(
-                            "a different summary of {} {} for {period} is already published ({}); give a reason to supersede it",
+                            "a different summary of {} for {period} is already published ({}, version {}); give a reason to supersede it",
                             f.id,
-                            f.version,
-                            &hash.as_str()[..12]
+                            &hash.as_str()[..12],
+                            prev.version
                         ),
                     ))
                 })?;
@@ -397,10 +433,10 @@ impl Node {
         Ok((doc, true))
     }
 
-    /// The node's latest summary of `f` (id and version) for `period`.
+    /// The node's latest summary of framework `id` (any version) for `period`.
     fn latest_own_summary(
         &self,
-        f: &Framework,
+        id: &FrameworkId,
         period: Period,
     ) -> Result<Option<(DocHash, Summary)>, StoreError> {
         let mut latest = None;
@@ -415,7 +451,7 @@ impl Node {
                 serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let s: Summary = serde_json::from_value(v["payload"].clone())
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            if s.framework == f.id && s.version == f.version && s.period == period {
+            if &s.framework == id && s.period == period {
                 latest = Some((meta.hash, s));
             }
         }
@@ -423,11 +459,20 @@ impl Node {
     }
 }
 
-/// Checks import rows against the units and the node's own frameworks.
+/// The stored target of each (unit, indicator, period), for rows that keep it.
+pub type StoredTargets = HashMap<(UnitId, IndicatorCode, Period), Option<Value>>;
+
+/// The largest magnitude an observed value or target may have: far beyond any
+/// appraisal figure, and small enough that sums of millions of them stay finite.
+pub const MAGNITUDE_MAX: f64 = 1e15;
+
+/// Checks import rows against the units, the node's own frameworks and the
+/// stored targets (kept where a row does not send the target column).
 pub fn check_rows(
     rows: &[RawRow],
     units: &HashMap<UnitId, Unit>,
     frameworks: &[Framework],
+    stored: &StoredTargets,
 ) -> Result<Vec<Observation>, Vec<RowError>> {
     // For each indicator code: the framework versions defining it, latest last.
     let mut defs: HashMap<&IndicatorCode, Vec<&Framework>> = HashMap::new();
@@ -517,12 +562,19 @@ pub fn check_rows(
         };
         let number =
             |c: &Cell, column: &'static str| -> Result<Option<Value>, (&'static str, String)> {
-                match c {
-                    Cell::Missing => Ok(None),
-                    Cell::Number(n) => Value::new(*n).map(Some).map_err(|e| (column, e.reason)),
-                    Cell::Text(t) if t.trim().is_empty() => Ok(None),
-                    Cell::Text(t) => Value::parse(t).map(Some).map_err(|e| (column, e.reason)),
+                let v = match c {
+                    Cell::Missing | Cell::Absent => return Ok(None),
+                    Cell::Number(n) => Value::new(*n).map_err(|e| (column, e.reason))?,
+                    Cell::Text(t) if t.trim().is_empty() => return Ok(None),
+                    Cell::Text(t) => Value::parse(t).map_err(|e| (column, e.reason))?,
+                };
+                if v.get().abs() > MAGNITUDE_MAX {
+                    return Err((
+                        column,
+                        format!("{v} is larger in magnitude than {MAGNITUDE_MAX:e}"),
+                    ));
                 }
+                Ok(Some(v))
             };
         let value = match number(&r.value, "value") {
             Ok(Some(v)) => v,
@@ -555,6 +607,17 @@ pub fn check_rows(
                 continue;
             }
         }
+        let target = match (&r.target, target) {
+            (Cell::Absent, _) => stored
+                .get(&(unit.clone(), indicator.clone(), period))
+                .copied()
+                .flatten(),
+            (_, t) => t,
+        };
+        if let Err(why) = check_target(def, target) {
+            fail("target", why);
+            continue;
+        }
         match first_row.entry((unit.clone(), indicator.clone(), period)) {
             std::collections::hash_map::Entry::Occupied(first) => {
                 fail(
@@ -582,5 +645,52 @@ pub fn check_rows(
         Ok(out)
     } else {
         Err(errors)
+    }
+}
+
+/// Checks a row's target against its indicator: inside the valid range, and
+/// usable by the scoring rule (present when the rule needs one and the
+/// indicator has none; positive for a ratio; beyond the floor, in the
+/// indicator's direction, for a linear scale).
+fn check_target(ind: &Indicator, target: Option<Value>) -> Result<(), String> {
+    if let (Some(t), Some(range)) = (target, ind.range) {
+        if !range.contains(t) {
+            return Err(format!(
+                "{t} is outside the range {}..{} of {}",
+                range.min, range.max, ind.code
+            ));
+        }
+    }
+    let Some(rule) = &ind.scoring else {
+        return Ok(());
+    };
+    let Some(t) = target.or(ind.target).map(Value::get) else {
+        return if rule.needs_target() {
+            Err(format!(
+                "is required: {} is scored against a target and has none of its own",
+                ind.code
+            ))
+        } else {
+            Ok(())
+        };
+    };
+    let lower = ind.direction == Direction::LowerIsBetter;
+    match rule {
+        ScoringRule::RatioToTarget { .. } if t <= 0.0 => {
+            Err(format!("{t}: a ratio to target needs a target above 0"))
+        }
+        ScoringRule::Linear { floor } => {
+            let f = floor.get();
+            if (lower && t < f) || (!lower && t > f) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{t} is not {} the floor {f} of {}'s linear scale",
+                    if lower { "below" } else { "above" },
+                    ind.code
+                ))
+            }
+        }
+        _ => Ok(()),
     }
 }

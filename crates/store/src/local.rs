@@ -261,6 +261,9 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let mut out = Vec::new();
+        if limit == 0 {
+            return Ok(out);
+        }
         for v in self.tree(OBSERVATIONS)?.scan_prefix([AUDIT]).values().rev() {
             let e: AuditEntry = serde_json::from_slice(&v?).map_err(corrupt)?;
             if unit.is_some_and(|x| x != &e.unit)
