@@ -31,7 +31,7 @@ mod routes;
 mod state;
 
 pub use error::ApiError;
-pub use routes::router;
+pub use routes::{WRITE_TIMEOUT, router};
 pub use state::{ApiLimits, AppState, NodeInfo};
 
 /// Runs blocking work (storage) off the async threads.

@@ -17,7 +17,6 @@ use deltabench_node::BundleReport;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// The whole application.
@@ -56,12 +55,41 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.body_bytes_max))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            limits.request_timeout,
-        ))
+        .layer(axum::middleware::from_fn_with_state(limits, bounded))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// How long a write (an import, a publication) may take: its work runs to the
+/// end on the blocking pool even if the client is told it timed out, so the
+/// limit must be long enough that a 503 never hides a completed write.
+pub const WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Bounds every request in time: reads by the configured limit, writes by
+/// [`WRITE_TIMEOUT`]. A request over its limit is answered 503 problem+json.
+async fn bounded(
+    State(limits): State<crate::ApiLimits>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let read = matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    let limit = if read {
+        limits.request_timeout
+    } else {
+        WRITE_TIMEOUT.max(limits.request_timeout)
+    };
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!("the request took longer than {} s", limit.as_secs()),
+        )
+        .into_response(),
+    }
 }
 
 async fn not_found(uri: Uri) -> ApiError {

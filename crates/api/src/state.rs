@@ -22,7 +22,8 @@ pub struct ApiLimits {
     pub body_bytes_max: usize,
     /// The largest bundle accepted by `POST /api/v1/bundle`.
     pub bundle_bytes_max: usize,
-    /// How long a request may take before it is answered 503.
+    /// How long a read may take before it is answered 503. Writes get
+    /// [`crate::WRITE_TIMEOUT`] (or this, if longer).
     pub request_timeout: Duration,
 }
 

@@ -355,3 +355,20 @@ async fn a_bundle_moves_between_members_and_tampering_is_reported() {
     );
     assert_eq!(taicang_node.store().document_count(), 2);
 }
+
+#[tokio::test]
+async fn writes_are_not_bounded_by_the_read_timeout() {
+    // A write's work finishes on the blocking pool whatever the client is told,
+    // so it must not be cut at the read limit: here zero.
+    let limits = ApiLimits {
+        request_timeout: std::time::Duration::ZERO,
+        ..ApiLimits::default()
+    };
+    let (kunshan, _) = app(1);
+    let (_, _, bundle) = call(&kunshan, "GET", "/api/v1/bundle", Some(VIEWER), vec![]).await;
+    let (taicang, node) = app_with(0, limits);
+    let (s, _, b) = call(&taicang, "POST", "/api/v1/bundle", Some(ADMIN), bundle).await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    assert_eq!(json(&b)["accepted"], 1);
+    assert_eq!(node.store().document_count(), 2);
+}
