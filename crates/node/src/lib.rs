@@ -245,22 +245,11 @@ impl Node {
     /// Puts in force, in version order, the held roster documents that extend
     /// the configured anchors.
     fn replay_rosters(&self) -> Result<(), NodeError> {
-        let mut rosters: Vec<SignedRoster> = Vec::new();
-        for meta in self.store.list(Some(DocKind::Roster), None)? {
-            let Some(bytes) = self.store.document(&meta.hash)? else {
-                continue;
-            };
-            let doc = Document::decode(
-                &bytes,
-                &Limits {
-                    document_bytes_max: usize::MAX,
-                },
-            )
-            .map_err(|r| NodeError::Identity(format!("a held roster does not verify: {r}")))?;
-            if let Ok(r) = doc.payload_as::<SignedRoster>() {
-                rosters.push(r);
-            }
-        }
+        let mut rosters: Vec<SignedRoster> = self
+            .held::<SignedRoster>(None)?
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect();
         rosters.sort_by_key(|r| r.roster.version);
         let mut membership = self.membership.write().unwrap_or_else(|e| e.into_inner());
         let now = self.clock.now();
@@ -306,6 +295,29 @@ impl Node {
             public_key: self.key.public_hex(),
         };
         self.publish(&decl).map(Some)
+    }
+
+    /// The payloads of the held documents of `P`'s kind (of one issuer, or
+    /// all), in (issuer, seq) order. They were verified when they entered
+    /// the store, so they are read, not verified again.
+    pub fn held<P: Payload>(
+        &self,
+        issuer: Option<&JurisdictionCode>,
+    ) -> Result<Vec<(deltabench_store::DocMeta, P)>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Envelope<P> {
+            payload: P,
+        }
+        let mut out = Vec::new();
+        for meta in self.store.list(Some(P::KIND), issuer)? {
+            let Some(bytes) = self.store.document(&meta.hash)? else {
+                continue;
+            };
+            let e: Envelope<P> = serde_json::from_slice(&bytes)
+                .map_err(|e| StoreError::Corrupt(format!("{} {}: {e}", P::KIND, meta.hash)))?;
+            out.push((meta, e.payload));
+        }
+        Ok(out)
     }
 
     /// Who the node is.

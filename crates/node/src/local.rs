@@ -7,7 +7,7 @@ use deltabench_engine::appraisal::appraise;
 use deltabench_engine::changelog::diff;
 use deltabench_engine::summary::build_summary;
 use deltabench_model::documents::{
-    Change, Direction, DocKind, Framework, Indicator, Owner, ScoringRule, Summary, Supersedes,
+    Change, Direction, Framework, Indicator, Owner, ScoringRule, Summary, Supersedes,
 };
 use deltabench_model::local::{Appraisal, Observation, Unit};
 use deltabench_model::{DocHash, FrameworkId, IndicatorCode, InvalidField, Period, UnitId, Value};
@@ -124,21 +124,15 @@ pub struct HeldFramework {
 impl Node {
     /// Every framework version held (own and received), by id then version.
     pub fn frameworks(&self) -> Result<Vec<HeldFramework>, StoreError> {
-        let mut out = Vec::new();
-        for meta in self.store().list(Some(DocKind::Framework), None)? {
-            let Some(bytes) = self.store().document(&meta.hash)? else {
-                continue;
-            };
-            let v: serde_json::Value =
-                serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let framework: Framework = serde_json::from_value(v["payload"].clone())
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            out.push(HeldFramework {
+        let mut out: Vec<HeldFramework> = self
+            .held::<Framework>(None)?
+            .into_iter()
+            .map(|(meta, framework)| HeldFramework {
                 framework,
                 hash: meta.hash,
                 issuer: meta.issuer,
-            });
-        }
+            })
+            .collect();
         out.sort_by(|a, b| {
             (&a.framework.id, &a.framework.version).cmp(&(&b.framework.id, &b.framework.version))
         });
@@ -439,23 +433,12 @@ impl Node {
         id: &FrameworkId,
         period: Period,
     ) -> Result<Option<(DocHash, Summary)>, StoreError> {
-        let mut latest = None;
-        for meta in self
-            .store()
-            .list(Some(DocKind::Summary), Some(&self.identity().code))?
-        {
-            let Some(bytes) = self.store().document(&meta.hash)? else {
-                continue;
-            };
-            let v: serde_json::Value =
-                serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let s: Summary = serde_json::from_value(v["payload"].clone())
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            if &s.framework == id && s.period == period {
-                latest = Some((meta.hash, s));
-            }
-        }
-        Ok(latest)
+        Ok(self
+            .held::<Summary>(Some(&self.identity().code))?
+            .into_iter()
+            .rev()
+            .find(|(_, s)| &s.framework == id && s.period == period)
+            .map(|(meta, s)| (meta.hash, s)))
     }
 }
 
@@ -466,16 +449,22 @@ pub type StoredTargets = HashMap<(UnitId, IndicatorCode, Period), Option<Value>>
 /// appraisal figure, and small enough that sums of millions of them stay finite.
 pub const MAGNITUDE_MAX: f64 = 1e15;
 
+/// For each indicator code, the own framework versions defining it, oldest first.
+type Definitions<'a> = HashMap<&'a IndicatorCode, Vec<&'a Framework>>;
+
+/// A refused cell: its column and why.
+type CellError = (&'static str, String);
+
 /// Checks import rows against the units, the node's own frameworks and the
-/// stored targets (kept where a row does not send the target column).
+/// stored targets (kept where a row does not send the target column). Every
+/// refused row is reported, up to [`ROW_ERRORS_MAX`].
 pub fn check_rows(
     rows: &[RawRow],
     units: &HashMap<UnitId, Unit>,
     frameworks: &[Framework],
     stored: &StoredTargets,
 ) -> Result<Vec<Observation>, Vec<RowError>> {
-    // For each indicator code: the framework versions defining it, latest last.
-    let mut defs: HashMap<&IndicatorCode, Vec<&Framework>> = HashMap::new();
+    let mut defs: Definitions<'_> = HashMap::new();
     for f in frameworks {
         for ind in &f.indicators {
             defs.entry(&ind.code).or_default().push(f);
@@ -492,160 +481,131 @@ pub fn check_rows(
         if errors.len() >= ROW_ERRORS_MAX {
             break;
         }
-        let mut fail = |column: &'static str, reason: String| {
-            errors.push(RowError {
-                row: r.row,
-                line: r.line,
-                column,
-                reason,
-            })
+        let refused = |(column, reason): CellError| RowError {
+            row: r.row,
+            line: r.line,
+            column,
+            reason,
         };
-        let text = |c: &Cell| match c {
-            Cell::Number(n) => Some(n.to_string()),
-            other => other.text().map(str::to_owned),
-        };
-        let Some(unit_text) = text(&r.unit) else {
-            fail("unit", "is empty".into());
-            continue;
-        };
-        let unit = match UnitId::new(unit_text.as_str()) {
-            Ok(u) if units.contains_key(&u) => u,
-            Ok(u) => {
-                fail("unit", format!("unknown unit {u}"));
-                continue;
-            }
-            Err(e) => {
-                fail("unit", e.reason);
-                continue;
-            }
-        };
-        let Some(ind_text) = text(&r.indicator) else {
-            fail("indicator", "is empty".into());
-            continue;
-        };
-        let (indicator, versions) = match IndicatorCode::new(ind_text.as_str()) {
-            Ok(c) => match defs.get(&c) {
-                Some(v) => (c.clone(), v.clone()),
-                None => {
-                    fail("indicator", format!("unknown indicator {c}"));
-                    continue;
-                }
-            },
-            Err(e) => {
-                fail("indicator", e.reason);
-                continue;
-            }
-        };
-        let Some(period_text) = text(&r.period) else {
-            fail("period", "is empty".into());
-            continue;
-        };
-        let period = match Period::parse(&period_text) {
-            Ok(p) => p,
-            Err(e) => {
-                fail("period", e.reason);
-                continue;
-            }
-        };
-        let Some(framework) = versions.iter().rev().find(|f| f.periods.contains(&period)) else {
-            let f = versions[versions.len() - 1];
-            let periods: Vec<String> = f.periods.iter().map(Period::to_string).collect();
-            fail(
-                "period",
-                format!(
-                    "{period} is not a period of {} ({})",
-                    f.id,
-                    periods.join(", ")
-                ),
-            );
-            continue;
-        };
-        let number =
-            |c: &Cell, column: &'static str| -> Result<Option<Value>, (&'static str, String)> {
-                let v = match c {
-                    Cell::Missing | Cell::Absent => return Ok(None),
-                    Cell::Number(n) => Value::new(*n).map_err(|e| (column, e.reason))?,
-                    Cell::Text(t) if t.trim().is_empty() => return Ok(None),
-                    Cell::Text(t) => Value::parse(t).map_err(|e| (column, e.reason))?,
-                };
-                if v.get().abs() > MAGNITUDE_MAX {
-                    return Err((
-                        column,
-                        format!("{v} is larger in magnitude than {MAGNITUDE_MAX:e}"),
-                    ));
-                }
-                Ok(Some(v))
-            };
-        let value = match number(&r.value, "value") {
-            Ok(Some(v)) => v,
-            Ok(None) => {
-                fail("value", "is empty".into());
-                continue;
-            }
-            Err((c, why)) => {
-                fail(c, why);
-                continue;
-            }
-        };
-        let target = match number(&r.target, "target") {
-            Ok(t) => t,
-            Err((c, why)) => {
-                fail(c, why);
-                continue;
-            }
-        };
-        let def = framework.indicator(&indicator).expect("found above");
-        if let Some(range) = def.range {
-            if !range.contains(value) {
-                fail(
-                    "value",
-                    format!(
-                        "{value} is outside the range {}..{} of {}/{}",
-                        range.min, range.max, framework.id, indicator
-                    ),
-                );
-                continue;
-            }
-        }
-        let target = match (&r.target, target) {
-            (Cell::Absent, _) => stored
-                .get(&(unit.clone(), indicator.clone(), period))
-                .copied()
-                .flatten(),
-            (_, t) => t,
-        };
-        if let Err(why) = check_target(def, target) {
-            fail("target", why);
-            continue;
-        }
-        match first_row.entry((unit.clone(), indicator.clone(), period)) {
-            std::collections::hash_map::Entry::Occupied(first) => {
-                fail(
+        match check_row(r, units, &defs, stored) {
+            Err(e) => errors.push(refused(e)),
+            Ok(o) => match first_row.entry((o.unit.clone(), o.indicator.clone(), o.period)) {
+                std::collections::hash_map::Entry::Occupied(first) => errors.push(refused((
                     "unit",
                     format!(
-                        "duplicates row {}: {unit}, {indicator}, {period} appear twice",
-                        first.get()
+                        "duplicates row {}: {}, {}, {} appear twice",
+                        first.get(),
+                        o.unit,
+                        o.indicator,
+                        o.period
                     ),
-                );
-                continue;
-            }
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(r.row);
-            }
+                ))),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(r.row);
+                    out.push(o);
+                }
+            },
         }
-        out.push(Observation {
-            unit,
-            indicator,
-            period,
-            value,
-            target,
-        });
     }
     if errors.is_empty() {
         Ok(out)
     } else {
         Err(errors)
     }
+}
+
+/// The text of a cell that must not be empty.
+fn text(c: &Cell, column: &'static str) -> Result<String, CellError> {
+    match c {
+        Cell::Number(n) => Ok(n.to_string()),
+        other => other
+            .text()
+            .map(str::to_owned)
+            .ok_or_else(|| (column, "is empty".into())),
+    }
+}
+
+/// The number in a cell, `None` when it is empty or absent.
+fn number(c: &Cell, column: &'static str) -> Result<Option<Value>, CellError> {
+    let v = match c {
+        Cell::Missing | Cell::Absent => return Ok(None),
+        Cell::Number(n) => Value::new(*n).map_err(|e| (column, e.reason))?,
+        Cell::Text(t) if t.trim().is_empty() => return Ok(None),
+        Cell::Text(t) => Value::parse(t).map_err(|e| (column, e.reason))?,
+    };
+    if v.get().abs() > MAGNITUDE_MAX {
+        return Err((
+            column,
+            format!("{v} is larger in magnitude than {MAGNITUDE_MAX:e}"),
+        ));
+    }
+    Ok(Some(v))
+}
+
+/// Checks one row: unit, indicator, a period of a framework defining the
+/// indicator, the value within the indicator's range, the target.
+fn check_row(
+    r: &RawRow,
+    units: &HashMap<UnitId, Unit>,
+    defs: &Definitions<'_>,
+    stored: &StoredTargets,
+) -> Result<Observation, CellError> {
+    let unit = UnitId::new(text(&r.unit, "unit")?).map_err(|e| ("unit", e.reason))?;
+    if !units.contains_key(&unit) {
+        return Err(("unit", format!("unknown unit {unit}")));
+    }
+    let indicator = IndicatorCode::new(text(&r.indicator, "indicator")?)
+        .map_err(|e| ("indicator", e.reason))?;
+    let versions = defs
+        .get(&indicator)
+        .ok_or_else(|| ("indicator", format!("unknown indicator {indicator}")))?;
+    let period = Period::parse(&text(&r.period, "period")?).map_err(|e| ("period", e.reason))?;
+    let framework = versions
+        .iter()
+        .rev()
+        .find(|f| f.periods.contains(&period))
+        .ok_or_else(|| {
+            let f = versions[versions.len() - 1];
+            let periods: Vec<String> = f.periods.iter().map(Period::to_string).collect();
+            (
+                "period",
+                format!(
+                    "{period} is not a period of {} ({})",
+                    f.id,
+                    periods.join(", ")
+                ),
+            )
+        })?;
+    let value = number(&r.value, "value")?.ok_or_else(|| ("value", "is empty".to_string()))?;
+    let target = match &r.target {
+        Cell::Absent => stored
+            .get(&(unit.clone(), indicator.clone(), period))
+            .copied()
+            .flatten(),
+        sent => number(sent, "target")?,
+    };
+    let def = framework
+        .indicator(&indicator)
+        .ok_or_else(|| ("indicator", format!("unknown indicator {indicator}")))?;
+    if let Some(range) = def.range {
+        if !range.contains(value) {
+            return Err((
+                "value",
+                format!(
+                    "{value} is outside the range {}..{} of {}/{}",
+                    range.min, range.max, framework.id, indicator
+                ),
+            ));
+        }
+    }
+    check_target(def, target).map_err(|why| ("target", why))?;
+    Ok(Observation {
+        unit,
+        indicator,
+        period,
+        value,
+        target,
+    })
 }
 
 /// Checks a row's target against its indicator: inside the valid range, and
