@@ -349,6 +349,20 @@ impl Node {
         version: Option<&semver::Version>,
         period: Period,
     ) -> Result<(Framework, Vec<Appraisal>), LocalError> {
+        let _guard = crate::lock(&self.local_lock);
+        let (f, _, a) = self.appraise_locked(id, version, period)?;
+        Ok((f, a))
+    }
+
+    /// The framework version, the period's observations and the units'
+    /// appraisals, read once. Callers hold `local_lock`, so that no import
+    /// lands between the reads.
+    fn appraise_locked(
+        &self,
+        id: &FrameworkId,
+        version: Option<&semver::Version>,
+        period: Period,
+    ) -> Result<(Framework, ObservationSet, Vec<Appraisal>), LocalError> {
         let f = self.own_framework(id, version, Some(&period))?;
         if !f.periods.contains(&period) {
             return Err(LocalError::Invalid(InvalidField::new(
@@ -357,15 +371,14 @@ impl Node {
             )));
         }
         let obs = ObservationSet::new(self.store().observations(Some(&period), None, None)?);
-        let units = self.store().units()?;
-        let a = appraise(&f, &units, &obs);
-        Ok((f, a))
+        let a = appraise(&f, &self.store().units()?, &obs);
+        Ok((f, obs, a))
     }
 
     /// Builds, signs, stores and publishes the summary of one framework
-    /// version and period. A summary already published for the same framework,
-    /// version and period is returned as it is when nothing changed; when the
-    /// figures changed, the new one supersedes it and `reason` is required.
+    /// version and period. A summary already published for the same framework
+    /// and period (any version) is returned as it is when nothing changed; when
+    /// the figures changed, the new one supersedes it and `reason` is required.
     pub fn publish_summary(
         &self,
         id: &FrameworkId,
@@ -375,15 +388,7 @@ impl Node {
     ) -> Result<(Document, bool), LocalError> {
         // Under the import lock, so the figures come from one state of the data.
         let _guard = crate::lock(&self.local_lock);
-        let f = self.own_framework(id, version, Some(&period))?;
-        if !f.periods.contains(&period) {
-            return Err(LocalError::Invalid(InvalidField::new(
-                "period",
-                format!("{period} is not a period of {} {}", f.id, f.version),
-            )));
-        }
-        let obs = ObservationSet::new(self.store().observations(Some(&period), None, None)?);
-        let appraisals = appraise(&f, &self.store().units()?, &obs);
+        let (f, obs, appraisals) = self.appraise_locked(id, version, period)?;
         let fresh = build_summary(
             &f,
             period,
