@@ -334,3 +334,110 @@ pub fn bundle_of(docs: &[Vec<u8>]) -> Vec<u8> {
     out.extend_from_slice(b"]}");
     out
 }
+
+/// Sets a node's bootstrap peers and short network timers for tests.
+pub fn set_p2p(node: &NodeDir, bootstrap: &[String]) {
+    let text = std::fs::read_to_string(&node.config).unwrap();
+    let mut v: toml::Table = toml::from_str(&text).unwrap();
+    let p2p = v
+        .entry("p2p")
+        .or_insert_with(|| toml::Value::Table(Default::default()))
+        .as_table_mut()
+        .unwrap();
+    p2p.insert(
+        "bootstrap".into(),
+        toml::Value::Array(bootstrap.iter().map(|b| b.clone().into()).collect()),
+    );
+    p2p.insert("redial_secs".into(), 1.into());
+    p2p.insert("anti_entropy_secs".into(), 2.into());
+    std::fs::write(&node.config, toml::to_string(&v).unwrap()).unwrap();
+}
+
+/// The p2p address a running node listens on.
+pub fn p2p_addr(p: &Proc, token: &str) -> String {
+    wait_for("the node to listen on p2p", || {
+        let (_, node) = get(p, "/api/v1/node", token);
+        node["p2p"]["listen"][0].as_str().map(str::to_owned)
+    })
+}
+
+/// How long a network condition may take before the test fails.
+pub const NET_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Polls `f` until it gives a value (the state is in other processes, which
+/// tell no events over HTTP), failing after [`NET_TIMEOUT`].
+pub fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + NET_TIMEOUT;
+    loop {
+        if let Some(t) = f() {
+            return t;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The hashes of the documents a node holds, optionally of one issuer.
+pub fn held(p: &Proc, token: &str, issuer: Option<&str>) -> std::collections::BTreeSet<String> {
+    let path = match issuer {
+        Some(i) => format!("/api/v1/documents?issuer={i}"),
+        None => "/api/v1/documents".into(),
+    };
+    let (s, v) = get(p, &path, token);
+    assert_eq!(s, 200, "{v}");
+    v["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["hash"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// One sample of a Prometheus counter or gauge, by its full name with labels.
+pub fn metric(p: &Proc, name: &str) -> f64 {
+    let text = http()
+        .get(p.url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Publishes the node's sample framework again as version 9.0.`n`: a new
+/// signed document on its chain. Returns its hash.
+pub fn publish_framework(p: &Proc, node: &NodeDir, sample: &str, n: u32) -> String {
+    publish_framework_at(&p.api, node, sample, n)
+}
+
+/// [`publish_framework`] by the node's API address.
+pub fn publish_framework_at(api: &str, node: &NodeDir, sample: &str, n: u32) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../node-config/samples")
+        .join(sample)
+        .join("framework.json");
+    let mut f: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    f["version"] = format!("9.0.{n}").into();
+    // Another node may publish the same indicators as its own framework.
+    if f["owner"]["jurisdiction"] != node.code.as_str() {
+        f["owner"]["jurisdiction"] = node.code.as_str().into();
+        f["id"] = format!("j{}.{sample}", node.code).into();
+    }
+    let resp = http()
+        .post(format!("{api}/api/v1/frameworks"))
+        .bearer_auth(&node.admin)
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&f).unwrap())
+        .send()
+        .unwrap();
+    let s = resp.status().as_u16();
+    let v: Value = resp.json().unwrap_or(Value::Null);
+    assert_eq!(s, 201, "{v}");
+    v["hash"].as_str().unwrap().to_owned()
+}

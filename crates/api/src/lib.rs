@@ -32,7 +32,7 @@ mod state;
 
 pub use error::ApiError;
 pub use routes::{WRITE_TIMEOUT, router};
-pub use state::{ApiLimits, AppState, NodeInfo};
+pub use state::{ApiLimits, AppState, NodeInfo, PeerEntry, PeerTable};
 
 /// Runs blocking work (storage) off the async threads.
 pub(crate) async fn blocking<T: Send + 'static>(

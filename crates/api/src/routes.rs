@@ -12,8 +12,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, http::Uri};
 use deltabench_model::documents::DocKind;
+use deltabench_model::documents::SignedRoster;
 use deltabench_model::{DocHash, JurisdictionCode};
-use deltabench_node::BundleReport;
+use deltabench_node::{BundleReport, PublishError};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
@@ -33,6 +34,8 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(limits.bundle_bytes_max)),
         )
         .route("/evidence", get(evidence))
+        .route("/peers", get(peers))
+        .route("/rosters", get(list_rosters).post(publish_roster))
         .route(
             "/frameworks",
             get(lr::list_frameworks).post(lr::post_framework),
@@ -153,7 +156,78 @@ async fn node_info(_: Viewer, State(state): State<AppState>) -> Json<Value> {
         "peer_id": state.info.peer_id,
         "version": state.info.version,
         "alliances": alliances,
+        "p2p": {"listen": state.peers.listen()},
     }))
+}
+
+/// Connected peers, each with the jurisdiction whose roster key it holds.
+async fn peers(_: Viewer, State(state): State<AppState>) -> Json<Value> {
+    let membership = state.node.membership();
+    let rows: Vec<Value> = state
+        .peers
+        .peers()
+        .into_iter()
+        .map(|p| {
+            let mut code = None;
+            let mut alliances = Vec::new();
+            for signed in membership.rosters() {
+                let m = signed
+                    .roster
+                    .members
+                    .iter()
+                    .find(|m| Some(m.key.as_str()) == p.public_key.as_deref());
+                if let Some(m) = m {
+                    code = Some(m.code.to_string());
+                    alliances.push(signed.roster.alliance.to_string());
+                }
+            }
+            json!({
+                "peer_id": p.peer_id,
+                "jurisdiction": code,
+                "member_of": alliances,
+                "public_key": p.public_key,
+                "addresses": p.addresses,
+                "connected_at": p.connected_at,
+            })
+        })
+        .collect();
+    Json(json!({"peers": rows}))
+}
+
+/// The rosters in force, as signed.
+async fn list_rosters(_: Viewer, State(state): State<AppState>) -> Json<Value> {
+    let rosters: Vec<_> = state.node.membership().rosters().cloned().collect();
+    Json(json!({"rosters": rosters}))
+}
+
+/// Publishes a signed roster (the next version of an alliance's roster,
+/// approved by the threshold) on the node's chain, so that it travels to
+/// every member.
+async fn publish_roster(
+    _: Admin,
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let body = body?;
+    let signed: SignedRoster = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("the body is not a signed roster: {e}")))?;
+    let node = state.node.clone();
+    blocking(move || {
+        let doc = node.publish(&signed).map_err(|e| match e {
+            PublishError::Store(e) => ApiError::storage(e),
+            PublishError::Refused(r) => {
+                ApiError::bad_request(format!("{}: {}", r.reason, r.detail))
+                    .with_extra(json!({"reason": r.reason}))
+            }
+            other => ApiError::bad_request(other.to_string()),
+        })?;
+        let document: Value = serde_json::from_slice(doc.bytes()).map_err(ApiError::internal)?;
+        Ok((
+            StatusCode::CREATED,
+            Json(json!({"hash": doc.hash(), "document": document})),
+        ))
+    })
+    .await
 }
 
 #[derive(Deserialize)]

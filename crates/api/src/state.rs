@@ -3,8 +3,70 @@
 use crate::auth::Tokens;
 use deltabench_node::Node;
 use prometheus_client::registry::Registry;
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
+
+/// A connected peer as the network layer reports it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PeerEntry {
+    /// Its libp2p PeerId.
+    pub peer_id: String,
+    /// Its ed25519 public key (hex), when its PeerId holds one.
+    pub public_key: Option<String>,
+    /// Remote addresses of its connections.
+    pub addresses: Vec<String>,
+    /// When its first connection opened (RFC 3339).
+    pub connected_at: String,
+}
+
+/// The network's view shared with the API: connected peers and the node's
+/// own listen addresses. The binary keeps it current; the API only reads it,
+/// so the API does not depend on the network.
+#[derive(Debug, Clone, Default)]
+pub struct PeerTable {
+    inner: Arc<RwLock<PeerTableInner>>,
+}
+
+#[derive(Debug, Default)]
+struct PeerTableInner {
+    peers: BTreeMap<String, PeerEntry>,
+    listen: Vec<String>,
+}
+
+impl PeerTable {
+    /// Records a connected peer.
+    pub fn connected(&self, entry: PeerEntry) {
+        let mut t = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        t.peers.insert(entry.peer_id.clone(), entry);
+    }
+
+    /// Forgets a disconnected peer.
+    pub fn disconnected(&self, peer_id: &str) {
+        let mut t = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        t.peers.remove(peer_id);
+    }
+
+    /// Adds an address the node listens on.
+    pub fn listening(&self, address: String) {
+        let mut t = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        if !t.listen.contains(&address) {
+            t.listen.push(address);
+        }
+    }
+
+    /// The connected peers, ordered by PeerId.
+    pub fn peers(&self) -> Vec<PeerEntry> {
+        let t = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        t.peers.values().cloned().collect()
+    }
+
+    /// The addresses the node listens on.
+    pub fn listen(&self) -> Vec<String> {
+        let t = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        t.listen.clone()
+    }
+}
 
 /// Facts about the running process that the node itself does not hold.
 #[derive(Debug, Clone)]
@@ -50,4 +112,6 @@ pub struct AppState {
     pub info: Arc<NodeInfo>,
     /// Request bounds.
     pub limits: ApiLimits,
+    /// Connected peers and listen addresses, kept by the network layer.
+    pub peers: PeerTable,
 }

@@ -95,6 +95,7 @@ fn app_with(index: usize, limits: ApiLimits) -> (axum::Router, Arc<Node>) {
             version: "test".into(),
         }),
         limits,
+        peers: Default::default(),
     };
     (router(state), node)
 }

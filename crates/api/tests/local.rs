@@ -56,6 +56,7 @@ fn app() -> axum::Router {
             version: "t".into(),
         }),
         limits: ApiLimits::default(),
+        peers: Default::default(),
     })
 }
 

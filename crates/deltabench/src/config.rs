@@ -93,7 +93,7 @@ fn default_timeout() -> u64 {
 }
 
 /// `[p2p]`
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct P2pSection {
     /// Multiaddresses to listen on.
@@ -102,6 +102,44 @@ pub struct P2pSection {
     /// Multiaddresses of peers to dial (and re-dial when lost).
     #[serde(default)]
     pub bootstrap: Vec<String>,
+    /// Seconds between re-dials of lost bootstrap peers.
+    #[serde(default = "default_redial")]
+    pub redial_secs: u64,
+    /// Seconds between syncs with a random connected peer.
+    #[serde(default = "default_anti_entropy")]
+    pub anti_entropy_secs: u64,
+    /// Gossip messages a peer may forward per second, sustained.
+    #[serde(default = "default_rate")]
+    pub messages_per_sec_per_peer: u32,
+    /// Seconds a misbehaving peer stays blocked.
+    #[serde(default = "default_ban")]
+    pub ban_secs: u64,
+}
+
+fn default_redial() -> u64 {
+    5
+}
+fn default_anti_entropy() -> u64 {
+    30
+}
+fn default_rate() -> u32 {
+    200
+}
+fn default_ban() -> u64 {
+    600
+}
+
+impl Default for P2pSection {
+    fn default() -> Self {
+        Self {
+            listen: Vec::new(),
+            bootstrap: Vec::new(),
+            redial_secs: default_redial(),
+            anti_entropy_secs: default_anti_entropy(),
+            messages_per_sec_per_peer: default_rate(),
+            ban_secs: default_ban(),
+        }
+    }
 }
 
 /// `[validation]`
@@ -200,6 +238,23 @@ fn check(c: &Config) -> Result<()> {
         1024,
     )?;
     at_least("[disclosure] k", u64::from(c.disclosure.k), 1)?;
+    at_least("[p2p] redial_secs", c.p2p.redial_secs, 1)?;
+    at_least("[p2p] anti_entropy_secs", c.p2p.anti_entropy_secs, 1)?;
+    at_least(
+        "[p2p] messages_per_sec_per_peer",
+        u64::from(c.p2p.messages_per_sec_per_peer),
+        1,
+    )?;
+    at_least("[p2p] ban_secs", c.p2p.ban_secs, 1)?;
+    for (key, list) in [("listen", &c.p2p.listen), ("bootstrap", &c.p2p.bootstrap)] {
+        for a in list {
+            a.parse::<deltabench_net::Multiaddr>().map_err(|e| {
+                anyhow::anyhow!(
+                    "[p2p] {key} {a:?} is not a multiaddress such as /ip4/127.0.0.1/tcp/4001: {e}"
+                )
+            })?;
+        }
+    }
     if c.validation.clock_skew_secs_max < 0 {
         bail!("[validation] clock_skew_secs_max must not be negative");
     }
@@ -311,6 +366,23 @@ impl Loaded {
             clock_skew_secs_max: self.config.validation.clock_skew_secs_max,
             disclosure_k: self.config.disclosure.k,
         }
+    }
+
+    /// The network settings, for a node with `key`.
+    pub fn net_config(&self, key: &deltabench_trust::NodeKey) -> deltabench_net::Config {
+        let p = &self.config.p2p;
+        let parse = |l: &[String]| l.iter().filter_map(|a| a.parse().ok()).collect();
+        let mut c = deltabench_net::Config::new(key.seed());
+        c.listen = parse(&p.listen);
+        c.bootstrap = parse(&p.bootstrap);
+        c.alliances = self.config.alliances.iter().map(|a| a.id.clone()).collect();
+        // A document and the gossip frame around it.
+        c.message_bytes_max = self.config.validation.document_bytes_max + 4096;
+        c.messages_per_sec_per_peer = p.messages_per_sec_per_peer;
+        c.redial_interval = Duration::from_secs(p.redial_secs);
+        c.anti_entropy_interval = Duration::from_secs(p.anti_entropy_secs);
+        c.ban_duration = Duration::from_secs(p.ban_secs);
+        c
     }
 
     /// The API bounds.

@@ -151,6 +151,7 @@ fn create(
         p2p: P2pSection {
             listen: vec![args.p2p_listen.clone()],
             bootstrap: args.bootstrap.clone(),
+            ..P2pSection::default()
         },
         validation: ValidationSection::default(),
         disclosure: DisclosureSection::default(),

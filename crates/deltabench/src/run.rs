@@ -4,8 +4,9 @@ use crate::cli::{LogFormat, RunArgs};
 use crate::config::Loaded;
 use crate::init::peer_id;
 use anyhow::{Context, Result, bail};
+use deltabench::federation::{Federation, NetMetrics};
 use deltabench_api::auth::Tokens;
-use deltabench_api::{AppState, NodeInfo, router};
+use deltabench_api::{AppState, NodeInfo, PeerTable, router};
 use deltabench_node::{Node, SystemClock};
 use deltabench_store::Store;
 use prometheus_client::registry::Registry;
@@ -82,6 +83,9 @@ async fn serve(loaded: Loaded) -> Result<()> {
     let node = Arc::new(tokio::task::block_in_place(|| open_node(&loaded))?);
     let mut registry = Registry::default();
     node.metrics().register(&mut registry);
+    let net_metrics = NetMetrics::default();
+    net_metrics.register(&mut registry);
+    let peers = PeerTable::default();
     let state = AppState {
         node: node.clone(),
         tokens: Arc::new(Tokens::new(loaded.config.api.tokens.clone())),
@@ -91,12 +95,27 @@ async fn serve(loaded: Loaded) -> Result<()> {
             version: env!("CARGO_PKG_VERSION").into(),
         }),
         limits: loaded.api_limits(),
+        peers: peers.clone(),
     };
     let listen = &loaded.config.api.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("the API cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
+    // One stop for the API, the network and the final flush.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let net_config = loaded.net_config(node.key());
+    let (_federation, swarm) = Federation::start(
+        node.clone(),
+        net_config,
+        peers,
+        net_metrics,
+        stopped(stop_rx.clone()),
+    )
+    .context("starting the network")?;
     tracing::info!(
         jurisdiction = %node.identity().code,
         documents = node.store().document_count(),
@@ -104,13 +123,18 @@ async fn serve(loaded: Loaded) -> Result<()> {
         "node started"
     );
     let signals = Signals::register()?;
+    tokio::spawn(async move {
+        signals.recv().await;
+        let _ = stop_tx.send(true);
+    });
     // The one line on stdout: scripts and tests read the address from it.
     println!("deltabench: api listening on http://{addr}");
     let _ = std::io::stdout().flush();
     axum::serve(listener, router(state))
-        .with_graceful_shutdown(signals.recv())
+        .with_graceful_shutdown(stopped(stop_rx))
         .await
         .context("serving the API")?;
+    let _ = swarm.await;
     tokio::task::block_in_place(|| node.flush()).context("flushing the store at shutdown")?;
     tracing::info!("node stopped");
     Ok(())

@@ -121,10 +121,10 @@ pub(crate) fn build(key: &identity::Keypair, config: &Config) -> Result<Behaviou
     );
     Ok(Behaviour {
         blocked: Default::default(),
-        identify: identify::Behaviour::new(identify::Config::new(
-            "/deltabench/1".into(),
-            key.public(),
-        ).with_agent_version(config.agent.clone())),
+        identify: identify::Behaviour::new(
+            identify::Config::new("/deltabench/1".into(), key.public())
+                .with_agent_version(config.agent.clone()),
+        ),
         ping: ping::Behaviour::default(),
         gossipsub,
         sync,

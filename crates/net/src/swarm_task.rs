@@ -452,10 +452,7 @@ impl Task {
         }
     }
 
-    fn sync_event(
-        &mut self,
-        e: request_response::Event<crate::SyncRequest, SyncResponse>,
-    ) {
+    fn sync_event(&mut self, e: request_response::Event<crate::SyncRequest, SyncResponse>) {
         match e {
             request_response::Event::Message { peer, message, .. } => match message {
                 request_response::Message::Request {

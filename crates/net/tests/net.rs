@@ -82,13 +82,21 @@ async fn gossip_and_sync_between_two_nodes() {
     let (b, mut b_ev, _) = node(2, vec![a_addr]).await;
     let a_id = a.peer_id();
     let b_connected = next(&mut b_ev, |e| match e {
-        Event::Connected { peer, public_key, .. } => Some((peer, public_key)),
+        Event::Connected {
+            peer, public_key, ..
+        } => Some((peer, public_key)),
         _ => None,
     })
     .await;
     assert_eq!(b_connected.0, a_id);
-    assert_eq!(b_connected.1, Some(deltabench_net::peer_public_key(&a_id).unwrap()));
-    assert_eq!(deltabench_net::peer_id_of(&b_connected.1.unwrap()), Some(a_id));
+    assert_eq!(
+        b_connected.1,
+        Some(deltabench_net::peer_public_key(&a_id).unwrap())
+    );
+    assert_eq!(
+        deltabench_net::peer_id_of(&b_connected.1.unwrap()),
+        Some(a_id)
+    );
 
     let (id, source, data) = publish_until_received(&a, &mut b_ev, b"hello").await;
     assert_eq!(source, a_id);

@@ -27,7 +27,12 @@ use deltabench_trust::{
 };
 use rayon::prelude::*;
 use serde::Serialize;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
+
+/// Receives the envelopes the node passes on to its peers: its own documents
+/// once they are durable, and documents first learnt from an imported bundle
+/// (including an equivocating one, so that every member records it).
+pub type Outbox = Box<dyn Fn(Arc<[u8]>) + Send + Sync>;
 
 /// Who the node is.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -184,6 +189,8 @@ pub struct Node {
     /// Serialises writes of local appraisal data with the reads that decide
     /// them (framework versions, audit old values, summary supersession).
     local_lock: Mutex<()>,
+    /// Where documents to pass on go; unset, they go nowhere.
+    outbox: OnceLock<Outbox>,
 }
 
 impl std::fmt::Debug for Node {
@@ -234,6 +241,7 @@ impl Node {
             ingest_lock: Mutex::new(()),
             publish_lock: Mutex::new(()),
             local_lock: Mutex::new(()),
+            outbox: OnceLock::new(),
         };
         node.replay_rosters()?;
         node.check_own_chain()?;
@@ -320,6 +328,20 @@ impl Node {
         Ok(out)
     }
 
+    /// Sets where documents to pass on to peers go (once; later calls are
+    /// ignored). The network layer sets it.
+    pub fn set_outbox(&self, outbox: Outbox) {
+        let _ = self.outbox.set(outbox);
+    }
+
+    fn announce(&self, docs: Vec<Arc<[u8]>>) {
+        if let Some(outbox) = self.outbox.get() {
+            for d in docs {
+                outbox(d);
+            }
+        }
+    }
+
     /// Who the node is.
     pub fn identity(&self) -> &Identity {
         &self.identity
@@ -375,7 +397,8 @@ impl Node {
             issued_at: self.clock.now(),
         };
         let doc = Document::sign(&self.key, header, payload)?;
-        match self.ingest_document(doc.clone(), "self")? {
+        let mut fresh = Vec::new();
+        match self.ingest_into(doc.clone(), "self", &mut fresh)? {
             Outcome::Accepted { .. } => {}
             Outcome::Rejected(r) => return Err(PublishError::Refused(r)),
             other => {
@@ -386,6 +409,7 @@ impl Node {
             }
         }
         self.store.flush()?;
+        self.announce(fresh);
         Ok(doc)
     }
 
@@ -398,6 +422,28 @@ impl Node {
         }
     }
 
+    /// Validates and stores envelopes in the order given, one outcome each
+    /// (signatures checked on all cores first). Not flushed. The network
+    /// layer uses it for gossip, where every message needs its own answer.
+    pub fn ingest_many(
+        &self,
+        envelopes: &[&[u8]],
+        source: &str,
+    ) -> Result<Vec<Outcome>, StoreError> {
+        let decoded: Vec<Result<Document, Rejection>> = envelopes
+            .par_iter()
+            .map(|bytes| Document::decode(bytes, &self.policy.limits))
+            .collect();
+        decoded
+            .into_iter()
+            .zip(envelopes)
+            .map(|(d, bytes)| match d {
+                Ok(doc) => self.ingest_document(doc, source),
+                Err(r) => self.refuse(r, source, claimed_issuer(bytes)),
+            })
+            .collect()
+    }
+
     /// Imports a bundle of envelopes (each as received), with the same checks
     /// as any other source, then flushes once. Documents are taken in chain
     /// order, so a bundle needs no particular order.
@@ -405,6 +451,25 @@ impl Node {
         &self,
         envelopes: &[&[u8]],
         source: &str,
+    ) -> Result<BundleReport, StoreError> {
+        self.ingest_batch(envelopes, source, true)
+    }
+
+    /// [`Node::ingest_bundle`] for a page fetched by catch-up sync: the same
+    /// checks, but nothing is passed on (the peers have it already).
+    pub fn ingest_synced(
+        &self,
+        envelopes: &[&[u8]],
+        source: &str,
+    ) -> Result<BundleReport, StoreError> {
+        self.ingest_batch(envelopes, source, false)
+    }
+
+    fn ingest_batch(
+        &self,
+        envelopes: &[&[u8]],
+        source: &str,
+        pass_on: bool,
     ) -> Result<BundleReport, StoreError> {
         let mut report = BundleReport::default();
         // Decoding (parse, canonical bytes, strict signature, schema) is the
@@ -436,8 +501,9 @@ impl Node {
                 b.seq,
             ))
         });
+        let mut fresh = Vec::new();
         for (index, doc) in decoded {
-            match self.ingest_document(doc, source)? {
+            match self.ingest_into(doc, source, &mut fresh)? {
                 Outcome::Accepted { released, .. } => report.accepted += 1 + released,
                 Outcome::Duplicate { .. } => report.duplicates += 1,
                 Outcome::Pending { .. } => report.pending += 1,
@@ -450,17 +516,31 @@ impl Node {
         }
         report.rejected.sort_by_key(|r| r.index);
         self.store.flush()?;
+        if pass_on {
+            self.announce(fresh);
+        }
         Ok(report)
     }
 
     /// The stateful half of validation, and what follows from its verdict.
     pub fn ingest_document(&self, doc: Document, source: &str) -> Result<Outcome, StoreError> {
+        self.ingest_into(doc, source, &mut Vec::new())
+    }
+
+    /// [`Node::ingest_document`], collecting the envelopes that were new here
+    /// (stored, released, or equivocating) in `fresh`.
+    fn ingest_into(
+        &self,
+        doc: Document,
+        source: &str,
+        fresh: &mut Vec<Arc<[u8]>>,
+    ) -> Result<Outcome, StoreError> {
         let _guard = lock(&self.ingest_lock);
         let (issuer, seq) = (doc.issuer.clone(), doc.seq);
-        let outcome = self.ingest_locked(doc, source)?;
+        let outcome = self.ingest_locked(doc, source, fresh)?;
         if let Outcome::Accepted { hash, .. } = &outcome {
             // A stored document may release its held successors.
-            let released = self.release_pending(&issuer, seq, source)?;
+            let released = self.release_pending(&issuer, seq, source, fresh)?;
             return Ok(Outcome::Accepted {
                 hash: hash.clone(),
                 released,
@@ -469,7 +549,12 @@ impl Node {
         Ok(outcome)
     }
 
-    fn ingest_locked(&self, doc: Document, source: &str) -> Result<Outcome, StoreError> {
+    fn ingest_locked(
+        &self,
+        doc: Document,
+        source: &str,
+        fresh: &mut Vec<Arc<[u8]>>,
+    ) -> Result<Outcome, StoreError> {
         let issuer = doc.issuer.to_string();
         let verdict = {
             // The read guard ends before the verdict is acted on: storing a
@@ -484,7 +569,7 @@ impl Node {
             validate_document(doc, &checks, &self.store)
         };
         match verdict {
-            Verdict::Accept(doc) => self.store_accepted(doc, source),
+            Verdict::Accept(doc) => self.store_accepted(doc, source, fresh),
             Verdict::Duplicate(doc) => {
                 self.metrics.duplicates.inc();
                 Ok(Outcome::Duplicate {
@@ -499,12 +584,20 @@ impl Node {
                     hash: doc.hash().clone(),
                 })
             }
-            Verdict::Equivocation { doc, held } => self.equivocation(doc, &held, source),
+            Verdict::Equivocation { doc, held } => {
+                fresh.push(doc.shared_bytes());
+                self.equivocation(doc, &held, source)
+            }
             Verdict::Rejected(r) => self.refuse(r, source, Some(issuer)),
         }
     }
 
-    fn store_accepted(&self, doc: Document, source: &str) -> Result<Outcome, StoreError> {
+    fn store_accepted(
+        &self,
+        doc: Document,
+        source: &str,
+        fresh: &mut Vec<Arc<[u8]>>,
+    ) -> Result<Outcome, StoreError> {
         match self.store.put_document(&doc)? {
             Put::Stored => {}
             Put::AlreadyHeld => {
@@ -513,8 +606,12 @@ impl Node {
                     hash: doc.hash().clone(),
                 });
             }
-            Put::SeqTaken(held) => return self.equivocation(doc, &held, source),
+            Put::SeqTaken(held) => {
+                fresh.push(doc.shared_bytes());
+                return self.equivocation(doc, &held, source);
+            }
         }
+        fresh.push(doc.shared_bytes());
         self.metrics.accepted.inc();
         self.metrics.held.inc();
         if doc.kind == DocKind::Roster {
@@ -581,11 +678,12 @@ impl Node {
         issuer: &JurisdictionCode,
         mut seq: u64,
         source: &str,
+        fresh: &mut Vec<Arc<[u8]>>,
     ) -> Result<usize, StoreError> {
         let mut released = 0;
         while let Some(next) = self.store.pending_at(issuer, seq + 1)? {
             let outcome = match Document::decode(&next, &self.policy.limits) {
-                Ok(doc) => self.ingest_locked(doc, source)?,
+                Ok(doc) => self.ingest_locked(doc, source, fresh)?,
                 Err(r) => self.refuse(r, source, Some(issuer.to_string()))?,
             };
             if let Outcome::Accepted { .. } = outcome {
