@@ -222,13 +222,39 @@ fn a_member_admitted_by_roster_change_gets_the_history_and_a_removed_one_is_refu
         let m = [&f.nodes[0], &f.nodes[1], &f.nodes[3]];
         roster_file(root.path(), 3, &m, &[&f.nodes[0], &f.nodes[1]])
     };
-    let (s, v) = post(
-        f.p(1),
-        "/api/v1/rosters",
-        Some(&f.nodes[1].admin),
-        std::fs::read(&v3).unwrap(),
+    let out = deltabench(&[
+        "roster",
+        "publish",
+        "--node",
+        &f.p(1).api,
+        "--token",
+        &f.nodes[1].admin,
+        "--roster",
+        v3.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(s, 201, "{v}");
+    // A version that skips one is refused with the rule it breaks.
+    let v5 = {
+        let m = [&f.nodes[0], &f.nodes[1], &f.nodes[3]];
+        roster_file(root.path(), 5, &m, &[&f.nodes[0], &f.nodes[1]])
+    };
+    let out = deltabench(&[
+        "roster",
+        "publish",
+        "--node",
+        &f.p(0).api,
+        "--token",
+        &f.nodes[0].admin,
+        "--roster",
+        v5.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("roster_version_gap"), "{err}");
     for i in [0, 1, 3] {
         wait_for("roster version 3 at the remaining members", || {
             (roster_version(f.p(i), &f.nodes[i].viewer) == 3).then_some(())

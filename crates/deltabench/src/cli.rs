@@ -163,6 +163,23 @@ pub enum RosterCommand {
     Join(RosterJoinArgs),
     /// Check a roster file's approvals and print its state.
     Check(RosterCheckArgs),
+    /// Publish the next roster version through a running node: it is signed
+    /// on the node's chain and travels to every member, which puts it in force.
+    Publish(RosterPublishArgs),
+}
+
+/// `deltabench roster publish`
+#[derive(Debug, Args)]
+pub struct RosterPublishArgs {
+    /// The node's API, e.g. http://127.0.0.1:8080.
+    #[arg(long, env = "DELTABENCH_NODE")]
+    pub node: String,
+    /// An admin token of the node.
+    #[arg(long, env = "DELTABENCH_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// The approved roster file (version N+1 of a roster in force).
+    #[arg(long)]
+    pub roster: PathBuf,
 }
 
 /// `deltabench roster new`

@@ -132,13 +132,13 @@ pub fn acceptance(outcome: &Outcome) -> MessageAcceptance {
     }
 }
 
-/// A document newly stored from the network, for observers (benchmarks,
-/// logs).
+/// A document received by gossip that verified and was stored, or held for
+/// its predecessor: for observers such as the federation benchmark.
 #[derive(Debug, Clone)]
 pub struct Arrival {
     /// The document's hash.
     pub hash: String,
-    /// When it was stored.
+    /// When its verdict was reached.
     pub at: std::time::Instant,
 }
 
@@ -201,7 +201,7 @@ impl Federation {
         &self.net
     }
 
-    /// Documents stored from gossip or sync, as they arrive.
+    /// Documents received by gossip, as they arrive.
     pub fn arrivals(&self) -> broadcast::Receiver<Arrival> {
         self.arrivals.subscribe()
     }
@@ -302,14 +302,14 @@ impl Federation {
                 self.metrics.verdict(&a);
                 self.net.report(id, source, a);
                 match outcome {
-                    Outcome::Accepted { hash, .. } => {
+                    Outcome::Accepted { hash, .. } | Outcome::Pending { hash } => {
                         let _ = self.arrivals.send(Arrival {
                             hash: hash.to_string(),
                             at: std::time::Instant::now(),
                         });
-                    }
-                    Outcome::Pending { .. } => {
-                        gaps.insert(source);
+                        if matches!(outcome, Outcome::Pending { .. }) {
+                            gaps.insert(source);
+                        }
                     }
                     _ => {}
                 }
@@ -514,5 +514,59 @@ impl Federation {
         .map_err(|e| e.to_string())?;
         self.metrics.synced.inc_by(report.accepted as u64);
         Ok((report.accepted, head))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use deltabench_model::DocHash;
+    use deltabench_trust::Rejection;
+
+    fn refused(reason: Reason) -> MessageAcceptance {
+        acceptance(&Outcome::Rejected(Rejection::new(reason, "test")))
+    }
+
+    #[test]
+    fn gossip_verdicts_penalise_only_what_a_forwarder_could_check() {
+        let hash = DocHash::from_bytes([1; 32]);
+        assert_eq!(
+            acceptance(&Outcome::Accepted {
+                hash: hash.clone(),
+                released: 0
+            }),
+            MessageAcceptance::Accept
+        );
+        assert_eq!(
+            acceptance(&Outcome::Pending { hash: hash.clone() }),
+            MessageAcceptance::Accept
+        );
+        assert_eq!(
+            acceptance(&Outcome::Duplicate { hash }),
+            MessageAcceptance::Ignore
+        );
+        // Evidence travels on, so every member records it.
+        assert_eq!(refused(Reason::Equivocation), MessageAcceptance::Accept);
+        for r in [
+            Reason::NotAMember,
+            Reason::UnsupportedSchemaVersion,
+            Reason::RosterVersionGap,
+        ] {
+            assert_eq!(refused(r), MessageAcceptance::Ignore, "{r}");
+        }
+        for r in [
+            Reason::BadSignature,
+            Reason::Malformed,
+            Reason::RosterBadApproval,
+            Reason::Oversized,
+        ] {
+            assert_eq!(refused(r), MessageAcceptance::Reject, "{r}");
+        }
+        // Ten of the twenty reasons are faults a forwarder could have checked.
+        let rejecting = Reason::ALL
+            .iter()
+            .filter(|r| refused(**r) == MessageAcceptance::Reject)
+            .count();
+        assert_eq!(rejecting, 10);
     }
 }

@@ -128,6 +128,25 @@ pub fn roster(args: RosterArgs) -> Result<()> {
                 signed.roster.version
             );
         }
+        RosterCommand::Publish(a) => {
+            let signed = read(&a.roster)?;
+            let client = crate::import::Client::new(&a.node, &a.token)?;
+            let body = serde_json::to_vec(&signed)?;
+            let (status, answer) =
+                client.post("/api/v1/rosters", "application/json", body.into())?;
+            if status != 201 {
+                let detail = answer["detail"]
+                    .as_str()
+                    .map_or_else(|| answer.to_string(), str::to_owned);
+                bail!("the node refused the roster ({status}): {detail}");
+            }
+            println!(
+                "{} version {} published as {}",
+                signed.roster.alliance,
+                signed.roster.version,
+                answer["hash"].as_str().unwrap_or("?")
+            );
+        }
         RosterCommand::Check(a) => {
             let signed = read(&a.roster)?;
             let verdict = check_anchor(&signed, now);

@@ -339,3 +339,62 @@ fn an_invalid_anchor_stops_the_node_from_opening() {
         "{err}"
     );
 }
+
+/// Collects what the node passes on to peers.
+fn outbox(n: &Node) -> Arc<Mutex<Vec<Arc<[u8]>>>> {
+    let out = Arc::new(Mutex::new(Vec::new()));
+    let o = out.clone();
+    n.set_outbox(Box::new(move |b| o.lock().unwrap().push(b)));
+    out
+}
+
+#[test]
+fn own_documents_and_bundle_news_are_passed_on_but_synced_pages_are_not() {
+    let t = node(&TAICANG);
+    let k = node(&KUNSHAN);
+    let sent = outbox(&t);
+    let own = endorse(&t, "own");
+    assert_eq!(sent.lock().unwrap().as_slice(), &[own.shared_bytes()]);
+
+    // Kunshan's chain arrives in a bundle: both documents are new here.
+    endorse(&k, "first");
+    let kdocs = bundle_of(&k);
+    let report = import(&t, &kdocs);
+    assert_eq!(report.accepted, 2);
+    assert_eq!(sent.lock().unwrap().len(), 3);
+    // The same bundle again passes nothing on.
+    import(&t, &kdocs);
+    assert_eq!(sent.lock().unwrap().len(), 3);
+
+    // A synced page is stored but not passed on: the peers have it.
+    let j = node(&JIADING);
+    let sent_j = outbox(&j);
+    let refs: Vec<&[u8]> = kdocs.iter().map(Vec::as_slice).collect();
+    let report = j.ingest_synced(&refs, "sync").unwrap();
+    assert_eq!(report.accepted, 2);
+    assert!(sent_j.lock().unwrap().is_empty());
+}
+
+#[test]
+fn ingest_many_answers_each_envelope_in_order() {
+    let t = node(&TAICANG);
+    let k = node(&KUNSHAN);
+    endorse(&k, "one");
+    endorse(&k, "two");
+    let mut docs = bundle_of(&k);
+    docs.sort_by_key(|d| Document::decode(d, &Limits::default()).unwrap().seq);
+    let mut forged = docs[1].clone();
+    let at = forged.len() / 2;
+    forged[at] ^= 1;
+    // seq 3 before seq 2: held, then released when seq 2 arrives.
+    let batch: Vec<&[u8]> = vec![&docs[0], &docs[2], &forged, &docs[1], &docs[1]];
+    let outcomes = t.ingest_many(&batch, "gossip").unwrap();
+    assert!(matches!(outcomes[0], Outcome::Accepted { released: 0, .. }));
+    assert!(matches!(outcomes[1], Outcome::Pending { .. }));
+    assert!(
+        matches!(&outcomes[2], Outcome::Rejected(r) if matches!(r.reason, Reason::BadSignature | Reason::Malformed | Reason::InvalidPayload))
+    );
+    assert!(matches!(outcomes[3], Outcome::Accepted { released: 1, .. }));
+    assert!(matches!(outcomes[4], Outcome::Duplicate { .. }));
+    assert_eq!(t.store().head(&code(KUNSHAN.code)).unwrap().unwrap().0, 3);
+}
