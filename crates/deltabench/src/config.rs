@@ -470,4 +470,33 @@ mod tests {
         );
         assert!(!dir.path().join(".node.toml.tmp").exists());
     }
+
+    #[test]
+    fn p2p_values_are_checked_and_name_the_key() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../node-config/example.node.toml"
+        ))
+        .unwrap();
+        let config: Config = toml::from_str(&text).unwrap();
+        assert_eq!(config.p2p.anti_entropy_secs, 30);
+        let mut bad = config.clone();
+        bad.p2p.bootstrap = vec!["/ip4/127.0.0.1/tcpp/4001".into()];
+        let e = check(&bad).unwrap_err().to_string();
+        assert!(e.contains("[p2p] bootstrap") && e.contains("tcpp"), "{e}");
+        let mut bad = config.clone();
+        bad.p2p.redial_secs = 0;
+        let e = check(&bad).unwrap_err().to_string();
+        assert!(e.contains("[p2p] redial_secs"), "{e}");
+        // The network settings follow the file.
+        let loaded = Loaded {
+            config,
+            path: PathBuf::from("node.toml"),
+            base: PathBuf::from("."),
+        };
+        let net = loaded.net_config(&deltabench_trust::NodeKey::from_seed([1; 32]));
+        assert_eq!(net.alliances, vec!["yrd.tax".to_owned()]);
+        assert_eq!(net.message_bytes_max, 262_144 + 4096);
+        assert_eq!(net.anti_entropy_interval, Duration::from_secs(30));
+    }
 }

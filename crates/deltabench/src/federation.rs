@@ -454,37 +454,11 @@ impl Federation {
             .map_err(|e| e.to_string())?;
             let mut progressed = false;
             for head in remote {
-                let mut after = local.get(&head.issuer).copied().unwrap_or(0);
-                while after < head.seq {
-                    let page = match self
-                        .net
-                        .request(
-                            peer,
-                            SyncRequest::Range {
-                                issuer: head.issuer.clone(),
-                                after,
-                                limit: PAGE,
-                            },
-                        )
-                        .await
-                        .map_err(|e| e.to_string())?
-                    {
-                        SyncResponse::Documents(d) => d,
-                        SyncResponse::Refused(why) => return Err(format!("refused: {why}")),
-                        SyncResponse::Heads(_) => return Err("answered a range with heads".into()),
-                    };
-                    if page.is_empty() {
-                        break;
-                    }
-                    let (stored, new_after) = self.ingest_page(&head.issuer, page).await?;
+                let after = local.get(&head.issuer).copied().unwrap_or(0);
+                if after < head.seq {
+                    let stored = self.fetch_chain(peer, &head, after).await?;
                     fetched += stored;
                     progressed |= stored > 0;
-                    if new_after <= after {
-                        // Nothing of the page could be placed (refused, or
-                        // the issuer is not a member here yet).
-                        break;
-                    }
-                    after = new_after;
                 }
             }
             if !progressed || self.roster_versions() == before {
@@ -492,6 +466,75 @@ impl Federation {
             }
         }
         Ok(fetched)
+    }
+
+    async fn fetch_page(
+        &self,
+        peer: PeerId,
+        issuer: &str,
+        after: u64,
+    ) -> Result<Vec<serde_bytes::ByteBuf>, String> {
+        let request = SyncRequest::Range {
+            issuer: issuer.to_owned(),
+            after,
+            limit: PAGE,
+        };
+        match self
+            .net
+            .request(peer, request)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            SyncResponse::Documents(d) => Ok(d),
+            SyncResponse::Refused(why) => Err(format!("refused: {why}")),
+            SyncResponse::Heads(_) => Err("answered a range with heads".into()),
+        }
+    }
+
+    /// Fetches one issuer's chain after `after` up to the peer's head, in
+    /// pages. The next page is requested while the current one is verified
+    /// and stored; it is used only if the current page was stored whole.
+    async fn fetch_chain(
+        &self,
+        peer: PeerId,
+        head: &Head,
+        mut after: u64,
+    ) -> Result<usize, String> {
+        let mut stored_total = 0;
+        let mut page = self.fetch_page(peer, &head.issuer, after).await?;
+        loop {
+            if page.is_empty() {
+                break;
+            }
+            let expected = after + page.len() as u64;
+            let next = (expected < head.seq).then(|| self.fetch_page(peer, &head.issuer, expected));
+            let ((stored, new_after), next) = match next {
+                Some(next) => {
+                    let (ingested, next) = tokio::join!(self.ingest_page(&head.issuer, page), next);
+                    (ingested?, Some(next))
+                }
+                None => (self.ingest_page(&head.issuer, page).await?, None),
+            };
+            stored_total += stored;
+            if new_after <= after {
+                // Nothing of the page could be placed (refused, or the
+                // issuer is not a member here yet).
+                break;
+            }
+            after = new_after;
+            page = match next {
+                Some(next) if after == expected => next?,
+                Some(_) => {
+                    // The page was cut short: ask again from where it ended.
+                    if after >= head.seq {
+                        break;
+                    }
+                    self.fetch_page(peer, &head.issuer, after).await?
+                }
+                None => break,
+            };
+        }
+        Ok(stored_total)
     }
 
     /// Ingests one sync page with the bundle path; returns the documents

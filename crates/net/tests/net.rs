@@ -174,3 +174,76 @@ async fn a_peer_whose_messages_are_rejected_is_banned() {
     .await;
     assert!(a.peers().await.unwrap().iter().all(|p| p.peer != bad_id));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_messages_and_excess_rate_do_not_reach_the_node() {
+    // A accepts messages up to 2 KiB and 1 per second (bursts of 10).
+    let mut ca = config(5, vec![]);
+    ca.message_bytes_max = 2048;
+    ca.messages_per_sec_per_peer = 1;
+    let (a, mut a_ev, _) = start(ca, std::future::pending()).unwrap();
+    let a_addr = next(&mut a_ev, |e| match e {
+        Event::Listening(addr) => Some(addr),
+        _ => None,
+    })
+    .await;
+    let a_addr_for_c = a_addr.clone();
+    let (b, _b_ev, _) = node(6, vec![a_addr]).await;
+    // A first message proves the path works.
+    let (id, source, _) = publish_until_received(&b, &mut a_ev, b"small").await;
+    a.report(id, source, MessageAcceptance::Accept);
+
+    // A burst of 40 small ones: about the bucket's ten pass.
+    for i in 0..40 {
+        b.publish("yrd.tax", format!("burst {i}").into_bytes())
+            .await
+            .unwrap();
+    }
+    let (mut delivered, mut limited) = (0, 0);
+    // Count until the 40 are accounted for (delivered or rate-limited).
+    timeout(WAIT, async {
+        while delivered + limited < 40 {
+            match a_ev.recv().await.expect("network stopped") {
+                Event::Message { id, source, .. } => {
+                    delivered += 1;
+                    a.report(id, source, MessageAcceptance::Accept);
+                }
+                Event::RateLimited { .. } => limited += 1,
+                _ => {}
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| {
+        panic!("the burst was not accounted for: {delivered} delivered, {limited} limited")
+    });
+    assert!(delivered <= 12, "{delivered} of 40 passed a bucket of 10");
+    assert!(limited >= 28, "{limited} rate-limited");
+
+    // Too large for A, from a third peer: A's gossip layer drops it (and
+    // the stream it came on), so it never becomes an event; B's next
+    // message is the first one A sees.
+    let (c, _c_ev, _) = node(7, vec![a_addr_for_c]).await;
+    timeout(WAIT, async {
+        loop {
+            let peers = c.peers().await.unwrap();
+            if peers
+                .iter()
+                .any(|p| p.alliances.iter().any(|x| x == "yrd.tax"))
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("A's subscription never reached C");
+    c.publish("yrd.tax", vec![b'x'; 8 * 1024]).await.unwrap();
+    let (_, source, data) = publish_until_received(&b, &mut a_ev, b"after").await;
+    assert!(
+        data.starts_with(b"after"),
+        "{} bytes arrived first",
+        data.len()
+    );
+    assert_eq!(source, b.peer_id());
+}
