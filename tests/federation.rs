@@ -161,6 +161,20 @@ fn roster_file(
     file
 }
 
+/// `deltabench roster publish` through node `i`.
+fn roster_publish(f: &Federation, i: usize, file: &std::path::Path) -> std::process::Output {
+    deltabench(&[
+        "roster",
+        "publish",
+        "--node",
+        &f.p(i).api,
+        "--token",
+        &f.nodes[i].admin,
+        "--roster",
+        file.to_str().unwrap(),
+    ])
+}
+
 fn roster_version(p: &Proc, token: &str) -> u64 {
     let (_, v) = get(p, "/api/v1/node", token);
     v["alliances"][0]["version"].as_u64().unwrap_or(0)
@@ -222,16 +236,7 @@ fn a_member_admitted_by_roster_change_gets_the_history_and_a_removed_one_is_refu
         let m = [&f.nodes[0], &f.nodes[1], &f.nodes[3]];
         roster_file(root.path(), 3, &m, &[&f.nodes[0], &f.nodes[1]])
     };
-    let out = deltabench(&[
-        "roster",
-        "publish",
-        "--node",
-        &f.p(1).api,
-        "--token",
-        &f.nodes[1].admin,
-        "--roster",
-        v3.to_str().unwrap(),
-    ]);
+    let out = roster_publish(&f, 1, &v3);
     assert!(
         out.status.success(),
         "{}",
@@ -242,16 +247,7 @@ fn a_member_admitted_by_roster_change_gets_the_history_and_a_removed_one_is_refu
         let m = [&f.nodes[0], &f.nodes[1], &f.nodes[3]];
         roster_file(root.path(), 5, &m, &[&f.nodes[0], &f.nodes[1]])
     };
-    let out = deltabench(&[
-        "roster",
-        "publish",
-        "--node",
-        &f.p(0).api,
-        "--token",
-        &f.nodes[0].admin,
-        "--roster",
-        v5.to_str().unwrap(),
-    ]);
+    let out = roster_publish(&f, 0, &v5);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("roster_version_gap"), "{err}");

@@ -26,7 +26,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, mpsc};
 
@@ -149,7 +149,9 @@ pub struct Federation {
     peers: PeerTable,
     metrics: NetMetrics,
     alliances: Vec<String>,
-    syncing: Mutex<HashSet<PeerId>>,
+    /// Peers being synced with, and whether another sync was asked for
+    /// meanwhile (it then runs right after, so no gap waits for the timer).
+    syncing: Mutex<HashMap<PeerId, bool>>,
     arrivals: broadcast::Sender<Arrival>,
 }
 
@@ -180,7 +182,7 @@ impl Federation {
             peers,
             metrics,
             alliances,
-            syncing: Mutex::new(HashSet::new()),
+            syncing: Mutex::new(HashMap::new()),
             arrivals,
         });
         // The node's own documents and those learnt from bundles go out on
@@ -407,23 +409,31 @@ impl Federation {
 
     /// Exchanges heads with `peer` and fetches every gap in pages. Repeats
     /// while a fetched roster changes membership (documents refused before
-    /// may be accepted now). One sync per peer at a time.
+    /// may be accepted now). One sync per peer at a time; a request during
+    /// one runs once more after it.
     pub async fn sync_with(self: Arc<Self>, peer: PeerId) {
         {
             let mut s = self.syncing.lock().unwrap_or_else(|e| e.into_inner());
-            if !s.insert(peer) {
+            if let Some(again) = s.get_mut(&peer) {
+                *again = true;
                 return;
             }
+            s.insert(peer, false);
         }
-        let fetched = self.sync_rounds(peer).await;
-        self.syncing
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&peer);
-        match fetched {
-            Ok(0) => tracing::debug!(%peer, "in sync"),
-            Ok(n) => tracing::info!(%peer, documents = n, "caught up"),
-            Err(e) => tracing::info!(%peer, error = %e, "sync interrupted; will retry"),
+        loop {
+            match self.sync_rounds(peer).await {
+                Ok(0) => tracing::debug!(%peer, "in sync"),
+                Ok(n) => tracing::info!(%peer, documents = n, "caught up"),
+                Err(e) => tracing::info!(%peer, error = %e, "sync interrupted; will retry"),
+            }
+            let mut s = self.syncing.lock().unwrap_or_else(|e| e.into_inner());
+            match s.get_mut(&peer) {
+                Some(again) if *again => *again = false,
+                _ => {
+                    s.remove(&peer);
+                    return;
+                }
+            }
         }
     }
 
