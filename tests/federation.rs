@@ -124,43 +124,6 @@ fn a_node_killed_during_five_publications_catches_up() {
     assert!(metric(f.p(2), "deltabench_sync_documents_total") >= 3.0);
 }
 
-fn roster_file(
-    root: &std::path::Path,
-    version: u64,
-    members: &[&NodeDir],
-    approvers: &[&NodeDir],
-) -> std::path::PathBuf {
-    let file = root.join(format!("yrd.tax.v{version}.json"));
-    let mut args: Vec<String> = vec![
-        "roster".into(),
-        "new".into(),
-        "--alliance".into(),
-        "yrd.tax".into(),
-        "--roster-version".into(),
-        version.to_string(),
-        "--threshold".into(),
-        "2".into(),
-        "--out".into(),
-        file.display().to_string(),
-    ];
-    for m in members {
-        args.push("--member".into());
-        args.push(m.member_arg());
-    }
-    ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    for a in approvers {
-        ok(&[
-            "roster",
-            "approve",
-            "--config",
-            a.config.to_str().unwrap(),
-            "--roster",
-            file.to_str().unwrap(),
-        ]);
-    }
-    file
-}
-
 /// `deltabench roster publish` through node `i`.
 fn roster_publish(f: &Federation, i: usize, file: &std::path::Path) -> std::process::Output {
     deltabench(&[
@@ -175,9 +138,17 @@ fn roster_publish(f: &Federation, i: usize, file: &std::path::Path) -> std::proc
     ])
 }
 
-fn roster_version(p: &Proc, token: &str) -> u64 {
-    let (_, v) = get(p, "/api/v1/node", token);
-    v["alliances"][0]["version"].as_u64().unwrap_or(0)
+/// Waits until nodes `which` have roster `version` of yrd.tax in force.
+fn wait_roster(f: &Federation, which: &[usize], version: u64) {
+    for &i in which {
+        wait_for(
+            &format!("roster version {version} at {}", f.nodes[i].code),
+            || {
+                let (_, v) = get(f.p(i), "/api/v1/node", &f.nodes[i].viewer);
+                (v["alliances"][0]["version"].as_u64() == Some(version)).then_some(())
+            },
+        );
+    }
 }
 
 #[test]
@@ -195,7 +166,14 @@ fn a_member_admitted_by_roster_change_gets_the_history_and_a_removed_one_is_refu
     let d = NodeDir::init(root.path(), "320509", "吴江区", "Wujiang");
     let v2 = {
         let m: Vec<&NodeDir> = f.nodes.iter().chain([&d]).collect();
-        roster_file(root.path(), 2, &m, &[&f.nodes[0], &f.nodes[1]])
+        draft_roster(
+            root.path(),
+            "yrd.tax",
+            2,
+            &m,
+            2,
+            &[&f.nodes[0], &f.nodes[1]],
+        )
     };
     let (s, v) = post(
         f.p(0),
@@ -204,19 +182,8 @@ fn a_member_admitted_by_roster_change_gets_the_history_and_a_removed_one_is_refu
         std::fs::read(&v2).unwrap(),
     );
     assert_eq!(s, 201, "{v}");
-    for i in 0..3 {
-        wait_for("roster version 2 everywhere", || {
-            (roster_version(f.p(i), &f.nodes[i].viewer) == 2).then_some(())
-        });
-    }
-    ok(&[
-        "roster",
-        "join",
-        "--config",
-        d.config.to_str().unwrap(),
-        "--roster",
-        v2.to_str().unwrap(),
-    ]);
+    wait_roster(&f, &[0, 1, 2], 2);
+    join_roster(&d, &v2);
     set_p2p(&d, std::slice::from_ref(&f.bootstrap));
     f.nodes.push(d);
     f.procs.push(Some(f.nodes[3].start()));
@@ -234,7 +201,14 @@ fn a_member_admitted_by_roster_change_gets_the_history_and_a_removed_one_is_refu
     // Version 3 removes Jiading; its next document is refused everywhere.
     let v3 = {
         let m = [&f.nodes[0], &f.nodes[1], &f.nodes[3]];
-        roster_file(root.path(), 3, &m, &[&f.nodes[0], &f.nodes[1]])
+        draft_roster(
+            root.path(),
+            "yrd.tax",
+            3,
+            &m,
+            2,
+            &[&f.nodes[0], &f.nodes[1]],
+        )
     };
     let out = roster_publish(&f, 1, &v3);
     assert!(
@@ -245,20 +219,21 @@ fn a_member_admitted_by_roster_change_gets_the_history_and_a_removed_one_is_refu
     // A version that skips one is refused with the rule it breaks.
     let v5 = {
         let m = [&f.nodes[0], &f.nodes[1], &f.nodes[3]];
-        roster_file(root.path(), 5, &m, &[&f.nodes[0], &f.nodes[1]])
+        draft_roster(
+            root.path(),
+            "yrd.tax",
+            5,
+            &m,
+            2,
+            &[&f.nodes[0], &f.nodes[1]],
+        )
     };
     let out = roster_publish(&f, 0, &v5);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("roster_version_gap"), "{err}");
-    for i in [0, 1, 3] {
-        wait_for("roster version 3 at the remaining members", || {
-            (roster_version(f.p(i), &f.nodes[i].viewer) == 3).then_some(())
-        });
-    }
-    wait_for("Jiading to hold version 3", || {
-        (roster_version(f.p(2), &f.nodes[2].viewer) == 3).then_some(())
-    });
+    // Everyone holds it, Jiading (removed) included.
+    wait_roster(&f, &[0, 1, 2, 3], 3);
     let before = metric(
         f.p(0),
         "deltabench_documents_rejected_total{reason=\"not_a_member\"}",
@@ -298,15 +273,12 @@ impl Hostile {
         let (net, events, _) = rt
             .block_on(async { deltabench_net::start(c, std::future::pending()) })
             .unwrap();
-        let h = Hostile { rt, net, events };
-        // Publishing reaches a node only once its subscription is known.
-        wait_for("the node's subscription to reach the hostile peer", || {
-            let peers = h.rt.block_on(h.net.peers()).unwrap();
-            peers
-                .iter()
-                .any(|p| p.alliances.iter().any(|a| a == "yrd.tax"))
-                .then_some(())
-        });
+        let mut h = Hostile { rt, net, events };
+        // Publishing reaches the node only once its subscription is known.
+        h.wait_event(
+            "the node's subscription",
+            |e| matches!(e, Event::Subscribed { alliance, .. } if alliance == "yrd.tax"),
+        );
         h
     }
 
@@ -316,19 +288,27 @@ impl Hostile {
 
     /// Waits until the connection to `peer` closes.
     fn wait_disconnected(&mut self, peer: PeerId) {
+        self.wait_event(
+            "the node to disconnect the hostile peer",
+            |e| matches!(e, Event::Disconnected { peer: p } if *p == peer),
+        );
+    }
+
+    /// Waits for the first network event that `f` accepts.
+    fn wait_event(&mut self, what: &str, f: impl Fn(&Event) -> bool) {
         let events = &mut self.events;
         self.rt.block_on(async {
             tokio::time::timeout(NET_TIMEOUT, async {
                 loop {
                     match events.recv().await {
-                        Some(Event::Disconnected { peer: p }) if p == peer => return,
+                        Some(e) if f(&e) => return,
                         Some(_) => {}
                         None => panic!("network stopped"),
                     }
                 }
             })
             .await
-            .expect("the node never disconnected the hostile peer")
+            .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
         })
     }
 }

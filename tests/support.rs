@@ -118,28 +118,35 @@ impl NodeDir {
     }
 }
 
-/// Forms an alliance of `nodes` with the given threshold: a roster drafted,
-/// approved by the first `threshold` members, and joined by all.
-pub fn form_alliance(root: &Path, id: &str, nodes: &[&NodeDir], threshold: u32) -> PathBuf {
-    let file = root.join(format!("{id}.draft.json"));
+/// Drafts version `version` of alliance `id`'s roster with `members` and
+/// `threshold`, approved by `approvers`; returns the file.
+pub fn draft_roster(
+    root: &Path,
+    id: &str,
+    version: u64,
+    members: &[&NodeDir],
+    threshold: u32,
+    approvers: &[&NodeDir],
+) -> PathBuf {
+    let file = root.join(format!("{id}.v{version}.json"));
     let mut args: Vec<String> = vec![
         "roster".into(),
         "new".into(),
         "--alliance".into(),
         id.into(),
-    ];
-    for n in nodes {
-        args.push("--member".into());
-        args.push(n.member_arg());
-    }
-    args.extend([
+        "--roster-version".into(),
+        version.to_string(),
         "--threshold".into(),
         threshold.to_string(),
         "--out".into(),
         file.display().to_string(),
-    ]);
+    ];
+    for n in members {
+        args.push("--member".into());
+        args.push(n.member_arg());
+    }
     ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    for n in &nodes[..threshold as usize] {
+    for n in approvers {
         ok(&[
             "roster",
             "approve",
@@ -149,15 +156,27 @@ pub fn form_alliance(root: &Path, id: &str, nodes: &[&NodeDir], threshold: u32) 
             file.to_str().unwrap(),
         ]);
     }
+    file
+}
+
+/// `deltabench roster join` of `file` by `node`.
+pub fn join_roster(node: &NodeDir, file: &Path) {
+    ok(&[
+        "roster",
+        "join",
+        "--config",
+        node.config.to_str().unwrap(),
+        "--roster",
+        file.to_str().unwrap(),
+    ]);
+}
+
+/// Forms an alliance of `nodes` with the given threshold: a roster drafted,
+/// approved by the first `threshold` members, and joined by all.
+pub fn form_alliance(root: &Path, id: &str, nodes: &[&NodeDir], threshold: u32) -> PathBuf {
+    let file = draft_roster(root, id, 1, nodes, threshold, &nodes[..threshold as usize]);
     for n in nodes {
-        ok(&[
-            "roster",
-            "join",
-            "--config",
-            n.config.to_str().unwrap(),
-            "--roster",
-            file.to_str().unwrap(),
-        ]);
+        join_roster(n, &file);
     }
     file
 }

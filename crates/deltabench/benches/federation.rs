@@ -167,17 +167,38 @@ async fn gossip_latency(n: usize, docs: u64) {
             .all(|r| r.node.store().document_count() >= n)
     })
     .await;
-    // Let gossipsub exchange subscriptions and build its mesh.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // The publisher knows every peer's subscription (it floods its own
+    // messages to all of them).
+    let publisher_net = nodes[0].fed.net().clone();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let peers = publisher_net.peers().await.unwrap();
+        if peers.iter().filter(|p| !p.alliances.is_empty()).count() >= n - 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "timed out: subscriptions");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 
     let received: Arc<Mutex<Vec<HashMap<String, Instant>>>> =
         Arc::new(Mutex::new(vec![HashMap::new(); n]));
+    let want = docs as usize;
+    // Each receiver says when it has every document.
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::channel::<()>(n);
     for (i, r) in nodes.iter().enumerate().skip(1) {
         let mut rx = r.fed.arrivals();
         let received = received.clone();
+        let done = done_tx.clone();
         tokio::spawn(async move {
             while let Ok(a) = rx.recv().await {
-                received.lock().unwrap()[i].insert(a.hash, a.at);
+                let len = {
+                    let mut m = received.lock().unwrap();
+                    m[i].insert(a.hash, a.at);
+                    m[i].len()
+                };
+                if len == want {
+                    let _ = done.send(()).await;
+                }
             }
         });
     }
@@ -195,19 +216,14 @@ async fn gossip_latency(n: usize, docs: u64) {
     .unwrap();
     let started = sent[0].1;
     let publish_secs = sent.last().unwrap().1.duration_since(started).as_secs_f64();
-    let want = docs as usize;
-    let got_all = {
-        let received = received.clone();
-        move || {
-            received.lock().unwrap()[1..]
-                .iter()
-                .all(|m| m.len() >= want)
+    // Wait for every receiver, or report what gossip did not bring in
+    // two minutes.
+    let _ = tokio::time::timeout(Duration::from_secs(120), async {
+        for _ in 1..n {
+            done_rx.recv().await;
         }
-    };
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !got_all() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    })
+    .await;
     let mut lat = Vec::new();
     let mut missing = 0usize;
     {

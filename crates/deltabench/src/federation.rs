@@ -265,6 +265,7 @@ impl Federation {
                     self.metrics.banned.inc();
                     tracing::warn!(%peer, score, "peer banned");
                 }
+                Event::Subscribed { .. } => {}
                 Event::RateLimited { .. } => {
                     self.metrics.rate_limited.inc();
                 }

@@ -159,6 +159,14 @@ pub enum Event {
         /// What it asks.
         request: SyncRequest,
     },
+    /// A peer subscribed to an alliance's topic: from now on it receives
+    /// what the node publishes there.
+    Subscribed {
+        /// The peer.
+        peer: PeerId,
+        /// The alliance.
+        alliance: String,
+    },
     /// Time to sync with this connected peer (anti-entropy).
     SyncDue {
         /// The peer chosen at random.
@@ -201,12 +209,6 @@ pub(crate) enum Command {
     Peers {
         done: oneshot::Sender<Vec<PeerInfo>>,
     },
-    ListenAddrs {
-        done: oneshot::Sender<Vec<Multiaddr>>,
-    },
-    Dial {
-        address: Multiaddr,
-    },
 }
 
 /// The node's way to talk to the swarm task. Cheap to clone.
@@ -224,8 +226,6 @@ impl std::fmt::Debug for Command {
             Command::Request { .. } => "Request",
             Command::Respond { .. } => "Respond",
             Command::Peers { .. } => "Peers",
-            Command::ListenAddrs { .. } => "ListenAddrs",
-            Command::Dial { .. } => "Dial",
         })
     }
 }
@@ -288,18 +288,6 @@ impl Handle {
         let (done, rx) = oneshot::channel();
         self.send(Command::Peers { done })?;
         rx.await.map_err(|_| NetError::Stopped)
-    }
-
-    /// The addresses the node listens on.
-    pub async fn listen_addrs(&self) -> Result<Vec<Multiaddr>, NetError> {
-        let (done, rx) = oneshot::channel();
-        self.send(Command::ListenAddrs { done })?;
-        rx.await.map_err(|_| NetError::Stopped)
-    }
-
-    /// Dials an address once (not re-dialled when lost).
-    pub fn dial(&self, address: Multiaddr) -> Result<(), NetError> {
-        self.send(Command::Dial { address })
     }
 }
 

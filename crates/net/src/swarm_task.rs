@@ -8,7 +8,7 @@ use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance, PublishError, Topic
 use libp2p::request_response::{self, InboundRequestId, OutboundRequestId, ResponseChannel};
 use libp2p::swarm::dial_opts::DialOpts;
 use libp2p::swarm::{ConnectionId, SwarmEvent};
-use libp2p::{Multiaddr, PeerId, Swarm, identity, noise, tcp, yamux};
+use libp2p::{Multiaddr, PeerId, Swarm, identify, identity, noise, tcp, yamux};
 use rand::seq::IteratorRandom;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -50,7 +50,6 @@ struct Task {
     addresses: HashMap<PeerId, HashMap<ConnectionId, Multiaddr>>,
     buckets: HashMap<PeerId, Bucket>,
     banned: HashMap<PeerId, Instant>,
-    listening: Vec<Multiaddr>,
 }
 
 pub(crate) fn start(
@@ -104,7 +103,6 @@ pub(crate) fn start(
         addresses: HashMap::new(),
         buckets: HashMap::new(),
         banned: HashMap::new(),
-        listening: Vec::new(),
     };
     let join = tokio::spawn(task.run(rx, shutdown));
     Ok((Handle { tx, peer_id }, erx, join))
@@ -196,14 +194,6 @@ impl Task {
             }
             Command::Peers { done } => {
                 let _ = done.send(self.peers());
-            }
-            Command::ListenAddrs { done } => {
-                let _ = done.send(self.listening.clone());
-            }
-            Command::Dial { address } => {
-                if let Err(e) = self.swarm.dial(address.clone()) {
-                    tracing::info!(%address, error = %e, "dial failed");
-                }
             }
         }
     }
@@ -375,11 +365,7 @@ impl Task {
         match event {
             SwarmEvent::NewListenAddr { address, .. } => {
                 tracing::info!(%address, "p2p listening");
-                self.listening.push(address.clone());
                 self.emit(Event::Listening(address));
-            }
-            SwarmEvent::ExpiredListenAddr { address, .. } => {
-                self.listening.retain(|a| a != &address);
             }
             SwarmEvent::ConnectionEstablished {
                 peer_id,
@@ -440,6 +426,18 @@ impl Task {
                 message_id,
                 message,
             })) => self.gossip_message(propagation_source, message_id, message),
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Subscribed {
+                peer_id,
+                topic,
+            })) => {
+                if let Some(alliance) = self.topics.get(&topic).cloned() {
+                    tracing::debug!(peer = %peer_id, %alliance, "peer subscribed");
+                    self.emit(Event::Subscribed {
+                        peer: peer_id,
+                        alliance,
+                    });
+                }
+            }
             SwarmEvent::Behaviour(BehaviourEvent::Sync(e)) => self.sync_event(e),
             SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
                 peer_id,
@@ -506,5 +504,3 @@ impl Task {
         }
     }
 }
-
-use libp2p::identify;
