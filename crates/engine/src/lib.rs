@@ -9,6 +9,14 @@
 //! - [`summary::build_summary`] assembles the publishable summary with
 //!   disclosure control: distributions only where at least k units contributed.
 //! - [`changelog::diff`] lists what changed between two framework versions.
+//! - [`transform`] applies and inverts crosswalk value transforms (unit
+//!   table, linear, rescale, invert, piecewise).
+//! - [`recognition::recognise`] reads from the endorsements held which
+//!   crosswalks are mutually recognised, pending, rejected or superseded.
+//! - [`compare::Catalogue`] indexes the documents held and answers
+//!   harmonised comparisons and composites, with [`scores`] (ranks, z-scores,
+//!   min-max, distance to frontier) and [`composite`] (normalisation,
+//!   aggregation, Monte Carlo rank intervals).
 //!
 //! Nothing here does IO or reads the clock: the same inputs give the same
 //! outputs on every node.
@@ -17,12 +25,33 @@
 pub mod aggregate;
 pub mod appraisal;
 pub mod changelog;
+pub mod compare;
+pub mod composite;
+pub mod recognition;
+pub mod scores;
 pub mod stats;
 pub mod summary;
+pub mod transform;
 
 use deltabench_model::local::Observation;
-use deltabench_model::{IndicatorCode, UnitId};
+use deltabench_model::{DocHash, IndicatorCode, JurisdictionCode, Timestamp, UnitId};
 use std::collections::BTreeMap;
+
+/// A held signed document: where it comes from, and its payload. The node
+/// verified it when it entered the store; the engine only reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Held<P> {
+    /// The document's hash.
+    pub hash: DocHash,
+    /// Its issuer.
+    pub issuer: JurisdictionCode,
+    /// Its sequence number on the issuer's chain.
+    pub seq: u64,
+    /// The issue time it states.
+    pub issued_at: Timestamp,
+    /// Its payload.
+    pub payload: P,
+}
 
 /// One period's observations, by indicator and then unit.
 #[derive(Debug, Clone, Default)]

@@ -1,22 +1,82 @@
 //! Harmonised comparisons and composites: what the comparison engine answers.
 
-use crate::documents::Relation;
+use crate::documents::{Direction, Relation};
 use crate::{CrosswalkId, DocHash, IndicatorRef, InvalidField, JurisdictionCode, Period, Value};
 use serde::{Deserialize, Serialize};
+
+/// Where a crosswalk stands on a node, from the endorsements it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrosswalkStatus {
+    /// The owners of both sides (or the alliance's quorum) accepted it.
+    Recognised,
+    /// Some acceptance is still missing, and nobody has made it impossible.
+    Pending,
+    /// An owner rejected it, or too many members did for the quorum.
+    Rejected,
+    /// A newer version of the same crosswalk replaces it.
+    Superseded,
+}
+
+impl CrosswalkStatus {
+    /// The status as written in JSON and in query strings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CrosswalkStatus::Recognised => "recognised",
+            CrosswalkStatus::Pending => "pending",
+            CrosswalkStatus::Rejected => "rejected",
+            CrosswalkStatus::Superseded => "superseded",
+        }
+    }
+
+    /// Parses a status as written in a query string.
+    pub fn parse(s: &str) -> Result<Self, InvalidField> {
+        match s {
+            "recognised" => Ok(Self::Recognised),
+            "pending" => Ok(Self::Pending),
+            "rejected" => Ok(Self::Rejected),
+            "superseded" => Ok(Self::Superseded),
+            _ => Err(InvalidField::new(
+                "status",
+                format!("{s:?} is not one of recognised, pending, rejected, superseded"),
+            )),
+        }
+    }
+}
+
+/// A further crosswalk of a transitive chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CrosswalkLink {
+    /// The crosswalk's identifier.
+    pub id: CrosswalkId,
+    /// The hash of its document.
+    pub hash: DocHash,
+}
 
 /// The crosswalk a comparison row relies on, and whether it is recognised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CrosswalkUse {
     /// The crosswalk's identifier.
     pub id: CrosswalkId,
+    /// Its version.
+    pub version: u32,
+    /// The hash of its document.
+    pub hash: DocHash,
     /// Its relation.
     pub relation: Relation,
-    /// Whether both sides (or the alliance's quorum) accepted it.
+    /// Whether both sides (or the alliance's quorum) accepted it, and every
+    /// further link of the chain too.
     pub recognised: bool,
+    /// Its status.
+    pub status: CrosswalkStatus,
+    /// The further crosswalks of a transitive chain (only exact, recognised
+    /// ones), in order; empty for a direct mapping.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub via: Vec<CrosswalkLink>,
 }
 
 /// Why a row is set apart from the ranking.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RowFlag {
     /// The crosswalk's relation is not `exact`.
@@ -25,6 +85,20 @@ pub enum RowFlag {
     Unrecognised,
     /// The source framework version is outside the crosswalk's range.
     VersionOutOfRange,
+    /// The harmonised value lies outside the reference indicator's valid range.
+    OutsideRange,
+}
+
+impl RowFlag {
+    /// The flag as written in JSON and CSV.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowFlag::NotExact => "not_exact",
+            RowFlag::Unrecognised => "unrecognised",
+            RowFlag::VersionOutOfRange => "version_out_of_range",
+            RowFlag::OutsideRange => "outside_range",
+        }
+    }
 }
 
 /// One jurisdiction's row of a comparison.
@@ -38,15 +112,33 @@ pub struct ComparisonRow {
     pub source_value: Value,
     /// The indicator it was reported under.
     pub source_indicator: IndicatorRef,
-    /// The rank among ranked rows, 1 best; absent for flagged rows.
+    /// The version of the framework it was reported under.
+    pub source_version: semver::Version,
+    /// The rank among ranked rows, 1 best; absent for rows set apart.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<u32>,
-    /// The z-score among ranked rows.
+    /// The z-score among ranked rows (population standard deviation), signed
+    /// so that above 0 is better than the mean.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub z_score: Option<Value>,
     /// The min-max score among ranked rows, 0-100, 100 best.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minmax: Option<Value>,
+    /// How far the value is from the best ranked value, in the reference unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance_to_frontier: Option<Value>,
+    /// The median of the ranked rows' values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_median: Option<Value>,
+    /// The jurisdiction's harmonised value for the previous period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_value: Option<Value>,
+    /// `value - previous_value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<Value>,
+    /// The summary document the previous value comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_document: Option<DocHash>,
     /// The crosswalk used, if the source is not the reference itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crosswalk: Option<CrosswalkUse>,
@@ -55,6 +147,15 @@ pub struct ComparisonRow {
     /// Why the row is set apart, if it is.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<RowFlag>,
+}
+
+/// A member of the comparison's group without a row, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MissingMember {
+    /// The jurisdiction.
+    pub jurisdiction: JurisdictionCode,
+    /// Why it has no row.
+    pub reason: String,
 }
 
 /// A harmonised comparison of one reference indicator for one period.
@@ -66,10 +167,27 @@ pub struct Comparison {
     pub period: Period,
     /// The reference indicator's unit.
     pub unit: String,
-    /// One row per member with a value.
+    /// Which way the reference indicator is good.
+    pub direction: Direction,
+    /// The reference framework version whose indicator was used.
+    pub reference_version: semver::Version,
+    /// Whether rows set apart were ranked too (the caller asked for it).
+    pub include_flagged: bool,
+    /// The best ranked value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frontier: Option<Value>,
+    /// The median of the ranked values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median: Option<Value>,
+    /// One row per member with a value: ranked rows by rank, then the others.
     pub rows: Vec<ComparisonRow>,
+    /// The members without a row, and why.
+    #[serde(default)]
+    pub missing: Vec<MissingMember>,
+    /// Every document the answer depends on, sorted.
+    pub inputs: Vec<DocHash>,
     /// The hash over the inputs and parameters, so any node can recompute it.
-    pub manifest: DocHash,
+    pub manifest: String,
 }
 
 /// How composite indicators are normalised before aggregation.
@@ -94,6 +212,18 @@ pub enum CompositeAggregation {
     Arithmetic,
     /// Weighted geometric mean.
     Geometric,
+}
+
+/// What a composite does with a member that lacks some of its indicators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingValues {
+    /// The member is left out of the composite and listed with what it lacks.
+    #[default]
+    Exclude,
+    /// The member's index is taken over the indicators it has, their weights
+    /// scaled up to sum to 1; its coverage says which share of the weight it had.
+    Reweight,
 }
 
 /// One weighted reference indicator of a composite.
@@ -124,6 +254,21 @@ pub struct CompositeSpec {
     /// The seed of the draws.
     #[serde(default)]
     pub seed: u64,
+    /// How far each weight is perturbed in a draw: it is multiplied by a
+    /// uniform factor in `[1 - p, 1 + p]`; 0.5 when absent.
+    #[serde(default = "default_perturbation")]
+    pub perturbation: Value,
+    /// What happens to members that lack an indicator.
+    #[serde(default)]
+    pub missing: MissingValues,
+    /// Whether rows flagged in a comparison (non-exact or unrecognised
+    /// crosswalk, version out of range) take part.
+    #[serde(default)]
+    pub include_flagged: bool,
+}
+
+fn default_perturbation() -> Value {
+    Value::new(0.5).expect("finite")
 }
 
 fn default_draws() -> u32 {
@@ -152,6 +297,13 @@ impl CompositeSpec {
                 ));
             }
         }
+        let p = self.perturbation.get();
+        if !(0.0..1.0).contains(&p) {
+            return Err(InvalidField::new(
+                "perturbation",
+                format!("{p} is not within [0, 1)"),
+            ));
+        }
         if self.draws > 100_000 {
             return Err(InvalidField::new("draws", "must be at most 100000"));
         }
@@ -170,6 +322,131 @@ pub struct CompositeRow {
     pub rank: u32,
     /// The 5th and 95th percentile of its rank under perturbed weights.
     pub rank_interval: [u32; 2],
+    /// The share of the weight it had values for (1 unless reweighted).
+    pub coverage: Value,
+    /// Its normalised score per indicator, in the order of the request
+    /// (`null` where it has no value).
+    pub scores: Vec<Option<Value>>,
+}
+
+/// One indicator of a composite as used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompositeIndicator {
+    /// The reference indicator.
+    pub indicator: IndicatorRef,
+    /// Its weight as given.
+    pub weight: Value,
+    /// Its weight scaled so that all sum to 1.
+    pub share: Value,
+    /// Its unit.
+    pub unit: String,
+    /// Which way it is good.
+    pub direction: Direction,
+}
+
+/// A member left out of a composite, and what it lacks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExcludedMember {
+    /// The jurisdiction.
+    pub jurisdiction: JurisdictionCode,
+    /// The indicators it has no (usable) value for.
+    pub lacks: Vec<IndicatorRef>,
+}
+
+/// A composite index over weighted reference indicators.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Composite {
+    /// The period.
+    pub period: Period,
+    /// The indicators and their weights.
+    pub indicators: Vec<CompositeIndicator>,
+    /// The normalisation.
+    pub normalisation: Normalisation,
+    /// The aggregation.
+    pub aggregation: CompositeAggregation,
+    /// What was done with members lacking an indicator.
+    pub missing: MissingValues,
+    /// Whether rows set apart in the comparisons took part.
+    pub include_flagged: bool,
+    /// Monte Carlo draws.
+    pub draws: u32,
+    /// Their seed.
+    pub seed: u64,
+    /// The weight perturbation `p`: factors in `[1 - p, 1 + p]`.
+    pub perturbation: Value,
+    /// How missing values, normalisation and aggregation were handled, in words.
+    pub method: String,
+    /// One row per member in the composite, by rank.
+    pub rows: Vec<CompositeRow>,
+    /// The members left out.
+    pub excluded: Vec<ExcludedMember>,
+    /// Every document the answer depends on, sorted.
+    pub inputs: Vec<DocHash>,
+    /// The hash over the inputs and parameters.
+    pub manifest: String,
+}
+
+/// One owner's part in recognising a crosswalk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecognitionSide {
+    /// Which side: `source`, `target` or `both` (one owner holds both).
+    pub side: String,
+    /// The owning jurisdiction code or alliance id; absent when the
+    /// framework is not held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// What it takes, in words (e.g. "320583 accepts", "2 of 3 members of yrd.tax accept").
+    pub needs: String,
+    /// Who accepted (current decisions).
+    pub accepted_by: Vec<JurisdictionCode>,
+    /// Who rejected (current decisions).
+    pub rejected_by: Vec<JurisdictionCode>,
+    /// Whether this side is satisfied.
+    pub satisfied: bool,
+    /// Whether rejections mean it can no longer be satisfied.
+    pub blocked: bool,
+}
+
+/// One endorsement of a crosswalk document as held.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndorsementRecord {
+    /// The endorser.
+    pub jurisdiction: JurisdictionCode,
+    /// Its decision.
+    pub decision: crate::documents::Decision,
+    /// The endorsement document.
+    pub hash: DocHash,
+    /// When it was issued.
+    pub issued_at: crate::Timestamp,
+    /// Whether it is the endorser's current decision (a later one replaces it).
+    pub current: bool,
+    /// Its comment, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A held crosswalk document with its recognition state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CrosswalkRecord {
+    /// The crosswalk document's hash.
+    pub hash: DocHash,
+    /// Who proposed it.
+    pub issuer: JurisdictionCode,
+    /// When.
+    pub issued_at: crate::Timestamp,
+    /// Where it stands.
+    pub status: CrosswalkStatus,
+    /// The newer version that replaces it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<DocHash>,
+    /// Why the status is what it is, in words.
+    pub why: String,
+    /// The crosswalk itself.
+    pub crosswalk: crate::documents::Crosswalk,
+    /// What recognition needs, side by side.
+    pub sides: Vec<RecognitionSide>,
+    /// The endorsements of this document.
+    pub endorsements: Vec<EndorsementRecord>,
 }
 
 #[cfg(test)]
@@ -215,13 +492,23 @@ mod tests {
             value: Value::new(99.1).unwrap(),
             source_value: Value::new(0.991).unwrap(),
             source_indicator: IndicatorRef::parse("taicang.hqd/tax_ontime").unwrap(),
+            source_version: semver::Version::new(1, 0, 0),
             rank: Some(1),
             z_score: Some(Value::new(1.02).unwrap()),
             minmax: Some(Value::new(100.0).unwrap()),
+            distance_to_frontier: Some(Value::new(0.0).unwrap()),
+            peer_median: None,
+            previous_value: None,
+            change: None,
+            previous_document: None,
             crosswalk: Some(CrosswalkUse {
                 id: CrosswalkId::new("taicang.ontime").unwrap(),
+                version: 1,
+                hash: DocHash::from_bytes([1; 32]),
                 relation: Relation::Exact,
                 recognised: true,
+                status: CrosswalkStatus::Recognised,
+                via: vec![],
             }),
             document: DocHash::from_bytes([0; 32]),
             flags: vec![],
@@ -230,6 +517,9 @@ mod tests {
         assert_eq!(v["jurisdiction"], "320585");
         assert_eq!(v["crosswalk"]["relation"], "exact");
         assert_eq!(v["source_indicator"], "taicang.hqd/tax_ontime");
+        assert_eq!(v["crosswalk"]["recognised"], true);
+        assert_eq!(v["crosswalk"]["status"], "recognised");
         assert!(v.get("flags").is_none());
+        assert!(v.get("peer_median").is_none());
     }
 }
