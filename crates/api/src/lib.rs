@@ -22,10 +22,16 @@
 //! | `GET/POST /api/v1/observations` (JSON or CSV), `GET /api/v1/observations/audit` | admin |
 //! | `GET /api/v1/appraisals?framework=&period=` | admin |
 //! | `POST /api/v1/summaries` | admin |
+//! | `GET/POST /api/v1/crosswalks?status=` | viewer / admin |
+//! | `POST /api/v1/crosswalks/{id}/endorsements` | admin |
+//! | `GET /api/v1/comparisons?indicator=&period=&format=json\|csv\|sdmx-csv&include_flagged=` | viewer |
+//! | `POST /api/v1/composites` | viewer |
 #![deny(missing_docs)]
 
 pub mod auth;
 mod error;
+pub mod export;
+mod harmonise_routes;
 pub mod local_routes;
 mod routes;
 mod state;

@@ -43,11 +43,14 @@ impl From<LocalError> for ApiError {
     }
 }
 
-fn invalid(f: InvalidField) -> ApiError {
+pub(crate) fn invalid(f: InvalidField) -> ApiError {
     ApiError::bad_request(f.to_string()).with_extra(json!({"field": f.field, "reason": f.reason}))
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiError> {
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    what: &str,
+) -> Result<T, ApiError> {
     // Editors on Windows save UTF-8 with a byte-order mark.
     let body = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
     serde_json::from_slice(body)

@@ -1,6 +1,7 @@
 //! The router and its handlers.
 
 use crate::auth::{Admin, Viewer};
+use crate::harmonise_routes as hr;
 use crate::local_routes as lr;
 use crate::{ApiError, AppState, blocking};
 use axum::Router;
@@ -50,7 +51,17 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/observations/audit", get(lr::list_audit))
         .route("/appraisals", get(lr::list_appraisals))
-        .route("/summaries", axum::routing::post(lr::post_summary));
+        .route("/summaries", axum::routing::post(lr::post_summary))
+        .route(
+            "/crosswalks",
+            get(hr::list_crosswalks).post(hr::post_crosswalk),
+        )
+        .route(
+            "/crosswalks/{id}/endorsements",
+            axum::routing::post(hr::post_endorsement),
+        )
+        .route("/comparisons", get(hr::get_comparison))
+        .route("/composites", axum::routing::post(hr::post_composite));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))

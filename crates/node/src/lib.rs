@@ -12,6 +12,7 @@
 //! All methods block on storage; async callers run them in `spawn_blocking`.
 #![deny(missing_docs)]
 
+mod harmonise;
 pub mod local;
 mod metrics;
 
@@ -191,6 +192,8 @@ pub struct Node {
     local_lock: Mutex<()>,
     /// Where documents to pass on go; unset, they go nowhere.
     outbox: OnceLock<Outbox>,
+    /// The comparison catalogue, until a document arrives or a roster changes.
+    catalogue: harmonise::CatalogueCache,
 }
 
 impl std::fmt::Debug for Node {
@@ -242,6 +245,7 @@ impl Node {
             publish_lock: Mutex::new(()),
             local_lock: Mutex::new(()),
             outbox: OnceLock::new(),
+            catalogue: Default::default(),
         };
         node.replay_rosters()?;
         node.check_own_chain()?;

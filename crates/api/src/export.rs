@@ -1,0 +1,145 @@
+//! A comparison as CSV and as SDMX-CSV 2.0, with the same rows as the JSON.
+//!
+//! Plain CSV has one row per jurisdiction and the JSON row's fields as
+//! columns (the crosswalk spread over `crosswalk`, `crosswalk_version`,
+//! `relation`, `recognised`; flags joined by `;`).
+//!
+//! SDMX-CSV 2.0 (the SDMX 3.0 CSV data message) starts each row with
+//! `STRUCTURE` (`dataflow`), `STRUCTURE_ID` (`DELTABENCH:DF_COMPARISON(1.0.0)`)
+//! and `ACTION` (`I`, information), then the dimensions `REF_AREA` (the
+//! GB/T 2260 code), `INDICATOR` and `TIME_PERIOD` (SDMX period syntax: `2025`,
+//! `2025-S1`, `2025-Q3`, `2025-07`), the measure `OBS_VALUE` and the
+//! attributes: `UNIT_MEASURE`, then the same fields as the plain CSV in upper
+//! case. Empty cells are absent values.
+
+use deltabench_model::Period;
+use deltabench_model::comparison::{Comparison, ComparisonRow};
+
+const COLUMNS: [&str; 18] = [
+    "jurisdiction",
+    "value",
+    "source_value",
+    "source_indicator",
+    "source_version",
+    "rank",
+    "z_score",
+    "minmax",
+    "distance_to_frontier",
+    "peer_median",
+    "previous_value",
+    "change",
+    "crosswalk",
+    "crosswalk_version",
+    "relation",
+    "recognised",
+    "document",
+    "flags",
+];
+
+fn cells(r: &ComparisonRow) -> Vec<String> {
+    let num =
+        |v: Option<deltabench_model::Value>| v.map(|v| v.get().to_string()).unwrap_or_default();
+    let cw = r.crosswalk.as_ref();
+    vec![
+        r.jurisdiction.to_string(),
+        r.value.get().to_string(),
+        r.source_value.get().to_string(),
+        r.source_indicator.to_string(),
+        r.source_version.to_string(),
+        r.rank.map(|v| v.to_string()).unwrap_or_default(),
+        num(r.z_score),
+        num(r.minmax),
+        num(r.distance_to_frontier),
+        num(r.peer_median),
+        num(r.previous_value),
+        num(r.change),
+        cw.map(|c| c.id.to_string()).unwrap_or_default(),
+        cw.map(|c| c.version.to_string()).unwrap_or_default(),
+        cw.map(|c| {
+            serde_json::to_value(c.relation)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        })
+        .unwrap_or_default(),
+        cw.map(|c| c.recognised.to_string()).unwrap_or_default(),
+        r.document.to_string(),
+        r.flags
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(";"),
+    ]
+}
+
+fn write(header: Vec<String>, rows: Vec<Vec<String>>) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    // Writing to a Vec cannot fail, and every record has the header's length.
+    let _ = w.write_record(&header);
+    for r in rows {
+        let _ = w.write_record(&r);
+    }
+    let bytes = w.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// The comparison's rows as CSV (RFC 4180, CRLF line ends).
+pub fn comparison_csv(c: &Comparison) -> String {
+    write(
+        COLUMNS.iter().map(|s| s.to_string()).collect(),
+        c.rows.iter().map(cells).collect(),
+    )
+}
+
+/// The period in SDMX time-period syntax.
+fn sdmx_period(p: Period) -> String {
+    match p {
+        Period::Half(y, n) => format!("{y}-S{n}"),
+        other => other.to_string(),
+    }
+}
+
+/// The comparison's rows as SDMX-CSV 2.0.
+pub fn comparison_sdmx_csv(c: &Comparison) -> String {
+    let mut header: Vec<String> = [
+        "STRUCTURE",
+        "STRUCTURE_ID",
+        "ACTION",
+        "REF_AREA",
+        "INDICATOR",
+        "TIME_PERIOD",
+        "OBS_VALUE",
+        "UNIT_MEASURE",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    header.extend(
+        COLUMNS
+            .iter()
+            .filter(|c| !matches!(**c, "jurisdiction" | "value"))
+            .map(|c| c.to_uppercase()),
+    );
+    let rows = c
+        .rows
+        .iter()
+        .map(|r| {
+            let all = cells(r);
+            let mut row = vec![
+                "dataflow".to_string(),
+                "DELTABENCH:DF_COMPARISON(1.0.0)".to_string(),
+                "I".to_string(),
+                r.jurisdiction.to_string(),
+                c.indicator.to_string(),
+                sdmx_period(c.period),
+                r.value.get().to_string(),
+                c.unit.clone(),
+            ];
+            row.extend(all.into_iter().skip(2));
+            row
+        })
+        .collect();
+    write(header, rows)
+}

@@ -1,0 +1,235 @@
+//! Routes of mutual recognition and harmonised comparison: crosswalks,
+//! endorsements, comparisons (JSON, CSV, SDMX-CSV) and composites.
+
+use crate::auth::{Admin, Viewer};
+use crate::local_routes::{invalid, parse_json};
+use crate::{ApiError, AppState, blocking};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use deltabench_engine::compare::CompareError;
+use deltabench_model::comparison::{Comparison, CompositeSpec, CrosswalkStatus};
+use deltabench_model::documents::{Crosswalk, Decision};
+use deltabench_model::{CrosswalkId, IndicatorRef, InvalidField, Period};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+impl From<CompareError> for ApiError {
+    fn from(e: CompareError) -> Self {
+        match e {
+            CompareError::UnknownFramework(_) | CompareError::UnknownIndicator(..) => {
+                ApiError::not_found(e.to_string())
+            }
+            CompareError::Invalid(f) => invalid(f),
+            CompareError::Composite(c) => ApiError::bad_request(c.to_string()),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CrosswalkFilter {
+    status: Option<String>,
+}
+
+pub(crate) async fn list_crosswalks(
+    _: Viewer,
+    State(state): State<AppState>,
+    query: Result<Query<CrosswalkFilter>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(filter) = query?;
+    let status = filter
+        .status
+        .as_deref()
+        .map(CrosswalkStatus::parse)
+        .transpose()
+        .map_err(invalid)?;
+    let node = state.node.clone();
+    blocking(move || {
+        let catalogue = node.catalogue().map_err(ApiError::storage)?;
+        let list: Vec<_> = catalogue
+            .crosswalks()
+            .iter()
+            .filter(|r| status.is_none_or(|s| r.status == s))
+            .collect();
+        Ok(Json(json!({ "crosswalks": list })))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ProposeOptions {
+    endorse: Option<bool>,
+}
+
+pub(crate) async fn post_crosswalk(
+    _: Admin,
+    State(state): State<AppState>,
+    query: Result<Query<ProposeOptions>, QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let Query(options) = query?;
+    let mut raw: Value = parse_json(&body?, "a crosswalk")?;
+    if let Some(obj) = raw.as_object_mut() {
+        obj.entry("version").or_insert(json!(0));
+    }
+    let c: Crosswalk = serde_json::from_value(raw)
+        .map_err(|e| ApiError::bad_request(format!("the body is not a crosswalk: {e}")))?;
+    let node = state.node.clone();
+    blocking(move || {
+        let (doc, endorsement) = node.propose_crosswalk(c, options.endorse.unwrap_or(true))?;
+        let document: Value = serde_json::from_slice(doc.bytes()).map_err(ApiError::internal)?;
+        Ok((
+            StatusCode::CREATED,
+            Json(json!({
+                "hash": doc.hash(),
+                "document": document,
+                "endorsement": endorsement.as_ref().map(|e| e.hash()),
+            })),
+        ))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EndorseBody {
+    decision: Decision,
+    #[serde(default)]
+    comment: Option<String>,
+    #[serde(default)]
+    version: Option<u32>,
+}
+
+pub(crate) async fn post_endorsement(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let id = CrosswalkId::new(id).map_err(invalid)?;
+    let b: EndorseBody = parse_json(
+        &body?,
+        "an endorsement ({\"decision\": \"accept\"|\"reject\"})",
+    )?;
+    let node = state.node.clone();
+    blocking(move || {
+        let (doc, after) = node.endorse_crosswalk(&id, b.version, b.decision, b.comment)?;
+        let document: Value = serde_json::from_slice(doc.bytes()).map_err(ApiError::internal)?;
+        Ok((
+            StatusCode::CREATED,
+            Json(json!({"hash": doc.hash(), "document": document, "crosswalk": after})),
+        ))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ComparisonQuery {
+    indicator: Option<String>,
+    period: Option<String>,
+    format: Option<String>,
+    include_flagged: Option<bool>,
+}
+
+pub(crate) async fn get_comparison(
+    _: Viewer,
+    State(state): State<AppState>,
+    query: Result<Query<ComparisonQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query?;
+    let required = |v: Option<String>, name: &str, example: &str| {
+        v.ok_or_else(|| {
+            invalid(InvalidField::new(
+                name,
+                format!("is required, e.g. {example}"),
+            ))
+        })
+    };
+    let indicator = IndicatorRef::parse(&required(
+        q.indicator,
+        "indicator",
+        "yrd.tax/ontime_filing_rate",
+    )?)
+    .map_err(invalid)?;
+    let period = Period::parse(&required(q.period, "period", "2025")?).map_err(invalid)?;
+    let format = match q.format.as_deref().unwrap_or("json") {
+        "json" => Format::Json,
+        "csv" => Format::Csv,
+        "sdmx-csv" => Format::SdmxCsv,
+        other => {
+            return Err(invalid(InvalidField::new(
+                "format",
+                format!("{other:?} is not one of json, csv, sdmx-csv"),
+            )));
+        }
+    };
+    let include_flagged = q.include_flagged.unwrap_or(false);
+    let node = state.node.clone();
+    let comparison = blocking(move || {
+        let catalogue = node.catalogue().map_err(ApiError::storage)?;
+        Ok(catalogue.compare(&indicator, period, include_flagged)?)
+    })
+    .await?;
+    Ok(match format {
+        Format::Json => Json(comparison).into_response(),
+        Format::Csv => csv_response(
+            crate::export::comparison_csv(&comparison),
+            "text/csv; charset=utf-8; header=present",
+            &comparison,
+            "csv",
+        ),
+        Format::SdmxCsv => csv_response(
+            crate::export::comparison_sdmx_csv(&comparison),
+            "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8",
+            &comparison,
+            "sdmx.csv",
+        ),
+    })
+}
+
+enum Format {
+    Json,
+    Csv,
+    SdmxCsv,
+}
+
+fn csv_response(body: String, content_type: &str, c: &Comparison, ext: &str) -> Response {
+    let name = format!(
+        "comparison-{}-{}-{}.{ext}",
+        c.indicator.framework, c.indicator.code, c.period
+    );
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{name}\""),
+            ),
+            (
+                header::HeaderName::from_static("x-deltabench-manifest"),
+                c.manifest.clone(),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub(crate) async fn post_composite(
+    _: Viewer,
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let spec: CompositeSpec = parse_json(&body?, "a composite request")?;
+    spec.validate().map_err(invalid)?;
+    let node = state.node.clone();
+    blocking(move || {
+        let catalogue = node.catalogue().map_err(ApiError::storage)?;
+        let c = catalogue.composite(&spec)?;
+        Ok(Json(serde_json::to_value(c).map_err(ApiError::internal)?))
+    })
+    .await
+}
