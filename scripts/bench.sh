@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and prints their figures with the machine they ran on.
 #   scripts/bench.sh            all benchmarks
-#   scripts/bench.sh ingest     one of them (ingest, appraisal, federation)
+#   scripts/bench.sh ingest     one of them (ingest, appraisal, federation, compare)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -srm)"
@@ -12,5 +12,6 @@ case "${1:-all}" in
   ingest) cargo bench -p deltabench-node --bench ingest ;;
   appraisal) cargo bench -p deltabench-api --bench appraisal ;;
   federation) cargo bench -p deltabench --bench federation ;;
+  compare) cargo bench -p deltabench-engine --bench compare ;;
   *) echo "unknown benchmark: $1" >&2; exit 2 ;;
 esac

@@ -14,6 +14,8 @@ numbers are seeded, so every run writes the same bytes:
     samples/taicang/framework-1.1.0.json   the next version of taicang.hqd
     samples/taicang/observations-1.1.0-additions.csv
                                            rows for the indicator that 1.1.0 adds
+    samples/yrd.tax/framework.json         the tax alliance's reference framework
+    samples/yrd.tax/crosswalks/*.json      crosswalks onto it
 
 for Taicang 太仓市 (320585), Kunshan 昆山市 (320583) and Jiading 嘉定区 (310114).
 """
@@ -1034,6 +1036,32 @@ is weighted by `declarations_due`, dissatisfaction and handling days by
 Files: `jiading/framework.json`, `jiading/units.json`,
 `jiading/observations-2024.csv`, `jiading/observations-2025.csv`.
 
+## The tax alliance `yrd.tax`
+
+`yrd.tax/framework.json` is the alliance's reference framework (owned by the
+alliance; any member may publish it): `ontime_filing_rate` (%, higher is
+better), `service_satisfaction` (0-100, higher is better) and
+`avg_processing_days` (days, lower is better). `yrd.tax/crosswalks/` holds
+one crosswalk per jurisdiction and metric, with the real conversions:
+
+| crosswalk | from | transform | relation |
+|---|---|---|---|
+| `taicang.ontime` | `taicang.hqd/tax_ontime` (ratio) | unit ratio → % | exact |
+| `taicang.satisfaction` | `taicang.hqd/svc_satisfaction` (0-100) | none | exact |
+| `taicang.processing` | `taicang.hqd/processing_days` (days) | none | exact |
+| `kunshan.ontime` | `kunshan.perf/filing_ontime_pct` (%) | none | exact |
+| `kunshan.satisfaction` | `kunshan.perf/taxpayer_sat_5` (1-5) | rescale [1, 5] → [0, 100] | exact |
+| `kunshan.processing` | `kunshan.perf/processing_hours` (hours) | unit hours → days | exact |
+| `jiading.ontime` | `jiading.gov/ontime_rate` (%) | none | exact |
+| `jiading.satisfaction` | `jiading.gov/dissatisfaction_pct` (% dissatisfied) | invert on [0, 100] | close |
+| `jiading.processing` | `jiading.gov/handling_days` (days) | none | exact |
+
+Jiading's satisfaction mapping is `close`, not `exact`: the share of
+dissatisfied users is another measure, so its row is flagged and left out of
+ranks unless a caller asks for flagged rows. Each file is a crosswalk payload
+without `version` (the node numbers versions), ready for
+`POST /api/v1/crosswalks`.
+
 ## Formats
 
 `framework*.json` is a framework payload (`schemas/framework.v1.schema.json`).
@@ -1044,6 +1072,70 @@ Indicators that only weight or divide others (returns due, matters
 handled, 12345 cases, budget spent and allocated) have rows for the units
 that report the indicator they serve.
 """
+
+
+def yrd_tax():
+    """The tax alliance's reference framework and the crosswalks onto it.
+
+    Each jurisdiction measures the three shared tax-service metrics in its own
+    unit and scale; the crosswalks carry the real conversions.
+    """
+    framework = {
+        "id": "yrd.tax",
+        "version": "1.0.0",
+        "owner": {"alliance": "yrd.tax"},
+        "name_zh": "嘉昆太税收协作联盟纳税服务参照指标",
+        "name_en": "Jiading-Kunshan-Taicang tax alliance reference indicators",
+        "periods": [str(y) for y in YEARS],
+        "indicators": [
+            ind("ontime_filing_rate", "企业所得税按期申报率", "On-time corporate income tax filing rate",
+                "tax", "%", "higher_is_better", mean(), 0, 100),
+            ind("service_satisfaction", "纳税服务满意度", "Tax service satisfaction",
+                "tax", "score_0_100", "higher_is_better", mean(), 0, 100),
+            ind("avg_processing_days", "涉税事项平均办理天数", "Average processing time of tax matters",
+                "tax", "days", "lower_is_better", mean(), 0, 60),
+        ],
+    }
+
+    def cw(cid, framework_id, code, target, relation, transform, why, confidence):
+        return {
+            "id": cid,
+            "source": {"framework": framework_id, "versions": "^1", "indicator": code},
+            "target": f"yrd.tax/{target}",
+            "relation": relation,
+            "transform": transform,
+            "justification": why,
+            "confidence": confidence,
+        }
+
+    crosswalks = [
+        cw("taicang.ontime", "taicang.hqd", "tax_ontime", "ontime_filing_rate", "exact",
+           [{"op": "unit", "from": "ratio", "to": "%"}],
+           "Same definition (returns filed by the deadline over returns due); Taicang reports a ratio in [0, 1].",
+           1.0),
+        cw("taicang.satisfaction", "taicang.hqd", "svc_satisfaction", "service_satisfaction", "exact", [],
+           "Same provincial survey instrument on a 0-100 scale.", 0.95),
+        cw("taicang.processing", "taicang.hqd", "processing_days", "avg_processing_days", "exact", [],
+           "Same definition, counted in calendar days.", 1.0),
+        cw("kunshan.ontime", "kunshan.perf", "filing_ontime_pct", "ontime_filing_rate", "exact", [],
+           "Same definition, already in percent.", 1.0),
+        cw("kunshan.satisfaction", "kunshan.perf", "taxpayer_sat_5", "service_satisfaction", "exact",
+           [{"op": "rescale", "from": [1, 5], "to": [0, 100]}],
+           "The same survey question answered on a five-point scale; its mean maps linearly onto 0-100 ((x - 1) x 25).",
+           0.85),
+        cw("kunshan.processing", "kunshan.perf", "processing_hours", "avg_processing_days", "exact",
+           [{"op": "unit", "from": "hours", "to": "days"}],
+           "Same definition counted in elapsed hours; 24 hours to a day.", 0.95),
+        cw("jiading.ontime", "jiading.gov", "ontime_rate", "ontime_filing_rate", "exact", [],
+           "Same definition, already in percent.", 1.0),
+        cw("jiading.satisfaction", "jiading.gov", "dissatisfaction_pct", "service_satisfaction", "close",
+           [{"op": "invert", "lo": 0, "hi": 100}],
+           "Jiading records the share of dissatisfied users (lower is better); 100 minus it approximates a satisfaction score but is not the same measure.",
+           0.6),
+        cw("jiading.processing", "jiading.gov", "handling_days", "avg_processing_days", "exact", [],
+           "Same definition, counted in calendar days.", 1.0),
+    ]
+    return framework, crosswalks
 
 
 def dump_json(path, obj):
@@ -1072,6 +1164,12 @@ def main():
         for name, r in extra_rows.items():
             dump_csv(d / name, r)
         counts[j.name] = len(j.units)
+    framework, crosswalks = yrd_tax()
+    d = OUT / "yrd.tax"
+    (d / "crosswalks").mkdir(parents=True, exist_ok=True)
+    dump_json(d / "framework.json", framework)
+    for c in crosswalks:
+        dump_json(d / "crosswalks" / f"{c['id']}.json", c)
     (OUT / "README.md").write_text(
         README.format(tc_units=counts["taicang"], ks_units=counts["kunshan"],
                       jd_units=counts["jiading"]),

@@ -2,6 +2,7 @@
 //! the command line and the HTTP API as an office would drive them.
 
 mod federation;
+mod harmonise;
 mod support;
 
 use serde_json::Value;
@@ -357,26 +358,6 @@ fn run_refuses_a_config_or_store_it_cannot_trust() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("checksum"));
     assert!(target.is_dir());
     assert_eq!(std::fs::read_dir(&target).unwrap().count(), 0);
-}
-
-/// The sample data folder of a jurisdiction.
-fn samples(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../node-config/samples")
-        .join(name)
-}
-
-fn import(p: &Proc, token: &str, kind: &str, file: &std::path::Path) -> std::process::Output {
-    deltabench(&[
-        "import",
-        "--node",
-        &p.api,
-        "--token",
-        token,
-        "--kind",
-        kind,
-        file.to_str().unwrap(),
-    ])
 }
 
 #[test]

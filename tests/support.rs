@@ -128,6 +128,19 @@ pub fn draft_roster(
     threshold: u32,
     approvers: &[&NodeDir],
 ) -> PathBuf {
+    draft_roster_with(root, id, version, members, threshold, approvers, &[])
+}
+
+/// [`draft_roster`] with further `roster new` arguments.
+pub fn draft_roster_with(
+    root: &Path,
+    id: &str,
+    version: u64,
+    members: &[&NodeDir],
+    threshold: u32,
+    approvers: &[&NodeDir],
+    extra: &[&str],
+) -> PathBuf {
     let file = root.join(format!("{id}.v{version}.json"));
     let mut args: Vec<String> = vec![
         "roster".into(),
@@ -145,6 +158,7 @@ pub fn draft_roster(
         args.push("--member".into());
         args.push(n.member_arg());
     }
+    args.extend(extra.iter().map(|a| a.to_string()));
     ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     for n in approvers {
         ok(&[
@@ -174,7 +188,19 @@ pub fn join_roster(node: &NodeDir, file: &Path) {
 /// Forms an alliance of `nodes` with the given threshold: a roster drafted,
 /// approved by the first `threshold` members, and joined by all.
 pub fn form_alliance(root: &Path, id: &str, nodes: &[&NodeDir], threshold: u32) -> PathBuf {
-    let file = draft_roster(root, id, 1, nodes, threshold, &nodes[..threshold as usize]);
+    form_alliance_with(root, id, nodes, threshold, &[])
+}
+
+/// [`form_alliance`] with further `roster new` arguments.
+pub fn form_alliance_with(
+    root: &Path,
+    id: &str,
+    nodes: &[&NodeDir],
+    threshold: u32,
+    extra: &[&str],
+) -> PathBuf {
+    let approvers = &nodes[..threshold as usize];
+    let file = draft_roster_with(root, id, 1, nodes, threshold, approvers, extra);
     for n in nodes {
         join_roster(n, &file);
     }
@@ -459,4 +485,24 @@ pub fn publish_framework_at(api: &str, node: &NodeDir, sample: &str, n: u32) -> 
     let v: Value = resp.json().unwrap_or(Value::Null);
     assert_eq!(s, 201, "{v}");
     v["hash"].as_str().unwrap().to_owned()
+}
+
+/// The sample data folder of a jurisdiction.
+pub fn samples(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../node-config/samples")
+        .join(name)
+}
+
+pub fn import(p: &Proc, token: &str, kind: &str, file: &std::path::Path) -> std::process::Output {
+    deltabench(&[
+        "import",
+        "--node",
+        &p.api,
+        "--token",
+        token,
+        "--kind",
+        kind,
+        file.to_str().unwrap(),
+    ])
 }

@@ -44,6 +44,125 @@ pub enum Command {
     Roster(RosterArgs),
     /// Send a framework (JSON), units or observations (CSV or spreadsheet) to a running node.
     Import(ImportArgs),
+    /// Propose, endorse and list crosswalks on a running node.
+    Crosswalk(CrosswalkArgs),
+    /// Print a running node's harmonised comparison of a reference indicator.
+    Compare(CompareArgs),
+}
+
+/// Where a client command finds its node.
+#[derive(Debug, Args)]
+pub struct NodeArgs {
+    /// The node's API, e.g. http://127.0.0.1:8080.
+    #[arg(long, env = "DELTABENCH_NODE")]
+    pub node: String,
+    /// A token of the node (admin to write, viewer to read).
+    #[arg(long, env = "DELTABENCH_TOKEN", hide_env_values = true)]
+    pub token: String,
+}
+
+/// `deltabench crosswalk`
+#[derive(Debug, Args)]
+pub struct CrosswalkArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CrosswalkCommand,
+}
+
+/// The crosswalk subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CrosswalkCommand {
+    /// Propose crosswalks (JSON payload files): each is signed and published,
+    /// with this node's acceptance unless --no-endorse.
+    Propose(CrosswalkProposeArgs),
+    /// Accept or reject the current version of a crosswalk.
+    Endorse(CrosswalkEndorseArgs),
+    /// List the crosswalks held, with their status.
+    List(CrosswalkListArgs),
+}
+
+/// `deltabench crosswalk propose`
+#[derive(Debug, Args)]
+pub struct CrosswalkProposeArgs {
+    /// The node.
+    #[command(flatten)]
+    pub node: NodeArgs,
+    /// A crosswalk payload file (repeatable).
+    #[arg(long = "file", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Publish without this node's acceptance.
+    #[arg(long)]
+    pub no_endorse: bool,
+}
+
+/// An endorsement's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DecisionArg {
+    /// Recognise the crosswalk.
+    Accept,
+    /// Refuse it (withdraws an earlier acceptance).
+    Reject,
+}
+
+/// `deltabench crosswalk endorse`
+#[derive(Debug, Args)]
+pub struct CrosswalkEndorseArgs {
+    /// The node.
+    #[command(flatten)]
+    pub node: NodeArgs,
+    /// The crosswalk id (repeatable).
+    #[arg(long = "id", required = true)]
+    pub ids: Vec<String>,
+    /// Accept or reject.
+    #[arg(long, value_enum)]
+    pub decision: DecisionArg,
+    /// A comment kept in the signed endorsement.
+    #[arg(long)]
+    pub comment: Option<String>,
+}
+
+/// `deltabench crosswalk list`
+#[derive(Debug, Args)]
+pub struct CrosswalkListArgs {
+    /// The node.
+    #[command(flatten)]
+    pub node: NodeArgs,
+    /// Only crosswalks with this status (recognised, pending, rejected, superseded).
+    #[arg(long)]
+    pub status: Option<String>,
+}
+
+/// How `deltabench compare` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    /// An aligned table.
+    Table,
+    /// The JSON answer.
+    Json,
+    /// CSV.
+    Csv,
+    /// SDMX-CSV 2.0.
+    SdmxCsv,
+}
+
+/// `deltabench compare`
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The node.
+    #[command(flatten)]
+    pub node: NodeArgs,
+    /// The reference indicator, FRAMEWORK/CODE (e.g. yrd.tax/ontime_filing_rate).
+    #[arg(long)]
+    pub indicator: String,
+    /// The period, e.g. 2025.
+    #[arg(long)]
+    pub period: String,
+    /// Rank flagged rows too (non-exact or unrecognised crosswalks).
+    #[arg(long)]
+    pub include_flagged: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
+    pub format: CompareFormat,
 }
 
 /// What `deltabench import` sends.

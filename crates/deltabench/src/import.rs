@@ -82,6 +82,26 @@ impl Client {
         let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Ok((status, value))
     }
+
+    /// GETs `path` (with its query); answers the status and the body as text.
+    pub fn get(&self, path: &str) -> Result<(u16, String)> {
+        let url = format!("{}{path}", self.base);
+        let resp = self
+            .http
+            .get(&url)
+            .bearer_auth(&self.token)
+            .send()
+            .with_context(|| format!("cannot reach the node at {}", self.base))?;
+        let status = resp.status().as_u16();
+        Ok((status, resp.text().unwrap_or_default()))
+    }
+}
+
+/// The `detail` of a problem+json answer, or the whole answer.
+pub fn problem_detail(answer: &Value) -> String {
+    answer["detail"]
+        .as_str()
+        .map_or_else(|| answer.to_string(), str::to_owned)
 }
 
 /// Reads a spreadsheet's sheet as rows of text cells.

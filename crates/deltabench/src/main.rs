@@ -2,6 +2,7 @@
 //! appraisal. See README.md for the commands and ARCHITECTURE.md for the code map.
 
 mod cli;
+mod compare;
 mod config;
 mod import;
 mod init;
@@ -21,6 +22,8 @@ fn main() -> std::process::ExitCode {
         cli::Command::Restore(a) => maintenance::restore(a),
         cli::Command::Roster(a) => roster::roster(a),
         cli::Command::Import(a) => import::import(a),
+        cli::Command::Crosswalk(a) => compare::crosswalk(a),
+        cli::Command::Compare(a) => compare::compare(a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
