@@ -11,6 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use deltabench_engine::compare::CompareError;
+use deltabench_engine::composite::CompositeError;
 use deltabench_model::comparison::{Comparison, CompositeSpec, CrosswalkStatus};
 use deltabench_model::documents::{Crosswalk, Decision};
 use deltabench_model::{CrosswalkId, IndicatorRef, InvalidField, Period};
@@ -24,6 +25,11 @@ impl From<CompareError> for ApiError {
                 ApiError::not_found(e.to_string())
             }
             CompareError::Invalid(f) => invalid(f),
+            CompareError::Composite(CompositeError::NoMembers) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "no-members",
+                CompositeError::NoMembers.to_string(),
+            ),
             CompareError::Composite(c) => ApiError::bad_request(c.to_string()),
         }
     }

@@ -6,8 +6,8 @@ use crate::cli::{
 };
 use crate::import::{Client, problem_detail};
 use anyhow::{Context, Result, bail};
-use deltabench_model::comparison::{Comparison, CrosswalkRecord};
-use deltabench_model::{IndicatorRef, Period};
+use deltabench_model::comparison::{Comparison, CrosswalkRecord, CrosswalkStatus};
+use deltabench_model::{CrosswalkId, IndicatorRef, Period};
 use serde_json::{Value, json};
 
 fn client(n: &NodeArgs) -> Result<Client> {
@@ -51,6 +51,7 @@ pub fn crosswalk(a: CrosswalkArgs) -> Result<()> {
                 DecisionArg::Reject => "reject",
             };
             for id in &e.ids {
+                let id = CrosswalkId::new(id.as_str()).map_err(|e| anyhow::anyhow!("--id: {e}"))?;
                 let mut body = json!({ "decision": decision });
                 if let Some(comment) = &e.comment {
                     body["comment"] = comment.clone().into();
@@ -76,7 +77,10 @@ pub fn crosswalk(a: CrosswalkArgs) -> Result<()> {
         CrosswalkCommand::List(l) => {
             let c = client(&l.node)?;
             let path = match &l.status {
-                Some(s) => format!("/api/v1/crosswalks?status={s}"),
+                Some(s) => {
+                    let s = CrosswalkStatus::parse(s).map_err(|e| anyhow::anyhow!("--{e}"))?;
+                    format!("/api/v1/crosswalks?status={}", s.as_str())
+                }
                 None => "/api/v1/crosswalks".into(),
             };
             let (status, text) = c.get(&path)?;

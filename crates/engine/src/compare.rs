@@ -22,9 +22,15 @@
 //!    carries over only along exact relations), at most four long.
 //!
 //! Rejected and superseded crosswalks are never used, nor crosswalks whose
-//! valid periods exclude the period. Among several ways the one with the
-//! fewest flags wins, then the shortest, then the most confident, then the
-//! smallest crosswalk hash.
+//! valid periods do not cover the whole period. Among several ways the one
+//! with the fewest flags wins, then the shortest (a value of the reference
+//! framework itself before any crosswalk), then the most confident (the least
+//! confident link of a chain counts), then the smallest hash of the first
+//! crosswalk.
+//!
+//! The change from the previous period uses the member's value for that
+//! period found the same way, and only when it carries no flag the current
+//! row does not carry (or the caller asked for flagged rows).
 //!
 //! A row is flagged `not_exact`, `unrecognised` (pending), or
 //! `version_out_of_range` (the summary's framework version is outside the
@@ -36,8 +42,10 @@
 //!
 //! The manifest hash is SHA-256 over these lines (each ending in `\n`):
 //! `deltabench-comparison/1`, `indicator <ref>`, `period <p>`,
-//! `include_flagged <true|false>`, one `alliance <id> <version> <digest>` for
-//! the group's roster, then one `input <hash>` per input document in sorted
+//! `include_flagged <true|false>`, one `alliance <id> <version> <digest>` per
+//! roster consulted (the group's, or every roster for a jurisdiction's
+//! reference framework, and those of alliances owning a side of a crosswalk
+//! used; by id), then one `input <hash>` per input document in sorted
 //! order. Inputs are the reference framework version, the frameworks that
 //! establish the owners of the frameworks involved, every summary a row or
 //! previous value comes from, every crosswalk used and every endorsement of
@@ -57,8 +65,8 @@ use deltabench_model::documents::{
     Crosswalk, Endorsement, Framework, Indicator, Owner, Relation, Summary,
 };
 use deltabench_model::{
-    DocHash, FrameworkId, IndicatorCode, IndicatorRef, InvalidField, JurisdictionCode, Period,
-    Value,
+    AllianceId, DocHash, FrameworkId, IndicatorCode, IndicatorRef, InvalidField, JurisdictionCode,
+    Period, Value,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -309,7 +317,7 @@ impl Catalogue {
     fn paths_to(&self, r: &IndicatorRef, period: Period) -> Vec<Path> {
         let valid = |i: &usize| {
             let c = &self.records[*i].crosswalk;
-            c.valid_from.is_none_or(|f| f <= period) && c.valid_to.is_none_or(|t| period <= t)
+            period_within(c.valid_from, c.valid_to, period)
         };
         let mut out = Vec::new();
         for &i in self.by_target.get(r).into_iter().flatten() {
@@ -488,7 +496,13 @@ impl Catalogue {
                     CrosswalkStatus::Rejected | CrosswalkStatus::Superseded => {
                         format!("is {} ({})", rec.status.as_str(), rec.why)
                     }
-                    _ => format!("is not valid for {period}"),
+                    _ if !period_within(c.valid_from, c.valid_to, period) => {
+                        format!("is not valid for {period}")
+                    }
+                    _ => format!(
+                        "maps {}/{}, for which its {period} summary has no value",
+                        c.source.framework, c.source.indicator
+                    ),
                 };
                 format!("crosswalk {} version {} {why}", c.id, c.version)
             })
@@ -524,18 +538,28 @@ impl Catalogue {
         if let Some(h) = self.owner_docs.get(&r.framework) {
             inputs.insert(h);
         }
+        // The rosters the answer depends on: the group's, and those of the
+        // alliances owning a side of a crosswalk used.
+        let mut consulted: BTreeSet<&AllianceId> = match alliance {
+            Some(v) => BTreeSet::from([&v.id]),
+            None => self.alliances.iter().map(|v| &v.id).collect(),
+        };
         let mut found = Vec::new();
         let mut missing = Vec::new();
         for m in &members {
             match self.find(m, r, reference, period, &paths) {
                 Ok(f) => {
                     let prev = match (prev_period, &prev_paths) {
-                        (Some(pp), Some(paths)) => self.find(m, r, reference, pp, paths).ok(),
+                        (Some(pp), Some(paths)) => {
+                            self.find(m, r, reference, pp, paths).ok().filter(|p| {
+                                include_flagged || p.flags.iter().all(|x| f.flags.contains(x))
+                            })
+                        }
                         _ => None,
                     };
-                    self.note_inputs(&f, &mut inputs);
+                    self.note_inputs(&f, &mut inputs, &mut consulted);
                     if let Some(p) = &prev {
-                        self.note_inputs(p, &mut inputs);
+                        self.note_inputs(p, &mut inputs, &mut consulted);
                     }
                     found.push((m.clone(), f, prev));
                 }
@@ -609,7 +633,11 @@ impl Catalogue {
                 format!("period {period}"),
                 format!("include_flagged {include_flagged}"),
             ],
-            alliance,
+            &self
+                .alliances
+                .iter()
+                .filter(|v| consulted.contains(&v.id))
+                .collect::<Vec<_>>(),
             &inputs,
         );
         Ok(Comparison {
@@ -628,7 +656,12 @@ impl Catalogue {
         })
     }
 
-    fn note_inputs<'a>(&'a self, f: &Found<'a>, inputs: &mut HashSet<&'a DocHash>) {
+    fn note_inputs<'a>(
+        &'a self,
+        f: &Found<'a>,
+        inputs: &mut HashSet<&'a DocHash>,
+        consulted: &mut BTreeSet<&'a AllianceId>,
+    ) {
         inputs.insert(f.summary);
         if let Some(h) = f.source.and_then(|s| self.owner_docs.get(&s.framework)) {
             inputs.insert(h);
@@ -642,6 +675,9 @@ impl Catalogue {
             ] {
                 if let Some(h) = self.owner_docs.get(fw) {
                     inputs.insert(h);
+                }
+                if let Some(Owner::Alliance(a)) = self.owners.get(fw) {
+                    consulted.insert(a);
                 }
             }
             for e in &rec.endorsements {
@@ -782,7 +818,7 @@ impl Catalogue {
                 c.manifest
             ));
         }
-        let manifest = manifest(&lines, None, &inputs);
+        let manifest = manifest(&lines, &[], &inputs);
         Ok(Composite {
             period: spec.period,
             indicators,
@@ -832,6 +868,17 @@ fn method_words(p: &Params) -> String {
     )
 }
 
+/// Whether `period` lies wholly between the start of `from` and the end of
+/// `to` (either open): a crosswalk valid to `2025` covers `2025-Q3`, and one
+/// valid to `2025-Q1` does not cover the year `2025`.
+pub fn period_within(from: Option<Period>, to: Option<Period>, period: Period) -> bool {
+    let (first, last) = period.months();
+    let start = (period.year(), first);
+    let end = (period.year(), last);
+    from.is_none_or(|f| (f.year(), f.months().0) <= start)
+        && to.is_none_or(|t| end <= (t.year(), t.months().1))
+}
+
 /// Ways to the reference, by the framework they start from.
 type PathIndex<'a> = HashMap<&'a FrameworkId, Vec<Path>>;
 
@@ -872,14 +919,16 @@ fn consider<'a>(best: &mut Option<(Key, Found<'a>)>, key: Key, found: Found<'a>)
 }
 
 /// SHA-256 over the manifest lines, hex.
-fn manifest(params: &[String], alliance: Option<&AllianceView>, inputs: &[DocHash]) -> String {
+fn manifest(params: &[String], alliances: &[&AllianceView], inputs: &[DocHash]) -> String {
     let mut h = Sha256::new();
     h.update(b"deltabench-comparison/1\n");
     for p in params {
         h.update(p.as_bytes());
         h.update(b"\n");
     }
-    if let Some(a) = alliance {
+    let mut alliances = alliances.to_vec();
+    alliances.sort_by(|a, b| a.id.cmp(&b.id));
+    for a in alliances {
         h.update(format!("alliance {} {} {}\n", a.id, a.version, a.digest).as_bytes());
     }
     for i in inputs {

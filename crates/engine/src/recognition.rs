@@ -70,17 +70,32 @@ impl AllianceView {
     }
 }
 
-/// The owner of each framework id, from the framework documents held.
+/// The owner of each framework id, from the framework documents held and the
+/// rosters in force. An alliance's roster that names the id as its reference
+/// framework decides: the alliance owns it. Any other id belongs to the
+/// earliest claim (issue time, then hash) by an issuer allowed to make it; a
+/// later claim by someone else never displaces it.
 pub fn framework_owners(
     frameworks: &[Held<Framework>],
     alliances: &[AllianceView],
 ) -> BTreeMap<FrameworkId, Owner> {
     let mut out = BTreeMap::new();
-    for f in frameworks {
-        if owner_may_issue(&f.payload.owner, &f.issuer, alliances) {
-            out.entry(f.payload.id.clone())
-                .or_insert_with(|| f.payload.owner.clone());
+    let mut views: Vec<&AllianceView> = alliances.iter().collect();
+    views.sort_by(|a, b| a.id.cmp(&b.id));
+    for v in views {
+        if let Some(id) = &v.reference_framework {
+            out.entry(id.clone())
+                .or_insert_with(|| Owner::Alliance(v.id.clone()));
         }
+    }
+    let mut claims: Vec<&Held<Framework>> = frameworks
+        .iter()
+        .filter(|f| owner_may_issue(&f.payload.owner, &f.issuer, alliances))
+        .collect();
+    claims.sort_by(|a, b| (a.issued_at.unix(), &a.hash).cmp(&(b.issued_at.unix(), &b.hash)));
+    for f in claims {
+        out.entry(f.payload.id.clone())
+            .or_insert_with(|| f.payload.owner.clone());
     }
     out
 }

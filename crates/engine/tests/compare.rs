@@ -471,3 +471,106 @@ fn composites_over_the_catalogue_are_reproducible() {
     .unwrap();
     assert!(cat.composite(&bad).is_err());
 }
+
+#[test]
+fn valid_periods_cover_whole_periods() {
+    use deltabench_engine::compare::period_within;
+    let p = |s: &str| Period::parse(s).unwrap();
+    assert!(period_within(None, Some(p("2025")), p("2025-Q3")));
+    assert!(period_within(Some(p("2025")), None, p("2025-12")));
+    assert!(!period_within(None, Some(p("2025-Q1")), p("2025")));
+    assert!(period_within(Some(p("2025-H2")), None, p("2025-Q3")));
+    assert!(!period_within(Some(p("2025-H2")), None, p("2025-Q2")));
+    assert!(!period_within(Some(p("2024")), Some(p("2024")), p("2025")));
+    assert!(period_within(None, None, p("1999-07")));
+}
+
+#[test]
+fn a_framework_id_cannot_be_taken_over() {
+    let mut w = world();
+    let before = compare(w.docs.inputs.clone(), false);
+    // C claims the alliance's reference framework and A's framework as its own.
+    w.docs.framework(
+        C,
+        "yrd.tax",
+        json!({"jurisdiction": C}),
+        json!([ind("rate", "%", "lower_is_better")]),
+    );
+    w.docs.framework(
+        C,
+        "a.fw",
+        json!({"jurisdiction": C}),
+        json!([ind("rate_ratio", "ratio", "higher_is_better")]),
+    );
+    let cat = Catalogue::build(w.docs.inputs.clone());
+    assert_eq!(
+        cat.owners()[&FrameworkId::new("yrd.tax").unwrap()],
+        deltabench_model::documents::Owner::Alliance(AllianceId::new("yrd.tax").unwrap())
+    );
+    assert_eq!(
+        cat.owners()[&FrameworkId::new("a.fw").unwrap()],
+        deltabench_model::documents::Owner::Jurisdiction(JurisdictionCode::new(A).unwrap())
+    );
+    assert_eq!(cat.compare(&rate(), y2025(), false).unwrap(), before);
+}
+
+#[test]
+fn a_change_is_not_taken_from_a_flagged_previous_value() {
+    let mut w = world();
+    // xa holds from 2025; a pending crosswalk xa_old maps A's 2024 value.
+    for c in w.docs.inputs.crosswalks.iter_mut() {
+        if c.hash == w.xa {
+            c.payload.valid_from = Some(Period::parse("2025").unwrap());
+        }
+    }
+    let unit = json!([{"op": "unit", "from": "ratio", "to": "%"}]);
+    w.docs.crosswalk(
+        A,
+        "xa_old",
+        1,
+        ("a.fw/rate_ratio", "^1", "yrd.tax/rate"),
+        "exact",
+        unit,
+    );
+    let c = compare(w.docs.inputs.clone(), false);
+    let a = row(&c, A);
+    assert!(a.flags.is_empty());
+    assert_eq!((a.previous_value, a.change), (None, None));
+    let c = compare(w.docs.inputs.clone(), true);
+    close(row(&c, A).change.unwrap().get(), 5.0);
+}
+
+#[test]
+fn the_manifest_covers_the_rosters_consulted() {
+    let w = world();
+    let c = compare(w.docs.inputs.clone(), false);
+    // Another alliance of the node that owns nothing used: same manifest.
+    let mut other = w.docs.inputs.clone();
+    other.alliances.push(AllianceView {
+        id: AllianceId::new("other.one").unwrap(),
+        version: 4,
+        members: vec![JurisdictionCode::new(A).unwrap()],
+        reference_framework: None,
+        recognition_quorum: None,
+        digest: "other".into(),
+    });
+    assert_eq!(compare(other, false).manifest, c.manifest);
+    // Another version of the group's roster: another manifest.
+    let mut next = w.docs.inputs.clone();
+    next.alliances[0].version = 2;
+    next.alliances[0].digest = "roster-v2".into();
+    assert_ne!(compare(next, false).manifest, c.manifest);
+}
+
+#[test]
+fn a_member_without_the_mapped_value_is_told_why() {
+    let mut w = world();
+    w.docs.summary(B, "b.fw", "2025", &[("other", 1.0)]);
+    let c = compare(w.docs.inputs, false);
+    let m = c
+        .missing
+        .iter()
+        .find(|m| m.jurisdiction.as_str() == B)
+        .unwrap();
+    assert!(m.reason.contains("has no value"), "{}", m.reason);
+}

@@ -113,13 +113,29 @@ impl Node {
             .iter()
             .filter(|r| r.crosswalk.id == c.id)
             .collect();
-        if let Some(other) = same_id.iter().find(|r| r.issuer != self.identity().code) {
+        // The id belongs to the issuer of its earliest version, as in
+        // recognition; versions others issued under it do not count.
+        let owner = same_id
+            .iter()
+            .min_by(|a, b| {
+                (a.crosswalk.version, a.issued_at.unix(), &a.hash).cmp(&(
+                    b.crosswalk.version,
+                    b.issued_at.unix(),
+                    &b.hash,
+                ))
+            })
+            .map(|r| r.issuer.clone());
+        if let Some(other) = owner.as_ref().filter(|o| *o != &self.identity().code) {
             return Err(LocalError::Conflict(format!(
-                "the crosswalk id {} is taken by {}; choose another id",
-                c.id, other.issuer
+                "the crosswalk id {} belongs to {other}; choose another id",
+                c.id
             )));
         }
-        let highest = same_id.iter().map(|r| r.crosswalk.version).max();
+        let highest = same_id
+            .iter()
+            .filter(|r| r.issuer == self.identity().code)
+            .map(|r| r.crosswalk.version)
+            .max();
         match (c.version, highest) {
             (0, h) => c.version = h.unwrap_or(0) + 1,
             (v, Some(h)) if v <= h => {
