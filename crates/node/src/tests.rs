@@ -398,3 +398,83 @@ fn ingest_many_answers_each_envelope_in_order() {
     assert!(matches!(outcomes[4], Outcome::Duplicate { .. }));
     assert_eq!(t.store().head(&code(KUNSHAN.code)).unwrap().unwrap().0, 3);
 }
+
+fn crosswalk_json(id: &str) -> deltabench_model::documents::Crosswalk {
+    serde_json::from_value(serde_json::json!({
+        "id": id, "version": 0,
+        "source": {"framework": "kunshan.perf", "versions": "^1", "indicator": "filing_ontime_pct"},
+        "target": "taicang.hqd/tax_ontime", "relation": "exact",
+        "transform": [{"op": "unit", "from": "%", "to": "ratio"}],
+        "justification": "same definition", "confidence": 1
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_crosswalk_id_belongs_to_its_first_issuer_and_both_owners_recognise_it() {
+    use crate::local::LocalError;
+    use deltabench_model::comparison::CrosswalkStatus;
+    use deltabench_model::documents::Framework;
+    let (t, k) = (node(&TAICANG), node(&KUNSHAN));
+    let read = |s: &str| serde_json::from_str::<Framework>(s).unwrap();
+    t.publish_framework(read(include_str!(
+        "../../../node-config/samples/taicang/framework.json"
+    )))
+    .unwrap();
+    k.publish_framework(read(include_str!(
+        "../../../node-config/samples/kunshan/framework.json"
+    )))
+    .unwrap();
+    import(&t, &bundle_of(&k));
+    import(&k, &bundle_of(&t));
+
+    // Kunshan proposes ks.x (its acceptance signed with it): pending until
+    // Taicang, the target's owner, accepts.
+    let (doc, accepted) = k.propose_crosswalk(crosswalk_json("ks.x"), true).unwrap();
+    assert!(accepted.is_some());
+    import(&t, &bundle_of(&k));
+    let status = |n: &Node, hash: &DocHash| {
+        n.catalogue()
+            .unwrap()
+            .crosswalks()
+            .iter()
+            .find(|r| &r.hash == hash)
+            .unwrap()
+            .status
+    };
+    assert_eq!(status(&t, doc.hash()), CrosswalkStatus::Pending);
+    let (_, after) = t
+        .endorse_crosswalk(&"ks.x".parse().unwrap(), None, Decision::Accept, None)
+        .unwrap();
+    assert_eq!(after.status, CrosswalkStatus::Recognised);
+
+    // Taicang may not propose under Kunshan's id...
+    let e = t
+        .propose_crosswalk(crosswalk_json("ks.x"), true)
+        .unwrap_err();
+    assert!(matches!(e, LocalError::Conflict(_)), "{e}");
+    // ...and a version Taicang signs under it anyway neither counts nor
+    // blocks Kunshan's next version, which is 2.
+    let mut foreign = crosswalk_json("ks.x");
+    foreign.version = 5;
+    t.publish(&foreign).unwrap();
+    import(&k, &bundle_of(&t));
+    let (v2, _) = k.propose_crosswalk(crosswalk_json("ks.x"), true).unwrap();
+    let c: deltabench_model::documents::Crosswalk = v2.payload_as().unwrap();
+    assert_eq!(c.version, 2);
+    assert_eq!(status(&k, doc.hash()), CrosswalkStatus::Superseded);
+    // Endorsing names the current version only, and an unknown id is not found.
+    let e = k
+        .endorse_crosswalk(&"ks.x".parse().unwrap(), Some(1), Decision::Accept, None)
+        .unwrap_err();
+    assert!(matches!(e, LocalError::Conflict(_)), "{e}");
+    let e = k
+        .endorse_crosswalk(&"no.such".parse().unwrap(), None, Decision::Accept, None)
+        .unwrap_err();
+    assert!(matches!(e, LocalError::NotFound(_)), "{e}");
+    // The catalogue is rebuilt when a document arrives, not before.
+    let a = k.catalogue().unwrap();
+    assert!(Arc::ptr_eq(&a, &k.catalogue().unwrap()));
+    endorse(&k, "one more document");
+    assert!(!Arc::ptr_eq(&a, &k.catalogue().unwrap()));
+}
