@@ -11,11 +11,13 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use deltabench_engine::Held;
 use deltabench_engine::compare::{Catalogue, Inputs};
+use deltabench_engine::composite::{self, Column, Params};
 use deltabench_engine::recognition::AllianceView;
+use deltabench_engine::scores::Orientation;
 use deltabench_model::comparison::{CompositePart, CompositeSpec};
 use deltabench_model::documents::{
-    Crosswalk, CrosswalkSource, Decision, Endorsement, Framework, IndicatorSummary, Relation,
-    Summary, TransformStep,
+    Crosswalk, CrosswalkSource, Decision, Direction, Endorsement, Framework, IndicatorSummary,
+    Relation, Summary, TransformStep,
 };
 use deltabench_model::{
     AllianceId, CrosswalkId, DocHash, FrameworkId, IndicatorCode, IndicatorRef, JurisdictionCode,
@@ -220,6 +222,37 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("composite 50 indicators, 1000 draws", |b| {
         b.iter(|| black_box(catalogue.composite(&spec).unwrap()))
+    });
+    // The same composite without its 50 comparisons: normalisation,
+    // aggregation and the draws over a 300 x 50 matrix.
+    let columns: Vec<Column> = (0..50)
+        .map(|k| Column {
+            weight: 1.0 + (k % 4) as f64,
+            orientation: Orientation {
+                direction: Direction::HigherIsBetter,
+                target: None,
+            },
+            range_width: Some(100.0),
+        })
+        .collect();
+    let mut u = Gen {
+        n: 0,
+        rng: 11,
+        seqs: vec![],
+    };
+    let values: Vec<Vec<Option<f64>>> = (0..MEMBERS)
+        .map(|_| (0..50).map(|_| Some(50.0 + 50.0 * u.unit())).collect())
+        .collect();
+    let params = Params {
+        normalisation: Default::default(),
+        aggregation: Default::default(),
+        missing: Default::default(),
+        draws: 1000,
+        seed: 1,
+        perturbation: 0.5,
+    };
+    g.bench_function("composite engine alone, 300 x 50, 1000 draws", |b| {
+        b.iter(|| black_box(composite::composite(&columns, &values, &params).unwrap()))
     });
     g.finish();
 }
