@@ -44,10 +44,27 @@ pub enum Command {
     Roster(RosterArgs),
     /// Send a framework (JSON), units or observations (CSV or spreadsheet) to a running node.
     Import(ImportArgs),
+    /// Start a three-node demonstration federation on loopback (Taicang,
+    /// Kunshan, Jiading) with sample data, recognised crosswalks and a
+    /// harmonised comparison; serve until Ctrl-C.
+    Demo(DemoArgs),
     /// Propose, endorse and list crosswalks on a running node.
     Crosswalk(CrosswalkArgs),
     /// Print a running node's harmonised comparison of a reference indicator.
     Compare(CompareArgs),
+}
+
+/// `deltabench demo`
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The first API port: the nodes listen on N, N+1 and N+2 on 127.0.0.1.
+    #[arg(long, default_value_t = 8080)]
+    pub api_port_base: u16,
+    /// Keep the nodes' data (and demo.json) here; a run on a folder that
+    /// holds a demo restarts the same nodes. Default: a temporary folder,
+    /// removed at the end.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Where a client command finds its node.

@@ -4,6 +4,7 @@
 mod cli;
 mod compare;
 mod config;
+mod demo;
 mod import;
 mod init;
 mod maintenance;
@@ -22,6 +23,7 @@ fn main() -> std::process::ExitCode {
         cli::Command::Restore(a) => maintenance::restore(a),
         cli::Command::Roster(a) => roster::roster(a),
         cli::Command::Import(a) => import::import(a),
+        cli::Command::Demo(a) => demo::demo(a),
         cli::Command::Crosswalk(a) => compare::crosswalk(a),
         cli::Command::Compare(a) => compare::compare(a),
     };

@@ -1,0 +1,681 @@
+//! `deltabench demo`: the three-node demonstration federation.
+//!
+//! It drives this same binary as an office would: `init` for each
+//! jurisdiction, `roster new|approve|join` for the tax alliance `yrd.tax`,
+//! one `deltabench run` child process per node on loopback, then the nodes'
+//! HTTP APIs to load the sample data, publish the 2024 and 2025 summaries,
+//! publish the alliance's reference framework, propose the crosswalks at
+//! Taicang and endorse them at Kunshan and Jiading (over libp2p). Once every
+//! node holds every crosswalk as recognised and all three answer the same
+//! comparison, it prints the comparisons and serves until Ctrl-C, then stops
+//! its nodes. Run again on the same `--data-dir`, it restarts the same nodes
+//! with their data.
+
+use crate::cli::DemoArgs;
+use crate::config::Loaded;
+use crate::import::{Client, problem_detail};
+use anyhow::{Context, Result, anyhow, bail};
+use deltabench_model::comparison::Comparison;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde_json::{Value, json};
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// One demo jurisdiction and its sample data, built into the binary so the
+/// demo runs from any folder.
+struct Jurisdiction {
+    code: &'static str,
+    name_zh: &'static str,
+    name_en: &'static str,
+    folder: &'static str,
+    framework_id: &'static str,
+    framework: &'static str,
+    units: &'static str,
+    observations: [&'static str; 2],
+}
+
+macro_rules! sample {
+    ($path:literal) => {
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../node-config/samples/",
+            $path
+        ))
+    };
+}
+
+const JURISDICTIONS: [Jurisdiction; 3] = [
+    Jurisdiction {
+        code: "320585",
+        name_zh: "太仓市",
+        name_en: "Taicang",
+        folder: "taicang",
+        framework_id: "taicang.hqd",
+        framework: sample!("taicang/framework.json"),
+        units: sample!("taicang/units.json"),
+        observations: [
+            sample!("taicang/observations-2024.csv"),
+            sample!("taicang/observations-2025.csv"),
+        ],
+    },
+    Jurisdiction {
+        code: "320583",
+        name_zh: "昆山市",
+        name_en: "Kunshan",
+        folder: "kunshan",
+        framework_id: "kunshan.perf",
+        framework: sample!("kunshan/framework.json"),
+        units: sample!("kunshan/units.json"),
+        observations: [
+            sample!("kunshan/observations-2024.csv"),
+            sample!("kunshan/observations-2025.csv"),
+        ],
+    },
+    Jurisdiction {
+        code: "310114",
+        name_zh: "嘉定区",
+        name_en: "Jiading",
+        folder: "jiading",
+        framework_id: "jiading.gov",
+        framework: sample!("jiading/framework.json"),
+        units: sample!("jiading/units.json"),
+        observations: [
+            sample!("jiading/observations-2024.csv"),
+            sample!("jiading/observations-2025.csv"),
+        ],
+    },
+];
+
+const REFERENCE: &str = sample!("yrd.tax/framework.json");
+
+const CROSSWALKS: [(&str, &str); 9] = [
+    (
+        "taicang.ontime",
+        sample!("yrd.tax/crosswalks/taicang.ontime.json"),
+    ),
+    (
+        "taicang.satisfaction",
+        sample!("yrd.tax/crosswalks/taicang.satisfaction.json"),
+    ),
+    (
+        "taicang.processing",
+        sample!("yrd.tax/crosswalks/taicang.processing.json"),
+    ),
+    (
+        "kunshan.ontime",
+        sample!("yrd.tax/crosswalks/kunshan.ontime.json"),
+    ),
+    (
+        "kunshan.satisfaction",
+        sample!("yrd.tax/crosswalks/kunshan.satisfaction.json"),
+    ),
+    (
+        "kunshan.processing",
+        sample!("yrd.tax/crosswalks/kunshan.processing.json"),
+    ),
+    (
+        "jiading.ontime",
+        sample!("yrd.tax/crosswalks/jiading.ontime.json"),
+    ),
+    (
+        "jiading.satisfaction",
+        sample!("yrd.tax/crosswalks/jiading.satisfaction.json"),
+    ),
+    (
+        "jiading.processing",
+        sample!("yrd.tax/crosswalks/jiading.processing.json"),
+    ),
+];
+
+const INDICATORS: [&str; 3] = [
+    "yrd.tax/ontime_filing_rate",
+    "yrd.tax/service_satisfaction",
+    "yrd.tax/avg_processing_days",
+];
+
+/// How long one step may wait for the nodes.
+const STEP_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// A node of the demo: its files, tokens and (once started) its process.
+struct DemoNode {
+    j: &'static Jurisdiction,
+    api: String,
+    config: PathBuf,
+    admin: String,
+    viewer: String,
+    log: PathBuf,
+    child: Option<Child>,
+}
+
+impl DemoNode {
+    fn name(&self) -> String {
+        format!("{} ({})", self.j.name_en, self.j.code)
+    }
+
+    fn admin(&self) -> Result<Client> {
+        Client::new(&self.api, &self.admin)
+    }
+
+    fn viewer(&self) -> Result<Client> {
+        Client::new(&self.api, &self.viewer)
+    }
+
+    fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// The last lines of the node's log, for an error message.
+    fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(5)..].join("\n")
+    }
+
+    /// Fails when the node's process has exited.
+    fn check_alive(&mut self) -> Result<()> {
+        let name = self.name();
+        if let Some(child) = self.child.as_mut() {
+            if let Some(status) = child.try_wait()? {
+                let pid = child.id();
+                self.child = None;
+                bail!(
+                    "{name}'s node (pid {pid}, {}) exited with {status}; the end of its log ({}):\n{}",
+                    self.api,
+                    self.log.display(),
+                    self.log_tail()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts `deltabench run` for this node and waits until its API answers.
+    fn start(&mut self, exe: &Path) -> Result<()> {
+        let port = self.api.rsplit(':').next().unwrap_or_default();
+        if std::net::TcpListener::bind(format!("127.0.0.1:{port}")).is_err() {
+            bail!(
+                "port {port} for {}'s API is taken; free it or choose another --api-port-base",
+                self.name()
+            );
+        }
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .with_context(|| format!("cannot open {}", self.log.display()))?;
+        // Its own process group: a Ctrl-C in the terminal reaches the demo,
+        // which then stops its nodes in order, not the nodes directly.
+        let child = Command::new(exe)
+            .process_group(0)
+            .args(["run", "--config"])
+            .arg(&self.config)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("cannot start {}'s node", self.name()))?;
+        self.child = Some(child);
+        let health = format!("{}/healthz", self.api);
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()?;
+        wait(&format!("{}'s API to answer", self.name()), || {
+            self.check_alive()?;
+            Ok(http
+                .get(&health)
+                .send()
+                .ok()
+                .filter(|r| r.status().is_success())
+                .map(|_| ()))
+        })
+    }
+
+    /// Asks the node to stop (SIGTERM), then kills it after 10 s.
+    fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        if let Ok(pid) = i32::try_from(child.id()) {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    fn get(&self, path: &str) -> Result<Value> {
+        let (status, text) = self.viewer()?.get(path)?;
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        if status != 200 {
+            bail!(
+                "{} answered {status} to {path}: {}",
+                self.name(),
+                problem_detail(&v)
+            );
+        }
+        Ok(v)
+    }
+
+    fn post(&self, path: &str, content_type: &str, body: &str) -> Result<Value> {
+        let (status, v) = self
+            .admin()?
+            .post(path, content_type, body.to_owned().into())?;
+        if !(200..300).contains(&status) {
+            bail!(
+                "{} answered {status} to POST {path}: {}",
+                self.name(),
+                problem_detail(&v)
+            );
+        }
+        Ok(v)
+    }
+}
+
+impl Drop for DemoNode {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Polls `f` every 100 ms until it gives a value, failing after
+/// [`STEP_TIMEOUT`]. The nodes are other processes; their state is read over
+/// HTTP, which offers no events to wait for.
+fn wait<T>(what: &str, mut f: impl FnMut() -> Result<Option<T>>) -> Result<T> {
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    loop {
+        if let Some(t) = f()? {
+            return Ok(t);
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "timed out after {} s waiting for {what}",
+                STEP_TIMEOUT.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Runs this binary with `args` and answers its standard output.
+fn run_self(exe: &Path, args: &[&str]) -> Result<String> {
+    let out = Command::new(exe)
+        .args(args)
+        .output()
+        .with_context(|| format!("cannot run deltabench {}", args[0]))?;
+    if !out.status.success() {
+        bail!(
+            "deltabench {} failed: {}",
+            args[..2.min(args.len())].join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Runs the demo.
+pub fn demo(a: DemoArgs) -> Result<()> {
+    let exe = std::env::current_exe().context("cannot find this program's path")?;
+    let (dir, _temporary) = match a.data_dir {
+        Some(d) => {
+            std::fs::create_dir_all(&d)
+                .with_context(|| format!("cannot create {}", d.display()))?;
+            (d, None)
+        }
+        None => {
+            let t = tempfile::Builder::new()
+                .prefix("deltabench-demo-")
+                .tempdir()
+                .context("cannot create a temporary folder")?;
+            (t.path().to_path_buf(), Some(t))
+        }
+    };
+    let dir = std::fs::canonicalize(&dir)?;
+    let state = dir.join("demo.json");
+    let stop = Arc::new(AtomicBool::new(false));
+    watch_signals(stop.clone())?;
+
+    let resume = state.exists();
+    if !resume {
+        if a.api_port_base > u16::MAX - 2 {
+            bail!(
+                "--api-port-base {} leaves no room for three ports",
+                a.api_port_base
+            );
+        }
+        for (i, j) in JURISDICTIONS.iter().enumerate() {
+            let port = a.api_port_base + i as u16;
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+                bail!(
+                    "port {port} for {}'s API is taken; free it or choose another --api-port-base",
+                    j.name_en
+                );
+            }
+        }
+    }
+    let mut nodes = if resume {
+        println!("resuming the demo in {}", dir.display());
+        read_state(&state)?
+    } else {
+        println!("creating the demo in {}", dir.display());
+        create(&exe, &dir, a.api_port_base)?
+    };
+    start_all(&exe, &mut nodes)?;
+    write_state(&state, &nodes)?;
+    if !resume {
+        load(&nodes)?;
+    }
+    let manifest = converge(&mut nodes)?;
+    print_summary(&nodes, &manifest, &dir)?;
+    println!("serving; press Ctrl-C to stop the three nodes");
+    while !stop.load(Ordering::SeqCst) {
+        for n in nodes.iter_mut() {
+            n.check_alive()?;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    println!("stopping the nodes");
+    for n in nodes.iter_mut() {
+        n.stop();
+    }
+    Ok(())
+}
+
+/// Sets `stop` on SIGINT or SIGTERM.
+fn watch_signals(stop: Arc<AtomicBool>) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::spawn(move || {
+        rt.block_on(async move {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut term), Ok(mut int)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) else {
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            stop.store(true, Ordering::SeqCst);
+        });
+    });
+    Ok(())
+}
+
+/// Makes the three nodes and the alliance roster.
+fn create(exe: &Path, dir: &Path, base: u16) -> Result<Vec<DemoNode>> {
+    let mut nodes = Vec::new();
+    let mut members = Vec::new();
+    for (i, j) in JURISDICTIONS.iter().enumerate() {
+        let port = base + i as u16;
+        let folder = dir.join(j.folder);
+        if folder.join("node.toml").exists() {
+            bail!(
+                "{} already holds a node but {} is missing; remove the folder or choose another --data-dir",
+                folder.display(),
+                dir.join("demo.json").display()
+            );
+        }
+        let out = run_self(
+            exe,
+            &[
+                "init",
+                "--jurisdiction",
+                j.code,
+                "--name-zh",
+                j.name_zh,
+                "--name-en",
+                j.name_en,
+                "--dir",
+                &folder.display().to_string(),
+                "--api-listen",
+                &format!("127.0.0.1:{port}"),
+                "--p2p-listen",
+                "/ip4/127.0.0.1/tcp/0",
+                "--json",
+            ],
+        )?;
+        let v: Value = serde_json::from_str(&out).context("init printed no JSON")?;
+        let s = |k: &str| {
+            v[k].as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| anyhow!("init gave no {k}"))
+        };
+        members.push(format!(
+            "{},{},{},{}",
+            j.code,
+            s("public_key")?,
+            j.name_zh,
+            j.name_en
+        ));
+        nodes.push(DemoNode {
+            j,
+            api: format!("http://127.0.0.1:{port}"),
+            config: PathBuf::from(s("config")?),
+            admin: s("admin_token")?,
+            viewer: s("viewer_token")?,
+            log: folder.join("node.log"),
+            child: None,
+        });
+    }
+    let roster = dir.join("yrd.tax.v1.json");
+    let roster_arg = roster.display().to_string();
+    let mut args = vec![
+        "roster",
+        "new",
+        "--alliance",
+        "yrd.tax",
+        "--threshold",
+        "2",
+        "--reference-framework",
+        "yrd.tax",
+        "--recognition-quorum",
+        "2",
+        "--out",
+        &roster_arg,
+    ];
+    for m in &members {
+        args.extend(["--member", m]);
+    }
+    run_self(exe, &args)?;
+    let configs: Vec<String> = nodes
+        .iter()
+        .map(|n| n.config.display().to_string())
+        .collect();
+    for c in &configs[..2] {
+        run_self(
+            exe,
+            &["roster", "approve", "--config", c, "--roster", &roster_arg],
+        )?;
+    }
+    for c in &configs {
+        run_self(
+            exe,
+            &["roster", "join", "--config", c, "--roster", &roster_arg],
+        )?;
+    }
+    Ok(nodes)
+}
+
+/// Starts Taicang, points the others at its p2p address, starts them, and
+/// waits until Taicang sees both.
+fn start_all(exe: &Path, nodes: &mut [DemoNode]) -> Result<()> {
+    println!("starting {} at {}", nodes[0].name(), nodes[0].api);
+    nodes[0].start(exe)?;
+    let first = &nodes[0];
+    let addr = wait("Taicang's p2p address", || {
+        let v = first.get("/api/v1/node")?;
+        Ok(v["p2p"]["listen"][0].as_str().map(str::to_owned))
+    })?;
+    for n in nodes[1..].iter_mut() {
+        let mut loaded = Loaded::read(&n.config)?;
+        loaded.config.p2p.bootstrap = vec![addr.clone()];
+        loaded.write()?;
+        println!("starting {} at {}", n.name(), n.api);
+        n.start(exe)?;
+    }
+    let first = &mut nodes[0];
+    wait("Taicang to connect to Kunshan and Jiading", || {
+        first.check_alive()?;
+        let v = first.get("/api/v1/peers")?;
+        Ok((v["peers"].as_array().map_or(0, Vec::len) >= 2).then_some(()))
+    })
+}
+
+/// Loads each jurisdiction's data, publishes its summaries, then proposes
+/// and endorses the crosswalks.
+fn load(nodes: &[DemoNode]) -> Result<()> {
+    for n in nodes {
+        println!("loading {}'s framework, units and observations", n.name());
+        n.post("/api/v1/frameworks", "application/json", n.j.framework)?;
+        n.post("/api/v1/units", "application/json", n.j.units)?;
+        for csv in n.j.observations {
+            n.post("/api/v1/observations", "text/csv", csv)?;
+        }
+        for period in ["2024", "2025"] {
+            let body = json!({"framework": n.j.framework_id, "version": "1.0.0", "period": period});
+            n.post("/api/v1/summaries", "application/json", &body.to_string())?;
+        }
+    }
+    let taicang = &nodes[0];
+    println!("Taicang publishes the alliance's reference framework and proposes 9 crosswalks");
+    taicang.post("/api/v1/frameworks", "application/json", REFERENCE)?;
+    for other in &nodes[1..] {
+        let path = format!("/api/v1/frameworks/{}", other.j.framework_id);
+        wait(&format!("Taicang to hold {}", other.j.framework_id), || {
+            Ok((taicang.viewer()?.get(&path)?.0 == 200).then_some(()))
+        })?;
+    }
+    for (_, body) in CROSSWALKS {
+        taicang.post("/api/v1/crosswalks", "application/json", body)?;
+    }
+    for n in &nodes[1..] {
+        wait(&format!("{} to receive the crosswalks", n.name()), || {
+            let v = n.get("/api/v1/crosswalks")?;
+            Ok((v["crosswalks"].as_array().map_or(0, Vec::len) >= CROSSWALKS.len()).then_some(()))
+        })?;
+        println!("{} endorses the crosswalks", n.name());
+        for (id, _) in CROSSWALKS {
+            n.post(
+                &format!("/api/v1/crosswalks/{id}/endorsements"),
+                "application/json",
+                r#"{"decision": "accept"}"#,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Waits until every node holds every crosswalk as recognised and all three
+/// answer the same comparison; answers its manifest.
+fn converge(nodes: &mut [DemoNode]) -> Result<String> {
+    let path = format!(
+        "/api/v1/comparisons?indicator={}&period=2025",
+        INDICATORS[0]
+    );
+    wait("the three nodes to agree on the comparison", || {
+        let mut manifests = Vec::new();
+        for n in nodes.iter_mut() {
+            n.check_alive()?;
+            let recognised = n.get("/api/v1/crosswalks?status=recognised")?;
+            if recognised["crosswalks"].as_array().map_or(0, Vec::len) < CROSSWALKS.len() {
+                return Ok(None);
+            }
+            let c = n.get(&path)?;
+            if c["rows"].as_array().map_or(0, Vec::len) < JURISDICTIONS.len() {
+                return Ok(None);
+            }
+            manifests.push(c["manifest"].as_str().unwrap_or_default().to_owned());
+        }
+        let same = manifests.windows(2).all(|w| w[0] == w[1]);
+        Ok(same.then(|| manifests[0].clone()))
+    })
+}
+
+fn print_summary(nodes: &[DemoNode], manifest: &str, dir: &Path) -> Result<()> {
+    println!();
+    for i in INDICATORS {
+        let v = nodes[0].get(&format!("/api/v1/comparisons?indicator={i}&period=2025"))?;
+        let c: Comparison = serde_json::from_value(v).context("a comparison")?;
+        println!("{}", crate::compare::table(&c));
+    }
+    println!("all three nodes answer the on-time filing comparison with manifest {manifest}");
+    println!();
+    for n in nodes {
+        println!(
+            "{:<20} {}  pid {}  admin token {}  viewer token {}",
+            n.name(),
+            n.api,
+            n.pid().unwrap_or_default(),
+            n.admin,
+            n.viewer
+        );
+    }
+    println!("node logs and demo.json are in {}", dir.display());
+    Ok(())
+}
+
+fn write_state(path: &Path, nodes: &[DemoNode]) -> Result<()> {
+    let list: Vec<Value> = nodes
+        .iter()
+        .map(|n| {
+            json!({
+                "code": n.j.code,
+                "api": n.api,
+                "config": n.config.display().to_string(),
+                "pid": n.pid(),
+                "admin_token": n.admin,
+                "viewer_token": n.viewer,
+            })
+        })
+        .collect();
+    let text = serde_json::to_string_pretty(&json!({ "nodes": list }))?;
+    crate::config::write_atomic(path, text.as_bytes(), true)
+}
+
+fn read_state(path: &Path) -> Result<Vec<DemoNode>> {
+    let mut text = String::new();
+    std::fs::File::open(path)?.read_to_string(&mut text)?;
+    let v: Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not the demo's state", path.display()))?;
+    let list = v["nodes"]
+        .as_array()
+        .ok_or_else(|| anyhow!("{} lists no nodes", path.display()))?;
+    let mut nodes = Vec::new();
+    for j in &JURISDICTIONS {
+        let n = list
+            .iter()
+            .find(|n| n["code"] == j.code)
+            .ok_or_else(|| anyhow!("{} does not list {}", path.display(), j.code))?;
+        let s = |k: &str| {
+            n[k].as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| anyhow!("{} gives no {k} for {}", path.display(), j.code))
+        };
+        let config = PathBuf::from(s("config")?);
+        nodes.push(DemoNode {
+            j,
+            api: s("api")?,
+            log: config.with_file_name("node.log"),
+            config,
+            admin: s("admin_token")?,
+            viewer: s("viewer_token")?,
+            child: None,
+        });
+    }
+    Ok(nodes)
+}

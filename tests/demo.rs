@@ -1,0 +1,213 @@
+//! `deltabench demo` as a newcomer runs it: three child nodes, a harmonised
+//! comparison printed, demo.json written, Ctrl-C stops everything, a second
+//! run on the same folder resumes, and a taken port is named.
+
+use crate::support::*;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A running demo. Dropping it interrupts the demo and kills whatever node
+/// process demo.json names, so a failing test leaves nothing behind.
+struct Demo {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    dir: std::path::PathBuf,
+    seen: Vec<String>,
+}
+
+impl Demo {
+    fn start(base: u16, dir: &std::path::Path) -> Demo {
+        let mut child = Command::new(bin())
+            .args(["demo", "--api-port-base", &base.to_string(), "--data-dir"])
+            .arg(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn deltabench demo");
+        let (tx, lines) = mpsc::channel();
+        for out in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(out).lines().map_while(Result::ok) {
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        Demo {
+            child,
+            lines,
+            dir: dir.to_path_buf(),
+            seen: Vec::new(),
+        }
+    }
+
+    /// Reads output until a line contains `text`; the demo's own steps are
+    /// bounded, so this waits on its output, not on a clock.
+    fn wait_line(&mut self, text: &str) {
+        loop {
+            match self.lines.recv_timeout(Duration::from_secs(300)) {
+                Ok(line) => {
+                    let hit = line.contains(text);
+                    self.seen.push(line);
+                    if hit {
+                        return;
+                    }
+                }
+                Err(_) => panic!(
+                    "the demo ended or stalled before {text:?}:\n{}",
+                    self.seen.join("\n")
+                ),
+            }
+        }
+    }
+
+    fn state(&self) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(self.dir.join("demo.json")).unwrap()).unwrap()
+    }
+
+    fn pids(&self) -> Vec<i32> {
+        let Ok(text) = std::fs::read_to_string(self.dir.join("demo.json")) else {
+            return vec![];
+        };
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        v["nodes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|n| n["pid"].as_i64())
+            .map(|p| p as i32)
+            .collect()
+    }
+
+    /// Ctrl-C: the demo stops its nodes and exits 0.
+    fn interrupt(&mut self) {
+        kill(Pid::from_raw(self.child.id() as i32), Signal::SIGINT).unwrap();
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "{status}: {}", self.seen.join("\n"));
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGINT);
+            let _ = self.child.wait();
+        }
+        for pid in self.pids() {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+    }
+}
+
+/// Three consecutive ports free on 127.0.0.1 at the time of asking.
+fn free_ports() -> u16 {
+    let start = 20_000 + (std::process::id() % 2000) as u16 * 10;
+    (start..60_000)
+        .step_by(7)
+        .find(|&b| (b..b + 3).all(|p| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok()))
+        .expect("three free ports")
+}
+
+fn alive(pid: i32) -> bool {
+    kill(Pid::from_raw(pid), None).is_ok()
+}
+
+#[test]
+fn the_demo_compares_three_nodes_stops_on_ctrl_c_and_resumes() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("demo");
+    let base = free_ports();
+    let mut demo = Demo::start(base, &dir);
+    demo.wait_line("press Ctrl-C");
+    let out = demo.seen.join("\n");
+    assert!(out.contains("yrd.tax/ontime_filing_rate"), "{out}");
+    for code in ["320585", "320583", "310114"] {
+        assert!(out.contains(code), "{out}");
+    }
+
+    // demo.json is complete, and all three APIs answer the same comparison.
+    let state = demo.state();
+    let nodes = state["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 3);
+    let mut answers = Vec::new();
+    for (i, n) in nodes.iter().enumerate() {
+        for k in ["code", "api", "config", "admin_token", "viewer_token"] {
+            assert!(n[k].as_str().is_some_and(|s| !s.is_empty()), "{k}: {n}");
+        }
+        assert_eq!(n["api"], format!("http://127.0.0.1:{}", base + i as u16));
+        assert!(alive(n["pid"].as_i64().unwrap() as i32));
+        let resp = http()
+            .get(format!(
+                "{}/api/v1/comparisons?indicator=yrd.tax/ontime_filing_rate&period=2025",
+                n["api"].as_str().unwrap()
+            ))
+            .bearer_auth(n["viewer_token"].as_str().unwrap())
+            .send()
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        answers.push(resp.json::<Value>().unwrap());
+    }
+    assert_eq!(answers[0]["rows"].as_array().unwrap().len(), 3);
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[1], answers[2]);
+    let manifest = answers[0]["manifest"].as_str().unwrap().to_owned();
+    assert!(out.contains(&manifest), "the printed manifest: {out}");
+    let accepted = http()
+        .get(format!("{}/metrics", nodes[1]["api"].as_str().unwrap()))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("deltabench_documents_accepted_total "))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .unwrap_or(0.0);
+    assert!(accepted > 0.0, "Kunshan accepted documents from its peers");
+
+    // Ctrl-C stops the demo and its three nodes.
+    let pids = demo.pids();
+    demo.interrupt();
+    for pid in &pids {
+        assert!(!alive(*pid), "node {pid} still runs after the demo stopped");
+    }
+
+    // A second run on the same folder restarts the same nodes with their data.
+    let mut again = Demo::start(base, &dir);
+    again.wait_line("press Ctrl-C");
+    let out = again.seen.join("\n");
+    assert!(out.contains("resuming the demo"), "{out}");
+    assert!(out.contains(&manifest), "the same comparison: {out}");
+    again.interrupt();
+}
+
+#[test]
+fn a_taken_port_is_named() {
+    let root = tempfile::tempdir().unwrap();
+    let base = free_ports();
+    let _taken = std::net::TcpListener::bind(("127.0.0.1", base + 1)).unwrap();
+    let out = deltabench(&[
+        "demo",
+        "--api-port-base",
+        &base.to_string(),
+        "--data-dir",
+        root.path().join("demo").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("port {}", base + 1)) && err.contains("Kunshan"),
+        "{err}"
+    );
+    // Nothing was started: Taicang's port is free and no demo.json exists.
+    assert!(std::net::TcpListener::bind(("127.0.0.1", base)).is_ok());
+    assert!(!root.path().join("demo/demo.json").exists());
+}
