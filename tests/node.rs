@@ -589,3 +589,149 @@ fn sigterm_right_after_start_is_a_graceful_stop() {
         assert!(t.start().stop());
     }
 }
+
+#[test]
+fn the_command_line_client_publishes_moves_bundles_and_shows_evidence() {
+    let root = tempfile::tempdir().unwrap();
+    let (t, k, j) = three(root.path());
+    form_alliance(root.path(), "yrd.tax", &[&t, &k, &j], 2);
+    let (pt, pk) = (t.start(), k.start());
+    let dir = samples("taicang");
+    for (kind, file) in [
+        ("framework", "framework.json"),
+        ("units", "units.json"),
+        ("observations", "observations-2025.csv"),
+    ] {
+        let out = import(&pt, &t.admin, kind, &dir.join(file));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let node = |p: &Proc, token: &str| {
+        vec![
+            "--node".to_string(),
+            p.api.clone(),
+            "--token".into(),
+            token.into(),
+        ]
+    };
+    let run = |args: Vec<String>| deltabench(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let summary = |json: bool| {
+        let mut a: Vec<String> = [
+            "summary",
+            "--framework",
+            "taicang.hqd",
+            "--framework-version",
+            "1.0.0",
+            "--period",
+            "2025",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.extend(node(&pt, &t.admin));
+        if json {
+            a.push("--json".into());
+        }
+        run(a)
+    };
+    let out = summary(true);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["created"], true);
+    let out = summary(false);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("already published, unchanged"), "{text}");
+    assert!(text.contains(v["hash"].as_str().unwrap()), "{text}");
+
+    // Export from Taicang, import into Kunshan: accepted, then all duplicates.
+    let file = root.path().join("taicang.bundle.json");
+    let mut a = vec![
+        "bundle".to_string(),
+        "export".into(),
+        "--out".into(),
+        file.display().to_string(),
+        "--json".into(),
+    ];
+    a.extend(node(&pt, &t.viewer));
+    let out = run(a);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let e: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(e["documents"], 3, "declaration, framework, summary: {e}");
+    let import_bundle = |f: &std::path::Path, json: bool| {
+        let mut a = vec![
+            "bundle".to_string(),
+            "import".into(),
+            f.display().to_string(),
+        ];
+        a.extend(node(&pk, &k.admin));
+        if json {
+            a.push("--json".into());
+        }
+        run(a)
+    };
+    let out = import_bundle(&file, true);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["accepted"], 3, "{r}");
+    let out = import_bundle(&file, false);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 accepted, 3 already held"));
+
+    // A tampered copy: exit code 3, the reason printed, and counted as evidence.
+    let mut b: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    b["documents"][0]["payload"]["name_en"] = "Taicang!".into();
+    let bad = root.path().join("tampered.json");
+    std::fs::write(&bad, serde_json::to_vec(&b).unwrap()).unwrap();
+    let out = import_bundle(&bad, false);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("bad_signature"));
+    let mut a = vec!["evidence".to_string(), "--json".into()];
+    a.extend(node(&pk, &k.viewer));
+    let out = run(a);
+    let ev: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(ev["rejected_by_reason"]["bad_signature"], 1, "{ev}");
+    let mut a = vec!["peers".to_string(), "--json".into()];
+    a.extend(node(&pk, &k.viewer));
+    let out = run(a);
+    assert!(out.status.success());
+    let peers: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(peers["peers"].is_array(), "{peers}");
+    // A viewer token cannot publish: a clear error and exit code 1.
+    let mut a: Vec<String> = [
+        "summary",
+        "--framework",
+        "taicang.hqd",
+        "--framework-version",
+        "1.0.0",
+        "--period",
+        "2025",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    a.extend(node(&pt, &t.viewer));
+    let out = run(a);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("403"));
+}

@@ -52,6 +52,93 @@ pub enum Command {
     Crosswalk(CrosswalkArgs),
     /// Print a running node's harmonised comparison of a reference indicator.
     Compare(CompareArgs),
+    /// Build, sign and publish a summary on a running node.
+    Summary(SummaryArgs),
+    /// Export or import a bundle of signed documents (for air-gapped offices).
+    Bundle(BundleArgs),
+    /// List a running node's connected peers.
+    Peers(ShowArgs),
+    /// Show a running node's refused documents by reason and equivocation evidence.
+    Evidence(ShowArgs),
+}
+
+/// `deltabench summary`
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// The node (admin token).
+    #[command(flatten)]
+    pub node: NodeArgs,
+    /// The framework id, e.g. taicang.hqd.
+    #[arg(long)]
+    pub framework: String,
+    /// The framework version, e.g. 1.0.0.
+    #[arg(long)]
+    pub framework_version: String,
+    /// The period, e.g. 2025.
+    #[arg(long)]
+    pub period: String,
+    /// Why a changed summary replaces the one already published.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Print the node's JSON answer.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `deltabench bundle`
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: BundleCommand,
+}
+
+/// The bundle subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BundleCommand {
+    /// Write every signed document the node holds to a file.
+    Export(BundleExportArgs),
+    /// Send a bundle file to the node, which checks every document as if it
+    /// came from the network. Exits 3 when some documents were refused.
+    Import(BundleImportArgs),
+}
+
+/// `deltabench bundle export`
+#[derive(Debug, Args)]
+pub struct BundleExportArgs {
+    /// The node (viewer token).
+    #[command(flatten)]
+    pub node: NodeArgs,
+    /// The file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print a JSON line with the file and the number of documents.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `deltabench bundle import`
+#[derive(Debug, Args)]
+pub struct BundleImportArgs {
+    /// The node (admin token).
+    #[command(flatten)]
+    pub node: NodeArgs,
+    /// The bundle file.
+    pub file: PathBuf,
+    /// Print the node's JSON answer.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `deltabench peers` and `deltabench evidence`
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The node (viewer token).
+    #[command(flatten)]
+    pub node: NodeArgs,
+    /// Print the node's JSON answer.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `deltabench demo`

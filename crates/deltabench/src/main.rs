@@ -2,6 +2,7 @@
 //! appraisal. See README.md for the commands and ARCHITECTURE.md for the code map.
 
 mod cli;
+mod client;
 mod compare;
 mod config;
 mod demo;
@@ -26,13 +27,21 @@ fn main() -> std::process::ExitCode {
         cli::Command::Demo(a) => demo::demo(a),
         cli::Command::Crosswalk(a) => compare::crosswalk(a),
         cli::Command::Compare(a) => compare::compare(a),
+        cli::Command::Summary(a) => client::summary(a),
+        cli::Command::Bundle(a) => client::bundle(a),
+        cli::Command::Peers(a) => client::peers(a),
+        cli::Command::Evidence(a) => client::evidence(a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             // One line on stderr: the cause chain joined.
             eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
+            if e.downcast_ref::<client::Partial>().is_some() {
+                std::process::ExitCode::from(client::Partial::EXIT_CODE)
+            } else {
+                std::process::ExitCode::FAILURE
+            }
         }
     }
 }
