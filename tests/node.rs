@@ -618,7 +618,7 @@ fn the_command_line_client_publishes_moves_bundles_and_shows_evidence() {
         ]
     };
     let run = |args: Vec<String>| deltabench(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    let summary = |json: bool| {
+    let summary = |token: &str, json: bool| {
         let mut a: Vec<String> = [
             "summary",
             "--framework",
@@ -631,13 +631,13 @@ fn the_command_line_client_publishes_moves_bundles_and_shows_evidence() {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        a.extend(node(&pt, &t.admin));
+        a.extend(node(&pt, token));
         if json {
             a.push("--json".into());
         }
         run(a)
     };
-    let out = summary(true);
+    let out = summary(&t.admin, true);
     assert!(
         out.status.success(),
         "{}",
@@ -645,7 +645,7 @@ fn the_command_line_client_publishes_moves_bundles_and_shows_evidence() {
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["created"], true);
-    let out = summary(false);
+    let out = summary(&t.admin, false);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("already published, unchanged"), "{text}");
     assert!(text.contains(v["hash"].as_str().unwrap()), "{text}");
@@ -718,20 +718,7 @@ fn the_command_line_client_publishes_moves_bundles_and_shows_evidence() {
     let peers: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(peers["peers"].is_array(), "{peers}");
     // A viewer token cannot publish: a clear error and exit code 1.
-    let mut a: Vec<String> = [
-        "summary",
-        "--framework",
-        "taicang.hqd",
-        "--framework-version",
-        "1.0.0",
-        "--period",
-        "2025",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    a.extend(node(&pt, &t.viewer));
-    let out = run(a);
+    let out = summary(&t.viewer, false);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("403"));
 }

@@ -44,14 +44,7 @@ impl Client {
     /// may write: a node refuses a write before reading its body, so a refusal
     /// found only after sending megabytes can arrive as a reset connection.
     pub fn check_admin(&self) -> Result<()> {
-        let url = format!("{}/api/v1/observations/audit?limit=1", self.base);
-        let resp = self
-            .http
-            .get(&url)
-            .bearer_auth(&self.token)
-            .send()
-            .with_context(|| format!("cannot reach the node at {}", self.base))?;
-        match resp.status().as_u16() {
+        match self.get("/api/v1/observations/audit?limit=1")?.0 {
             200..=299 => Ok(()),
             401 => bail!("the node refused the token (401): it is not a token of this node"),
             403 => bail!(

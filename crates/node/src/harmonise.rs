@@ -36,34 +36,15 @@ impl Node {
     /// The comparison catalogue of the documents held, rebuilt only when a
     /// document arrived or a roster changed since the last call.
     pub fn catalogue(&self) -> Result<Arc<Catalogue>, StoreError> {
-        let (key, alliances) = {
-            let membership = self.membership();
-            let mut rosters: Vec<(String, u64)> = membership
-                .rosters()
-                .map(|r| (r.roster.alliance.to_string(), r.roster.version))
-                .collect();
-            rosters.sort();
-            let alliances: Vec<AllianceView> = membership
-                .rosters()
-                .map(|s| {
-                    let r = &s.roster;
-                    AllianceView {
-                        id: r.alliance.clone(),
-                        version: r.version,
-                        members: r.members.iter().map(|m| m.code.clone()).collect(),
-                        reference_framework: r.reference_framework.clone(),
-                        recognition_quorum: r.recognition_quorum,
-                        digest: hex(&Sha256::digest(deltabench_trust::roster::roster_message(r))),
-                    }
-                })
-                .collect();
-            (
-                CacheKey {
-                    documents: self.store().document_count(),
-                    rosters,
-                },
-                alliances,
-            )
+        let membership = self.membership();
+        let mut rosters: Vec<(String, u64)> = membership
+            .rosters()
+            .map(|r| (r.roster.alliance.to_string(), r.roster.version))
+            .collect();
+        rosters.sort();
+        let key = CacheKey {
+            documents: self.store().document_count(),
+            rosters,
         };
         let mut slot = lock(&self.catalogue.slot);
         if let Some((k, c)) = slot.as_ref() {
@@ -71,6 +52,22 @@ impl Node {
                 return Ok(c.clone());
             }
         }
+        let alliances: Vec<AllianceView> = membership
+            .rosters()
+            .map(|s| {
+                let r = &s.roster;
+                AllianceView {
+                    id: r.alliance.clone(),
+                    version: r.version,
+                    members: r.members.iter().map(|m| m.code.clone()).collect(),
+                    reference_framework: r.reference_framework.clone(),
+                    recognition_quorum: r.recognition_quorum,
+                    digest: hex::encode(Sha256::digest(deltabench_trust::roster::roster_message(
+                        r,
+                    ))),
+                }
+            })
+            .collect();
         let inputs = Inputs {
             frameworks: self.held_docs::<Framework>()?,
             summaries: self.held_docs::<Summary>()?,
@@ -273,8 +270,4 @@ impl Node {
             .ok_or_else(|| LocalError::NotFound(format!("no crosswalk {id} is held")))?;
         Ok((doc, after))
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
