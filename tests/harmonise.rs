@@ -114,11 +114,25 @@ impl Alliance {
     }
 
     fn endorse(&self, i: usize, ids: &[&str], decision: &str) {
-        let mut args = vec!["crosswalk", "endorse", "--decision", decision];
+        let mut args = vec!["crosswalk", "endorse", "--json", "--decision", decision];
         for id in ids {
             args.extend(["--id", id]);
         }
-        self.cli(i, &args);
+        // --json: one answer per line, each the signed endorsement and the
+        // crosswalk's state after it.
+        let out = self.cli(i, &args);
+        let answered: Vec<String> = out
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+                assert_eq!(v["document"]["payload"]["decision"], decision, "{v}");
+                v["crosswalk"]["crosswalk"]["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(answered, ids, "{out}");
     }
 
     fn comparison(&self, i: usize, query: &str) -> Value {
@@ -220,12 +234,20 @@ fn crosswalks_are_recognised_and_every_node_gives_the_same_comparison() {
                 .to_string()
         })
         .collect();
-    let mut args = vec!["crosswalk", "propose"];
+    let mut args = vec!["crosswalk", "propose", "--json"];
     for f in &files {
         args.extend(["--file", f]);
     }
     let out = a.cli(0, &args);
-    assert_eq!(out.lines().count(), 9, "{out}");
+    let proposed: Vec<String> = out
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+            assert_eq!(v["hash"].as_str().map(str::len), Some(64), "{v}");
+            v["document"]["payload"]["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(proposed, CROSSWALKS, "{out}");
 
     // Proposed and accepted by Taicang alone, each is pending: the source
     // owner (or, for Taicang's own, a second member) has not accepted.
@@ -361,7 +383,21 @@ fn crosswalks_are_recognised_and_every_node_gives_the_same_comparison() {
         }
     }
 
-    // The command line prints the same comparison as a table.
+    // The command line prints the same comparison as JSON and as a table.
+    let printed = ok(&[
+        "compare",
+        "--json",
+        "--node",
+        &a.procs[2].api,
+        "--token",
+        &a.nodes[2].viewer,
+        "--indicator",
+        "yrd.tax/ontime_filing_rate",
+        "--period",
+        "2025",
+    ]);
+    let printed: Value = serde_json::from_str(&printed).unwrap();
+    assert_eq!(printed, c);
     let table = ok(&[
         "compare",
         "--node",

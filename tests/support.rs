@@ -160,15 +160,19 @@ pub fn draft_roster_with(
     }
     args.extend(extra.iter().map(|a| a.to_string()));
     ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    for n in approvers {
-        ok(&[
+    for (i, n) in approvers.iter().enumerate() {
+        let out = ok(&[
             "roster",
             "approve",
+            "--json",
             "--config",
             n.config.to_str().unwrap(),
             "--roster",
             file.to_str().unwrap(),
         ]);
+        let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+        assert_eq!(v["approved_by"], n.code.as_str(), "{v}");
+        assert_eq!(v["approvals"], i + 1, "{v}");
     }
     file
 }

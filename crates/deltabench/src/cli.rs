@@ -197,6 +197,9 @@ pub struct CrosswalkProposeArgs {
     /// Publish without this node's acceptance.
     #[arg(long)]
     pub no_endorse: bool,
+    /// Print the result as JSON (one object per line, one line per file).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// An endorsement's decision.
@@ -223,6 +226,9 @@ pub struct CrosswalkEndorseArgs {
     /// A comment kept in the signed endorsement.
     #[arg(long)]
     pub comment: Option<String>,
+    /// Print the result as JSON (one object per line, one line per id).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `deltabench crosswalk list`
@@ -234,6 +240,9 @@ pub struct CrosswalkListArgs {
     /// Only crosswalks with this status (recognised, pending, rejected, superseded).
     #[arg(long)]
     pub status: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// How `deltabench compare` prints.
@@ -267,6 +276,9 @@ pub struct CompareArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
     pub format: CompareFormat,
+    /// Print the JSON answer (the same as --format json).
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
 }
 
 /// What `deltabench import` sends.
@@ -403,6 +415,9 @@ pub struct RosterPublishArgs {
     /// The approved roster file (version N+1 of a roster in force).
     #[arg(long)]
     pub roster: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `deltabench roster new`
@@ -433,6 +448,9 @@ pub struct RosterNewArgs {
     /// The file to write.
     #[arg(long)]
     pub out: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `deltabench roster approve`
@@ -444,6 +462,9 @@ pub struct RosterApproveArgs {
     /// The roster file; the approval is added in place.
     #[arg(long)]
     pub roster: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `deltabench roster join`
@@ -455,6 +476,9 @@ pub struct RosterJoinArgs {
     /// The approved roster file; it is copied beside the config.
     #[arg(long)]
     pub roster: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `deltabench roster check`

@@ -35,6 +35,10 @@ pub fn crosswalk(a: CrosswalkArgs) -> Result<()> {
                         problem_detail(&answer)
                     );
                 }
+                if p.json {
+                    println!("{answer}");
+                    continue;
+                }
                 let doc = &answer["document"]["payload"];
                 println!(
                     "{} version {} proposed as {}",
@@ -67,6 +71,10 @@ pub fn crosswalk(a: CrosswalkArgs) -> Result<()> {
                         problem_detail(&answer)
                     );
                 }
+                if e.json {
+                    println!("{answer}");
+                    continue;
+                }
                 println!(
                     "{id}: {decision} signed as {}; the crosswalk is now {}",
                     answer["hash"].as_str().unwrap_or("?"),
@@ -87,6 +95,10 @@ pub fn crosswalk(a: CrosswalkArgs) -> Result<()> {
             let answer: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
             if status != 200 {
                 bail!("the node answered {status}: {}", problem_detail(&answer));
+            }
+            if l.json {
+                println!("{answer}");
+                return Ok(());
             }
             let list: Vec<CrosswalkRecord> =
                 serde_json::from_value(answer["crosswalks"].clone())
@@ -121,7 +133,12 @@ pub fn crosswalk(a: CrosswalkArgs) -> Result<()> {
 pub fn compare(a: CompareArgs) -> Result<()> {
     let indicator = IndicatorRef::parse(&a.indicator).map_err(|e| anyhow::anyhow!("{e}"))?;
     let period = Period::parse(&a.period).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let format = match a.format {
+    let chosen = if a.json {
+        CompareFormat::Json
+    } else {
+        a.format
+    };
+    let format = match chosen {
         CompareFormat::Table | CompareFormat::Json => "json",
         CompareFormat::Csv => "csv",
         CompareFormat::SdmxCsv => "sdmx-csv",
@@ -135,7 +152,7 @@ pub fn compare(a: CompareArgs) -> Result<()> {
         let answer: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
         bail!("the node answered {status}: {}", problem_detail(&answer));
     }
-    if a.format != CompareFormat::Table {
+    if chosen != CompareFormat::Table {
         print!("{text}");
         return Ok(());
     }

@@ -74,11 +74,15 @@ pub fn roster(args: RosterArgs) -> Result<()> {
                     approvals: vec![],
                 },
             )?;
-            println!(
-                "wrote {}; each member now runs: deltabench roster approve --config NODE.toml --roster {}",
-                a.out.display(),
-                a.out.display()
-            );
+            if a.json {
+                println!("{}", json!({"roster": a.out, "approvals": 0}));
+            } else {
+                println!(
+                    "wrote {}; each member now runs: deltabench roster approve --config NODE.toml --roster {}",
+                    a.out.display(),
+                    a.out.display()
+                );
+            }
         }
         RosterCommand::Approve(a) => {
             let loaded = Loaded::read(&a.config)?;
@@ -94,6 +98,17 @@ pub fn roster(args: RosterArgs) -> Result<()> {
                 .approvals
                 .push(approve(&key, code.clone(), &signed.roster));
             write(&a.roster, &signed)?;
+            if a.json {
+                println!(
+                    "{}",
+                    json!({
+                        "alliance": signed.roster.alliance, "version": signed.roster.version,
+                        "approved_by": code, "approvals": signed.approvals.len(),
+                        "threshold": signed.roster.threshold,
+                    })
+                );
+                return Ok(());
+            }
             println!(
                 "{code} approved {} version {} ({} approvals; threshold {})",
                 signed.roster.alliance,
@@ -123,6 +138,14 @@ pub fn roster(args: RosterArgs) -> Result<()> {
                 roster: file.into(),
             });
             loaded.write()?;
+            if a.json {
+                println!(
+                    "{}",
+                    json!({"jurisdiction": code, "alliance": id, "version": signed.roster.version,
+                           "config": a.config})
+                );
+                return Ok(());
+            }
             println!(
                 "{code} joined {id} (roster version {}); restart the node to apply",
                 signed.roster.version
@@ -139,6 +162,10 @@ pub fn roster(args: RosterArgs) -> Result<()> {
                     .as_str()
                     .map_or_else(|| answer.to_string(), str::to_owned);
                 bail!("the node refused the roster ({status}): {detail}");
+            }
+            if a.json {
+                println!("{answer}");
+                return Ok(());
             }
             println!(
                 "{} version {} published as {}",
