@@ -173,6 +173,15 @@ fn the_demo_compares_three_nodes_stops_on_ctrl_c_and_resumes() {
         .unwrap_or(0.0);
     assert!(accepted > 0.0, "Kunshan accepted documents from its peers");
 
+    // The dashboard link is printed, and the pages render in a browser.
+    let taicang = nodes[0]["api"].as_str().unwrap();
+    let viewer = nodes[0]["viewer_token"].as_str().unwrap();
+    assert!(
+        out.contains(&format!("{taicang}/#/comparison?token={viewer}")),
+        "the dashboard link: {out}"
+    );
+    crate::browser::check_dashboard(taicang, viewer);
+
     // Ctrl-C stops the demo and its three nodes.
     let pids = demo.pids();
     demo.interrupt();

@@ -1,6 +1,7 @@
 //! Whole-node scenarios: real `deltabench` processes on loopback, driven through
 //! the command line and the HTTP API as an office would drive them.
 
+mod browser;
 mod demo;
 mod federation;
 mod harmonise;

@@ -35,11 +35,22 @@ impl From<CompareError> for ApiError {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct CrosswalkFilter {
+    /// recognised, pending, rejected or superseded.
     status: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/crosswalks",
+    tag = "recognition",
+    summary = "Crosswalks with their recognition status and endorsements",
+    security(("viewer" = [])),
+    params(CrosswalkFilter),
+    responses((status = 200, description = r#"{"crosswalks": [...]}"#, body = Object))
+)]
 pub(crate) async fn list_crosswalks(
     _: Viewer,
     State(state): State<AppState>,
@@ -65,11 +76,23 @@ pub(crate) async fn list_crosswalks(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ProposeOptions {
+    /// Whether the proposer also signs its acceptance (default true).
     endorse: Option<bool>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/crosswalks",
+    tag = "recognition",
+    summary = "Propose a crosswalk (signed and published; the proposer accepts it unless endorse=false)",
+    security(("admin" = [])),
+    params(ProposeOptions),
+    request_body(content = Object, description = "a crosswalk", content_type = "application/json"),
+    responses((status = 201, description = r#"{"hash", "document", "crosswalk"}"#, body = Object), (status = 409, description = "the id belongs to another jurisdiction or the version is taken", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub(crate) async fn post_crosswalk(
     _: Admin,
     State(state): State<AppState>,
@@ -109,6 +132,16 @@ struct EndorseBody {
     version: Option<u32>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/crosswalks/{id}/endorsements",
+    tag = "recognition",
+    summary = "Accept or reject the current version of a crosswalk (signed and published)",
+    security(("admin" = [])),
+    params(("id" = String, Path, description = "the crosswalk id")),
+    request_body(content = Object, description = r#"{"decision": "accept"|"reject", "comment"?, "version"?}"#, content_type = "application/json"),
+    responses((status = 201, description = r#"{"hash", "document"}"#, body = Object), (status = 404, description = "no such crosswalk", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "not the current version", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub(crate) async fn post_endorsement(
     _: Admin,
     State(state): State<AppState>,
@@ -132,14 +165,28 @@ pub(crate) async fn post_endorsement(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ComparisonQuery {
+    /// The reference indicator, FRAMEWORK/CODE (required).
     indicator: Option<String>,
+    /// The period (required).
     period: Option<String>,
+    /// json (default), csv or sdmx-csv.
     format: Option<String>,
+    /// Rank flagged rows too (default false).
     include_flagged: Option<bool>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/comparisons",
+    tag = "comparison",
+    summary = "A harmonised comparison of one reference indicator in one period, with provenance per row",
+    security(("viewer" = [])),
+    params(ComparisonQuery),
+    responses((status = 200, description = "the comparison (JSON), or the same rows as CSV or SDMX-CSV", body = Object), (status = 404, description = "no such framework or indicator", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub(crate) async fn get_comparison(
     _: Viewer,
     State(state): State<AppState>,
@@ -224,6 +271,15 @@ fn csv_response(body: String, content_type: &str, c: &Comparison, ext: &str) -> 
         .into_response()
 }
 
+#[utoipa::path(
+    post,
+    path = "/composites",
+    tag = "comparison",
+    summary = "A weighted composite index with rank intervals",
+    security(("viewer" = [])),
+    request_body(content = Object, description = r#"{"period", "indicators": [{"indicator", "weight"}], "normalisation"?, "aggregation"?, "draws"?, "seed"?, "perturbation"?, "missing"?, "include_flagged"?}"#, content_type = "application/json"),
+    responses((status = 200, description = r#"{"rows": [{"jurisdiction", "index", "rank", "rank_interval"}], ...}"#, body = Object), (status = 422, description = "no member has every indicator", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub(crate) async fn post_composite(
     _: Viewer,
     State(state): State<AppState>,

@@ -26,13 +26,18 @@
 //! | `POST /api/v1/crosswalks/{id}/endorsements` | admin |
 //! | `GET /api/v1/comparisons?indicator=&period=&format=json\|csv\|sdmx-csv&include_flagged=` | viewer |
 //! | `POST /api/v1/composites` | viewer |
+//! | `GET /api/v1/openapi.json` (OpenAPI 3, from the handlers) | none |
+//! | `GET /`, `GET /dashboard/{file}` (the dashboard) | none |
 #![deny(missing_docs)]
 
 pub mod auth;
+mod dashboard;
 mod error;
 pub mod export;
 mod harmonise_routes;
+mod latency;
 pub mod local_routes;
+pub mod openapi;
 mod routes;
 mod state;
 

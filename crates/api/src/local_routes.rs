@@ -59,6 +59,14 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
 
 // ------------------------------------------------------------------ frameworks
 
+#[utoipa::path(
+    get,
+    path = "/frameworks",
+    tag = "appraisal",
+    summary = "The frameworks held (own and received)",
+    security(("viewer" = [])),
+    responses((status = 200, description = r#"{"frameworks": [{"id", "version", "owner", ...}]}"#, body = Object))
+)]
 pub(crate) async fn list_frameworks(
     _: Viewer,
     State(state): State<AppState>,
@@ -83,6 +91,15 @@ pub(crate) async fn list_frameworks(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/frameworks/{id}",
+    tag = "appraisal",
+    summary = "Every version held of one framework",
+    security(("viewer" = [])),
+    params(("id" = String, Path, description = "the framework id, e.g. yrd.tax")),
+    responses((status = 200, description = "the framework", body = Object), (status = 404, description = "no such framework", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub(crate) async fn get_framework(
     _: Viewer,
     State(state): State<AppState>,
@@ -106,6 +123,15 @@ pub(crate) async fn get_framework(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/frameworks",
+    tag = "appraisal",
+    summary = "Load a framework version (signed and published)",
+    security(("admin" = [])),
+    request_body(content = Object, description = "a framework", content_type = "application/json"),
+    responses((status = 201, description = r#"{"hash", "document"}"#, body = Object), (status = 409, description = "that version is already held with other content", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub(crate) async fn post_framework(
     _: Admin,
     State(state): State<AppState>,
@@ -126,6 +152,14 @@ pub(crate) async fn post_framework(
 
 // ----------------------------------------------------------------------- units
 
+#[utoipa::path(
+    get,
+    path = "/units",
+    tag = "appraisal",
+    summary = "The appraised units",
+    security(("viewer" = [])),
+    responses((status = 200, description = r#"{"units": [{"id", "name_zh", "name_en", "category"}]}"#, body = Object))
+)]
 pub(crate) async fn list_units(
     _: Viewer,
     State(state): State<AppState>,
@@ -145,6 +179,15 @@ enum UnitsIn {
     Wrapped { units: Vec<Value> },
 }
 
+#[utoipa::path(
+    post,
+    path = "/units",
+    tag = "appraisal",
+    summary = "Add or update appraised units",
+    security(("admin" = [])),
+    request_body(content = Object, description = r#"a JSON array of units or {"units": [...]}"#, content_type = "application/json"),
+    responses((status = 201, description = r#"{"accepted": N}"#, body = Object))
+)]
 pub(crate) async fn post_units(
     _: Admin,
     State(state): State<AppState>,
@@ -172,11 +215,16 @@ pub(crate) async fn post_units(
 
 // ---------------------------------------------------------------- observations
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ObservationFilter {
+    /// A period: 2025, 2025-H1, 2025-Q3 or 2025-07.
     period: Option<String>,
+    /// An appraised unit's id.
     unit: Option<String>,
+    /// FRAMEWORK/CODE or CODE.
     indicator: Option<String>,
+    /// At most this many entries of the audit trail (default 1000).
     limit: Option<usize>,
 }
 
@@ -209,6 +257,15 @@ fn filter(f: &ObservationFilter) -> Result<Filter, ApiError> {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/observations",
+    tag = "appraisal",
+    summary = "Current observation values",
+    security(("admin" = [])),
+    params(ObservationFilter),
+    responses((status = 200, description = r#"{"observations": [{"unit", "indicator", "period", "value", "target"}]}"#, body = Object))
+)]
 pub(crate) async fn list_observations(
     _: Admin,
     State(state): State<AppState>,
@@ -234,6 +291,15 @@ pub(crate) async fn list_observations(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/observations/audit",
+    tag = "appraisal",
+    summary = "The audit trail of observation changes",
+    security(("admin" = [])),
+    params(ObservationFilter),
+    responses((status = 200, description = r#"{"audit": [...]}"#, body = Object))
+)]
 pub(crate) async fn list_audit(
     _: Admin,
     State(state): State<AppState>,
@@ -362,6 +428,15 @@ fn rows_from_json(body: &[u8]) -> Result<Vec<RawRow>, ApiError> {
     Ok(rows)
 }
 
+#[utoipa::path(
+    post,
+    path = "/observations",
+    tag = "appraisal",
+    summary = "Import observations (JSON array or CSV unit,indicator,period,value[,target]); durable before 201",
+    security(("admin" = [])),
+    request_body(content((Object = "application/json"), (String = "text/csv")), description = "observations; a bad row rejects the whole request"),
+    responses((status = 201, description = r#"{"accepted": N}"#, body = Object))
+)]
 pub(crate) async fn post_observations(
     admin: Admin,
     State(state): State<AppState>,
@@ -403,10 +478,14 @@ pub(crate) async fn post_observations(
 
 // ---------------------------------------------------- appraisals and summaries
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct AppraisalQuery {
+    /// The framework id (required).
     framework: Option<String>,
+    /// The period (required).
     period: Option<String>,
+    /// A framework version (semver); default the latest held.
     version: Option<String>,
 }
 
@@ -422,6 +501,15 @@ fn version(v: Option<&str>) -> Result<Option<semver::Version>, ApiError> {
     .transpose()
 }
 
+#[utoipa::path(
+    get,
+    path = "/appraisals",
+    tag = "appraisal",
+    summary = "Scores, totals and A-E grades of the units for a period",
+    security(("admin" = [])),
+    params(AppraisalQuery),
+    responses((status = 200, description = r#"{"appraisals": [{"unit", "category", "total", "grade", "pay_coefficient", "scores"}]}"#, body = Object), (status = 404, description = "no such framework", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub(crate) async fn list_appraisals(
     _: Admin,
     State(state): State<AppState>,
@@ -453,6 +541,15 @@ struct SummaryRequest {
     reason: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/summaries",
+    tag = "appraisal",
+    summary = "Build, sign, store and publish an indicator summary",
+    security(("admin" = [])),
+    request_body(content = Object, description = r#"{"framework", "version", "period"}"#, content_type = "application/json"),
+    responses((status = 201, description = r#"{"hash", "document"}"#, body = Object))
+)]
 pub(crate) async fn post_summary(
     _: Admin,
     State(state): State<AppState>,

@@ -10,7 +10,6 @@ use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::{Json, http::Uri};
 use deltabench_model::documents::DocKind;
 use deltabench_model::documents::SignedRoster;
@@ -19,59 +18,77 @@ use deltabench_node::{BundleReport, PublishError};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
+use std::sync::Arc;
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
-/// The whole application.
+/// The whole application: the API, `/healthz`, `/metrics`, the dashboard
+/// and the OpenAPI document, with request bounds, API latency metrics and
+/// tracing around every route.
 pub fn router(state: AppState) -> Router {
     let limits = state.limits;
-    let api = Router::new()
-        .route("/node", get(node_info))
-        .route("/documents", get(list_documents))
-        .route("/documents/{hash}", get(get_document))
-        .route(
-            "/bundle",
-            get(export_bundle)
-                .post(import_bundle)
-                .layer(DefaultBodyLimit::max(limits.bundle_bytes_max)),
-        )
-        .route("/evidence", get(evidence))
-        .route("/peers", get(peers))
-        .route("/rosters", get(list_rosters).post(publish_roster))
-        .route(
-            "/frameworks",
-            get(lr::list_frameworks).post(lr::post_framework),
-        )
-        .route("/frameworks/{id}", get(lr::get_framework))
-        .route("/units", get(lr::list_units).post(lr::post_units))
-        .route(
-            "/observations",
-            get(lr::list_observations)
-                .post(lr::post_observations)
-                .layer(DefaultBodyLimit::max(limits.bundle_bytes_max)),
-        )
-        .route("/observations/audit", get(lr::list_audit))
-        .route("/appraisals", get(lr::list_appraisals))
-        .route("/summaries", axum::routing::post(lr::post_summary))
-        .route(
-            "/crosswalks",
-            get(hr::list_crosswalks).post(hr::post_crosswalk),
-        )
-        .route(
-            "/crosswalks/{id}/endorsements",
-            axum::routing::post(hr::post_endorsement),
-        )
-        .route("/comparisons", get(hr::get_comparison))
-        .route("/composites", axum::routing::post(hr::post_composite));
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .nest("/api/v1", api)
-        .fallback(not_found)
+    let latency = Arc::new(crate::latency::ApiLatency::new());
+    let (app, _) = routes(limits).split_for_parts();
+    app.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.body_bytes_max))
         .layer(axum::middleware::from_fn_with_state(limits, bounded))
+        .layer(axum::middleware::from_fn_with_state(
+            latency.clone(),
+            crate::latency::observe,
+        ))
+        .layer(axum::Extension(latency))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Every route with its OpenAPI description: the router and the document
+/// come from the same handlers, so neither can list a route the other lacks.
+pub(crate) fn routes(limits: crate::ApiLimits) -> OpenApiRouter<AppState> {
+    let big_body = DefaultBodyLimit::max(limits.bundle_bytes_max);
+    let api = OpenApiRouter::new()
+        .routes(routes!(openapi_document))
+        .routes(routes!(node_info))
+        .routes(routes!(list_documents))
+        .routes(routes!(get_document))
+        .routes(routes!(export_bundle, import_bundle).layer(big_body))
+        .routes(routes!(evidence))
+        .routes(routes!(peers))
+        .routes(routes!(list_rosters, publish_roster))
+        .routes(routes!(lr::list_frameworks, lr::post_framework))
+        .routes(routes!(lr::get_framework))
+        .routes(routes!(lr::list_units, lr::post_units))
+        .routes(routes!(lr::list_observations, lr::post_observations).layer(big_body))
+        .routes(routes!(lr::list_audit))
+        .routes(routes!(lr::list_appraisals))
+        .routes(routes!(lr::post_summary))
+        .routes(routes!(hr::list_crosswalks, hr::post_crosswalk))
+        .routes(routes!(hr::post_endorsement))
+        .routes(routes!(hr::get_comparison))
+        .routes(routes!(hr::post_composite));
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(metrics))
+        .routes(routes!(crate::dashboard::index))
+        .routes(routes!(crate::dashboard::asset))
+        .nest("/api/v1", api)
+}
+
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "operations",
+    summary = "This OpenAPI 3 document",
+    responses((status = 200, description = "the document", body = Object))
+)]
+async fn openapi_document() -> Response {
+    let mut resp = crate::openapi::openapi_json().into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
 }
 
 /// How long a write (an import, a publication) may take: its work runs to the
@@ -118,14 +135,35 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    summary = "Liveness: 200 while the node is up",
+    responses((status = 200, description = "the node is up", body = Object))
+)]
 async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    summary = "Prometheus/OpenMetrics text: documents, peers, gossip, sync and API latency",
+    responses((status = 200, description = "the metrics", body = String, content_type = "application/openmetrics-text"))
+)]
+async fn metrics(
+    State(state): State<AppState>,
+    latency: Option<axum::Extension<Arc<crate::latency::ApiLatency>>>,
+) -> Result<Response, ApiError> {
+    use prometheus_client::encoding::text::{encode_eof, encode_registry};
     let mut text = String::new();
-    prometheus_client::encoding::text::encode(&mut text, &state.registry)
-        .map_err(ApiError::internal)?;
+    encode_registry(&mut text, &state.registry).map_err(ApiError::internal)?;
+    if let Some(axum::Extension(latency)) = latency {
+        encode_registry(&mut text, latency.registry()).map_err(ApiError::internal)?;
+    }
+    encode_eof(&mut text).map_err(ApiError::internal)?;
     let mut resp = text.into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -143,6 +181,14 @@ struct AllianceInfo {
     expires_at: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/node",
+    tag = "node",
+    summary = "This node: jurisdiction, key, peer id, version and alliances",
+    security(("viewer" = [])),
+    responses((status = 200, description = "the node", body = Object))
+)]
 async fn node_info(_: Viewer, State(state): State<AppState>) -> Json<Value> {
     let node = &state.node;
     let alliances: Vec<AllianceInfo> = node
@@ -172,6 +218,14 @@ async fn node_info(_: Viewer, State(state): State<AppState>) -> Json<Value> {
 }
 
 /// Connected peers, each with the jurisdiction whose roster key it holds.
+#[utoipa::path(
+    get,
+    path = "/peers",
+    tag = "federation",
+    summary = "Connected peers with their jurisdiction codes",
+    security(("viewer" = [])),
+    responses((status = 200, description = r#"{"peers": [...]}"#, body = Object))
+)]
 async fn peers(_: Viewer, State(state): State<AppState>) -> Json<Value> {
     let membership = state.node.membership();
     let rows: Vec<Value> = state
@@ -206,6 +260,14 @@ async fn peers(_: Viewer, State(state): State<AppState>) -> Json<Value> {
 }
 
 /// The rosters in force, as signed.
+#[utoipa::path(
+    get,
+    path = "/rosters",
+    tag = "federation",
+    summary = "The alliance rosters in force, as signed",
+    security(("viewer" = [])),
+    responses((status = 200, description = r#"{"rosters": [SIGNED_ROSTER, ...]}"#, body = Object))
+)]
 async fn list_rosters(_: Viewer, State(state): State<AppState>) -> Json<Value> {
     let rosters: Vec<_> = state.node.membership().rosters().cloned().collect();
     Json(json!({"rosters": rosters}))
@@ -214,6 +276,15 @@ async fn list_rosters(_: Viewer, State(state): State<AppState>) -> Json<Value> {
 /// Publishes a signed roster (the next version of an alliance's roster,
 /// approved by the threshold) on the node's chain, so that it travels to
 /// every member.
+#[utoipa::path(
+    post,
+    path = "/rosters",
+    tag = "federation",
+    summary = "Publish the next version of a roster, signed by its threshold of members",
+    security(("admin" = [])),
+    request_body(content = Object, description = "a signed roster", content_type = "application/json"),
+    responses((status = 201, description = r#"{"hash", "document"}"#, body = Object))
+)]
 async fn publish_roster(
     _: Admin,
     State(state): State<AppState>,
@@ -241,12 +312,24 @@ async fn publish_roster(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct DocumentFilter {
+    /// One kind: jurisdiction, summary, framework, crosswalk, endorsement or roster.
     kind: Option<String>,
+    /// The issuing jurisdiction's code, e.g. 320585.
     issuer: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/documents",
+    tag = "documents",
+    summary = "The signed documents held, own and received",
+    security(("viewer" = [])),
+    params(DocumentFilter),
+    responses((status = 200, description = r#"{"documents": [{"hash", "kind", "issuer", "seq", ...}]}"#, body = Object))
+)]
 async fn list_documents(
     _: Viewer,
     State(state): State<AppState>,
@@ -283,6 +366,15 @@ fn json_bytes(bytes: Vec<u8>) -> Response {
     resp
 }
 
+#[utoipa::path(
+    get,
+    path = "/documents/{hash}",
+    tag = "documents",
+    summary = "One signed document, the envelope as it travels",
+    security(("viewer" = [])),
+    params(("hash" = String, Path, description = "the document hash (64 hex digits)")),
+    responses((status = 200, description = "the envelope", body = Object), (status = 404, description = "no such document", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 async fn get_document(
     _: Viewer,
     State(state): State<AppState>,
@@ -298,6 +390,14 @@ async fn get_document(
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/bundle",
+    tag = "documents",
+    summary = "Every signed document held, as one bundle for an air-gapped office",
+    security(("viewer" = [])),
+    responses((status = 200, description = r#"{"documents": [ENVELOPE, ...]}"#, body = Object))
+)]
 async fn export_bundle(_: Viewer, State(state): State<AppState>) -> Result<Response, ApiError> {
     let node = state.node.clone();
     let body = blocking(move || {
@@ -323,6 +423,15 @@ struct BundleIn<'a> {
     documents: Vec<&'a RawValue>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/bundle",
+    tag = "documents",
+    summary = "Import a bundle with the checks applied to documents from the network",
+    security(("admin" = [])),
+    request_body(content = Object, description = r#"{"documents": [ENVELOPE, ...]}"#, content_type = "application/json"),
+    responses((status = 200, description = r#"{"accepted", "duplicates", "rejected": [{"index", "reason"}]}"#, body = Object))
+)]
 async fn import_bundle(
     _: Admin,
     State(state): State<AppState>,
@@ -348,6 +457,14 @@ async fn import_bundle(
     Ok(Json(report))
 }
 
+#[utoipa::path(
+    get,
+    path = "/evidence",
+    tag = "documents",
+    summary = "Rejected documents by reason, and equivocation evidence",
+    security(("viewer" = [])),
+    responses((status = 200, description = r#"{"rejected_by_reason", "recent_rejections", "equivocations"}"#, body = Object))
+)]
 async fn evidence(_: Viewer, State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let node = state.node.clone();
     blocking(move || {

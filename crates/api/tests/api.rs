@@ -373,3 +373,194 @@ async fn writes_are_not_bounded_by_the_read_timeout() {
     assert_eq!(json(&b)["accepted"], 1);
     assert_eq!(node.store().document_count(), 2);
 }
+
+/// Every route CONTRACT.md names, as (method, path) in OpenAPI's spelling.
+const CONTRACT_ROUTES: &[(&str, &str)] = &[
+    ("get", "/"),
+    ("get", "/healthz"),
+    ("get", "/metrics"),
+    ("get", "/api/v1/openapi.json"),
+    ("get", "/api/v1/node"),
+    ("get", "/api/v1/peers"),
+    ("get", "/api/v1/frameworks"),
+    ("post", "/api/v1/frameworks"),
+    ("get", "/api/v1/units"),
+    ("post", "/api/v1/units"),
+    ("get", "/api/v1/observations"),
+    ("post", "/api/v1/observations"),
+    ("get", "/api/v1/appraisals"),
+    ("post", "/api/v1/summaries"),
+    ("get", "/api/v1/documents"),
+    ("get", "/api/v1/documents/{hash}"),
+    ("get", "/api/v1/bundle"),
+    ("post", "/api/v1/bundle"),
+    ("get", "/api/v1/crosswalks"),
+    ("post", "/api/v1/crosswalks"),
+    ("post", "/api/v1/crosswalks/{id}/endorsements"),
+    ("get", "/api/v1/comparisons"),
+    ("post", "/api/v1/composites"),
+    ("get", "/api/v1/evidence"),
+];
+
+/// Routes beyond CONTRACT.md's.
+const EXTRA_ROUTES: &[(&str, &str)] = &[
+    ("get", "/dashboard/{file}"),
+    ("get", "/api/v1/frameworks/{id}"),
+    ("get", "/api/v1/observations/audit"),
+    ("get", "/api/v1/rosters"),
+    ("post", "/api/v1/rosters"),
+];
+
+/// Whether the router answered from its own fallbacks, i.e. has no such
+/// route or no such method on it.
+fn unrouted(status: StatusCode, body: &[u8]) -> bool {
+    let detail = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v["detail"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    status == StatusCode::METHOD_NOT_ALLOWED
+        || (status == StatusCode::NOT_FOUND && detail.starts_with("no route"))
+}
+
+#[tokio::test]
+async fn the_openapi_document_matches_the_router() {
+    let (app, _) = app(0);
+    let (s, c, b) = call(&app, "GET", "/api/v1/openapi.json", None, vec![]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(c, "application/json");
+    let doc = json(&b);
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3."),
+        "{}",
+        doc["openapi"]
+    );
+    let paths = doc["paths"].as_object().unwrap();
+    for (method, path) in CONTRACT_ROUTES {
+        assert!(
+            paths.get(*path).and_then(|p| p.get(*method)).is_some(),
+            "{method} {path} is in CONTRACT.md but not in the OpenAPI document"
+        );
+    }
+    // Every operation in the document is a route the router serves, and the
+    // document's security says truly which need a token.
+    let mut operations = std::collections::BTreeSet::new();
+    for (path, item) in paths {
+        let concrete = path
+            .replace("{hash}", &"0".repeat(64))
+            .replace("{id}", "no.such.crosswalk")
+            .replace("{file}", "dashboard.js");
+        for (method, op) in item.as_object().unwrap() {
+            if !["get", "post", "put", "delete", "patch"].contains(&method.as_str()) {
+                continue;
+            }
+            operations.insert((method.clone(), path.clone()));
+            let m = method.to_uppercase();
+            let (s, _, b) = call(&app, &m, &concrete, Some(ADMIN), b"{}".to_vec()).await;
+            assert!(
+                !unrouted(s, &b),
+                "{m} {path} is documented but not routed: {s}"
+            );
+            let secured = op
+                .get("security")
+                .and_then(Value::as_array)
+                .is_some_and(|s| !s.is_empty());
+            let (s, _, b) = call(&app, &m, &concrete, None, b"{}".to_vec()).await;
+            assert_eq!(
+                s == StatusCode::UNAUTHORIZED,
+                secured,
+                "{m} {path}: documented security {secured} but answered {s}: {}",
+                String::from_utf8_lossy(&b)
+            );
+            let codes = op["responses"].as_object().unwrap();
+            if secured {
+                assert!(
+                    codes.contains_key("401"),
+                    "{m} {path} does not document 401"
+                );
+            }
+        }
+    }
+    let known: std::collections::BTreeSet<(String, String)> = CONTRACT_ROUTES
+        .iter()
+        .chain(EXTRA_ROUTES)
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(operations, known, "the operations in the document");
+    // A path the document lacks is not routed: the check above can fail.
+    let (s, _, b) = call(&app, "GET", "/api/v1/nothing", Some(ADMIN), vec![]).await;
+    assert!(unrouted(s, &b));
+    let (s, _, b) = call(&app, "DELETE", "/api/v1/node", Some(ADMIN), vec![]).await;
+    assert!(unrouted(s, &b));
+}
+
+#[tokio::test]
+async fn metrics_show_api_latency_by_route_template() {
+    let (app, _) = app(0);
+    for _ in 0..3 {
+        let (s, _, _) = call(&app, "GET", "/api/v1/node", Some(VIEWER), vec![]).await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    let hash = "ab".repeat(32);
+    let uri = format!("/api/v1/documents/{hash}");
+    let (s, _, _) = call(&app, "GET", &uri, Some(VIEWER), vec![]).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, b) = call(&app, "GET", "/metrics", None, vec![]).await;
+    assert_eq!(s, StatusCode::OK);
+    let text = String::from_utf8(b).unwrap();
+    let count = |labels: &str| -> Option<u64> {
+        let prefix = format!("deltabench_api_request_duration_seconds_count{{{labels}}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .map(|v| v.trim().parse().unwrap())
+    };
+    assert_eq!(
+        count(r#"method="GET",route="/api/v1/node",status="200""#),
+        Some(3),
+        "{text}"
+    );
+    // The template, not the raw path, so series stay bounded.
+    assert_eq!(
+        count(r#"method="GET",route="/api/v1/documents/{hash}",status="404""#),
+        Some(1),
+        "{text}"
+    );
+    assert!(!text.contains(&hash));
+    // The node's own counters are still there, and the text ends once.
+    assert!(text.contains("deltabench_documents_accepted_total"));
+    assert_eq!(text.matches("# EOF").count(), 1);
+}
+
+#[tokio::test]
+async fn the_dashboard_is_served_without_a_token_and_loads_nothing_from_elsewhere() {
+    let (app, _) = app(0);
+    let (s, c, b) = call(&app, "GET", "/", None, vec![]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(c.starts_with("text/html"), "{c}");
+    let html = String::from_utf8(b).unwrap();
+    for file in ["dashboard.js", "dashboard.css"] {
+        assert!(
+            html.contains(&format!("/dashboard/{file}")),
+            "{file} not linked"
+        );
+        let (s, c, b) = call(&app, "GET", &format!("/dashboard/{file}"), None, vec![]).await;
+        assert_eq!(s, StatusCode::OK, "{file}");
+        assert!(c.starts_with("text/"), "{c}");
+        // The SVG namespace is a name, not a place anything is loaded from.
+        let text = String::from_utf8(b)
+            .unwrap()
+            .replace("http://www.w3.org/2000/svg", "");
+        // Nothing is fetched from another host: closed networks have none.
+        for scheme in ["http://", "https://", "//cdn", "@import url("] {
+            assert!(!text.contains(scheme), "{file} refers to {scheme}");
+        }
+    }
+    assert!(!html.contains("http://") && !html.contains("https://"));
+    let (s, c, b) = call(&app, "GET", "/dashboard/../Cargo.toml", None, vec![]).await;
+    assert!(
+        s == StatusCode::NOT_FOUND,
+        "{s} {c} {}",
+        String::from_utf8_lossy(&b)
+    );
+    let (s, c, b) = call(&app, "GET", "/dashboard/secret.txt", None, vec![]).await;
+    assert_problem(s, &c, &b, StatusCode::NOT_FOUND);
+}

@@ -625,6 +625,17 @@ fn print_summary(nodes: &[DemoNode], manifest: &str, dir: &Path) -> Result<()> {
             n.viewer
         );
     }
+    println!();
+    println!("dashboard (each node serves its own; the link carries its viewer token):");
+    for n in nodes {
+        println!(
+            "  {:<18} {}/#/comparison?token={}&indicator={}&period=2025",
+            n.name(),
+            n.api,
+            n.viewer,
+            INDICATORS[0]
+        );
+    }
     println!("node logs and demo.json are in {}", dir.display());
     Ok(())
 }

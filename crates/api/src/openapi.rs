@@ -1,0 +1,133 @@
+//! The OpenAPI 3 description of the API, generated from the handlers'
+//! `#[utoipa::path]` annotations by the same router that serves them.
+//!
+//! What every route shares (the bearer scheme, the problem+json errors that
+//! follow from its role, its parameters and its body) is added here once, so
+//! each handler's annotation says only what is its own.
+
+use crate::ApiLimits;
+use serde::Serialize;
+use std::sync::OnceLock;
+use utoipa::ToSchema;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{
+    ContentBuilder, InfoBuilder, LicenseBuilder, OpenApi, Ref, ResponseBuilder, Server,
+};
+
+/// An RFC 9457 problem, the body of every error.
+#[derive(Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// The HTTP reason phrase.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong, for a person.
+    pub detail: String,
+}
+
+/// The OpenAPI document of the whole API.
+pub fn openapi() -> OpenApi {
+    let (_, mut doc) = crate::routes::routes(ApiLimits::default()).split_for_parts();
+    doc.info = InfoBuilder::new()
+        .title("deltabench node API")
+        .version(env!("CARGO_PKG_VERSION"))
+        .description(Some(
+            "The HTTP API of one deltabench node: its own appraisal data, the signed \
+             documents it holds, alliance rosters, crosswalks and their recognition, \
+             and harmonised comparisons. Reads need a viewer or admin token, writes an \
+             admin token, as `Authorization: Bearer TOKEN`. Errors are RFC 9457 \
+             application/problem+json.",
+        ))
+        .license(Some(LicenseBuilder::new().name("Apache-2.0").build()))
+        .build();
+    doc.servers = Some(vec![Server::new("/")]);
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.schemas.insert(
+        "Problem".into(),
+        <Problem as utoipa::PartialSchema>::schema(),
+    );
+    for name in ["viewer", "admin"] {
+        components.security_schemes.insert(
+            name.into(),
+            utoipa::openapi::RefOr::T(SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer))),
+        );
+    }
+    for item in doc.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            add_common_responses(op);
+        }
+    }
+    doc
+}
+
+/// The document as served, serialised once.
+pub(crate) fn openapi_json() -> &'static str {
+    static JSON: OnceLock<String> = OnceLock::new();
+    JSON.get_or_init(|| {
+        openapi()
+            .to_pretty_json()
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    })
+}
+
+/// Adds the errors that follow from an operation's shape: 401/403 from its
+/// role, 400 from its parameters or body, 413 from a body, 503 (timeout or
+/// storage unavailable) for any route that reads the store.
+fn add_common_responses(op: &mut Operation) {
+    let roles: Vec<String> = op
+        .security
+        .iter()
+        .flatten()
+        .filter_map(|s| serde_json::to_value(s).ok())
+        .filter_map(|v| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()))
+        .flatten()
+        .collect();
+    let secured = !roles.is_empty();
+    let has_input =
+        op.request_body.is_some() || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+    let mut add = |code: &str, description: &str| {
+        if !op.responses.responses.contains_key(code) {
+            let response = ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build();
+            op.responses
+                .responses
+                .insert(code.to_string(), response.into());
+        }
+    };
+    if has_input {
+        add(
+            "400",
+            "the request is not acceptable as sent; `detail` names the field",
+        );
+    }
+    if secured {
+        add("401", "no token, or a token this node does not know");
+        add("503", "the request timed out or storage is unavailable");
+    }
+    if roles.iter().any(|r| r == "admin") {
+        add("403", "a viewer token on a route that needs an admin token");
+    }
+    if op.request_body.is_some() {
+        add("413", "the body is larger than the node accepts");
+    }
+}

@@ -1,0 +1,200 @@
+//! The dashboard in a real browser: headless Chromium loads each page from a
+//! running node, the test reads the rendered DOM, and a screenshot of every
+//! page is left under `target/dashboard/`.
+//!
+//! Chromium is found as `$DELTABENCH_CHROMIUM`, `chromium`,
+//! `chromium-browser` or `google-chrome`. Without one the check is skipped
+//! with a message, unless `DELTABENCH_REQUIRE_BROWSER` is set (as `.ci/run`
+//! sets it, after installing Debian's `chromium`), in which case it fails.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How long one page may take to load and render before the test fails.
+const PAGE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The jurisdictions of the demo federation.
+pub const CODES: [&str; 3] = ["320585", "320583", "310114"];
+
+fn find_chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("DELTABENCH_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .flat_map(|name| std::env::split_paths(&path).map(move |d| d.join(name)))
+        .find(|p| p.is_file())
+}
+
+/// The browser, or None when the check may be skipped.
+pub fn chromium() -> Option<PathBuf> {
+    match find_chromium() {
+        Some(p) => Some(p),
+        None if std::env::var_os("DELTABENCH_REQUIRE_BROWSER").is_some() => {
+            panic!("DELTABENCH_REQUIRE_BROWSER is set but no Chromium was found")
+        }
+        None => {
+            eprintln!(
+                "SKIPPED the dashboard browser check: no chromium on PATH \
+                 (install Debian's chromium, or set DELTABENCH_CHROMIUM)"
+            );
+            None
+        }
+    }
+}
+
+/// Where screenshots go: `target/dashboard/`, beside the test binary's
+/// `target/debug`.
+pub fn screenshot_dir() -> PathBuf {
+    let bin = Path::new(crate::support::bin());
+    let target = bin
+        .ancestors()
+        .find(|p| p.file_name().is_some_and(|n| n == "target"))
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| bin.parent().unwrap().to_path_buf());
+    let dir = target.join("dashboard");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs Chromium headless on `url` with `mode` (`--dump-dom` or
+/// `--screenshot=FILE`), bounded by [`PAGE_TIMEOUT`]; the browser is killed
+/// if it overruns, and the test fails.
+fn run(browser: &Path, url: &str, mode: &str) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--window-size=1280,1100",
+            // Time for the page's requests to the node and its rendering.
+            "--virtual-time-budget=30000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(mode)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start chromium");
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(PAGE_TIMEOUT) {
+        Ok(out) => {
+            let out = out.expect("chromium output");
+            assert!(
+                out.status.success(),
+                "chromium failed on {url}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        }
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            panic!("chromium did not finish {url} within {PAGE_TIMEOUT:?}");
+        }
+    }
+}
+
+/// The rendered DOM of a page.
+pub fn dom(browser: &Path, url: &str) -> String {
+    run(browser, url, "--dump-dom")
+}
+
+/// Saves a screenshot of a page to `file`.
+pub fn screenshot(browser: &Path, url: &str, file: &Path) {
+    let _ = std::fs::remove_file(file);
+    run(browser, url, &format!("--screenshot={}", file.display()));
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    assert!(size > 10_000, "{} is {size} bytes", file.display());
+}
+
+/// Checks every page of the dashboard of the node at `api`, reading with a
+/// viewer token, and leaves a screenshot of each under `target/dashboard/`.
+pub fn check_dashboard(api: &str, viewer: &str) {
+    let Some(browser) = chromium() else { return };
+    let shots = screenshot_dir();
+    let indicator = "yrd.tax/ontime_filing_rate";
+    let page = |name: &str, lang: &str| {
+        format!("{api}/#/{name}?token={viewer}&lang={lang}&indicator={indicator}&period=2025")
+    };
+
+    // The comparison page shows all three jurisdictions and a chart.
+    let html = dom(&browser, &page("comparison", "en"));
+    assert!(
+        html.contains(r#"data-ready="comparison""#),
+        "the comparison page did not finish loading: {}",
+        tail(&html)
+    );
+    assert!(!html.contains("data-error="), "{}", tail(&html));
+    for code in CODES {
+        assert!(
+            html.contains(&format!(r#"data-jurisdiction="{code}""#)),
+            "no row for {code}: {}",
+            tail(&html)
+        );
+    }
+    let chart = html
+        .find(r#"class="chart"#)
+        .expect("a chart on the comparison page");
+    assert!(html[chart..].contains("<svg"), "the chart is not SVG");
+    assert!(html.contains("<rect"), "no bars in the chart");
+
+    // Every other page loads without an error, in both languages.
+    for (name, lang) in [
+        ("overview", "en"),
+        ("trend", "en"),
+        ("recognition", "en"),
+        ("composite", "en"),
+        ("comparison", "zh"),
+    ] {
+        let html = dom(&browser, &page(name, lang));
+        assert!(
+            html.contains(&format!(r#"data-ready="{name}""#)),
+            "the {name} page ({lang}) did not finish loading: {}",
+            tail(&html)
+        );
+        assert!(!html.contains("data-error="), "{name}: {}", tail(&html));
+        assert!(
+            html.contains(&format!(r#"lang="{lang}"#)),
+            "{name} in {lang}"
+        );
+        if name != "overview" {
+            assert!(html.contains("<svg"), "no chart on the {name} page");
+        }
+    }
+
+    for (name, lang) in [
+        ("overview", "en"),
+        ("comparison", "en"),
+        ("comparison", "zh"),
+        ("trend", "en"),
+        ("recognition", "en"),
+        ("composite", "en"),
+    ] {
+        screenshot(
+            &browser,
+            &page(name, lang),
+            &shots.join(format!("{name}-{lang}.png")),
+        );
+    }
+}
+
+fn tail(html: &str) -> &str {
+    let start = html.len().saturating_sub(3000);
+    let start = (start..html.len())
+        .find(|&i| html.is_char_boundary(i))
+        .unwrap_or(html.len());
+    &html[start..]
+}
