@@ -22,14 +22,20 @@ struct Demo {
 
 impl Demo {
     fn start(base: u16, dir: &std::path::Path) -> Demo {
-        let mut child = Command::new(bin())
-            .args(["demo", "--api-port-base", &base.to_string(), "--data-dir"])
-            .arg(dir)
+        let mut cmd = Command::new(bin());
+        cmd.args(["demo", "--api-port-base", &base.to_string(), "--data-dir"])
+            .arg(dir);
+        Demo::spawn(cmd, dir)
+    }
+
+    /// Runs `cmd`, reading its stdout and stderr as lines.
+    fn spawn(mut cmd: Command, dir: &std::path::Path) -> Demo {
+        let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("spawn deltabench demo");
+            .expect("spawn the demo");
         let (tx, lines) = mpsc::channel();
         for out in [
             Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
@@ -74,9 +80,16 @@ impl Demo {
         serde_json::from_str(&std::fs::read_to_string(self.dir.join("demo.json")).unwrap()).unwrap()
     }
 
+    /// The node processes: those demo.json names, and those printed as
+    /// "(pid N)" (by scripts/federation.sh).
     fn pids(&self) -> Vec<i32> {
+        let mut printed: Vec<i32> = self
+            .seen
+            .iter()
+            .filter_map(|l| l.split("(pid ").nth(1)?.split(')').next()?.parse().ok())
+            .collect();
         let Ok(text) = std::fs::read_to_string(self.dir.join("demo.json")) else {
-            return vec![];
+            return printed;
         };
         let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         v["nodes"]
@@ -85,6 +98,7 @@ impl Demo {
             .flatten()
             .filter_map(|n| n["pid"].as_i64())
             .map(|p| p as i32)
+            .chain(printed.drain(..))
             .collect()
     }
 
@@ -108,13 +122,22 @@ impl Drop for Demo {
     }
 }
 
-/// Three consecutive ports free on 127.0.0.1 at the time of asking.
-fn free_ports() -> u16 {
-    let start = 20_000 + (std::process::id() % 2000) as u16 * 10;
+/// Three consecutive ports free on 127.0.0.1 at the time of asking. Tests
+/// that run at the same time ask with different `lane`s (0 to 5), which
+/// never hand out the same port.
+fn free_ports_in(lane: u16) -> u16 {
+    assert!(lane < 6);
+    // Below the kernel's ephemeral range (32768 up), where other tests' ports
+    // 127.0.0.1:0 land.
+    let start = 20_000 + (std::process::id() % 500) as u16 * 20 + 3 * lane;
     (start..60_000)
-        .step_by(7)
+        .step_by(20)
         .find(|&b| (b..b + 3).all(|p| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok()))
         .expect("three free ports")
+}
+
+fn free_ports() -> u16 {
+    free_ports_in(0)
 }
 
 fn alive(pid: i32) -> bool {
@@ -201,7 +224,7 @@ fn the_demo_compares_three_nodes_stops_on_ctrl_c_and_resumes() {
 #[test]
 fn a_taken_port_is_named() {
     let root = tempfile::tempdir().unwrap();
-    let base = free_ports();
+    let base = free_ports_in(3);
     let _taken = std::net::TcpListener::bind(("127.0.0.1", base + 1)).unwrap();
     let out = deltabench(&[
         "demo",
@@ -219,4 +242,69 @@ fn a_taken_port_is_named() {
     // Nothing was started: Taicang's port is free and no demo.json exists.
     assert!(std::net::TcpListener::bind(("127.0.0.1", base)).is_ok());
     assert!(!root.path().join("demo/demo.json").exists());
+}
+
+#[test]
+fn the_federation_script_runs_the_three_offices_with_the_ordinary_commands() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("federation");
+    let (api, p2p) = (free_ports_in(1), free_ports_in(2));
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/federation.sh");
+    let mut cmd = Command::new("bash");
+    cmd.arg(script)
+        .arg(&dir)
+        .env("DELTABENCH_BIN", bin())
+        .env("API_PORT_BASE", api.to_string())
+        .env("P2P_PORT_BASE", p2p.to_string())
+        .env("WAIT_SECS", "120");
+    let mut run = Demo::spawn(cmd, &dir);
+    run.wait_line("press Ctrl-C");
+    let out = run.seen.join("\n");
+    // Each step ran, and the comparison printed by `deltabench compare` at
+    // Jiading ranks all three offices.
+    for step in 1..=7 {
+        assert!(out.contains(&format!("== {step}.")), "step {step}: {out}");
+    }
+    for code in ["320585", "320583", "310114"] {
+        assert!(out.contains(code), "{code}: {out}");
+    }
+    let (s, c) = {
+        let tokens = std::fs::read_to_string(dir.join("jiading/tokens")).unwrap();
+        let viewer = tokens
+            .lines()
+            .find_map(|l| l.strip_prefix("viewer "))
+            .unwrap()
+            .to_owned();
+        let resp = http()
+            .get(format!(
+                "http://127.0.0.1:{}/api/v1/comparisons?indicator=yrd.tax/ontime_filing_rate&period=2025",
+                api + 2
+            ))
+            .bearer_auth(viewer)
+            .send()
+            .unwrap();
+        (resp.status().as_u16(), resp.json::<Value>().unwrap())
+    };
+    assert_eq!(s, 200);
+    let ranked = c["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r.get("rank").is_some())
+        .count();
+    assert_eq!(ranked, 3, "{c}");
+    assert!(out.contains(c["manifest"].as_str().unwrap()), "{out}");
+    assert!(out.contains(&format!("http://127.0.0.1:{api}/#/comparison?token=")));
+
+    // Ctrl-C: the script stops its three nodes.
+    let pids = run.pids();
+    assert_eq!(pids.len(), 3, "{out}");
+    kill(Pid::from_raw(run.child.id() as i32), Signal::SIGINT).unwrap();
+    run.child.wait().unwrap();
+    for pid in &pids {
+        assert!(
+            !alive(*pid),
+            "node {pid} still runs after the script stopped"
+        );
+    }
 }
