@@ -58,7 +58,7 @@ pub(crate) async fn index() -> Response {
     summary = "The dashboard's script and style sheet",
     params(("file" = String, Path, description = "dashboard.js or dashboard.css")),
     responses(
-        (status = 200, description = "the file", body = String),
+        (status = 200, description = "the file", content((String = "text/javascript"), (String = "text/css"))),
         (status = 404, description = "no such file", body = crate::openapi::Problem, content_type = "application/problem+json")
     )
 )]

@@ -47,7 +47,7 @@ pub(crate) struct CrosswalkFilter {
     path = "/crosswalks",
     tag = "recognition",
     summary = "Crosswalks with their recognition status and endorsements",
-    security(("viewer" = [])),
+    security(("viewer" = []), ("admin" = [])),
     params(CrosswalkFilter),
     responses((status = 200, description = r#"{"crosswalks": [...]}"#, body = Object))
 )]
@@ -183,9 +183,9 @@ pub(crate) struct ComparisonQuery {
     path = "/comparisons",
     tag = "comparison",
     summary = "A harmonised comparison of one reference indicator in one period, with provenance per row",
-    security(("viewer" = [])),
+    security(("viewer" = []), ("admin" = [])),
     params(ComparisonQuery),
-    responses((status = 200, description = "the comparison (JSON), or the same rows as CSV or SDMX-CSV", body = Object), (status = 404, description = "no such framework or indicator", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    responses((status = 200, description = "the comparison (JSON), or the same rows as CSV or SDMX-CSV", content((Object = "application/json"), (String = "text/csv"), (String = "application/vnd.sdmx.data+csv"))), (status = 404, description = "no such framework or indicator", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub(crate) async fn get_comparison(
     _: Viewer,
@@ -276,7 +276,7 @@ fn csv_response(body: String, content_type: &str, c: &Comparison, ext: &str) -> 
     path = "/composites",
     tag = "comparison",
     summary = "A weighted composite index with rank intervals",
-    security(("viewer" = [])),
+    security(("viewer" = []), ("admin" = [])),
     request_body(content = Object, description = r#"{"period", "indicators": [{"indicator", "weight"}], "normalisation"?, "aggregation"?, "draws"?, "seed"?, "perturbation"?, "missing"?, "include_flagged"?}"#, content_type = "application/json"),
     responses((status = 200, description = r#"{"rows": [{"jurisdiction", "index", "rank", "rank_interval"}], ...}"#, body = Object), (status = 422, description = "no member has every indicator", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]

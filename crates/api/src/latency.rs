@@ -12,8 +12,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// The labels of one latency series. `route` is the route template
-/// (`/api/v1/documents/{hash}`), never the raw path, so the number of series
-/// stays bounded whatever clients send.
+/// (`/api/v1/documents/{hash}`), never the raw path, and `method` one of the
+/// standard methods or `other`, so the number of series stays bounded
+/// whatever clients send.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Labels {
     method: String,
@@ -57,7 +58,13 @@ pub(crate) async fn observe(
     req: Request,
     next: Next,
 ) -> Response {
-    let method = req.method().as_str().to_owned();
+    // Only the standard methods name a series: any other token a client
+    // sends is counted as "other", so clients cannot add series at will.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS") => m,
+        _ => "other",
+    }
+    .to_owned();
     let route = req
         .extensions()
         .get::<MatchedPath>()

@@ -64,7 +64,7 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
     path = "/frameworks",
     tag = "appraisal",
     summary = "The frameworks held (own and received)",
-    security(("viewer" = [])),
+    security(("viewer" = []), ("admin" = [])),
     responses((status = 200, description = r#"{"frameworks": [{"id", "version", "owner", ...}]}"#, body = Object))
 )]
 pub(crate) async fn list_frameworks(
@@ -96,7 +96,7 @@ pub(crate) async fn list_frameworks(
     path = "/frameworks/{id}",
     tag = "appraisal",
     summary = "Every version held of one framework",
-    security(("viewer" = [])),
+    security(("viewer" = []), ("admin" = [])),
     params(("id" = String, Path, description = "the framework id, e.g. yrd.tax")),
     responses((status = 200, description = "the framework", body = Object), (status = 404, description = "no such framework", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
@@ -157,7 +157,7 @@ pub(crate) async fn post_framework(
     path = "/units",
     tag = "appraisal",
     summary = "The appraised units",
-    security(("viewer" = [])),
+    security(("viewer" = []), ("admin" = [])),
     responses((status = 200, description = r#"{"units": [{"id", "name_zh", "name_en", "category"}]}"#, body = Object))
 )]
 pub(crate) async fn list_units(

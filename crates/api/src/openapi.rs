@@ -84,8 +84,8 @@ pub(crate) fn openapi_json() -> &'static str {
 }
 
 /// Adds the errors that follow from an operation's shape: 401/403 from its
-/// role, 400 from its parameters or body, 413 from a body, 503 (timeout or
-/// storage unavailable) for any route that reads the store.
+/// role, 400 from its parameters or body, 413 from a body, and 503 (the
+/// request timeout, or storage unavailable) for every route.
 fn add_common_responses(op: &mut Operation) {
     let roles: Vec<String> = op
         .security
@@ -96,6 +96,9 @@ fn add_common_responses(op: &mut Operation) {
         .flatten()
         .collect();
     let secured = !roles.is_empty();
+    // A route that a viewer token opens lists both schemes; one that lists
+    // only "admin" refuses viewers.
+    let admin_only = roles.iter().any(|r| r == "admin") && !roles.iter().any(|r| r == "viewer");
     let has_input =
         op.request_body.is_some() || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
     let mut add = |code: &str, description: &str| {
@@ -114,7 +117,9 @@ fn add_common_responses(op: &mut Operation) {
                 .insert(code.to_string(), response.into());
         }
     };
-    if has_input {
+    // The API routes check their parameters and bodies; the dashboard's
+    // file name is only looked up (404).
+    if has_input && secured {
         add(
             "400",
             "the request is not acceptable as sent; `detail` names the field",
@@ -122,11 +127,11 @@ fn add_common_responses(op: &mut Operation) {
     }
     if secured {
         add("401", "no token, or a token this node does not know");
-        add("503", "the request timed out or storage is unavailable");
     }
-    if roles.iter().any(|r| r == "admin") {
+    if admin_only {
         add("403", "a viewer token on a route that needs an admin token");
     }
+    add("503", "the request timed out, or storage is unavailable");
     if op.request_body.is_some() {
         add("413", "the body is larger than the node accepts");
     }

@@ -186,7 +186,7 @@ struct AllianceInfo {
     path = "/node",
     tag = "node",
     summary = "This node: jurisdiction, key, peer id, version and alliances",
-    security(("viewer" = [])),
+    security(("viewer" = []), ("admin" = [])),
     responses((status = 200, description = "the node", body = Object))
 )]
 async fn node_info(_: Viewer, State(state): State<AppState>) -> Json<Value> {
@@ -223,7 +223,7 @@ async fn node_info(_: Viewer, State(state): State<AppState>) -> Json<Value> {
     path = "/peers",
     tag = "federation",
     summary = "Connected peers with their jurisdiction codes",
-    security(("viewer" = [])),
+    security(("viewer" = []), ("admin" = [])),
     responses((status = 200, description = r#"{"peers": [...]}"#, body = Object))
 )]
 async fn peers(_: Viewer, State(state): State<AppState>) -> Json<Value> {
@@ -265,7 +265,7 @@ async fn peers(_: Viewer, State(state): State<AppState>) -> Json<Value> {
     path = "/rosters",
     tag = "federation",
     summary = "The alliance rosters in force, as signed",
-    security(("viewer" = [])),
+    security(("viewer" = []), ("admin" = [])),
     responses((status = 200, description = r#"{"rosters": [SIGNED_ROSTER, ...]}"#, body = Object))
 )]
 async fn list_rosters(_: Viewer, State(state): State<AppState>) -> Json<Value> {
@@ -326,7 +326,7 @@ struct DocumentFilter {
     path = "/documents",
     tag = "documents",
     summary = "The signed documents held, own and received",
-    security(("viewer" = [])),
+    security(("viewer" = []), ("admin" = [])),
     params(DocumentFilter),
     responses((status = 200, description = r#"{"documents": [{"hash", "kind", "issuer", "seq", ...}]}"#, body = Object))
 )]
@@ -371,7 +371,7 @@ fn json_bytes(bytes: Vec<u8>) -> Response {
     path = "/documents/{hash}",
     tag = "documents",
     summary = "One signed document, the envelope as it travels",
-    security(("viewer" = [])),
+    security(("viewer" = []), ("admin" = [])),
     params(("hash" = String, Path, description = "the document hash (64 hex digits)")),
     responses((status = 200, description = "the envelope", body = Object), (status = 404, description = "no such document", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
@@ -395,7 +395,7 @@ async fn get_document(
     path = "/bundle",
     tag = "documents",
     summary = "Every signed document held, as one bundle for an air-gapped office",
-    security(("viewer" = [])),
+    security(("viewer" = []), ("admin" = [])),
     responses((status = 200, description = r#"{"documents": [ENVELOPE, ...]}"#, body = Object))
 )]
 async fn export_bundle(_: Viewer, State(state): State<AppState>) -> Result<Response, ApiError> {
@@ -462,7 +462,7 @@ async fn import_bundle(
     path = "/evidence",
     tag = "documents",
     summary = "Rejected documents by reason, and equivocation evidence",
-    security(("viewer" = [])),
+    security(("viewer" = []), ("admin" = [])),
     responses((status = 200, description = r#"{"rejected_by_reason", "recent_rejections", "equivocations"}"#, body = Object))
 )]
 async fn evidence(_: Viewer, State(state): State<AppState>) -> Result<Json<Value>, ApiError> {

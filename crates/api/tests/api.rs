@@ -478,6 +478,26 @@ async fn the_openapi_document_matches_the_router() {
                     "{m} {path} does not document 401"
                 );
             }
+            // A route whose security lists the viewer scheme opens to a viewer
+            // token; one that lists only admin refuses it with 403.
+            let schemes: Vec<String> = op["security"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_object)
+                .flat_map(|o| o.keys().cloned())
+                .collect();
+            if secured {
+                let viewer_ok = schemes.iter().any(|s| s == "viewer");
+                let (s, _, b) = call(&app, &m, &concrete, Some(VIEWER), b"{}".to_vec()).await;
+                assert_eq!(
+                    s == StatusCode::FORBIDDEN,
+                    !viewer_ok,
+                    "{m} {path}: documented schemes {schemes:?} but a viewer got {s}: {}",
+                    String::from_utf8_lossy(&b)
+                );
+                assert_eq!(codes.contains_key("403"), !viewer_ok, "{m} {path} and 403");
+            }
         }
     }
     let known: std::collections::BTreeSet<(String, String)> = CONTRACT_ROUTES
@@ -525,6 +545,22 @@ async fn metrics_show_api_latency_by_route_template() {
         "{text}"
     );
     assert!(!text.contains(&hash));
+    // Nor can a client add series with made-up methods.
+    for m in ["FOO1", "FOO2", "FOO3"] {
+        call(&app, m, "/healthz", None, vec![]).await;
+    }
+    let (_, _, b) = call(&app, "GET", "/metrics", None, vec![]).await;
+    let text = String::from_utf8(b).unwrap();
+    assert!(!text.contains("FOO"), "{text}");
+    assert_eq!(
+        text.lines()
+            .find_map(|l| l.strip_prefix(
+                r#"deltabench_api_request_duration_seconds_count{method="other",route="/healthz",status="405"} "#
+            ))
+            .map(str::trim),
+        Some("3"),
+        "{text}"
+    );
     // The node's own counters are still there, and the text ends once.
     assert!(text.contains("deltabench_documents_accepted_total"));
     assert_eq!(text.matches("# EOF").count(), 1);
