@@ -19,11 +19,12 @@
 # with `deltabench compare`, and stops the nodes on Ctrl-C. Tokens are written
 # to DIR/<name>/tokens (readable by the owner only).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$(pwd)
+# DIR is taken relative to where the script was called from.
 DIR=${1:-federation}
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
 if [ -e "$DIR/taicang/node.toml" ]; then
   echo "error: $DIR already holds the federation; remove it or name another folder" >&2
   exit 2
@@ -47,9 +48,19 @@ EN=(Taicang Kunshan Jiading)
 FRAMEWORKS=(taicang.hqd kunshan.perf jiading.gov)
 PIDS=()
 
+# Stops the nodes: SIGTERM (a graceful stop), then SIGKILL for any node still
+# running 10 s later.
 stop() {
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ "${#PIDS[@]}" -eq 0 ] && return
+  kill -TERM "${PIDS[@]}" 2>/dev/null || true
+  for _ in $(seq 1 100); do
+    running=0
+    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && running=1; done
+    [ "$running" -eq 0 ] && break
+    sleep 0.1
+  done
+  kill -KILL "${PIDS[@]}" 2>/dev/null || true
+  wait "${PIDS[@]}" 2>/dev/null || true
 }
 trap stop EXIT
 
@@ -106,11 +117,11 @@ for i in 0 1 2; do
   PIDS+=($!)
   api="http://127.0.0.1:$((API + i))"
   for _ in $(seq 1 $((WAIT_SECS * 10))); do
-    curl -fs "$api/healthz" >/dev/null 2>&1 && break
+    curl -fs --max-time 5 "$api/healthz" >/dev/null 2>&1 && break
     kill -0 "${PIDS[$i]}" 2>/dev/null || { echo "error: ${EN[$i]}'s node exited; see $DIR/${NAMES[$i]}/node.log" >&2; exit 1; }
     sleep 0.1
   done
-  curl -fs "$api/healthz" >/dev/null || { echo "error: ${EN[$i]}'s node does not answer on $api" >&2; exit 1; }
+  curl -fs --max-time 5 "$api/healthz" >/dev/null || { echo "error: ${EN[$i]}'s node does not answer on $api" >&2; exit 1; }
   echo "   ${EN[$i]}: $api (pid ${PIDS[$i]})"
 done
 
@@ -132,7 +143,7 @@ T=(--node "http://127.0.0.1:$API" --token "${ADMIN[0]}")
 "$BIN" import "${T[@]}" --kind framework "$SAMPLES/yrd.tax/framework.json"
 for f in kunshan.perf jiading.gov; do
   wait_until "Taicang to receive $f" \
-    curl -fs -H "Authorization: Bearer ${VIEWER[0]}" "http://127.0.0.1:$API/api/v1/frameworks/$f"
+    curl -fs --max-time 5 -H "Authorization: Bearer ${VIEWER[0]}" "http://127.0.0.1:$API/api/v1/frameworks/$f"
 done
 files=()
 for f in "$SAMPLES"/yrd.tax/crosswalks/*.json; do files+=(--file "$f"); done

@@ -7,6 +7,7 @@
 //! with a message, unless `DELTABENCH_REQUIRE_BROWSER` is set (as `.ci/run`
 //! sets it, after installing Debian's `chromium`), in which case it fails.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -73,6 +74,8 @@ fn run(browser: &Path, url: &str, mode: &str) -> String {
             "--disable-dev-shm-usage",
             "--no-first-run",
             "--hide-scrollbars",
+            "--disable-crash-reporter",
+            "--disable-breakpad",
             "--window-size=1280,1100",
             // Time for the page's requests to the node and its rendering.
             "--virtual-time-budget=30000",
@@ -83,6 +86,9 @@ fn run(browser: &Path, url: &str, mode: &str) -> String {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // Its own process group, so that a browser that overruns is killed
+        // with every helper process it started.
+        .process_group(0)
         .spawn()
         .expect("start chromium");
     let pid = child.id();
@@ -101,7 +107,10 @@ fn run(browser: &Path, url: &str, mode: &str) -> String {
             String::from_utf8_lossy(&out.stdout).into_owned()
         }
         Err(_) => {
-            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
             panic!("chromium did not finish {url} within {PAGE_TIMEOUT:?}");
         }
     }
@@ -130,7 +139,8 @@ pub fn check_dashboard(api: &str, viewer: &str) {
         format!("{api}/#/{name}?token={viewer}&lang={lang}&indicator={indicator}&period=2025")
     };
 
-    // The comparison page shows all three jurisdictions and a chart.
+    // The comparison page shows all three jurisdictions, each with a row in
+    // the comparison table and a bar in the SVG chart.
     let html = dom(&browser, &page("comparison", "en"));
     assert!(
         html.contains(r#"data-ready="comparison""#),
@@ -138,18 +148,17 @@ pub fn check_dashboard(api: &str, viewer: &str) {
         tail(&html)
     );
     assert!(!html.contains("data-error="), "{}", tail(&html));
+    let table = element(&html, "comparison-table", "table")
+        .unwrap_or_else(|| panic!("no comparison table: {}", tail(&html)));
+    let chart = element(&html, r#"class="chart""#, "svg")
+        .unwrap_or_else(|| panic!("no SVG chart: {}", tail(&html)));
+    assert_eq!(table.matches("<tr ").count(), 3, "{table}");
+    assert_eq!(chart.matches(r#"<g class="bar"#).count(), 3, "{chart}");
     for code in CODES {
-        assert!(
-            html.contains(&format!(r#"data-jurisdiction="{code}""#)),
-            "no row for {code}: {}",
-            tail(&html)
-        );
+        let attr = format!(r#"data-jurisdiction="{code}""#);
+        assert!(table.contains(&attr), "no table row for {code}: {table}");
+        assert!(chart.contains(&attr), "no bar for {code}: {chart}");
     }
-    let chart = html
-        .find(r#"class="chart"#)
-        .expect("a chart on the comparison page");
-    assert!(html[chart..].contains("<svg"), "the chart is not SVG");
-    assert!(html.contains("<rect"), "no bars in the chart");
 
     // Every other page loads without an error, in both languages.
     for (name, lang) in [
@@ -166,12 +175,21 @@ pub fn check_dashboard(api: &str, viewer: &str) {
             tail(&html)
         );
         assert!(!html.contains("data-error="), "{name}: {}", tail(&html));
+        let (html_lang, label) = match lang {
+            "zh" => (r#"<html lang="zh-CN""#, "横向比较"),
+            _ => (r#"<html lang="en""#, "Comparison"),
+        };
         assert!(
-            html.contains(&format!(r#"lang="{lang}"#)),
-            "{name} in {lang}"
+            html.contains(html_lang),
+            "{name} in {lang}: {}",
+            tail(&html)
         );
+        assert!(html.contains(label), "{name} in {lang} lacks {label:?}");
         if name != "overview" {
-            assert!(html.contains("<svg"), "no chart on the {name} page");
+            assert!(
+                element(&html, r#"class="chart"#, "svg").is_some(),
+                "no chart on the {name} page"
+            );
         }
     }
 
@@ -189,6 +207,16 @@ pub fn check_dashboard(api: &str, viewer: &str) {
             &shots.join(format!("{name}-{lang}.png")),
         );
     }
+}
+
+/// The whole element `<tag ...>...</tag>` whose opening tag holds `marker`
+/// (elements of the same tag are not nested in the ones looked for here).
+fn element<'a>(html: &'a str, marker: &str, tag: &str) -> Option<&'a str> {
+    let at = html.find(marker)?;
+    let start = html[..at].rfind(&format!("<{tag}"))?;
+    let close = format!("</{tag}>");
+    let end = html[at..].find(&close)? + at + close.len();
+    Some(&html[start..end])
 }
 
 fn tail(html: &str) -> &str {

@@ -7,6 +7,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -28,9 +29,11 @@ impl Demo {
         Demo::spawn(cmd, dir)
     }
 
-    /// Runs `cmd`, reading its stdout and stderr as lines.
+    /// Runs `cmd` in its own process group, reading its stdout and stderr
+    /// as lines.
     fn spawn(mut cmd: Command, dir: &std::path::Path) -> Demo {
         let mut child = cmd
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -104,17 +107,49 @@ impl Demo {
 
     /// Ctrl-C: the demo stops its nodes and exits 0.
     fn interrupt(&mut self) {
-        kill(Pid::from_raw(self.child.id() as i32), Signal::SIGINT).unwrap();
-        let status = self.child.wait().unwrap();
+        let status = self.sigint_and_wait();
         assert!(status.success(), "{status}: {}", self.seen.join("\n"));
+    }
+
+    /// Sends SIGINT and waits for the exit; whatever is still running in its
+    /// process group a minute later is killed, and the test fails.
+    fn sigint_and_wait(&mut self) -> std::process::ExitStatus {
+        let (status, overran) = self.stop_bounded();
+        assert!(
+            !overran,
+            "it did not stop within 60 s of SIGINT: {}",
+            self.seen.join("\n")
+        );
+        status.expect("wait for the process")
+    }
+
+    /// SIGINT, then a wait bounded by a watchdog that kills the process
+    /// group after 60 s. Never panics, so that `Drop` may call it.
+    fn stop_bounded(&mut self) -> (Option<std::process::ExitStatus>, bool) {
+        let group = Pid::from_raw(self.child.id() as i32);
+        let _ = kill(group, Signal::SIGINT);
+        let (done, wait) = mpsc::channel::<()>();
+        let watchdog = std::thread::spawn(move || {
+            let overran = matches!(
+                wait.recv_timeout(Duration::from_secs(60)),
+                Err(mpsc::RecvTimeoutError::Timeout)
+            );
+            if overran {
+                let _ = nix::sys::signal::killpg(group, Signal::SIGKILL);
+            }
+            overran
+        });
+        let status = self.child.wait().ok();
+        let _ = done.send(());
+        (status, watchdog.join().unwrap_or(true))
     }
 }
 
 impl Drop for Demo {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
-            let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGINT);
-            let _ = self.child.wait();
+            // Bounded: a minute, then its whole process group is killed.
+            self.stop_bounded();
         }
         for pid in self.pids() {
             let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
@@ -299,8 +334,7 @@ fn the_federation_script_runs_the_three_offices_with_the_ordinary_commands() {
     // Ctrl-C: the script stops its three nodes.
     let pids = run.pids();
     assert_eq!(pids.len(), 3, "{out}");
-    kill(Pid::from_raw(run.child.id() as i32), Signal::SIGINT).unwrap();
-    run.child.wait().unwrap();
+    run.sigint_and_wait();
     for pid in &pids {
         assert!(
             !alive(*pid),
