@@ -719,8 +719,10 @@
 
   function comparisonRow(r, cmp) {
     const flagged = (r.flags || []).length > 0;
-    const good = r.change === undefined || r.change === 0 ? '' :
-      ((r.change > 0) === (cmp.direction !== 'lower_is_better') ? 'good' : 'bad');
+    // A change is coloured only where its sign says better or worse: for
+    // "closest to target" a rise may move towards or away from the target.
+    const good = r.change === undefined || r.change === 0 || cmp.direction === 'closest_to_target' ? '' :
+      ((r.change > 0) === (cmp.direction === 'higher_is_better') ? 'good' : 'bad');
     const cw = r.crosswalk;
     const cwCell = cw
       ? h('div', { class: 'cw' }, h('code', { text: cw.id }),

@@ -75,7 +75,10 @@ pub fn roster(args: RosterArgs) -> Result<()> {
                 },
             )?;
             if a.json {
-                println!("{}", json!({"roster": a.out, "approvals": 0}));
+                println!(
+                    "{}",
+                    json!({"roster": a.out.display().to_string(), "approvals": 0})
+                );
             } else {
                 println!(
                     "wrote {}; each member now runs: deltabench roster approve --config NODE.toml --roster {}",
@@ -142,7 +145,7 @@ pub fn roster(args: RosterArgs) -> Result<()> {
                 println!(
                     "{}",
                     json!({"jurisdiction": code, "alliance": id, "version": signed.roster.version,
-                           "config": a.config})
+                           "config": a.config.display().to_string()})
                 );
                 return Ok(());
             }
