@@ -383,6 +383,13 @@ fn crosswalks_are_recognised_and_every_node_gives_the_same_comparison() {
         }
     }
 
+    // Every node offers the two periods published.
+    for i in 0..3 {
+        let (s, v) = get(&a.procs[i], "/api/v1/periods", &a.nodes[i].viewer);
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["periods"], json!(["2024", "2025"]), "{v}");
+    }
+
     // The command line prints the same comparison as JSON and as a table.
     let printed = ok(&[
         "compare",

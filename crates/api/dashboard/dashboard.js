@@ -384,18 +384,10 @@
     return 0;
   }
 
-  /** Periods that summaries exist for: from the listing if it says, else from the
-   *  summary envelopes themselves; the reference frameworks' periods as a fallback. */
+  /** Periods that summaries are held for (the node's /periods); the reference
+   *  frameworks' periods when it holds none. */
   async function loadPeriods(refFrameworks) {
-    const found = new Set();
-    const list = (await cached('summaries', () => api('/documents?kind=summary'))).documents || [];
-    if (list.some((d) => d.period)) list.forEach((d) => d.period && found.add(d.period));
-    else if (list.length) {
-      const newest = list.slice().sort((a, b) => String(b.issued_at).localeCompare(String(a.issued_at))).slice(0, 60);
-      const envs = await mapLimit(newest, 6, (d) =>
-        cached('doc:' + d.hash, () => api('/documents/' + d.hash), 3600e3).catch(() => null));
-      envs.forEach((e) => e && e.payload && e.payload.period && found.add(e.payload.period));
-    }
+    const found = new Set((await cached('periods', () => api('/periods'))).periods || []);
     if (!found.size) refFrameworks.forEach((f) => (f.periods || []).forEach((p) => found.add(p)));
     return [...found].sort(comparePeriods);
   }

@@ -165,6 +165,26 @@ pub(crate) async fn post_endorsement(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/periods",
+    tag = "comparison",
+    summary = "The periods that summaries are held for, in order: what comparisons can be asked for",
+    security(("viewer" = []), ("admin" = [])),
+    responses((status = 200, description = r#"{"periods": ["2024", "2025", ...]}"#, body = Object))
+)]
+pub(crate) async fn list_periods(
+    _: Viewer,
+    State(state): State<AppState>,
+) -> Result<Json<Value>, ApiError> {
+    let node = state.node.clone();
+    blocking(move || {
+        let catalogue = node.catalogue().map_err(ApiError::storage)?;
+        Ok(Json(json!({ "periods": catalogue.periods() })))
+    })
+    .await
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct ComparisonQuery {

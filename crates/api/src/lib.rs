@@ -25,6 +25,7 @@
 //! | `GET/POST /api/v1/crosswalks?status=` | viewer / admin |
 //! | `POST /api/v1/crosswalks/{id}/endorsements` | admin |
 //! | `GET /api/v1/comparisons?indicator=&period=&format=json\|csv\|sdmx-csv&include_flagged=` | viewer |
+//! | `GET /api/v1/periods` | viewer |
 //! | `POST /api/v1/composites` | viewer |
 //! | `GET /api/v1/openapi.json` (OpenAPI 3, from the handlers) | none |
 //! | `GET /`, `GET /dashboard/{file}` (the dashboard) | none |

@@ -66,6 +66,7 @@ pub(crate) fn routes(limits: crate::ApiLimits) -> OpenApiRouter<AppState> {
         .routes(routes!(hr::list_crosswalks, hr::post_crosswalk))
         .routes(routes!(hr::post_endorsement))
         .routes(routes!(hr::get_comparison))
+        .routes(routes!(hr::list_periods))
         .routes(routes!(hr::post_composite));
     OpenApiRouter::new()
         .routes(routes!(healthz))

@@ -407,6 +407,7 @@ const EXTRA_ROUTES: &[(&str, &str)] = &[
     ("get", "/dashboard/{file}"),
     ("get", "/api/v1/frameworks/{id}"),
     ("get", "/api/v1/observations/audit"),
+    ("get", "/api/v1/periods"),
     ("get", "/api/v1/rosters"),
     ("post", "/api/v1/rosters"),
 ];

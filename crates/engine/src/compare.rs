@@ -259,6 +259,11 @@ impl Catalogue {
         &self.records
     }
 
+    /// The periods that current summaries are held for, in order.
+    pub fn periods(&self) -> BTreeSet<Period> {
+        self.summaries.keys().map(|(_, p)| *p).collect()
+    }
+
     /// The framework owners known from the documents held.
     pub fn owners(&self) -> &BTreeMap<FrameworkId, Owner> {
         &self.owners
