@@ -39,6 +39,28 @@ fn init_then_run_serves_health_and_the_node() {
 }
 
 #[test]
+fn log_format_json_writes_one_json_object_per_line() {
+    let root = tempfile::tempdir().unwrap();
+    let t = NodeDir::init(root.path(), "320585", "太仓市", "Taicang");
+    let p = Proc::start_with(&t.config, &["--log-format", "json"]);
+    let (s, _) = get(&p, "/api/v1/node", &t.viewer);
+    assert_eq!(s, 200);
+    let first = p
+        .next_stderr_line(std::time::Duration::from_secs(30))
+        .expect("the node logs its start");
+    let mut lines = vec![first];
+    lines.extend(p.stderr_text().lines().map(str::to_owned));
+    for line in lines.iter().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(v["level"].is_string(), "{v}");
+        assert!(v["timestamp"].is_string(), "{v}");
+        assert!(v["fields"].is_object(), "{v}");
+    }
+    assert!(p.stop(), "graceful stop exits 0");
+}
+
+#[test]
 fn a_bundle_moves_between_members_and_tampered_copies_are_rejected() {
     let root = tempfile::tempdir().unwrap();
     let (t, k, j) = three(root.path());

@@ -220,7 +220,13 @@ pub struct Proc {
 
 impl Proc {
     pub fn start(config: &Path) -> Proc {
+        Proc::start_with(config, &[])
+    }
+
+    /// `deltabench GLOBAL_ARGS run --config CONFIG`.
+    pub fn start_with(config: &Path, global_args: &[&str]) -> Proc {
         let mut child = Command::new(bin())
+            .args(global_args)
             .args(["run", "--config", config.to_str().unwrap()])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -259,6 +265,11 @@ impl Proc {
             }
         }
         proc
+    }
+
+    /// The next line the process writes to stderr, waiting up to `limit`.
+    pub fn next_stderr_line(&self, limit: Duration) -> Option<String> {
+        self.stderr.recv_timeout(limit).ok()
     }
 
     /// Everything the process wrote to stderr so far.
