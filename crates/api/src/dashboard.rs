@@ -4,6 +4,7 @@
 
 use crate::ApiError;
 use axum::extract::Path;
+use axum::extract::rejection::PathRejection;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
@@ -62,7 +63,8 @@ pub(crate) async fn index() -> Response {
         (status = 404, description = "no such file", body = crate::openapi::Problem, content_type = "application/problem+json")
     )
 )]
-pub(crate) async fn asset(Path(file): Path<String>) -> Result<Response, ApiError> {
+pub(crate) async fn asset(path: Result<Path<String>, PathRejection>) -> Result<Response, ApiError> {
+    let Path(file) = path?;
     ASSETS
         .iter()
         .find(|(name, _, _)| *name == file)

@@ -6,7 +6,7 @@ use crate::local_routes::{invalid, parse_json};
 use crate::{ApiError, AppState, blocking};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -145,9 +145,10 @@ struct EndorseBody {
 pub(crate) async fn post_endorsement(
     _: Admin,
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let Path(id) = path?;
     let id = CrosswalkId::new(id).map_err(invalid)?;
     let b: EndorseBody = parse_json(
         &body?,

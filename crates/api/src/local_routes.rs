@@ -5,7 +5,7 @@ use crate::auth::{Admin, Viewer};
 use crate::{ApiError, AppState, blocking};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use deltabench_model::documents::Framework;
@@ -103,8 +103,9 @@ pub(crate) async fn list_frameworks(
 pub(crate) async fn get_framework(
     _: Viewer,
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let Path(id) = path?;
     let id = FrameworkId::new(id).map_err(invalid)?;
     let node = state.node.clone();
     blocking(move || {

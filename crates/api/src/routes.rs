@@ -6,7 +6,7 @@ use crate::local_routes as lr;
 use crate::{ApiError, AppState, blocking};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -379,8 +379,9 @@ fn json_bytes(bytes: Vec<u8>) -> Response {
 async fn get_document(
     _: Viewer,
     State(state): State<AppState>,
-    Path(hash): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let Path(hash) = path?;
     let hash = DocHash::new(hash).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let node = state.node.clone();
     let h = hash.clone();

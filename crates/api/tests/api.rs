@@ -601,3 +601,167 @@ async fn the_dashboard_is_served_without_a_token_and_loads_nothing_from_elsewher
     let (s, c, b) = call(&app, "GET", "/dashboard/secret.txt", None, vec![]).await;
     assert_problem(s, &c, &b, StatusCode::NOT_FOUND);
 }
+
+/// Whether a response is acceptable under abuse: never a 5xx, and every
+/// error an RFC 9457 problem whose `status` is the response's.
+fn check_abuse_answer(what: &str, status: StatusCode, ctype: &str, body: &[u8]) {
+    assert!(
+        !status.is_server_error(),
+        "{what}: {status}: {}",
+        String::from_utf8_lossy(body)
+    );
+    if status.is_client_error() {
+        assert_eq!(
+            ctype,
+            "application/problem+json",
+            "{what}: {status} is not problem+json: {}",
+            String::from_utf8_lossy(body)
+        );
+        let p: Value = serde_json::from_slice(body)
+            .unwrap_or_else(|e| panic!("{what}: {e}: {}", String::from_utf8_lossy(body)));
+        for field in ["type", "title", "status", "detail"] {
+            assert!(p.get(field).is_some(), "{what}: no {field} in {p}");
+        }
+        assert_eq!(p["status"], status.as_u16(), "{what}: {p}");
+    }
+}
+
+/// Every route in the OpenAPI document, swept with malformed and hostile
+/// input: path traversal and junk in path parameters, junk queries, bodies
+/// that are not JSON, of the wrong types, deeply nested or over the size
+/// limit, and bad tokens. No answer may be a 5xx, and every error must be
+/// problem+json; nothing may be stored by a refused write.
+#[tokio::test]
+async fn every_route_survives_malformed_and_hostile_input() {
+    let limits = ApiLimits {
+        body_bytes_max: 64 * 1024,
+        bundle_bytes_max: 256 * 1024,
+        ..ApiLimits::default()
+    };
+    let (app, node) = app_with(0, limits);
+    let held = node.store().document_count();
+    let (_, _, b) = call(&app, "GET", "/api/v1/openapi.json", None, vec![]).await;
+    let doc = json(&b);
+
+    let path_values = [
+        "..",
+        "../../../../etc/passwd",
+        "..%2F..%2F..%2Fetc%2Fpasswd",
+        "%2e%2e%2f%2e%2e%2fCargo.toml",
+        "%00",
+        "%FF%FE",
+        "%E4%BD%A0%F0%9F%98%80",
+        "a%20b",
+        "-1",
+        &"x".repeat(4096),
+    ];
+    let junk_query = "?indicator=%FF&period=99999-Q9&format=xml&include_flagged=maybe\
+                      &kind=..%2F&issuer=%00&status=%27%3B--&limit=-1&framework=&endorse=2\
+                      &version=not.semver&unit=%2e%2e";
+    let deep_array = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    let deep_object = format!("{}1{}", r#"{"a":"#.repeat(20_000), "}".repeat(20_000));
+    let huge = format!("[{}0]", "0,".repeat(200_000));
+    let bodies: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", vec![]),
+        (
+            "truncated",
+            br#"{"period": "2025", "indicators": ["#.to_vec(),
+        ),
+        ("not json", b"period=2025&indicator=x".to_vec()),
+        (
+            "invalid utf-8",
+            vec![b'{', b'"', 0xff, 0xfe, b'"', b':', b'1', b'}'],
+        ),
+        ("null", b"null".to_vec()),
+        ("a number", b"123".to_vec()),
+        ("a string", br#""decision""#.to_vec()),
+        ("an array", b"[1, 2, 3]".to_vec()),
+        (
+            "wrong types",
+            br#"{"period": 2025, "indicators": "all", "decision": true, "framework": [],
+                "version": {}, "documents": "x", "roster": 1, "id": null, "weight": "1",
+                "units": {"a": 1}, "draws": -5, "seed": "0", "source": 7}"#
+                .to_vec(),
+        ),
+        (
+            "huge numbers",
+            br#"{"period": "2025", "indicators": [{"indicator": "yrd.tax/x", "weight": 1e308}],
+                "draws": 18446744073709551616, "seed": -1, "perturbation": 1e400}"#
+                .to_vec(),
+        ),
+        ("deeply nested array", deep_array.into_bytes()),
+        ("deeply nested object", deep_object.into_bytes()),
+        ("over the size limit", huge.into_bytes()),
+    ];
+    let tokens: [(&str, Option<&str>); 4] = [
+        ("admin", Some(ADMIN)),
+        ("viewer", Some(VIEWER)),
+        ("unknown", Some("not-a-token")),
+        ("none", None),
+    ];
+    let bad_headers = [
+        "Bearer",
+        "Basic YWRtaW46YWRtaW4=",
+        "Bearer \tx",
+        "bearer x y z",
+    ];
+
+    let mut requests = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let concrete: Vec<String> = if path.contains('{') {
+            path_values
+                .iter()
+                .map(|v| {
+                    let start = path.find('{').unwrap();
+                    let end = path.find('}').unwrap();
+                    format!("{}{v}{}", &path[..start], &path[end + 1..])
+                })
+                .collect()
+        } else {
+            vec![path.clone(), format!("{path}{junk_query}")]
+        };
+        for method in item.as_object().unwrap().keys() {
+            let m = method.to_uppercase();
+            for uri in &concrete {
+                for (who, token) in tokens {
+                    let sent: &[(&str, Vec<u8>)] = if m == "POST" { &bodies } else { &bodies[..1] };
+                    for (body_kind, body) in sent {
+                        let what = format!("{m} {uri} ({who} token, {body_kind} body)");
+                        let (s, c, b) = call(&app, &m, uri, token, body.clone()).await;
+                        check_abuse_answer(&what, s, &c, &b);
+                        requests += 1;
+                    }
+                }
+                for header in bad_headers {
+                    let req = Request::builder()
+                        .method(m.as_str())
+                        .uri(uri.as_str())
+                        .header(header::AUTHORIZATION, header)
+                        .body(Body::empty())
+                        .unwrap();
+                    let resp = app.clone().oneshot(req).await.unwrap();
+                    let (s, c) = (
+                        resp.status(),
+                        resp.headers()
+                            .get(header::CONTENT_TYPE)
+                            .map(|v| v.to_str().unwrap().to_owned())
+                            .unwrap_or_default(),
+                    );
+                    let b = resp.into_body().collect().await.unwrap().to_bytes();
+                    check_abuse_answer(&format!("{m} {uri} (Authorization: {header})"), s, &c, &b);
+                    requests += 1;
+                }
+            }
+        }
+    }
+    assert!(requests > 1_500, "{requests} requests");
+    // Refused writes stored nothing.
+    assert_eq!(
+        node.store().document_count(),
+        held,
+        "documents stored by junk"
+    );
+    let (s, _, b) = call(&app, "GET", "/api/v1/units", Some(ADMIN), vec![]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(json(&b)["units"], serde_json::json!([]));
+}
