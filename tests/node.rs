@@ -3,6 +3,7 @@
 
 mod browser;
 mod demo;
+mod faults;
 mod federation;
 mod harmonise;
 mod support;
