@@ -6,6 +6,11 @@
 #       (observation corrections and summary publications), CYCLES times
 #       (default 50); passes when no acknowledged write is lost and every
 #       restart serves. CI runs the same test with 5 cycles.
+#
+#   scripts/faults.sh skew
+#       a member whose clock runs 3 hours fast: its documents are refused as
+#       issued_in_future, a 4-minute skew is accepted, the other members go
+#       on, and the refused documents are accepted once their time comes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,8 +32,18 @@ case "$scenario" in
       exit 1
     fi
     ;;
+  skew)
+    if cargo test --quiet -p deltabench-node \
+        tests::documents_from_a_clock_hours_ahead_are_refused_with_their_own_reason >"${TMPDIR:-/tmp}/deltabench-skew.log" 2>&1; then
+      echo "PASS skew"
+    else
+      tail -n 40 "${TMPDIR:-/tmp}/deltabench-skew.log"
+      echo "FAIL skew"
+      exit 1
+    fi
+    ;;
   *)
-    echo "usage: scripts/faults.sh crash [CYCLES] [SEED]" >&2
+    echo "usage: scripts/faults.sh crash [CYCLES] [SEED] | skew" >&2
     exit 2
     ;;
 esac

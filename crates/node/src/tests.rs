@@ -478,3 +478,67 @@ fn a_crosswalk_id_belongs_to_its_first_issuer_and_both_owners_recognise_it() {
     endorse(&k, "one more document");
     assert!(!Arc::ptr_eq(&a, &k.catalogue().unwrap()));
 }
+
+/// A node whose clock the test sets.
+fn node_with_clock(p: &Party, clock: Arc<FixedClock>) -> Node {
+    let node = Node::open(
+        p.identity(),
+        p.key(),
+        Store::open_temporary().unwrap(),
+        vec![genesis()],
+        Policy::default(),
+        clock,
+    )
+    .unwrap();
+    node.declare().unwrap();
+    node
+}
+
+/// Clock skew: a member whose clock runs three hours fast signs documents
+/// that the others refuse with their own reason, issued_in_future, while
+/// everything else goes on; a skew within the tolerance is accepted; and the
+/// refusal is not remembered against the documents, which are accepted once
+/// their time has come.
+#[test]
+fn documents_from_a_clock_hours_ahead_are_refused_with_their_own_reason() {
+    const HOURS_3: i64 = 3 * 3600;
+    let taicang_clock = Arc::new(FixedClock(AtomicI64::new(NOW)));
+    let t = node_with_clock(&TAICANG, taicang_clock.clone());
+    let k = node_with_clock(&KUNSHAN, Arc::new(FixedClock(AtomicI64::new(NOW + HOURS_3))));
+    let j = node_with_clock(&JIADING, Arc::new(FixedClock(AtomicI64::new(NOW + 240))));
+    endorse(&k, "from the future");
+    endorse(&j, "four minutes fast");
+
+    // Kunshan's documents, three hours ahead: refused, counted, not stored.
+    let from_k = bundle_of(&k);
+    let report = import(&t, &from_k);
+    assert_eq!(report.accepted, 0, "{report:?}");
+    assert!(!report.rejected.is_empty(), "{report:?}");
+    assert!(
+        report
+            .rejected
+            .iter()
+            .all(|r| r.reason == Reason::IssuedInFuture),
+        "{report:?}"
+    );
+    assert!(rejected_count(&t, Reason::IssuedInFuture) >= 1);
+    let held_from_k = t.store().list(None, Some(&code(KUNSHAN.code))).unwrap();
+    assert!(held_from_k.is_empty(), "{held_from_k:?}");
+
+    // Nothing else breaks: Jiading, four minutes fast (within the 300 s
+    // tolerance), is accepted, and Taicang publishes as before.
+    let report = import(&t, &bundle_of(&j));
+    assert_eq!(report.accepted, 2, "{report:?}");
+    assert!(report.rejected.is_empty(), "{report:?}");
+    endorse(&t, "still publishing");
+    assert!(t.store().equivocations().unwrap().is_empty());
+    // The fast node itself accepts documents from the past.
+    let report = import(&k, &bundle_of(&t));
+    assert!(report.rejected.is_empty(), "{report:?}");
+
+    // Three hours later the same documents are accepted.
+    taicang_clock.0.store(NOW + HOURS_3, Ordering::Relaxed);
+    let report = import(&t, &from_k);
+    assert_eq!(report.accepted, from_k.len(), "{report:?}");
+    assert!(report.rejected.is_empty(), "{report:?}");
+}
