@@ -504,7 +504,10 @@ fn documents_from_a_clock_hours_ahead_are_refused_with_their_own_reason() {
     const HOURS_3: i64 = 3 * 3600;
     let taicang_clock = Arc::new(FixedClock(AtomicI64::new(NOW)));
     let t = node_with_clock(&TAICANG, taicang_clock.clone());
-    let k = node_with_clock(&KUNSHAN, Arc::new(FixedClock(AtomicI64::new(NOW + HOURS_3))));
+    let k = node_with_clock(
+        &KUNSHAN,
+        Arc::new(FixedClock(AtomicI64::new(NOW + HOURS_3))),
+    );
     let j = node_with_clock(&JIADING, Arc::new(FixedClock(AtomicI64::new(NOW + 240))));
     endorse(&k, "from the future");
     endorse(&j, "four minutes fast");
