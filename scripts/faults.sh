@@ -11,6 +11,12 @@
 #       a member whose clock runs 3 hours fast: its documents are refused as
 #       issued_in_future, a 4-minute skew is accepted, the other members go
 #       on, and the refused documents are accepted once their time comes.
+#
+#   scripts/faults.sh disk          (root: it mounts a 32 MiB tmpfs)
+#       the node's disk fills up: writes answer 503 naming the full disk,
+#       reads answer, and after room and a restart the data is exactly what
+#       was acknowledged; on a read-only disk the node refuses to start,
+#       saying why, and starts with its data intact once it is writable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,8 +48,18 @@ case "$scenario" in
       exit 1
     fi
     ;;
+  disk)
+    # Needs root: the node's folder is a small tmpfs that the scenario fills.
+    if [ -n "${DELTABENCH_BIN:-}" ]; then
+      bin=$DELTABENCH_BIN
+    else
+      cargo build --quiet -p deltabench
+      bin=target/debug/deltabench
+    fi
+    python3 scripts/faults_disk.py "$bin" node-config/samples/taicang
+    ;;
   *)
-    echo "usage: scripts/faults.sh crash [CYCLES] [SEED] | skew" >&2
+    echo "usage: scripts/faults.sh crash [CYCLES] [SEED] | skew | disk" >&2
     exit 2
     ;;
 esac

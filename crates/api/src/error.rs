@@ -62,11 +62,23 @@ impl ApiError {
     /// 503 for storage failures: the disk is full, read-only or failing. The
     /// cause is logged in full; the client learns only that storage failed.
     pub fn storage(e: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %e, "storage failure");
+        let text = e.to_string();
+        tracing::error!(error = %text, "storage failure");
+        // The causes an operator can act on are named; others stay in the log.
+        let cause = if text.contains("No space left") {
+            "the node's disk is full"
+        } else if text.contains("Read-only file system") {
+            "the node's disk is read-only"
+        } else {
+            "the node's storage failed"
+        };
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "storage-unavailable",
-            "the node's storage failed; nothing was written. Check the node's disk and logs",
+            format!(
+                "{cause}; this request was not stored. Once the disk is fixed, restart \
+                 the node: it reopens exactly what was acknowledged"
+            ),
         )
     }
 
