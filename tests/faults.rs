@@ -135,6 +135,22 @@ fn writer(
     None
 }
 
+/// Notes an acknowledged write in what the node must hold.
+fn record(
+    write: Write,
+    expected: &mut BTreeMap<Key, f64>,
+    summaries: &mut Vec<String>,
+    imported: &mut usize,
+) {
+    match write {
+        Write::Observation(key, v) => {
+            expected.insert(key, v);
+        }
+        Write::Summary(hash) => summaries.push(hash),
+        Write::Bundle(upto) => *imported = (*imported).max(upto),
+    }
+}
+
 #[test]
 fn acknowledged_writes_survive_kill_9_at_random_moments() {
     let cycles = env_u64("DELTABENCH_CRASH_CYCLES", 5);
@@ -210,13 +226,7 @@ fn acknowledged_writes_survive_kill_9_at_random_moments() {
             match rx.recv_timeout(Duration::from_secs(60)) {
                 Ok(write) => {
                     acked += 1;
-                    match write {
-                        Write::Observation(key, v) => {
-                            expected.insert(key, v);
-                        }
-                        Write::Summary(hash) => summaries.push(hash),
-                        Write::Bundle(upto) => imported = imported.max(upto),
-                    }
+                    record(write, &mut expected, &mut summaries, &mut imported);
                 }
                 Err(e) => panic!("cycle {cycle}: no acknowledgement: {e}"),
             }
@@ -226,13 +236,7 @@ fn acknowledged_writes_survive_kill_9_at_random_moments() {
         let in_flight = w.join().unwrap();
         for write in rx.try_iter() {
             acked += 1;
-            match write {
-                Write::Observation(key, v) => {
-                    expected.insert(key, v);
-                }
-                Write::Summary(hash) => summaries.push(hash),
-                Write::Bundle(upto) => imported = imported.max(upto),
-            }
+            record(write, &mut expected, &mut summaries, &mut imported);
         }
         written += acked + 1;
 

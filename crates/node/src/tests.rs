@@ -88,7 +88,10 @@ fn genesis() -> SignedRoster {
 }
 
 fn node_at(p: &Party, store: Store) -> Node {
-    let clock = Arc::new(FixedClock(AtomicI64::new(NOW)));
+    node_on(p, store, Arc::new(FixedClock(AtomicI64::new(NOW))))
+}
+
+fn node_on(p: &Party, store: Store, clock: Arc<FixedClock>) -> Node {
     let node = Node::open(
         p.identity(),
         p.key(),
@@ -481,17 +484,7 @@ fn a_crosswalk_id_belongs_to_its_first_issuer_and_both_owners_recognise_it() {
 
 /// A node whose clock the test sets.
 fn node_with_clock(p: &Party, clock: Arc<FixedClock>) -> Node {
-    let node = Node::open(
-        p.identity(),
-        p.key(),
-        Store::open_temporary().unwrap(),
-        vec![genesis()],
-        Policy::default(),
-        clock,
-    )
-    .unwrap();
-    node.declare().unwrap();
-    node
+    node_on(p, Store::open_temporary().unwrap(), clock)
 }
 
 /// Clock skew: a member whose clock runs three hours fast signs documents
