@@ -2,6 +2,8 @@
 # Runs the benchmarks and prints their figures with the machine they ran on.
 #   scripts/bench.sh            all benchmarks
 #   scripts/bench.sh ingest     one of them (ingest, appraisal, federation, compare)
+#   scripts/bench.sh pandas     the comparison engine against pandas on the same data
+#                               (scripts/vs_pandas.py; not part of `all`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -srm)"
@@ -13,5 +15,6 @@ case "${1:-all}" in
   appraisal) cargo bench -p deltabench-api --bench appraisal ;;
   federation) cargo bench -p deltabench --bench federation ;;
   compare) cargo bench -p deltabench-engine --bench compare ;;
+  pandas) python3 scripts/vs_pandas.py ;;
   *) echo "unknown benchmark: $1" >&2; exit 2 ;;
 esac
