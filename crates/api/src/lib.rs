@@ -43,7 +43,7 @@ mod routes;
 mod state;
 
 pub use error::ApiError;
-pub use routes::{WRITE_TIMEOUT, router};
+pub use routes::{WRITE_TIMEOUT, parse_bundle, router};
 pub use state::{ApiLimits, AppState, NodeInfo, PeerEntry, PeerTable};
 
 /// Runs blocking work (storage) off the async threads.

@@ -425,6 +425,22 @@ struct BundleIn<'a> {
     documents: Vec<&'a RawValue>,
 }
 
+/// Splits a bundle body `{"documents": [ENVELOPE, ...]}` into its envelopes,
+/// each as the bytes it was sent as (they are decoded and verified one by one
+/// afterwards). A body of another shape is a 400 saying what was expected.
+pub fn parse_bundle(body: &[u8]) -> Result<Vec<&[u8]>, ApiError> {
+    let bundle: BundleIn<'_> = serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(format!(
+            "the body is not a bundle {{\"documents\": [ENVELOPE, ...]}}: {e}"
+        ))
+    })?;
+    Ok(bundle
+        .documents
+        .iter()
+        .map(|r| r.get().as_bytes())
+        .collect())
+}
+
 #[utoipa::path(
     post,
     path = "/bundle",
@@ -442,16 +458,7 @@ async fn import_bundle(
     let body = body?;
     let node = state.node.clone();
     let report = blocking(move || {
-        let bundle: BundleIn<'_> = serde_json::from_slice(&body).map_err(|e| {
-            ApiError::bad_request(format!(
-                "the body is not a bundle {{\"documents\": [ENVELOPE, ...]}}: {e}"
-            ))
-        })?;
-        let envelopes: Vec<&[u8]> = bundle
-            .documents
-            .iter()
-            .map(|r| r.get().as_bytes())
-            .collect();
+        let envelopes = parse_bundle(&body)?;
         node.ingest_bundle(&envelopes, "bundle")
             .map_err(ApiError::storage)
     })
