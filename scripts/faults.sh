@@ -17,6 +17,18 @@
 #       reads answer, and after room and a restart the data is exactly what
 #       was acknowledged; on a read-only disk the node refuses to start,
 #       saying why, and starts with its data intact once it is writable.
+#
+#   scripts/faults.sh partition [PUBLICATIONS]     (root and iproute2 for netns)
+#       Taicang, Kunshan and Jiading, each in a network namespace of its own
+#       joined by a bridge; during PUBLICATIONS (default 100) publications on
+#       all three, one node is cut off from the bridge for a while (both sides
+#       go on publishing), then reattached. Passes when every node holds
+#       exactly the same documents, every acknowledged one included, none
+#       twice, no equivocation, within a bound after the heal (printed).
+#       Without namespaces it falls back to restarting the cut-off node
+#       isolated (no peers) and says so; DELTABENCH_PARTITION_MODE=process
+#       forces that mode, and scripts/faults_partition.py names the other
+#       settings. Uses the release build unless DELTABENCH_BIN is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,8 +70,18 @@ case "$scenario" in
     fi
     python3 scripts/faults_disk.py "$bin" node-config/samples/taicang
     ;;
+  partition)
+    publications=${2:-100}
+    if [ -n "${DELTABENCH_BIN:-}" ]; then
+      bin=$DELTABENCH_BIN
+    else
+      cargo build --quiet --release -p deltabench
+      bin=target/release/deltabench
+    fi
+    python3 scripts/faults_partition.py "$bin" node-config/samples "$publications"
+    ;;
   *)
-    echo "usage: scripts/faults.sh crash [CYCLES] [SEED] | skew | disk" >&2
+    echo "usage: scripts/faults.sh crash [CYCLES] [SEED] | skew | disk | partition [PUBLICATIONS]" >&2
     exit 2
     ;;
 esac
