@@ -15,30 +15,16 @@
 //! Run: `cargo bench -p deltabench-node --bench ingest`.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use deltabench_model::documents::{
-    Distribution, IndicatorSummary, JurisdictionDecl, Member, Roster, SignedRoster, Summary,
-};
-use deltabench_model::{AllianceId, JurisdictionCode, Period, Timestamp, Value};
-use deltabench_node::{Clock, Identity, Node, Policy};
+use deltabench_model::documents::{Distribution, IndicatorSummary, JurisdictionDecl, Summary};
+use deltabench_model::{JurisdictionCode, Period, Timestamp, Value};
 use deltabench_store::Store;
-use deltabench_trust::roster::approve;
 use deltabench_trust::{DOCUMENT_DOMAIN, Document, Header, Limits, NodeKey};
 use ed25519_dalek::{Signer, SigningKey};
-use std::sync::Arc;
 
-const NOW: i64 = 1_767_225_600;
+mod common;
+use common::{NOW, code, node};
+
 const CHAIN_LEN: usize = 1_000;
-
-struct Fixed;
-impl Clock for Fixed {
-    fn now(&self) -> Timestamp {
-        Timestamp::from_unix(NOW).unwrap()
-    }
-}
-
-fn code(s: &str) -> JurisdictionCode {
-    JurisdictionCode::new(s).unwrap()
-}
 
 fn v(x: f64) -> Value {
     Value::new(x).unwrap()
@@ -97,43 +83,6 @@ fn chain(key: &NodeKey, issuer: &JurisdictionCode) -> Vec<Vec<u8>> {
         out.push(doc.unwrap());
     }
     out.into_iter().map(|d| d.bytes().to_vec()).collect()
-}
-
-fn node(store: Store) -> Node {
-    let me = NodeKey::from_seed([1; 32]);
-    let kunshan = NodeKey::from_seed([2; 32]);
-    let roster = Roster {
-        alliance: AllianceId::new("yrd.tax").unwrap(),
-        version: 1,
-        members: [("320585", &me), ("320583", &kunshan)]
-            .iter()
-            .map(|(c, k)| Member {
-                code: code(c),
-                key: k.public_hex(),
-                name_zh: c.to_string(),
-                name_en: c.to_string(),
-            })
-            .collect(),
-        threshold: 1,
-        expires_at: Timestamp::from_unix(NOW + 86_400).unwrap(),
-        reference_framework: None,
-        recognition_quorum: None,
-    };
-    let approvals = vec![approve(&me, code("320585"), &roster)];
-    let identity = Identity {
-        code: code("320585"),
-        name_zh: "太仓市".into(),
-        name_en: "Taicang".into(),
-    };
-    Node::open(
-        identity,
-        me,
-        store,
-        vec![SignedRoster { roster, approvals }],
-        Policy::default(),
-        Arc::new(Fixed),
-    )
-    .unwrap()
 }
 
 fn benches(c: &mut Criterion) {

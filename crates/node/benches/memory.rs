@@ -9,29 +9,13 @@
 //! (default 20 steps of 2,500 documents). `MEMORY_NO_CATALOGUE=1` leaves
 //! the catalogue out, to separate the store's share.
 
-use deltabench_model::documents::{
-    Decision, Endorsement, JurisdictionDecl, Member, Roster, SignedRoster,
-};
-use deltabench_model::{AllianceId, DocHash, JurisdictionCode, Timestamp};
-use deltabench_node::{Clock, Identity, Node, Policy};
+use deltabench_model::documents::{Decision, Endorsement, JurisdictionDecl};
+use deltabench_model::{DocHash, JurisdictionCode, Timestamp};
 use deltabench_store::Store;
-use deltabench_trust::roster::approve;
 use deltabench_trust::{Document, Header, NodeKey};
-use std::sync::Arc;
+mod common;
+use common::{NOW, code, node};
 use std::time::Instant;
-
-const NOW: i64 = 1_767_225_600;
-
-struct Fixed;
-impl Clock for Fixed {
-    fn now(&self) -> Timestamp {
-        Timestamp::from_unix(NOW).unwrap()
-    }
-}
-
-fn code(s: &str) -> JurisdictionCode {
-    JurisdictionCode::new(s).unwrap()
-}
 
 /// VmRSS of this process, in KiB.
 fn rss_kib() -> u64 {
@@ -43,44 +27,6 @@ fn rss_kib() -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
         })
         .unwrap_or(0)
-}
-
-fn node(store: Store, member: &NodeKey) -> Node {
-    let me = NodeKey::from_seed([1; 32]);
-    let roster = Roster {
-        alliance: AllianceId::new("yrd.tax").unwrap(),
-        version: 1,
-        members: [("320585", &me), ("320583", member)]
-            .iter()
-            .map(|(c, k)| Member {
-                code: code(c),
-                key: k.public_hex(),
-                name_zh: c.to_string(),
-                name_en: c.to_string(),
-            })
-            .collect(),
-        threshold: 1,
-        expires_at: Timestamp::from_unix(NOW + 86_400).unwrap(),
-        reference_framework: None,
-        recognition_quorum: None,
-    };
-    let approvals = vec![approve(&me, code("320585"), &roster)];
-    let identity = Identity {
-        code: code("320585"),
-        name_zh: "太仓市".into(),
-        name_en: "Taicang".into(),
-    };
-    let node = Node::open(
-        identity,
-        me,
-        store,
-        vec![SignedRoster { roster, approvals }],
-        Policy::default(),
-        Arc::new(Fixed),
-    )
-    .unwrap();
-    node.declare().unwrap();
-    node
 }
 
 /// Signs the member's chain onward from `prev`, `n` documents.
@@ -133,7 +79,8 @@ fn main() {
     let with_catalogue = std::env::var_os("MEMORY_NO_CATALOGUE").is_none();
     let dir = tempfile::tempdir().unwrap();
     let member = NodeKey::from_seed([2; 32]);
-    let node = node(Store::open(dir.path()).unwrap(), &member);
+    let node = node(Store::open(dir.path()).unwrap());
+    node.declare().unwrap();
     let mut chain = Chain {
         key: member,
         issuer: code("320583"),
