@@ -34,9 +34,14 @@ Other settings (environment):
   (default kunshan);
 - DELTABENCH_PARTITION_SECS: the least duration of the cut (default 20);
 - DELTABENCH_PARTITION_BOUND: seconds allowed for convergence after the heal
-  (default 60). In netns mode the connections to the cut-off node survive the cut, and
-  traffic resumes at TCP's next retransmission, whose interval doubles during
-  the cut up to 120 s: a cut much longer than the default may need more;
+  (default 60). In netns mode the connections to the cut-off node survive
+  the cut, and traffic resumes at TCP's next retransmission, whose interval
+  doubles during the cut up to 120 s: a much longer cut may need more;
+- DELTABENCH_PARTITION_TCP_RETRIES: net.ipv4.tcp_retries2 in the nodes'
+  namespaces (netns mode; otherwise the system's value, by default 15, which
+  keeps a silent connection some 15 minutes). A small value (4: about 6 s)
+  makes the kernel give up on the connections during the cut, so the heal
+  goes through re-dialling and the sync on connect;
 - DELTABENCH_PARTITION_LOGS: a folder to copy the node logs to.
 
 Pass criterion: within the bound after the heal, every node holds exactly the
@@ -74,6 +79,8 @@ CUT_NAME = os.environ.get("DELTABENCH_PARTITION_NODE", "kunshan")
 CUT_SECS = float(os.environ.get("DELTABENCH_PARTITION_SECS", "20"))
 BOUND = float(os.environ.get("DELTABENCH_PARTITION_BOUND", "60"))
 LOGS_TO = os.environ.get("DELTABENCH_PARTITION_LOGS", "")
+_retries = os.environ.get("DELTABENCH_PARTITION_TCP_RETRIES", "")
+TCP_RETRIES = int(_retries) if _retries else None
 
 # Bounds of the individual waits, in seconds.
 START_WAIT = 60.0
@@ -126,13 +133,11 @@ def _setns(fd):
         raise OSError(err, f"setns: {os.strerror(err)}")
 
 
-def ns_socket(ns):
-    """A TCP socket created inside network namespace `ns` (None: this one).
-
-    A socket belongs to the namespace it was created in, so the thread enters
-    the namespace only to create it and returns at once."""
+def in_namespace(ns, action):
+    """Runs `action()` with this thread inside network namespace `ns` (None:
+    where it is) and returns its result; the thread returns at once."""
     if ns is None:
-        return socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        return action()
     with _ns_lock:
         own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
         try:
@@ -140,13 +145,29 @@ def ns_socket(ns):
             try:
                 _setns(target)
                 try:
-                    return socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                    return action()
                 finally:
                     _setns(own)
             finally:
                 os.close(target)
         finally:
             os.close(own)
+
+
+def ns_socket(ns):
+    """A TCP socket created inside network namespace `ns` (None: this one).
+    A socket stays in the namespace it was created in."""
+    return in_namespace(ns, lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+
+
+def set_tcp_retries(ns, retries):
+    """Sets net.ipv4.tcp_retries2 (how many retransmissions before the kernel
+    gives up on a connection) in namespace `ns`; /proc/sys/net answers for
+    the namespace of the thread that opens it."""
+    def write():
+        with open("/proc/sys/net/ipv4/tcp_retries2", "w") as f:
+            f.write(str(retries))
+    in_namespace(ns, write)
 
 
 class NsConnection(http.client.HTTPConnection):
@@ -243,6 +264,8 @@ class Network:
             ip("-n", ns, "link", "set", self.node_if[i], "up")
             ip("-n", self.hub, "link", "set", self.hub_if[i], "master", "br0")
             ip("-n", self.hub, "link", "set", self.hub_if[i], "up")
+            if TCP_RETRIES is not None:
+                set_tcp_retries(ns, TCP_RETRIES)
 
     def cut(self, i):
         ip("-n", self.hub, "link", "set", self.hub_if[i], "nomaster")
@@ -575,15 +598,18 @@ class Scenario:
 
     # Convergence --------------------------------------------------------
 
-    def converged(self, acked):
+    def converged(self, acked, complete=None):
+        """Whether every node holds the same documents, `acked` among them.
+        `complete` (a dict) records the first call at which each node held
+        every document of `acked`."""
         sets = []
         for n in self.nodes:
             docs = n.documents()
             hashes = {d["hash"] for d in docs}
-            if len(hashes) != len(docs) or not acked <= hashes:
-                return False
-            sets.append(hashes)
-        return all(s == sets[0] for s in sets)
+            if complete is not None and n.index not in complete and acked <= hashes:
+                complete[n.index] = time.monotonic()
+            sets.append(hashes if len(hashes) == len(docs) else None)
+        return all(s is not None and acked <= s and s == sets[0] for s in sets)
 
     def check_partition_held(self):
         """While cut, neither side has the other side's publications of the cut."""
@@ -695,8 +721,9 @@ def main():
     result = 2
     try:
         mode, why = choose_mode()
+        retries = f"; tcp_retries2 {TCP_RETRIES}" if mode == "netns" and TCP_RETRIES is not None else ""
         log(f"mode: {mode} ({why}); {PUBLICATIONS} publications; "
-            f"{CUT_NAME} cut off for at least {CUT_SECS:.0f} s")
+            f"{CUT_NAME} cut off for at least {CUT_SECS:.0f} s{retries}")
         if mode == "netns":
             remove_stale_namespaces()
             net = Network(len(NODES))
@@ -734,14 +761,18 @@ def main():
         acked = set(scenario.acked)
         deadline = t_heal + BOUND
         converged_at = None
+        complete = {}
         while time.monotonic() <= deadline:
             try:
-                if scenario.converged(acked):
+                if scenario.converged(acked, complete):
                     converged_at = time.monotonic()
                     break
             except (OSError, http.client.HTTPException) as e:
                 log(f"   (a node did not answer: {e})")
             time.sleep(0.25)
+        log("   every acknowledged publication held: " + ", ".join(
+            f"{n.en} {complete[n.index] - t_heal:.1f} s" if n.index in complete
+            else f"{n.en} not yet" for n in scenario.nodes) + " after the heal")
         if converged_at is None:
             counts = []
             for n in scenario.nodes:
