@@ -22,9 +22,11 @@
 #       Taicang, Kunshan and Jiading, each in a network namespace of its own
 #       joined by a bridge; during PUBLICATIONS (default 100) publications on
 #       all three, one node is cut off from the bridge for a while (both sides
-#       go on publishing), then reattached. Passes when every node holds
-#       exactly the same documents, every acknowledged one included, none
-#       twice, no equivocation, within a bound after the heal (printed).
+#       go on publishing), then reattached. Passes when the cut is noticed
+#       (the cut-off node lists no peers, no one lists it) within 60 s, and
+#       every node holds exactly the same documents, every acknowledged one
+#       included, none twice, no equivocation, within a bound after the heal
+#       (printed).
 #       Without namespaces it falls back to restarting the cut-off node
 #       isolated (no peers) and says so; DELTABENCH_PARTITION_MODE=process
 #       forces that mode, and scripts/faults_partition.py names the other

@@ -34,14 +34,13 @@ Other settings (environment):
   (default kunshan);
 - DELTABENCH_PARTITION_SECS: the least duration of the cut (default 20);
 - DELTABENCH_PARTITION_BOUND: seconds allowed for convergence after the heal
-  (default 60). In netns mode the connections to the cut-off node survive
-  the cut, and traffic resumes at TCP's next retransmission, whose interval
-  doubles during the cut up to 120 s: a much longer cut may need more;
+  (default 60). The nodes close the connections to the cut-off node when
+  its pings go unanswered, so the heal goes through re-dialling (every 5 s,
+  each attempt given up after 10 s) and the sync on connect;
 - DELTABENCH_PARTITION_TCP_RETRIES: net.ipv4.tcp_retries2 in the nodes'
-  namespaces (netns mode; otherwise the system's value, by default 15, which
-  keeps a silent connection some 15 minutes). A small value (4: about 6 s)
-  makes the kernel give up on the connections during the cut, so the heal
-  goes through re-dialling and the sync on connect;
+  namespaces (netns mode; otherwise the system's value). A small value (4:
+  about 6 s) makes the kernel give up on silent connections before the
+  pings do;
 - DELTABENCH_PARTITION_LOGS: a folder to copy the node logs to.
 
 Pass criterion: within the bound after the heal, every node holds exactly the
@@ -50,7 +49,10 @@ document is listed twice and no (issuer, seq) is held twice; every chain is
 complete (seq 1 to its head); nothing is pending; no equivocation is recorded
 and no document was refused as a chain conflict. While the cut lasts, no
 document published on one side reaches the other (otherwise the cut did not
-cut). Prints PASS or FAIL; exits 1 on FAIL, 2 on a setup error, 130 when
+cut). In netns mode the nodes notice the cut within 60 s of it: the
+cut-off node lists no peers and no one lists it (each node pings its peers
+every 10 s and closes a connection whose ping goes unanswered for 10 s).
+Prints PASS or FAIL; exits 1 on FAIL, 2 on a setup error, 130 when
 interrupted.
 
 Everything the scenario creates (processes, namespaces with their veths and
@@ -77,6 +79,8 @@ PUBLICATIONS = int(sys.argv[3]) if len(sys.argv) > 3 else 100
 MODE = os.environ.get("DELTABENCH_PARTITION_MODE", "auto")
 CUT_NAME = os.environ.get("DELTABENCH_PARTITION_NODE", "kunshan")
 CUT_SECS = float(os.environ.get("DELTABENCH_PARTITION_SECS", "20"))
+# Seconds within which the nodes must notice the cut (netns mode).
+LOSS_BOUND = 60.0
 BOUND = float(os.environ.get("DELTABENCH_PARTITION_BOUND", "60"))
 LOGS_TO = os.environ.get("DELTABENCH_PARTITION_LOGS", "")
 _retries = os.environ.get("DELTABENCH_PARTITION_TCP_RETRIES", "")
@@ -631,6 +635,27 @@ class Scenario:
             seen.append(f"{n.en} {sorted(peers)}")
         log(f"   peers listed at the end of the cut: {'; '.join(seen)}")
 
+    def wait_peers_lost(self, t_cut):
+        """The cut is noticed: the cut-off node lists no peers and the others
+        no longer list it, within LOSS_BOUND of the cut (pings every 10 s,
+        each answered within 10 s, else the connection is closed)."""
+        cut = self.cut_node
+
+        def lost():
+            if cut.get("/api/v1/peers")["peers"]:
+                return False
+            return all(
+                cut.peer_id not in {p.get("peer_id") for p in n.get("/api/v1/peers")["peers"]}
+                for n in self.nodes if n is not cut)
+
+        deadline = t_cut + LOSS_BOUND
+        while not lost():
+            check(time.monotonic() < deadline,
+                  f"{LOSS_BOUND:.0f} s after the cut, {cut.en} or its peers still list each other")
+            time.sleep(0.25)
+        log(f"   the cut was noticed {time.monotonic() - t_cut:.1f} s after it "
+            f"(bound {LOSS_BOUND:.0f} s): {cut.en} lists no peers, and no one lists {cut.en}")
+
     def final_checks(self):
         reference = None
         for n in self.nodes:
@@ -747,6 +772,8 @@ def main():
         # Let gossip that could still cross do so before checking it did not.
         time.sleep(1.0)
         scenario.check_partition_held()
+        if mode == "netns":
+            scenario.wait_peers_lost(t_cut)
         cut_for = time.monotonic() - t_cut
 
         log(f"== 9. heal after {cut_for:.1f} s; {after} more publications")

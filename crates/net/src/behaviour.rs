@@ -125,7 +125,13 @@ pub(crate) fn build(key: &identity::Keypair, config: &Config) -> Result<Behaviou
             identify::Config::new("/deltabench/1".into(), key.public())
                 .with_agent_version(config.agent.clone()),
         ),
-        ping: ping::Behaviour::default(),
+        // A silent peer is noticed within about 20 s (see the ping arm of
+        // the swarm task).
+        ping: ping::Behaviour::new(
+            ping::Config::new()
+                .with_interval(Duration::from_secs(10))
+                .with_timeout(Duration::from_secs(10)),
+        ),
         gossipsub,
         sync,
     })

@@ -4,11 +4,12 @@ use crate::behaviour::{self, Behaviour, BehaviourEvent, GRAYLIST_THRESHOLD};
 use crate::protocol::SyncResponse;
 use crate::{Command, Config, Event, Handle, InboundId, NetError, PeerInfo};
 use futures::StreamExt;
+use libp2p::core::upgrade;
 use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance, PublishError, TopicHash};
 use libp2p::request_response::{self, InboundRequestId, OutboundRequestId, ResponseChannel};
 use libp2p::swarm::dial_opts::DialOpts;
 use libp2p::swarm::{ConnectionId, SwarmEvent};
-use libp2p::{Multiaddr, PeerId, Swarm, identify, identity, noise, tcp, yamux};
+use libp2p::{Multiaddr, PeerId, Swarm, Transport, identify, identity, noise, ping, tcp, yamux};
 use rand::seq::IteratorRandom;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -17,6 +18,9 @@ use tokio::sync::{mpsc, oneshot};
 /// Room for events the node has not taken yet. Beyond it gossip messages are
 /// ignored rather than the swarm stalled.
 const EVENT_QUEUE: usize = 4096;
+
+/// How long a connection attempt (TCP and handshake) may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How often scores are checked for peers to disconnect.
 const SCORE_CHECK: Duration = Duration::from_millis(250);
@@ -62,11 +66,19 @@ pub(crate) fn start(
     let behaviour = behaviour::build(&key, &config)?;
     let mut swarm = libp2p::SwarmBuilder::with_existing_identity(key)
         .with_tokio()
-        .with_tcp(
-            tcp::Config::default().nodelay(true),
-            noise::Config::new,
-            yamux::Config::default,
-        )
+        .with_other_transport(|key| {
+            // A connection attempt, handshake included, gives up after
+            // CONNECT_TIMEOUT: a dial into a cut network would otherwise wait
+            // out the kernel's SYN retries (about two minutes), and no
+            // redial starts while it is pending.
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(
+                tcp::tokio::Transport::new(tcp::Config::default().nodelay(true))
+                    .upgrade(upgrade::Version::V1)
+                    .authenticate(noise::Config::new(key)?)
+                    .multiplex(yamux::Config::default())
+                    .timeout(CONNECT_TIMEOUT),
+            )
+        })
         .map_err(|e| NetError::Config(format!("transport: {e}")))?
         .with_behaviour(|_| behaviour)
         .map_err(|e| NetError::Config(format!("behaviour: {e}")))?
@@ -445,6 +457,19 @@ impl Task {
                 ..
             })) => {
                 tracing::debug!(peer = %peer_id, agent = %info.agent_version, "identified");
+            }
+            // A peer that stops answering pings is gone (a cut cable, a
+            // frozen host): TCP alone would keep the connection for many
+            // minutes, counting the peer as connected and sending syncs into
+            // it. Closing it lets the bootstrap redial and the sync on
+            // connect take over once the peer is reachable again.
+            SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event {
+                peer,
+                connection,
+                result: Err(e),
+            })) => {
+                tracing::info!(%peer, error = %e, "peer does not answer pings; closing the connection");
+                self.swarm.close_connection(connection);
             }
             _ => {}
         }
