@@ -31,6 +31,11 @@
 #       isolated (no peers) and says so; DELTABENCH_PARTITION_MODE=process
 #       forces that mode, and scripts/faults_partition.py names the other
 #       settings. Uses the release build unless DELTABENCH_BIN is set.
+#
+#   scripts/faults.sh abuse
+#       every route of the OpenAPI document called with malformed and
+#       hostile input (about 2,000 requests): no 5xx, no panic, every error
+#       problem+json, nothing stored by a refused write.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -72,6 +77,19 @@ case "$scenario" in
     fi
     python3 scripts/faults_disk.py "$bin" node-config/samples/taicang
     ;;
+  abuse)
+    log=$(mktemp)
+    trap 'rm -f "$log"' EXIT
+    if cargo test --quiet -p deltabench-api --test api \
+        every_route_survives_malformed_and_hostile_input -- --nocapture >"$log" 2>&1; then
+      grep -i "requests" "$log" | tail -n 1 || true
+      echo "PASS abuse"
+    else
+      tail -n 40 "$log"
+      echo "FAIL abuse"
+      exit 1
+    fi
+    ;;
   partition)
     publications=${2:-100}
     if [ -n "${DELTABENCH_BIN:-}" ]; then
@@ -83,7 +101,7 @@ case "$scenario" in
     python3 scripts/faults_partition.py "$bin" node-config/samples "$publications"
     ;;
   *)
-    echo "usage: scripts/faults.sh crash [CYCLES] [SEED] | skew | disk | partition [PUBLICATIONS]" >&2
+    echo "usage: scripts/faults.sh crash [CYCLES] [SEED] | skew | disk | partition [PUBLICATIONS] | abuse" >&2
     exit 2
     ;;
 esac

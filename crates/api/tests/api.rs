@@ -755,6 +755,7 @@ async fn every_route_survives_malformed_and_hostile_input() {
         }
     }
     assert!(requests > 1_500, "{requests} requests");
+    eprintln!("abuse sweep: {requests} requests, none answered 5xx or other than problem+json");
     // Refused writes stored nothing.
     assert_eq!(
         node.store().document_count(),
