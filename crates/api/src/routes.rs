@@ -267,11 +267,29 @@ async fn peers(_: Viewer, State(state): State<AppState>) -> Json<Value> {
     tag = "federation",
     summary = "The alliance rosters in force, as signed",
     security(("viewer" = []), ("admin" = [])),
-    responses((status = 200, description = r#"{"rosters": [SIGNED_ROSTER, ...]}"#, body = Object))
+    responses((status = 200, description = r#"{"rosters": [SIGNED_ROSTER, ...], "history": [{"alliance", "version", "id", "came_into_force", "in_force"}]}"#, body = Object))
 )]
 async fn list_rosters(_: Viewer, State(state): State<AppState>) -> Json<Value> {
-    let rosters: Vec<_> = state.node.membership().rosters().cloned().collect();
-    Json(json!({"rosters": rosters}))
+    let membership = state.node.membership();
+    let rosters: Vec<Value> = membership
+        .roster_docs()
+        .map(|d| d.payload().clone())
+        .collect();
+    let history: Vec<Value> = membership
+        .histories()
+        .flat_map(|h| {
+            h.versions().map(|(d, in_force)| {
+                json!({
+                    "alliance": d.roster().alliance,
+                    "version": d.roster().version,
+                    "id": d.id(),
+                    "came_into_force": in_force,
+                    "in_force": std::ptr::eq(d, h.in_force()),
+                })
+            })
+        })
+        .collect();
+    Json(json!({"rosters": rosters, "history": history}))
 }
 
 /// Publishes a signed roster (the next version of an alliance's roster,
@@ -292,18 +310,24 @@ async fn publish_roster(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let body = body?;
-    let signed: SignedRoster = serde_json::from_slice(&body)
+    let raw = deltabench_trust::canonical::parse_strict(&body)
+        .map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))?;
+    // Read as the roster it must be, but publish the JSON as approved: the
+    // approvals cover members this node's types may not know.
+    let _: SignedRoster = serde_json::from_value(raw.clone())
         .map_err(|e| ApiError::bad_request(format!("the body is not a signed roster: {e}")))?;
     let node = state.node.clone();
     blocking(move || {
-        let doc = node.publish(&signed).map_err(|e| match e {
-            PublishError::Store(e) => ApiError::storage(e),
-            PublishError::Refused(r) => {
-                ApiError::bad_request(format!("{}: {}", r.reason, r.detail))
-                    .with_extra(json!({"reason": r.reason}))
-            }
-            other => ApiError::bad_request(other.to_string()),
-        })?;
+        let doc = node
+            .publish_value(DocKind::Roster, raw)
+            .map_err(|e| match e {
+                PublishError::Store(e) => ApiError::storage(e),
+                PublishError::Refused(r) => {
+                    ApiError::bad_request(format!("{}: {}", r.reason, r.detail))
+                        .with_extra(json!({"reason": r.reason}))
+                }
+                other => ApiError::bad_request(other.to_string()),
+            })?;
         let document: Value = serde_json::from_slice(doc.bytes()).map_err(ApiError::internal)?;
         Ok((
             StatusCode::CREATED,
@@ -470,9 +494,9 @@ async fn import_bundle(
     get,
     path = "/evidence",
     tag = "documents",
-    summary = "Rejected documents by reason, and equivocation evidence",
+    summary = "Rejected documents by reason, equivocation evidence and roster forks",
     security(("viewer" = []), ("admin" = [])),
-    responses((status = 200, description = r#"{"rejected_by_reason", "recent_rejections", "equivocations"}"#, body = Object))
+    responses((status = 200, description = r#"{"rejected_by_reason", "recent_rejections", "equivocations", "roster_forks"}"#, body = Object))
 )]
 async fn evidence(_: Viewer, State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let node = state.node.clone();
@@ -488,6 +512,7 @@ async fn evidence(_: Viewer, State(state): State<AppState>) -> Result<Json<Value
             "rejected_by_reason": counts,
             "recent_rejections": store.rejections(100).map_err(ApiError::storage)?,
             "equivocations": store.equivocations().map_err(ApiError::storage)?,
+            "roster_forks": store.roster_forks().map_err(ApiError::storage)?,
         })))
     })
     .await

@@ -9,7 +9,7 @@ use deltabench_model::{AllianceId, JurisdictionCode, Timestamp};
 use deltabench_node::{Clock, Identity, Node, Policy, SystemClock};
 use deltabench_store::Store;
 use deltabench_trust::NodeKey;
-use deltabench_trust::roster::approve;
+use deltabench_trust::roster::{RosterDoc, approve_roster};
 use http_body_util::BodyExt;
 use prometheus_client::registry::Registry;
 use serde_json::Value;
@@ -47,10 +47,14 @@ fn genesis() -> SignedRoster {
         expires_at: Timestamp::from_unix(SystemClock.now().unix() + 86_400).unwrap(),
         reference_framework: None,
         recognition_quorum: None,
+        former: vec![],
+        previous: None,
     };
     let approvals = PARTIES[..2]
         .iter()
-        .map(|(seed, c, _)| approve(&NodeKey::from_seed([*seed; 32]), code(c), &roster))
+        .map(|(seed, c, _)| {
+            approve_roster(&NodeKey::from_seed([*seed; 32]), code(c), &roster).unwrap()
+        })
         .collect();
     SignedRoster { roster, approvals }
 }
@@ -66,7 +70,7 @@ fn app_with(index: usize, limits: ApiLimits) -> (axum::Router, Arc<Node>) {
         identity,
         NodeKey::from_seed([seed; 32]),
         Store::open_temporary().unwrap(),
-        vec![genesis()],
+        vec![RosterDoc::from_signed(&genesis()).unwrap()],
         Policy::default(),
         Arc::new(SystemClock),
     )

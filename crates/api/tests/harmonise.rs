@@ -11,7 +11,7 @@ use deltabench_model::{AllianceId, FrameworkId, JurisdictionCode, Timestamp};
 use deltabench_node::{Clock, Identity, Node, Policy, SystemClock};
 use deltabench_store::Store;
 use deltabench_trust::NodeKey;
-use deltabench_trust::roster::approve;
+use deltabench_trust::roster::{RosterDoc, approve_roster};
 use http_body_util::BodyExt;
 use prometheus_client::registry::Registry;
 use serde_json::{Value, json};
@@ -45,9 +45,11 @@ fn app() -> axum::Router {
         expires_at: Timestamp::from_unix(SystemClock.now().unix() + 86_400 * 365).unwrap(),
         reference_framework: Some(FrameworkId::new("yrd.tax").unwrap()),
         recognition_quorum: None,
+        former: vec![],
+        previous: None,
     };
     let anchor = SignedRoster {
-        approvals: vec![approve(&key, code.clone(), &roster)],
+        approvals: vec![approve_roster(&key, code.clone(), &roster).unwrap()],
         roster,
     };
     let node = Node::open(
@@ -58,7 +60,7 @@ fn app() -> axum::Router {
         },
         key,
         Store::open_temporary().unwrap(),
-        vec![anchor],
+        vec![RosterDoc::from_signed(&anchor).unwrap()],
         Policy::default(),
         Arc::new(SystemClock),
     )

@@ -21,7 +21,7 @@ use deltabench_model::documents::{Decision, Endorsement, Member, Roster, SignedR
 use deltabench_model::{AllianceId, DocHash, JurisdictionCode, Timestamp};
 use deltabench_node::{Clock, Identity, Node, Policy, SystemClock};
 use deltabench_store::Store;
-use deltabench_trust::roster::approve;
+use deltabench_trust::roster::{RosterDoc, approve_roster};
 use deltabench_trust::{DOCUMENT_DOMAIN, Document, Header, NodeKey};
 use ed25519_dalek::{Signer, SigningKey};
 use std::collections::HashMap;
@@ -61,8 +61,10 @@ fn roster(ms: &[Party]) -> SignedRoster {
         expires_at: Timestamp::from_unix(SystemClock.now().unix() + 86_400 * 365).unwrap(),
         reference_framework: None,
         recognition_quorum: None,
+        former: vec![],
+        previous: None,
     };
-    let approvals = vec![approve(&ms[0].key, ms[0].code.clone(), &roster)];
+    let approvals = vec![approve_roster(&ms[0].key, ms[0].code.clone(), &roster).unwrap()];
     SignedRoster { roster, approvals }
 }
 
@@ -86,7 +88,7 @@ async fn start_node(
         },
         NodeKey::from_seed(m.key.seed()),
         Store::open_temporary().unwrap(),
-        vec![anchor.clone()],
+        vec![RosterDoc::from_signed(anchor).expect("a valid roster")],
         Policy::default(),
         Arc::new(SystemClock),
     )

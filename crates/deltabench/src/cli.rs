@@ -448,6 +448,15 @@ pub struct RosterNewArgs {
     /// The file to write.
     #[arg(long)]
     pub out: PathBuf,
+    /// A running node of the alliance (e.g. http://127.0.0.1:8080). Needed
+    /// when the draft removes a member: the draft then records where each
+    /// removed member's chain stands as that node sees it, and carries the
+    /// alliance's earlier former members forward.
+    #[arg(long, env = "DELTABENCH_NODE", requires = "token")]
+    pub node: Option<String>,
+    /// A token of that node (a viewer token is enough).
+    #[arg(long, env = "DELTABENCH_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

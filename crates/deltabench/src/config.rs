@@ -5,8 +5,9 @@ use anyhow::{Context, Result, bail};
 use deltabench_api::ApiLimits;
 use deltabench_api::auth::TokenHash;
 use deltabench_model::JurisdictionCode;
-use deltabench_model::documents::SignedRoster;
 use deltabench_node::{Identity, Policy};
+use deltabench_trust::canonical::parse_strict;
+use deltabench_trust::roster::RosterDoc;
 use deltabench_trust::{Limits, NodeKey};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -334,22 +335,25 @@ impl Loaded {
     }
 
     /// Reads the alliance anchor rosters.
-    pub fn anchors(&self) -> Result<Vec<SignedRoster>> {
+    pub fn anchors(&self) -> Result<Vec<RosterDoc>> {
         let mut out = Vec::new();
         for a in &self.config.alliances {
             let path = self.resolve(&a.roster);
             let text = std::fs::read_to_string(&path).with_context(|| {
                 format!("alliance {}: cannot read roster {}", a.id, path.display())
             })?;
-            let roster: SignedRoster = serde_json::from_str(&text).with_context(|| {
-                format!("alliance {}: roster {} is not valid", a.id, path.display())
-            })?;
-            if roster.roster.alliance.as_str() != a.id {
+            let roster = parse_strict(text.as_bytes())
+                .map_err(anyhow::Error::from)
+                .and_then(|v| RosterDoc::from_payload(v).map_err(anyhow::Error::from))
+                .with_context(|| {
+                    format!("alliance {}: roster {} is not valid", a.id, path.display())
+                })?;
+            if roster.roster().alliance.as_str() != a.id {
                 bail!(
                     "alliance {}: roster {} is for alliance {}",
                     a.id,
                     path.display(),
-                    roster.roster.alliance
+                    roster.roster().alliance
                 );
             }
             out.push(roster);

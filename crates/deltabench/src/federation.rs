@@ -105,7 +105,9 @@ impl NetMetrics {
 /// The gossip answer for a validation outcome.
 pub fn acceptance(outcome: &Outcome) -> MessageAcceptance {
     match outcome {
-        Outcome::Accepted { .. } | Outcome::Pending { .. } => MessageAcceptance::Accept,
+        Outcome::Accepted { .. } | Outcome::Pending { .. } | Outcome::Waiting { .. } => {
+            MessageAcceptance::Accept
+        }
         Outcome::Duplicate { .. } => MessageAcceptance::Ignore,
         Outcome::Rejected(r) => match r.reason {
             Reason::Equivocation => MessageAcceptance::Accept,
@@ -116,6 +118,7 @@ pub fn acceptance(outcome: &Outcome) -> MessageAcceptance {
             | Reason::RosterOutdated
             | Reason::RosterVersionGap
             | Reason::RosterExpired
+            | Reason::RosterNotOnPath
             | Reason::IssuedInFuture
             | Reason::ChainBroken => MessageAcceptance::Ignore,
             Reason::Oversized
@@ -127,6 +130,7 @@ pub fn acceptance(outcome: &Outcome) -> MessageAcceptance {
             | Reason::KeyMismatch
             | Reason::RosterThresholdNotMet
             | Reason::RosterBadApproval
+            | Reason::RosterBadHistory
             | Reason::RosterConflict => MessageAcceptance::Reject,
         },
     }

@@ -1,25 +1,40 @@
-//! `deltabench roster`: draft, approve, check and join alliance rosters.
+//! `deltabench roster`: draft, approve, check, join and publish alliance
+//! rosters.
+//!
+//! Roster files are read and written as JSON values, not through the roster
+//! types: an approval signs the `roster` object exactly as it stands in the
+//! file, members this build does not know included.
 
-use crate::cli::{RosterArgs, RosterCommand};
+use crate::cli::{RosterArgs, RosterCommand, RosterNewArgs};
 use crate::config::{AllianceSection, Loaded, write_atomic};
-use anyhow::{Context, Result, bail};
-use deltabench_model::documents::{Member, Roster, SignedRoster};
-use deltabench_model::{AllianceId, FrameworkId, JurisdictionCode, KeyHex, Timestamp};
+use anyhow::{Context, Result, anyhow, bail};
+use deltabench_model::documents::{FormerMember, Member, Roster, SignedRoster};
+use deltabench_model::{AllianceId, DocHash, FrameworkId, JurisdictionCode, KeyHex, Timestamp};
 use deltabench_node::{Clock, SystemClock};
-use deltabench_trust::roster::{approve, check_anchor};
-use serde_json::json;
+use deltabench_trust::canonical::parse_strict;
+use deltabench_trust::roster::{RosterDoc, approve, check_anchor};
+use serde_json::{Value, json};
 use std::path::Path;
 
-fn read(path: &Path) -> Result<SignedRoster> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("{} is not a roster", path.display()))
+/// Reads a roster file: its JSON as written, and the roster it holds.
+fn read(path: &Path) -> Result<(Value, SignedRoster)> {
+    let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let raw = parse_strict(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    let signed = serde_json::from_value(raw.clone())
+        .with_context(|| format!("{} is not a roster", path.display()))?;
+    Ok((raw, signed))
 }
 
-fn write(path: &Path, r: &SignedRoster) -> Result<()> {
+/// Reads a roster file as a roster document (content checked, id computed).
+fn read_doc(path: &Path) -> Result<RosterDoc> {
+    let (raw, _) = read(path)?;
+    RosterDoc::from_payload(raw).map_err(|e| anyhow!("{}: {e}", path.display()))
+}
+
+fn write(path: &Path, raw: &Value) -> Result<()> {
     write_atomic(
         path,
-        (serde_json::to_string_pretty(r)? + "\n").as_bytes(),
+        (serde_json::to_string_pretty(raw)? + "\n").as_bytes(),
         false,
     )
 }
@@ -40,6 +55,90 @@ fn parse_member(i: usize, s: &str) -> Result<Member> {
     })
 }
 
+/// The former-member list of a draft of version N+1, from the roster in force
+/// at a running node: the entries it holds (less re-admitted members), and an
+/// entry for each member the draft drops, with the head of that member's
+/// chain as the node sees it.
+fn former_from_node(a: &RosterNewArgs, roster: &Roster) -> Result<Vec<FormerMember>> {
+    let (Some(node), Some(token)) = (&a.node, &a.token) else {
+        return Ok(vec![]);
+    };
+    let client = crate::import::Client::new(node, token)?;
+    let (status, text) = client.get("/api/v1/rosters")?;
+    if status != 200 {
+        bail!("the node answered {status} for its rosters: {text}");
+    }
+    let answer: Value = serde_json::from_str(&text).context("the node's rosters")?;
+    let current: SignedRoster = answer["rosters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| serde_json::from_value::<SignedRoster>(r.clone()).ok())
+        .find(|r| r.roster.alliance == roster.alliance)
+        .ok_or_else(|| {
+            anyhow!(
+                "the node at {node} has no roster of {} in force",
+                roster.alliance
+            )
+        })?;
+    let cur = &current.roster;
+    if roster.version != cur.version + 1 {
+        bail!(
+            "--roster-version {} does not follow version {} in force at the node; use {}",
+            roster.version,
+            cur.version,
+            cur.version + 1
+        );
+    }
+    let mut former: Vec<FormerMember> = cur
+        .former
+        .iter()
+        .filter(|f| roster.member(&f.code).is_none())
+        .cloned()
+        .collect();
+    for m in cur
+        .members
+        .iter()
+        .filter(|m| roster.member(&m.code).is_none())
+    {
+        let (last_seq, last_hash) = chain_head(&client, &m.code)?;
+        former.push(FormerMember {
+            code: m.code.clone(),
+            key: m.key.clone(),
+            removed_in: roster.version,
+            last_seq,
+            last_hash,
+        });
+    }
+    Ok(former)
+}
+
+/// The newest document of `code`'s chain that a node holds.
+fn chain_head(
+    client: &crate::import::Client,
+    code: &JurisdictionCode,
+) -> Result<(u64, Option<DocHash>)> {
+    let (status, text) = client.get(&format!("/api/v1/documents?issuer={code}"))?;
+    if status != 200 {
+        bail!("the node answered {status} for the documents of {code}: {text}");
+    }
+    #[derive(serde::Deserialize)]
+    struct Meta {
+        hash: DocHash,
+        seq: u64,
+    }
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        documents: Vec<Meta>,
+    }
+    let answer: Answer = serde_json::from_str(&text).context("the node's documents")?;
+    Ok(answer
+        .documents
+        .into_iter()
+        .max_by_key(|d| d.seq)
+        .map_or((0, None), |d| (d.seq, Some(d.hash))))
+}
+
 pub fn roster(args: RosterArgs) -> Result<()> {
     let now = SystemClock.now();
     match args.command {
@@ -58,28 +157,41 @@ pub fn roster(args: RosterArgs) -> Result<()> {
                 expires_at: Timestamp::from_unix(now.unix() + i64::from(a.days) * 86_400)?,
                 reference_framework: a
                     .reference_framework
+                    .clone()
                     .map(FrameworkId::new)
                     .transpose()
                     .context("--reference-framework")?,
                 recognition_quorum: a.recognition_quorum,
+                former: vec![],
+                previous: None,
+            };
+            let roster = Roster {
+                former: former_from_node(&a, &roster)?,
+                ..roster
             };
             roster.validate().context("the roster is not valid")?;
             if a.out.exists() {
                 bail!("{} exists; choose another --out", a.out.display());
             }
-            write(
-                &a.out,
-                &SignedRoster {
-                    roster,
-                    approvals: vec![],
-                },
-            )?;
+            let removed: Vec<String> = roster
+                .former
+                .iter()
+                .filter(|f| f.removed_in == roster.version)
+                .map(|f| format!("{} (chain up to seq {})", f.code, f.last_seq))
+                .collect();
+            write(&a.out, &json!({"roster": roster, "approvals": []}))?;
             if a.json {
                 println!(
                     "{}",
-                    json!({"roster": a.out.display().to_string(), "approvals": 0})
+                    json!({"roster": a.out.display().to_string(), "approvals": 0,
+                           "removed": roster.former.iter().filter(|f| f.removed_in == roster.version)
+                               .map(|f| json!({"code": f.code, "last_seq": f.last_seq, "last_hash": f.last_hash}))
+                               .collect::<Vec<_>>()})
                 );
             } else {
+                if !removed.is_empty() {
+                    println!("removes {}", removed.join(", "));
+                }
                 println!(
                     "wrote {}; each member now runs: deltabench roster approve --config NODE.toml --roster {}",
                     a.out.display(),
@@ -91,16 +203,17 @@ pub fn roster(args: RosterArgs) -> Result<()> {
             let loaded = Loaded::read(&a.config)?;
             let key = loaded.key()?;
             let code = loaded.identity()?.code;
-            let mut signed = read(&a.roster)?;
+            let (mut raw, mut signed) = read(&a.roster)?;
             signed
                 .roster
                 .validate()
                 .context("the roster is not valid")?;
             signed.approvals.retain(|x| x.signer != code);
-            signed
-                .approvals
-                .push(approve(&key, code.clone(), &signed.roster));
-            write(&a.roster, &signed)?;
+            let approval = approve(&key, code.clone(), &raw["roster"])
+                .context("the roster cannot be signed")?;
+            signed.approvals.push(approval);
+            raw["approvals"] = serde_json::to_value(&signed.approvals)?;
+            write(&a.roster, &raw)?;
             if a.json {
                 println!(
                     "{}",
@@ -122,9 +235,10 @@ pub fn roster(args: RosterArgs) -> Result<()> {
         }
         RosterCommand::Join(a) => {
             let mut loaded = Loaded::read(&a.config)?;
-            let signed = read(&a.roster)?;
-            check_anchor(&signed, now)
+            let doc = read_doc(&a.roster)?;
+            check_anchor(&doc, Some(now))
                 .with_context(|| format!("{} cannot anchor the alliance", a.roster.display()))?;
+            let signed = doc.signed();
             let code = loaded.identity()?.code;
             let key = loaded.key()?.public_hex();
             match signed.roster.member(&code) {
@@ -134,7 +248,7 @@ pub fn roster(args: RosterArgs) -> Result<()> {
             }
             let id = signed.roster.alliance.to_string();
             let file = format!("{id}.roster.json");
-            write(&loaded.base.join(&file), &signed)?;
+            write(&loaded.base.join(&file), doc.payload())?;
             loaded.config.alliances.retain(|x| x.id != id);
             loaded.config.alliances.push(AllianceSection {
                 id: id.clone(),
@@ -155,9 +269,9 @@ pub fn roster(args: RosterArgs) -> Result<()> {
             );
         }
         RosterCommand::Publish(a) => {
-            let signed = read(&a.roster)?;
+            let (raw, signed) = read(&a.roster)?;
             let client = crate::import::Client::new(&a.node, &a.token)?;
-            let body = serde_json::to_vec(&signed)?;
+            let body = serde_json::to_vec(&raw)?;
             let (status, answer) =
                 client.post("/api/v1/rosters", "application/json", body.into())?;
             if status != 201 {
@@ -178,8 +292,9 @@ pub fn roster(args: RosterArgs) -> Result<()> {
             );
         }
         RosterCommand::Check(a) => {
-            let signed = read(&a.roster)?;
-            let verdict = check_anchor(&signed, now);
+            let doc = read_doc(&a.roster)?;
+            let verdict = check_anchor(&doc, Some(now));
+            let signed = doc.signed();
             let r = &signed.roster;
             if a.json {
                 println!(
@@ -189,6 +304,8 @@ pub fn roster(args: RosterArgs) -> Result<()> {
                         "members": r.members.iter().map(|m| m.code.to_string()).collect::<Vec<_>>(),
                         "approvals": signed.approvals.iter().map(|x| x.signer.to_string()).collect::<Vec<_>>(),
                         "expires_at": r.expires_at, "valid_anchor": verdict.is_ok(),
+                        "id": doc.id(),
+                        "former": r.former,
                         "problem": verdict.as_ref().err().map(|e| e.to_string()),
                     })
                 );

@@ -7,7 +7,8 @@ use anyhow::{Context, Result, bail};
 use deltabench::federation::{Federation, NetMetrics};
 use deltabench_api::auth::Tokens;
 use deltabench_api::{AppState, NodeInfo, PeerTable, router};
-use deltabench_node::{Node, SystemClock};
+use deltabench_model::Timestamp;
+use deltabench_node::{Clock, Node, SystemClock};
 use deltabench_store::Store;
 use prometheus_client::registry::Registry;
 use std::io::Write;
@@ -33,6 +34,36 @@ pub fn init_tracing(format: LogFormat, verbose: u8) {
     };
 }
 
+/// The environment variable that shifts a node's clock by a number of
+/// seconds, for drills of what time does (expired rosters, skewed members).
+/// Never set in production.
+pub const CLOCK_OFFSET_ENV: &str = "DELTABENCH_CLOCK_OFFSET_SECS";
+
+/// The node's clock: the system clock, shifted by
+/// [`CLOCK_OFFSET_ENV`] when that is set.
+fn clock() -> Result<Arc<dyn Clock>> {
+    match std::env::var(CLOCK_OFFSET_ENV) {
+        Ok(text) => {
+            let secs: i64 = text.trim().parse().with_context(|| {
+                format!("{CLOCK_OFFSET_ENV}={text:?} is not a whole number of seconds")
+            })?;
+            tracing::warn!(secs, "the node's clock is shifted by {CLOCK_OFFSET_ENV}");
+            Ok(Arc::new(OffsetClock(secs)))
+        }
+        Err(_) => Ok(Arc::new(SystemClock)),
+    }
+}
+
+/// The system clock shifted by a number of seconds.
+struct OffsetClock(i64);
+
+impl Clock for OffsetClock {
+    fn now(&self) -> Timestamp {
+        let t = SystemClock.now().unix().saturating_add(self.0);
+        Timestamp::from_unix(t).unwrap_or_else(|_| SystemClock.now())
+    }
+}
+
 /// Opens the node described by a config file. The store must exist and hold
 /// the node's chain: `init` made both. Starting a new chain here would sign a
 /// second first document under the same key, which every peer holding the
@@ -52,14 +83,7 @@ pub fn open_node(loaded: &Loaded) -> Result<Node> {
     let store =
         Store::open(&data).with_context(|| format!("opening the store in {}", data.display()))?;
     let code = identity.code.clone();
-    let node = Node::open(
-        identity,
-        key,
-        store,
-        anchors,
-        loaded.policy(),
-        Arc::new(SystemClock),
-    )?;
+    let node = Node::open(identity, key, store, anchors, loaded.policy(), clock()?)?;
     if node.store().head(&code)?.is_none() {
         bail!(
             "the store in {} holds no chain for {code}: restore it from a backup (deltabench restore)",

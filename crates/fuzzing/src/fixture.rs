@@ -18,7 +18,7 @@ use deltabench_model::local::Unit;
 use deltabench_model::{AllianceId, FrameworkId, JurisdictionCode, Timestamp, UnitId};
 use deltabench_node::{Clock, Identity, Node, Policy, SystemClock};
 use deltabench_store::Store;
-use deltabench_trust::roster::approve;
+use deltabench_trust::roster::{RosterDoc, sign_roster};
 use deltabench_trust::{Document, Header, Limits, NodeKey};
 use http_body_util::BodyExt;
 use prometheus_client::registry::Registry;
@@ -141,7 +141,10 @@ impl Party {
             },
             self.key(),
             Store::open_temporary().expect("a temporary store"),
-            vec![roster.clone()],
+            vec![
+                RosterDoc::from_payload(serde_json::to_value(roster).expect("a roster serializes"))
+                    .expect("the fixture's roster is valid"),
+            ],
             Policy::default(),
             Arc::new(SystemClock),
         )
@@ -177,18 +180,20 @@ fn roster(version: u64, members: Vec<Member>) -> SignedRoster {
     let roster = Roster {
         alliance: AllianceId::new("yrd.tax").expect("a valid id"),
         version,
+        threshold: members.len() as u32 / 2 + 1,
         members,
-        threshold: 2,
         expires_at: Timestamp::from_unix(SystemClock.now().unix() + 86_400 * 365)
             .expect("a valid time"),
         reference_framework: Some(FrameworkId::new("yrd.tax").expect("a valid id")),
         recognition_quorum: Some(1),
+        former: vec![],
+        previous: None,
     };
-    let approvals = [&TAICANG, &KUNSHAN]
-        .iter()
-        .map(|p| approve(&p.key(), p.code(), &roster))
-        .collect();
-    SignedRoster { roster, approvals }
+    let (t, k) = (TAICANG.key(), KUNSHAN.key());
+    sign_roster(&roster, &[(&t, TAICANG.code()), (&k, KUNSHAN.code())])
+        .expect("the fixture's roster signs")
+        .signed()
+        .clone()
 }
 
 fn genesis() -> SignedRoster {

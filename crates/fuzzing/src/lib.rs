@@ -23,10 +23,10 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, Uri, header};
 use deltabench_api::local_routes::rows_from_csv;
 use deltabench_api::parse_bundle;
-use deltabench_model::documents::SignedRoster;
 use deltabench_node::local::{ROW_ERRORS_MAX, StoredTargets, check_rows};
 use deltabench_node::{Clock, SystemClock};
-use deltabench_trust::roster::{Succession, check_anchor, check_successor};
+use deltabench_trust::canonical::parse_strict;
+use deltabench_trust::roster::{RosterDoc, check_anchor, check_link};
 use deltabench_trust::{Document, Limits, Membership};
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -161,41 +161,49 @@ pub fn assemble_bundle(pool: &[Vec<u8>], choices: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Checks a signed roster as JSON: as a trust anchor, and as the successor
-/// of the alliance's roster in force. A roster serializes and reads back
-/// unchanged; an accepted anchor has valid content; a successor is the same
-/// roster or exactly the next version.
+/// Checks a signed roster as JSON: as a trust anchor, as the successor of
+/// the alliance's roster in force, and placed in a membership anchored at
+/// that roster. A roster reads the same through the strict parser and the
+/// roster types; an accepted anchor has valid content; a valid successor is
+/// exactly the next version; placing never panics, and what it places it
+/// can apply.
 pub fn roster(data: &[u8]) {
     let f = fixture();
-    let Ok(signed) = serde_json::from_slice::<SignedRoster>(data) else {
+    let Ok(raw) = parse_strict(data) else {
         return;
     };
-    let text = serde_json::to_vec(&signed).expect("a parsed roster serializes");
-    let back: SignedRoster = serde_json::from_slice(&text).expect("a serialized roster parses");
-    assert_eq!(back, signed, "a roster changed in a serde round trip");
+    let Ok(doc) = RosterDoc::from_payload(raw) else {
+        return;
+    };
+    let signed = doc.signed();
+    assert!(
+        signed.roster.validate().is_ok(),
+        "a roster document with bad content"
+    );
     let now = SystemClock.now();
-    if check_anchor(&signed, now).is_ok() {
-        assert!(
-            signed.roster.validate().is_ok(),
-            "an anchor with bad content"
-        );
+    if check_anchor(&doc, Some(now)).is_ok() {
         assert!(signed.roster.expires_at > now, "an expired anchor");
     }
-    match check_successor(&f.roster, &signed, now) {
-        // The same content as the roster in force; its approvals are not
-        // looked at again, since nothing changes.
-        Ok(Succession::Same) => assert_eq!(signed.roster, f.roster.roster),
-        Ok(Succession::Next) => {
+    let current = RosterDoc::from_payload(
+        serde_json::to_value(&f.roster).expect("the fixture's roster serializes"),
+    )
+    .expect("the fixture's roster is valid");
+    match check_link(&current, &doc) {
+        Ok(()) => {
             assert_eq!(signed.roster.version, f.roster.roster.version + 1);
             assert_eq!(signed.roster.alliance, f.roster.roster.alliance);
         }
         Err(r) => assert!(!r.detail.is_empty(), "a refusal without a detail"),
     }
-    let mut membership = Membership::new(
-        f.roster.roster.members[0].code.clone(),
-        f.roster.roster.members[0].key.clone(),
-    );
-    let _ = membership.anchor(signed, now);
+    let member = &f.roster.roster.members[0];
+    let mut membership = Membership::new(member.code.clone(), member.key.clone());
+    membership
+        .anchor(current, None)
+        .expect("the fixture's roster anchors");
+    let hash = deltabench_model::DocHash::from_bytes([0; 32]);
+    if let Ok(placement) = membership.place_roster(&member.code, &member.key, 2, &hash, &doc, now) {
+        membership.apply(doc, &placement);
+    }
 }
 
 /// Reads an observation CSV and checks its rows against Taicang's framework

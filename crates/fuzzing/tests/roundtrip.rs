@@ -5,7 +5,7 @@ use deltabench_api::local_routes::rows_from_csv;
 use deltabench_model::documents::{Decision, Endorsement, Member, Roster, SignedRoster};
 use deltabench_model::{AllianceId, DocHash, JurisdictionCode, Timestamp};
 use deltabench_node::local::Cell;
-use deltabench_trust::roster::{approve, check_anchor};
+use deltabench_trust::roster::{RosterDoc, approve_roster, check_anchor};
 use deltabench_trust::{Document, Header, Limits, NodeKey, Reason};
 use proptest::prelude::*;
 
@@ -34,6 +34,8 @@ fn roster_of(names: &[String], threshold: u32, expires: i64) -> Roster {
         expires_at: Timestamp::from_unix(expires).unwrap(),
         reference_framework: None,
         recognition_quorum: None,
+        former: vec![],
+        previous: None,
     }
 }
 
@@ -42,11 +44,12 @@ fn approved_by(roster: &Roster, signers: usize) -> SignedRoster {
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            approve(
+            approve_roster(
                 &NodeKey::from_seed([i as u8 + 1; 32]),
                 m.code.clone(),
                 roster,
             )
+            .unwrap()
         })
         .collect();
     SignedRoster {
@@ -104,22 +107,33 @@ proptest! {
         renamed in any::<prop::sample::Index>(),
     ) {
         let now = Timestamp::from_unix(1_767_225_600).unwrap();
-        let threshold = threshold_seed % names.len() as u32 + 1;
+        // More than half of the members, at most all of them.
+        let n = names.len() as u32;
+        let threshold = n / 2 + 1 + threshold_seed % (n - n / 2);
         let roster = roster_of(&names, threshold, now.unix() + 86_400);
         let signed = approved_by(&roster, threshold as usize);
-        prop_assert!(check_anchor(&signed, now).is_ok(), "{:?}", check_anchor(&signed, now));
+        let doc = |s: &SignedRoster| RosterDoc::from_signed(s).unwrap();
+        let check = |s: &SignedRoster| check_anchor(&doc(s), Some(now));
+        prop_assert!(check(&signed).is_ok(), "{:?}", check(&signed));
         let text = serde_json::to_string(&signed).unwrap();
         let back: SignedRoster = serde_json::from_str(&text).unwrap();
         prop_assert_eq!(&back, &signed);
 
+        // One approval fewer: below the threshold, or none at all (refused
+        // as content).
         let short = approved_by(&roster, threshold as usize - 1);
-        let refused = check_anchor(&short, now).unwrap_err();
-        prop_assert_eq!(refused.reason, Reason::RosterThresholdNotMet);
+        let refused = RosterDoc::from_signed(&short)
+            .and_then(|d| check_anchor(&d, Some(now)))
+            .unwrap_err();
+        prop_assert!(
+            matches!(refused.reason, Reason::RosterThresholdNotMet | Reason::InvalidPayload),
+            "{:?}", refused
+        );
 
         let mut forged = signed.clone();
         let i = renamed.index(names.len());
         forged.roster.members[i].name_zh.push('X');
-        let refused = check_anchor(&forged, now).unwrap_err();
+        let refused = check(&forged).unwrap_err();
         prop_assert!(
             matches!(refused.reason, Reason::RosterThresholdNotMet | Reason::RosterBadApproval),
             "{:?}", refused

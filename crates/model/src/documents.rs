@@ -161,6 +161,36 @@ pub struct Roster {
     /// How many members must accept a crosswalk onto the reference framework.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recognition_quorum: Option<u32>,
+    /// Every member that this or an earlier version removed (and no later
+    /// version re-admitted), each with where its chain stood when it was
+    /// removed. Carried forward unchanged by each later version, so that a node
+    /// anchored at any version knows the whole history of membership.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub former: Vec<FormerMember>,
+    /// The id of the version this one follows (the SHA-256 of that
+    /// version's approval message). Optional; when present, only that exact
+    /// roster is accepted as the version before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<crate::DocHash>,
+}
+
+/// A member that a roster version removed, and the last document of its chain
+/// that counts: what it signed while it was a member stays valid history, and
+/// its documents beyond `last_seq` are refused as `not_a_member`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormerMember {
+    /// The former member's jurisdiction code.
+    pub code: JurisdictionCode,
+    /// Its key while it was a member.
+    pub key: KeyHex,
+    /// The roster version that removed it.
+    pub removed_in: u64,
+    /// The sequence number of the last document of its chain that counts
+    /// (0: none does).
+    pub last_seq: u64,
+    /// The hash of that document (absent exactly when `last_seq` is 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_hash: Option<crate::DocHash>,
 }
 
 impl Roster {
@@ -201,14 +231,54 @@ impl Roster {
             }
         }
         let n = self.members.len() as u32;
-        if self.threshold == 0 || self.threshold > n {
+        // More than half: two disjoint groups of members can never both
+        // approve a successor, so a fork needs someone who approved twice.
+        if self.threshold > n || self.threshold * 2 <= n {
             return Err(InvalidField::new(
                 "threshold",
                 format!(
-                    "is {}; must be between 1 and the {n} members",
-                    self.threshold
+                    "is {}; must be more than half of the {n} members and at most {n} (at least {})",
+                    self.threshold,
+                    n / 2 + 1
                 ),
             ));
+        }
+        if self.former.len() > 1000 {
+            return Err(InvalidField::new("former", "has more than 1000 entries"));
+        }
+        let mut former_codes = BTreeSet::new();
+        for (i, f) in self.former.iter().enumerate() {
+            let at = |field: &str| format!("former[{i}].{field}");
+            if codes.contains(&f.code) {
+                return Err(InvalidField::new(
+                    at("code"),
+                    format!(
+                        "{} is listed both as a member and as a former member",
+                        f.code
+                    ),
+                ));
+            }
+            if !former_codes.insert(&f.code) {
+                return Err(InvalidField::new(
+                    at("code"),
+                    format!("{} is listed twice", f.code),
+                ));
+            }
+            if f.removed_in < 2 || f.removed_in > self.version {
+                return Err(InvalidField::new(
+                    at("removed_in"),
+                    format!(
+                        "is {}; must be between 2 and this version ({})",
+                        f.removed_in, self.version
+                    ),
+                ));
+            }
+            if (f.last_seq == 0) != f.last_hash.is_none() {
+                return Err(InvalidField::new(
+                    at("last_hash"),
+                    "must be present exactly when last_seq is above 0",
+                ));
+            }
         }
         if let Some(q) = self.recognition_quorum {
             if q == 0 || q > n {

@@ -16,7 +16,6 @@ use deltabench_model::documents::{Crosswalk, Decision, Endorsement, Framework, P
 use deltabench_model::{CrosswalkId, InvalidField};
 use deltabench_store::StoreError;
 use deltabench_trust::Document;
-use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex};
 
 /// What the cached catalogue was built from.
@@ -53,18 +52,16 @@ impl Node {
             }
         }
         let alliances: Vec<AllianceView> = membership
-            .rosters()
-            .map(|s| {
-                let r = &s.roster;
+            .roster_docs()
+            .map(|d| {
+                let r = d.roster();
                 AllianceView {
                     id: r.alliance.clone(),
                     version: r.version,
                     members: r.members.iter().map(|m| m.code.clone()).collect(),
                     reference_framework: r.reference_framework.clone(),
                     recognition_quorum: r.recognition_quorum,
-                    digest: hex::encode(Sha256::digest(deltabench_trust::roster::roster_message(
-                        r,
-                    ))),
+                    digest: d.id().to_string(),
                 }
             })
             .collect();

@@ -16,18 +16,19 @@ mod harmonise;
 pub mod local;
 mod metrics;
 
-pub use metrics::{Metrics, ReasonLabel};
+pub use metrics::{EvidenceLabel, Metrics, ReasonLabel};
 
-use deltabench_model::documents::{DocKind, JurisdictionDecl, Payload, SignedRoster};
+use deltabench_model::documents::{DocKind, JurisdictionDecl, Payload};
 use deltabench_model::{DocHash, JurisdictionCode, Timestamp};
-use deltabench_store::{Put, RejectionRecord, Store, StoreError};
-use deltabench_trust::roster::{Succession, check_successor};
+use deltabench_store::{Put, RejectionRecord, RosterEntry, Store, StoreError};
+use deltabench_trust::roster::{HistoryRecord, Placement, RosterDoc};
 use deltabench_trust::{
     Checks, Document, Header, Limits, Membership, NodeKey, Reason, Rejection, SignError, Verdict,
     validate_document,
 };
 use rayon::prelude::*;
 use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 
 /// Receives the envelopes the node passes on to its peers: its own documents
@@ -143,6 +144,12 @@ pub enum Outcome {
         /// The document's hash.
         hash: DocHash,
     },
+    /// A roster document kept until the roster versions between it and those
+    /// known here arrive.
+    Waiting {
+        /// The document's hash.
+        hash: DocHash,
+    },
     /// Refused; equivocation is refused too, and its evidence kept.
     Rejected(Rejection),
 }
@@ -194,6 +201,9 @@ pub struct Node {
     outbox: OnceLock<Outbox>,
     /// The comparison catalogue, until a document arrives or a roster changes.
     catalogue: harmonise::CatalogueCache,
+    /// Set when a roster history changed under the ingest lock, so that held
+    /// rosters are tried again before the lock is released.
+    history_changed: AtomicBool,
 }
 
 impl std::fmt::Debug for Node {
@@ -218,21 +228,11 @@ impl Node {
         identity: Identity,
         key: NodeKey,
         store: Store,
-        anchors: Vec<SignedRoster>,
+        anchors: Vec<RosterDoc>,
         policy: Policy,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, NodeError> {
-        let now = clock.now();
-        let mut membership = Membership::new(identity.code.clone(), key.public_hex());
-        for anchor in anchors {
-            let alliance = anchor.roster.alliance.to_string();
-            membership
-                .anchor(anchor, now)
-                .map_err(|rejection| NodeError::Anchor {
-                    alliance,
-                    rejection,
-                })?;
-        }
+        let membership = Membership::new(identity.code.clone(), key.public_hex());
         let node = Node {
             identity,
             key,
@@ -246,33 +246,66 @@ impl Node {
             local_lock: Mutex::new(()),
             outbox: OnceLock::new(),
             catalogue: Default::default(),
+            history_changed: AtomicBool::new(false),
         };
-        node.replay_rosters()?;
+        node.restore_rosters(anchors)?;
         node.check_own_chain()?;
         node.metrics.held.set(node.store.document_count() as i64);
         node.metrics.pending.set(node.store.pending_count() as i64);
         Ok(node)
     }
 
-    /// Puts in force, in version order, the held roster documents that extend
-    /// the configured anchors.
-    fn replay_rosters(&self) -> Result<(), NodeError> {
-        let mut rosters: Vec<SignedRoster> = self
-            .held::<SignedRoster>(None)?
-            .into_iter()
-            .map(|(_, r)| r)
-            .collect();
-        rosters.sort_by_key(|r| r.roster.version);
-        let mut membership = self.membership.write().unwrap_or_else(|e| e.into_inner());
+    /// Puts back the roster histories as they were decided (no clock, no
+    /// checks), then adopts each configured anchor that the history does not
+    /// already hold. An anchor is checked, expiry included, only when it is
+    /// adopted: a restart yields the same membership whatever the date.
+    fn restore_rosters(&self, anchors: Vec<RosterDoc>) -> Result<(), NodeError> {
         let now = self.clock.now();
-        for r in rosters {
-            let current = membership.roster(&r.roster.alliance).cloned();
-            if let Some(cur) = current {
-                if check_successor(&cur, &r, now) == Ok(Succession::Next) {
-                    membership.advance(r);
+        let mut membership = self.membership.write().unwrap_or_else(|e| e.into_inner());
+        for record in self.store.roster_entries()? {
+            let doc = RosterDoc::from_payload(record.payload).map_err(|r| {
+                NodeError::Store(StoreError::Corrupt(format!("a stored roster: {r}")))
+            })?;
+            membership.restore(doc, record.in_force);
+        }
+        for anchor in anchors {
+            let alliance = anchor.roster().alliance.clone();
+            let version = anchor.roster().version;
+            let fail = |rejection: Rejection| NodeError::Anchor {
+                alliance: alliance.to_string(),
+                rejection,
+            };
+            if let Some(history) = membership.history(&alliance) {
+                if let Some((held, _)) = history
+                    .versions()
+                    .find(|(d, _)| d.roster().version == version)
+                {
+                    if held.id() != anchor.id() {
+                        return Err(fail(Rejection::new(
+                            Reason::RosterConflict,
+                            format!(
+                                "version {version} differs from the version {version} this node holds"
+                            ),
+                        )));
+                    }
+                    continue;
+                }
+                if history.in_force().roster().version > version {
+                    continue; // superseded by what the node learnt since
                 }
             }
+            membership.anchor(anchor.clone(), Some(now)).map_err(fail)?;
+            self.store.put_roster_entry(RosterEntry {
+                alliance: &alliance,
+                version,
+                record: &HistoryRecord {
+                    payload: anchor.payload().clone(),
+                    in_force: true,
+                },
+            })?;
         }
+        drop(membership);
+        self.store.flush()?;
         Ok(())
     }
 
@@ -392,6 +425,25 @@ impl Node {
     /// Signs `payload` as the next document of the node's chain, stores it and
     /// flushes. Returns only once the document is durable.
     pub fn publish<P: Payload>(&self, payload: &P) -> Result<Document, PublishError> {
+        payload.validate().map_err(|e| SignError {
+            kind: P::KIND,
+            detail: e.to_string(),
+        })?;
+        let value = serde_json::to_value(payload).map_err(|e| SignError {
+            kind: P::KIND,
+            detail: e.to_string(),
+        })?;
+        self.publish_value(P::KIND, value)
+    }
+
+    /// [`Node::publish`] for a payload given as JSON, signed as given: a
+    /// roster keeps members this node's types do not know, which its
+    /// approvals cover.
+    pub fn publish_value(
+        &self,
+        kind: DocKind,
+        payload: serde_json::Value,
+    ) -> Result<Document, PublishError> {
         let _guard = lock(&self.publish_lock);
         let head = self.store.head(&self.identity.code)?;
         let header = Header {
@@ -400,11 +452,19 @@ impl Node {
             prev: head.map(|(_, h)| h),
             issued_at: self.clock.now(),
         };
-        let doc = Document::sign(&self.key, header, payload)?;
+        let doc = Document::sign_value(&self.key, header, kind, payload)?;
         let mut fresh = Vec::new();
         match self.ingest_into(doc.clone(), "self", &mut fresh)? {
             Outcome::Accepted { .. } => {}
             Outcome::Rejected(r) => return Err(PublishError::Refused(r)),
+            Outcome::Waiting { .. } => {
+                // Not stored: the node's chain must not stall behind it.
+                self.store.remove_pending(&self.identity.code, doc.seq)?;
+                return Err(PublishError::Refused(Rejection::new(
+                    Reason::RosterVersionGap,
+                    "the roster does not follow a version this node knows; publish the versions before it first",
+                )));
+            }
             other => {
                 return Err(PublishError::Refused(Rejection::new(
                     Reason::BadChainLink,
@@ -510,7 +570,7 @@ impl Node {
             match self.ingest_into(doc, source, &mut fresh)? {
                 Outcome::Accepted { released, .. } => report.accepted += 1 + released,
                 Outcome::Duplicate { .. } => report.duplicates += 1,
-                Outcome::Pending { .. } => report.pending += 1,
+                Outcome::Pending { .. } | Outcome::Waiting { .. } => report.pending += 1,
                 Outcome::Rejected(r) => report.rejected.push(BundleRejection {
                     index,
                     reason: r.reason,
@@ -543,14 +603,41 @@ impl Node {
         let (issuer, seq) = (doc.issuer.clone(), doc.seq);
         let outcome = self.ingest_locked(doc, source, fresh)?;
         if let Outcome::Accepted { hash, .. } = &outcome {
-            // A stored document may release its held successors.
-            let released = self.release_pending(&issuer, seq, source, fresh)?;
+            // A stored document may release its held successors, and a roster
+            // may let held rosters be placed.
+            let mut released = self.release_pending(&issuer, seq, source, fresh)?;
+            released += self.retry_waiting(source, fresh)?;
             return Ok(Outcome::Accepted {
                 hash: hash.clone(),
                 released,
             });
         }
         Ok(outcome)
+    }
+
+    /// After a roster history changed, tries again every held roster document
+    /// whose predecessor is here (it waited for other versions), and releases
+    /// what follows each one placed. Repeats while the history keeps changing.
+    fn retry_waiting(&self, source: &str, fresh: &mut Vec<Arc<[u8]>>) -> Result<usize, StoreError> {
+        let mut released = 0;
+        while self.history_changed.swap(false, Ordering::Relaxed) {
+            for bytes in self.store.pending_documents()? {
+                let Ok(doc) = Document::decode(&bytes, &self.policy.limits) else {
+                    continue;
+                };
+                let ready = doc.kind == DocKind::Roster
+                    && doc.prev.is_some()
+                    && self.store.hash_at(&doc.issuer, doc.seq - 1)? == doc.prev;
+                if !ready {
+                    continue;
+                }
+                let (issuer, seq) = (doc.issuer.clone(), doc.seq);
+                if let Outcome::Accepted { .. } = self.ingest_locked(doc, source, fresh)? {
+                    released += 1 + self.release_pending(&issuer, seq, source, fresh)?;
+                }
+            }
+        }
+        Ok(released)
     }
 
     fn ingest_locked(
@@ -573,7 +660,12 @@ impl Node {
             validate_document(doc, &checks, &self.store)
         };
         match verdict {
-            Verdict::Accept(doc) => self.store_accepted(doc, source, fresh),
+            Verdict::Accept(doc) => self.store_accepted(doc, None, source, fresh),
+            Verdict::AcceptRoster {
+                doc,
+                roster,
+                placement,
+            } => self.store_accepted(doc, Some((*roster, placement)), source, fresh),
             Verdict::Duplicate(doc) => {
                 self.metrics.duplicates.inc();
                 Ok(Outcome::Duplicate {
@@ -581,10 +673,24 @@ impl Node {
                 })
             }
             Verdict::Pending(doc) => {
+                if let Some(outcome) = self.pending_conflict(&doc, source, fresh)? {
+                    return Ok(outcome);
+                }
                 self.store.put_pending(&doc)?;
                 self.metrics.pending.set(self.store.pending_count() as i64);
                 tracing::debug!(issuer = %doc.issuer, seq = doc.seq, "held until its predecessor arrives");
                 Ok(Outcome::Pending {
+                    hash: doc.hash().clone(),
+                })
+            }
+            Verdict::Waiting { doc, why } => {
+                if let Some(outcome) = self.pending_conflict(&doc, source, fresh)? {
+                    return Ok(outcome);
+                }
+                self.store.put_pending(&doc)?;
+                self.metrics.pending.set(self.store.pending_count() as i64);
+                tracing::info!(issuer = %doc.issuer, seq = doc.seq, %why, "roster held until its history is known");
+                Ok(Outcome::Waiting {
                     hash: doc.hash().clone(),
                 })
             }
@@ -596,13 +702,59 @@ impl Node {
         }
     }
 
+    /// A document to be held while another, different one is already held
+    /// for the same (issuer, seq): equivocation, whether or not the
+    /// predecessor is here. The first stays held; both are kept as evidence.
+    fn pending_conflict(
+        &self,
+        doc: &Document,
+        source: &str,
+        fresh: &mut Vec<Arc<[u8]>>,
+    ) -> Result<Option<Outcome>, StoreError> {
+        let Some(bytes) = self.store.pending_at(&doc.issuer, doc.seq)? else {
+            return Ok(None);
+        };
+        let held = match Document::decode(&bytes, &self.policy.limits) {
+            Ok(held) => held,
+            // A held document that no longer decodes is replaced.
+            Err(_) => return Ok(None),
+        };
+        if held.hash() == doc.hash() {
+            return Ok(None);
+        }
+        fresh.push(doc.shared_bytes());
+        let hash = held.hash().clone();
+        self.equivocation_with(&bytes, doc.clone(), &hash, source)
+            .map(Some)
+    }
+
     fn store_accepted(
         &self,
         doc: Document,
+        roster: Option<(RosterDoc, Placement)>,
         source: &str,
         fresh: &mut Vec<Arc<[u8]>>,
     ) -> Result<Outcome, StoreError> {
-        match self.store.put_document(&doc)? {
+        let record = roster.as_ref().and_then(|(r, p)| match p {
+            Placement::History => Some(HistoryRecord {
+                payload: r.payload().clone(),
+                in_force: false,
+            }),
+            Placement::Next { in_force } => Some(HistoryRecord {
+                payload: r.payload().clone(),
+                in_force: *in_force,
+            }),
+            _ => None,
+        });
+        let entry = roster
+            .as_ref()
+            .zip(record.as_ref())
+            .map(|((r, _), record)| RosterEntry {
+                alliance: &r.roster().alliance,
+                version: r.roster().version,
+                record,
+            });
+        match self.store.put_document_with(&doc, entry)? {
             Put::Stored => {}
             Put::AlreadyHeld => {
                 self.metrics.duplicates.inc();
@@ -618,20 +770,51 @@ impl Node {
         fresh.push(doc.shared_bytes());
         self.metrics.accepted.inc();
         self.metrics.held.inc();
-        if doc.kind == DocKind::Roster {
-            if let Ok(signed) = doc.payload_as::<SignedRoster>() {
-                tracing::info!(alliance = %signed.roster.alliance, version = signed.roster.version, "roster version in force");
-                self.membership
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .advance(signed);
-            }
+        if let Some((r, placement)) = roster {
+            self.roster_placed(r, placement, source)?;
         }
         tracing::debug!(kind = %doc.kind, issuer = %doc.issuer, seq = doc.seq, source, "document stored");
         Ok(Outcome::Accepted {
             hash: doc.hash().clone(),
             released: 0,
         })
+    }
+
+    /// Acts on where a stored roster document's roster stands: history and
+    /// next versions enter the membership; a fork is recorded as evidence.
+    fn roster_placed(
+        &self,
+        r: RosterDoc,
+        placement: Placement,
+        source: &str,
+    ) -> Result<(), StoreError> {
+        let (alliance, version) = (r.roster().alliance.clone(), r.roster().version);
+        match &placement {
+            Placement::Fork(fork) => {
+                if self.store.put_roster_fork(fork, self.clock.now())? {
+                    self.metrics.evidence("roster_fork");
+                    tracing::warn!(%alliance, version, double_approvers = ?fork.double_approvers, source,
+                        "roster fork: two different rosters for one version; both kept as evidence");
+                }
+                return Ok(());
+            }
+            Placement::Next { in_force: true } => {
+                tracing::info!(%alliance, version, "roster version in force")
+            }
+            Placement::Next { in_force: false } => {
+                tracing::warn!(%alliance, version, "roster version had expired when it arrived: kept as history, not in force")
+            }
+            Placement::History => {
+                tracing::info!(%alliance, version, "earlier roster version placed in the history")
+            }
+            Placement::Same | Placement::Wait(_) => return Ok(()),
+        }
+        self.membership
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .apply(r, &placement);
+        self.history_changed.store(true, Ordering::Relaxed);
+        Ok(())
     }
 
     fn equivocation(
@@ -641,8 +824,19 @@ impl Node {
         source: &str,
     ) -> Result<Outcome, StoreError> {
         let held_bytes = self.store.document(held)?.unwrap_or_default();
+        self.equivocation_with(&held_bytes, doc, held, source)
+    }
+
+    fn equivocation_with(
+        &self,
+        held_bytes: &[u8],
+        doc: Document,
+        held: &DocHash,
+        source: &str,
+    ) -> Result<Outcome, StoreError> {
         self.store
-            .put_equivocation(&held_bytes, &doc, self.clock.now())?;
+            .put_equivocation(held_bytes, &doc, self.clock.now())?;
+        self.metrics.evidence("equivocation");
         tracing::warn!(issuer = %doc.issuer, seq = doc.seq, source, "equivocation: two documents for one sequence number");
         let r = Rejection::new(
             Reason::Equivocation,
@@ -690,12 +884,17 @@ impl Node {
                 Ok(doc) => self.ingest_locked(doc, source, fresh)?,
                 Err(r) => self.refuse(r, source, Some(issuer.to_string()))?,
             };
-            if let Outcome::Accepted { .. } = outcome {
-                released += 1;
-                seq += 1;
-            } else {
-                self.store.remove_pending(issuer, seq + 1)?;
-                break;
+            match outcome {
+                Outcome::Accepted { .. } => {
+                    released += 1;
+                    seq += 1;
+                }
+                // Held again, now for a roster version it waits for.
+                Outcome::Waiting { .. } => break,
+                _ => {
+                    self.store.remove_pending(issuer, seq + 1)?;
+                    break;
+                }
             }
         }
         self.metrics.pending.set(self.store.pending_count() as i64);

@@ -27,6 +27,16 @@ pub struct Metrics {
     pub pending: Gauge,
     /// Documents held.
     pub held: Gauge,
+    /// Evidence recorded, by kind: `equivocation` (two documents at one
+    /// issuer and sequence) and `roster_fork` (two rosters for one version).
+    pub evidence: Family<EvidenceLabel, Counter>,
+}
+
+/// The label of the evidence counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct EvidenceLabel {
+    /// `equivocation` or `roster_fork`.
+    pub kind: String,
 }
 
 impl Metrics {
@@ -54,6 +64,16 @@ impl Metrics {
             self.pending.clone(),
         );
         r.register("documents_held", "Signed documents held", self.held.clone());
+        r.register(
+            "evidence_recorded",
+            "Evidence recorded: equivocations and roster forks",
+            self.evidence.clone(),
+        );
+        for kind in ["equivocation", "roster_fork"] {
+            let _ = self
+                .evidence
+                .get_or_create(&EvidenceLabel { kind: kind.into() });
+        }
         // Every reason appears from the start, so a dashboard can tell zero
         // from absent.
         for reason in Reason::ALL {
@@ -61,6 +81,13 @@ impl Metrics {
                 reason: reason.code().into(),
             });
         }
+    }
+
+    /// Counts one piece of evidence.
+    pub fn evidence(&self, kind: &str) {
+        self.evidence
+            .get_or_create(&EvidenceLabel { kind: kind.into() })
+            .inc();
     }
 
     /// Counts one refusal.

@@ -1,7 +1,7 @@
 use super::*;
 use deltabench_model::AllianceId;
-use deltabench_model::documents::{Decision, Endorsement, Member, Roster};
-use deltabench_trust::roster::approve;
+use deltabench_model::documents::{Decision, Endorsement, Member, Roster, SignedRoster};
+use deltabench_trust::roster::{RosterDoc, approve_roster};
 use std::sync::atomic::{AtomicI64, Ordering};
 
 const NOW: i64 = 1_767_225_600;
@@ -71,14 +71,16 @@ fn roster(version: u64, members: &[&Party], signers: &[&Party]) -> SignedRoster 
         alliance: AllianceId::new("yrd.tax").unwrap(),
         version,
         members: members.iter().map(|p| p.member()).collect(),
-        threshold: 2,
+        threshold: members.len() as u32 / 2 + 1,
         expires_at: Timestamp::from_unix(NOW + 86_400 * 365).unwrap(),
         reference_framework: None,
         recognition_quorum: None,
+        former: vec![],
+        previous: None,
     };
     let approvals = signers
         .iter()
-        .map(|p| approve(&p.key(), code(p.code), &roster))
+        .map(|p| approve_roster(&p.key(), code(p.code), &roster).unwrap())
         .collect();
     SignedRoster { roster, approvals }
 }
@@ -96,7 +98,7 @@ fn node_on(p: &Party, store: Store, clock: Arc<FixedClock>) -> Node {
         p.identity(),
         p.key(),
         store,
-        vec![genesis()],
+        vec![RosterDoc::from_signed(&genesis()).unwrap()],
         Policy::default(),
         clock,
     )
@@ -316,7 +318,7 @@ fn a_store_with_another_keys_chain_is_refused() {
         impostor.identity(),
         impostor.key(),
         Store::open(dir.path()).unwrap(),
-        vec![genesis()],
+        vec![RosterDoc::from_signed(&genesis()).unwrap()],
         Policy::default(),
         clock,
     )
@@ -332,7 +334,7 @@ fn an_invalid_anchor_stops_the_node_from_opening() {
         TAICANG.identity(),
         TAICANG.key(),
         Store::open_temporary().unwrap(),
-        vec![weak],
+        vec![RosterDoc::from_signed(&weak).unwrap()],
         Policy::default(),
         clock,
     )
@@ -537,4 +539,227 @@ fn documents_from_a_clock_hours_ahead_are_refused_with_their_own_reason() {
     let report = import(&t, &from_k);
     assert_eq!(report.accepted, from_k.len(), "{report:?}");
     assert!(report.rejected.is_empty(), "{report:?}");
+}
+
+fn in_force(n: &Node) -> u64 {
+    n.membership()
+        .roster(&AllianceId::new("yrd.tax").unwrap())
+        .unwrap()
+        .roster
+        .version
+}
+
+fn evidence_count(n: &Node, kind: &str) -> u64 {
+    n.metrics()
+        .evidence
+        .get_or_create(&EvidenceLabel { kind: kind.into() })
+        .get()
+}
+
+/// A roster drafted in code, with its expiry and former members.
+fn roster_with(
+    version: u64,
+    members: &[&Party],
+    signers: &[&Party],
+    expires: i64,
+    former: Vec<deltabench_model::documents::FormerMember>,
+) -> SignedRoster {
+    let mut s = roster(version, members, signers);
+    s.roster.expires_at = Timestamp::from_unix(expires).unwrap();
+    s.roster.former = former;
+    s.approvals = signers
+        .iter()
+        .map(|p| approve_roster(&p.key(), code(p.code), &s.roster).unwrap())
+        .collect();
+    s
+}
+
+#[test]
+fn two_held_documents_for_one_position_are_equivocation_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = node_at(&KUNSHAN, Store::open(&dir.path().join("a")).unwrap());
+    endorse(&k, "honest 2");
+    let honest3 = endorse(&k, "honest 3");
+    let k2 = node_at(&KUNSHAN, Store::open(&dir.path().join("b")).unwrap());
+    endorse(&k2, "forked 2");
+    let forked3 = endorse(&k2, "forked 3");
+    let t = node(&TAICANG);
+    // Neither predecessor is here: the first is held, the second is evidence.
+    assert_eq!(import(&t, &[honest3.bytes().to_vec()]).pending, 1);
+    let report = import(&t, &[forked3.bytes().to_vec()]);
+    assert_eq!(
+        report.rejected[0].reason,
+        Reason::Equivocation,
+        "{report:?}"
+    );
+    let ev = t.store().equivocations().unwrap();
+    assert_eq!(ev.len(), 1);
+    assert_eq!(ev[0].seq, 3);
+    assert_eq!(ev[0].documents[0]["payload"]["comment"], "honest 3");
+    assert_eq!(ev[0].documents[1]["payload"]["comment"], "forked 3");
+    assert_eq!(evidence_count(&t, "equivocation"), 1);
+    // The first one held is the one the chain continues with.
+    let rest = import(&t, &bundle_of(&k));
+    assert_eq!(rest.rejected, vec![], "{rest:?}");
+    assert_eq!(
+        t.store().head(&code("320583")).unwrap().unwrap().1,
+        *honest3.hash()
+    );
+}
+
+#[test]
+fn a_restart_days_later_keeps_the_version_in_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock(AtomicI64::new(NOW)));
+    let four = [&TAICANG, &KUNSHAN, &JIADING, &QINGPU];
+    {
+        let t = node_on(&TAICANG, Store::open(dir.path()).unwrap(), clock.clone());
+        // v2 expires after a day; v3 removes Jiading, whose chain this node
+        // never saw.
+        let v2 = roster_with(2, &four, &[&TAICANG, &KUNSHAN], NOW + 86_400, vec![]);
+        t.publish(&v2).unwrap();
+        let gone = deltabench_model::documents::FormerMember {
+            code: code("310114"),
+            key: JIADING.key().public_hex(),
+            removed_in: 3,
+            last_seq: 0,
+            last_hash: None,
+        };
+        let v3 = roster_with(
+            3,
+            &[&TAICANG, &KUNSHAN, &QINGPU],
+            &[&TAICANG, &KUNSHAN, &QINGPU],
+            NOW + 86_400 * 365,
+            vec![gone],
+        );
+        t.publish(&v3).unwrap();
+        assert_eq!(in_force(&t), 3);
+    }
+    // Three days on, v2 has expired; the node comes back with v3 in force
+    // and Jiading still out.
+    clock.0.store(NOW + 3 * 86_400, Ordering::Relaxed);
+    let t = node_on(&TAICANG, Store::open(dir.path()).unwrap(), clock);
+    assert_eq!(in_force(&t), 3);
+    let j = node(&JIADING);
+    assert_eq!(
+        import(&t, &bundle_of(&j)).rejected[0].reason,
+        Reason::NotAMember
+    );
+    let versions: Vec<(u64, bool)> = t
+        .membership()
+        .histories()
+        .flat_map(|h| h.versions().map(|(d, f)| (d.roster().version, f)))
+        .collect();
+    assert_eq!(versions, vec![(1, true), (2, true), (3, true)]);
+}
+
+#[test]
+fn a_roster_that_arrives_expired_is_history_until_its_successor_comes() {
+    let clock = Arc::new(FixedClock(AtomicI64::new(NOW)));
+    let four = [&TAICANG, &KUNSHAN, &JIADING, &QINGPU];
+    let k = node_on(&KUNSHAN, Store::open_temporary().unwrap(), clock.clone());
+    k.publish(&roster_with(
+        2,
+        &four,
+        &[&TAICANG, &KUNSHAN],
+        NOW + 86_400,
+        vec![],
+    ))
+    .unwrap();
+    k.publish(&roster_with(
+        3,
+        &four,
+        &[&TAICANG, &KUNSHAN, &QINGPU],
+        NOW + 86_400 * 365,
+        vec![],
+    ))
+    .unwrap();
+    let docs = bundle_of(&k);
+    // Taicang meets Kunshan's chain two days later.
+    let t_clock = Arc::new(FixedClock(AtomicI64::new(NOW + 2 * 86_400)));
+    let t = node_on(&TAICANG, Store::open_temporary().unwrap(), t_clock);
+    let report = import(&t, &docs[..2]);
+    assert_eq!(report.rejected, vec![], "{report:?}");
+    assert_eq!(
+        in_force(&t),
+        1,
+        "an expired version does not come into force"
+    );
+    import(&t, &docs);
+    assert_eq!(in_force(&t), 3);
+}
+
+#[test]
+fn a_roster_met_before_the_version_it_follows_waits_for_it() {
+    let four = [&TAICANG, &KUNSHAN, &JIADING, &QINGPU];
+    let v2 = roster(2, &four, &[&TAICANG, &KUNSHAN]);
+    let v3 = roster(3, &four, &[&TAICANG, &KUNSHAN, &JIADING]);
+    let k = node(&KUNSHAN);
+    k.publish(&v2).unwrap();
+    let j = node(&JIADING);
+    import(&j, &bundle_of(&k));
+    j.publish(&v3).unwrap();
+    endorse(&j, "after v3");
+
+    // Jiading's own chain only.
+    let own: Vec<Vec<u8>> = bundle_of(&j)
+        .into_iter()
+        .filter(|d| String::from_utf8_lossy(d).contains("\"issuer\":\"310114\""))
+        .collect();
+    assert_eq!(own.len(), 3);
+    let t = node(&TAICANG);
+    let first = import(&t, &own);
+    assert_eq!(first.pending, 2, "v3 waits, and what follows it: {first:?}");
+    assert_eq!(in_force(&t), 1);
+    let second = import(&t, &bundle_of(&k));
+    assert_eq!(second.rejected, vec![], "{second:?}");
+    assert_eq!(in_force(&t), 3);
+    assert_eq!(t.store().pending_count(), 0);
+    assert_eq!(t.store().head(&code("310114")).unwrap().unwrap().0, 3);
+}
+
+#[test]
+fn a_roster_fork_is_evidence_and_its_chain_goes_on() {
+    let four = [&TAICANG, &KUNSHAN, &JIADING, &QINGPU];
+    let k = node(&KUNSHAN);
+    k.publish(&roster(2, &four, &[&TAICANG, &KUNSHAN])).unwrap();
+    // Kunshan also approved another version 2, which Jiading publishes.
+    let j = node(&JIADING);
+    j.publish(&roster(
+        2,
+        &[&TAICANG, &KUNSHAN, &JIADING],
+        &[&KUNSHAN, &JIADING],
+    ))
+    .unwrap();
+    endorse(&j, "after the fork");
+
+    let t = node(&TAICANG);
+    import(&t, &bundle_of(&k));
+    assert_eq!(in_force(&t), 2);
+    let report = import(&t, &bundle_of(&j));
+    assert_eq!(report.rejected, vec![], "{report:?}");
+    assert_eq!(
+        report.accepted, 3,
+        "the fork and what follows it are stored"
+    );
+    let forks = t.store().roster_forks().unwrap();
+    assert_eq!(forks.len(), 1);
+    assert_eq!(forks[0].fork.version, 2);
+    assert!(forks[0].fork.both_approved);
+    assert_eq!(forks[0].fork.double_approvers, vec![code("320583")]);
+    assert_eq!(evidence_count(&t, "roster_fork"), 1);
+    // The version first in force stays; nothing was penalised as refused.
+    assert_eq!(in_force(&t), 2);
+    assert_eq!(
+        t.membership()
+            .roster(&AllianceId::new("yrd.tax").unwrap())
+            .unwrap()
+            .roster
+            .members
+            .len(),
+        4
+    );
+    // Seen again, it is not recorded twice.
+    import(&t, &bundle_of(&j));
+    assert_eq!(t.store().roster_forks().unwrap().len(), 1);
 }

@@ -26,7 +26,8 @@ mod keys;
 pub mod local;
 
 use deltabench_model::documents::DocKind;
-use deltabench_model::{DocHash, JurisdictionCode, Timestamp};
+use deltabench_model::{AllianceId, DocHash, JurisdictionCode, Timestamp};
+use deltabench_trust::roster::{HistoryRecord, RosterFork};
 use deltabench_trust::{Document, Ledger, Reason};
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
@@ -43,6 +44,8 @@ mod trees {
     pub const EVIDENCE: &str = "evidence";
     pub const REJECTIONS: &str = "rejections";
     pub const REJECTION_COUNTS: &str = "rejection_counts";
+    pub const ROSTER_HISTORY: &str = "roster_history";
+    pub const ROSTER_FORKS: &str = "roster_forks";
 }
 
 /// How many rejection records the log keeps; older ones are pruned. Counts by
@@ -109,6 +112,34 @@ pub struct Equivocation {
     pub documents: [serde_json::Value; 2],
 }
 
+/// A roster history record to store, under its alliance and version.
+#[derive(Debug, Clone, Copy)]
+pub struct RosterEntry<'a> {
+    /// The alliance.
+    pub alliance: &'a AllianceId,
+    /// The roster version.
+    pub version: u64,
+    /// The record.
+    pub record: &'a HistoryRecord,
+}
+
+/// A roster fork as recorded.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RosterForkRecord {
+    /// When this node noticed.
+    pub recorded_at: Timestamp,
+    /// The two rosters and who approved both.
+    #[serde(flatten)]
+    pub fork: RosterFork,
+}
+
+fn roster_key(alliance: &AllianceId, version: u64) -> Vec<u8> {
+    let mut k = alliance.as_str().as_bytes().to_vec();
+    k.push(0);
+    k.extend_from_slice(&version.to_be_bytes());
+    k
+}
+
 /// One refused document, as logged.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RejectionRecord {
@@ -135,6 +166,11 @@ pub struct Store {
     evidence: Tree,
     rejections: Tree,
     rejection_counts: Tree,
+    /// `alliance || 0x00 || version` → the history record of that roster
+    /// version, as the node decided it on arrival.
+    roster_history: Tree,
+    /// `alliance || 0x00 || version || id` → a roster fork.
+    roster_forks: Tree,
     /// Rejection records written since open, to prune the log without
     /// counting the tree (sled's `len` walks every key).
     rejections_logged: AtomicU64,
@@ -178,6 +214,8 @@ impl Store {
             evidence: open(trees::EVIDENCE)?,
             rejections: open(trees::REJECTIONS)?,
             rejection_counts: open(trees::REJECTION_COUNTS)?,
+            roster_history: open(trees::ROSTER_HISTORY)?,
+            roster_forks: open(trees::ROSTER_FORKS)?,
             rejections_logged: AtomicU64::new(0),
             db,
         };
@@ -200,12 +238,36 @@ impl Store {
     /// Stores a verified document and its index entries atomically. Not
     /// durable until [`Store::flush`].
     pub fn put_document(&self, doc: &Document) -> Result<Put, StoreError> {
+        self.put_document_with(doc, None)
+    }
+
+    /// [`Store::put_document`], writing a roster history record in the same
+    /// transaction: the document and what it changed in the alliance's history
+    /// are stored together or not at all.
+    pub fn put_document_with(
+        &self,
+        doc: &Document,
+        roster: Option<RosterEntry<'_>>,
+    ) -> Result<Put, StoreError> {
         let hash = doc.hash().to_bytes();
         let issuer_key = keys::issuer_seq(&doc.issuer, doc.seq);
         let kind_key = keys::kind_issuer_seq(doc.kind, &doc.issuer, doc.seq);
         let bytes = doc.bytes();
-        let result = (&self.docs, &self.by_issuer, &self.by_kind, &self.pending).transaction(
-            |(docs, by_issuer, by_kind, pending)| {
+        let history = roster
+            .map(|r| {
+                serde_json::to_vec(r.record)
+                    .map(|v| (roster_key(r.alliance, r.version), v))
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .transpose()?;
+        let result = (
+            &self.docs,
+            &self.by_issuer,
+            &self.by_kind,
+            &self.pending,
+            &self.roster_history,
+        )
+            .transaction(|(docs, by_issuer, by_kind, pending, roster_history)| {
                 if let Some(held) = by_issuer.get(issuer_key)? {
                     return if held.as_ref() == hash {
                         Ok(Put::AlreadyHeld)
@@ -219,10 +281,57 @@ impl Store {
                 by_issuer.insert(&issuer_key[..], &hash[..])?;
                 by_kind.insert(kind_key.as_slice(), &hash[..])?;
                 pending.remove(&issuer_key[..])?;
+                if let Some((k, v)) = &history {
+                    roster_history.insert(k.as_slice(), v.as_slice())?;
+                }
                 Ok(Put::Stored)
-            },
-        );
+            });
         result.map_err(tx_error)
+    }
+
+    // -------------------------------------------------------- roster history
+
+    /// Stores a roster history record outside a document (a configured
+    /// anchor).
+    pub fn put_roster_entry(&self, entry: RosterEntry<'_>) -> Result<(), StoreError> {
+        let v = serde_json::to_vec(entry.record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.roster_history
+            .insert(roster_key(entry.alliance, entry.version), v)?;
+        Ok(())
+    }
+
+    /// Every roster history record, by alliance and then version.
+    pub fn roster_entries(&self) -> Result<Vec<HistoryRecord>, StoreError> {
+        self.roster_history
+            .iter()
+            .values()
+            .map(|v| serde_json::from_slice(&v?).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect()
+    }
+
+    /// Records a roster fork. Returns false when it was recorded before.
+    pub fn put_roster_fork(&self, fork: &RosterFork, now: Timestamp) -> Result<bool, StoreError> {
+        let mut key = roster_key(&fork.alliance, fork.version);
+        key.extend_from_slice(&fork.conflicting_id.to_bytes());
+        if self.roster_forks.contains_key(&key)? {
+            return Ok(false);
+        }
+        let record = RosterForkRecord {
+            recorded_at: now,
+            fork: fork.clone(),
+        };
+        let v = serde_json::to_vec(&record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.roster_forks.insert(key, v)?;
+        Ok(true)
+    }
+
+    /// Every recorded roster fork.
+    pub fn roster_forks(&self) -> Result<Vec<RosterForkRecord>, StoreError> {
+        self.roster_forks
+            .iter()
+            .values()
+            .map(|v| serde_json::from_slice(&v?).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect()
     }
 
     /// The canonical bytes of the document with this hash.
@@ -388,6 +497,16 @@ impl Store {
     pub fn remove_pending(&self, issuer: &JurisdictionCode, seq: u64) -> Result<(), StoreError> {
         self.pending.remove(keys::issuer_seq(issuer, seq))?;
         Ok(())
+    }
+
+    /// Every held document (waiting for a predecessor or a roster version),
+    /// in (issuer, seq) order.
+    pub fn pending_documents(&self) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.pending
+            .iter()
+            .values()
+            .map(|v| Ok(v?.to_vec()))
+            .collect()
     }
 
     /// How many documents wait for a predecessor.

@@ -1,63 +1,315 @@
-//! Canonical JSON: the one byte string a JSON value signs as.
+//! Canonical JSON: the one byte string a JSON value signs as, by RFC 8785
+//! (the JSON Canonicalization Scheme, JCS).
 //!
-//! The form is: object keys sorted by their UTF-8 bytes, no insignificant
-//! white space, strings escaped as `serde_json` escapes them (only `"`, `\` and
-//! control characters), integers in decimal, other numbers in the shortest form
-//! that reads back to the same `f64` (`serde_json` with `float_roundtrip`).
-//! Re-encoding a value parsed from canonical bytes yields the same bytes, so a
-//! document that was pretty-printed on its way still verifies, while any change
-//! of content does not.
+//! - Object members are sorted by their names compared as arrays of UTF-16
+//!   code units; there is no white space.
+//! - Strings are written with only `"` and `\` escaped, the control characters
+//!   U+0008, U+0009, U+000A, U+000C and U+000D as `\b \t \n \f \r`, the other
+//!   control characters below U+0020 as `\u00xx` (lowercase hex), and every
+//!   other character as itself in UTF-8.
+//! - Numbers are written as ECMAScript's `Number.prototype.toString` writes the
+//!   IEEE 754 double: `30.0` becomes `30`, `1e-7` stays `1e-7`, `1e21` becomes
+//!   `1e+21`, `-0.0` becomes `0`. The spelling comes from `ryu-js`, never from
+//!   `serde_json`, so no signed byte depends on that crate's float formatter.
+//! - Every JSON number is an IEEE double. An integer literal beyond 2^53 is
+//!   accepted only when it stands for one double without doubt: a double
+//!   holds it exactly (`1152921504606846976`, 2^60), or it is ECMAScript's
+//!   spelling of the nearest double (`1152921504606847000`, the same 2^60).
+//!   Any other (`9007199254740993`, 2^53 + 1, which a reader would silently
+//!   round) has no canonical form: it is refused with
+//!   [`CanonicalError::IntegerOutOfRange`]. Such numbers travel as strings.
+//!
+//! JSON text with two members of the same name in one object means different
+//! things to different parsers; [`parse_strict`] refuses it.
 //!
 //! The writer sorts keys itself rather than relying on `serde_json::Map` being a
-//! `BTreeMap`, because another crate enabling `preserve_order` would silently
-//! change that.
+//! `BTreeMap` (which sorts by UTF-8 bytes, not UTF-16 code units).
 
-use serde_json::Value;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+use std::fmt;
+
+/// The largest integer magnitude up to which an IEEE double holds every
+/// integer exactly: 2^53 - 1.
+pub const SAFE_INTEGER_MAX: u64 = (1 << 53) - 1;
+
+/// Why a value has no canonical form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CanonicalError {
+    /// An integer beyond 2^53 that an IEEE double cannot hold exactly.
+    #[error(
+        "the integer {0} is not exactly an IEEE double (it is beyond 2^53) and cannot be signed; carry it as a string"
+    )]
+    IntegerOutOfRange(String),
+    /// A number that is not finite (serde_json never makes one, but a
+    /// `Number` could in principle hold it).
+    #[error("a number is not finite")]
+    NonFinite,
+}
 
 /// Appends the canonical bytes of `value` to `out`.
-pub fn write_canonical(value: &Value, out: &mut Vec<u8>) {
+pub fn write_canonical(value: &Value, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
     match value {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(true) => out.extend_from_slice(b"true"),
         Value::Bool(false) => out.extend_from_slice(b"false"),
-        // Writing a number or a string into a Vec cannot fail.
-        Value::Number(n) => serde_json::to_writer(&mut *out, n).unwrap_or(()),
-        Value::String(s) => serde_json::to_writer(&mut *out, s).unwrap_or(()),
+        Value::Number(n) => write_number(n, out)?,
+        Value::String(s) => write_string(s, out),
         Value::Array(items) => {
             out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                write_canonical(item, out);
+                write_canonical(item, out)?;
             }
             out.push(b']');
         }
-        Value::Object(map) => write_canonical_map(map, out),
+        Value::Object(map) => write_canonical_map(map, out)?,
     }
+    Ok(())
 }
 
 /// Appends the canonical bytes of a JSON object to `out`.
-pub fn write_canonical_map(map: &serde_json::Map<String, Value>, out: &mut Vec<u8>) {
+pub fn write_canonical_map(
+    map: &Map<String, Value>,
+    out: &mut Vec<u8>,
+) -> Result<(), CanonicalError> {
     let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-    entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    entries.sort_unstable_by(|a, b| utf16_cmp(a.0, b.0));
     out.push(b'{');
     for (i, (k, v)) in entries.into_iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        serde_json::to_writer(&mut *out, k).unwrap_or(());
+        write_string(k, out);
         out.push(b':');
-        write_canonical(v, out);
+        write_canonical(v, out)?;
     }
     out.push(b'}');
+    Ok(())
 }
 
 /// The canonical bytes of `value`.
-pub fn canonical(value: &Value) -> Vec<u8> {
+pub fn canonical(value: &Value) -> Result<Vec<u8>, CanonicalError> {
     let mut out = Vec::with_capacity(256);
-    write_canonical(value, &mut out);
-    out
+    write_canonical(value, &mut out)?;
+    Ok(out)
+}
+
+/// Compares two strings as arrays of UTF-16 code units (RFC 8785 §3.2.3).
+/// For strings of characters below U+10000 this is code point order; a
+/// character above it (a surrogate pair, 0xD800–0xDBFF first) sorts before
+/// U+E000–U+FFFF.
+fn utf16_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        return a.as_bytes().cmp(b.as_bytes());
+    }
+    a.encode_utf16().cmp(b.encode_utf16())
+}
+
+fn write_number(n: &Number, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
+    let f = if let Some(u) = n.as_u64() {
+        if !integer_is_a_double(u) {
+            return Err(CanonicalError::IntegerOutOfRange(u.to_string()));
+        }
+        u as f64
+    } else if let Some(i) = n.as_i64() {
+        if !integer_is_a_double(i.unsigned_abs()) {
+            return Err(CanonicalError::IntegerOutOfRange(i.to_string()));
+        }
+        i as f64
+    } else {
+        n.as_f64().ok_or(CanonicalError::NonFinite)?
+    };
+    if !f.is_finite() {
+        return Err(CanonicalError::NonFinite);
+    }
+    // ECMAScript writes negative zero as "0".
+    let f = if f == 0.0 { 0.0 } else { f };
+    let mut buf = ryu_js::Buffer::new();
+    out.extend_from_slice(buf.format_finite(f).as_bytes());
+    Ok(())
+}
+
+/// Whether the integer literal `u` stands for one IEEE double without doubt:
+/// every integer up to 2^53 does; beyond it, one that a double holds exactly
+/// (2^60 = `1152921504606846976`), or one written as ECMAScript writes the
+/// nearest double (`1152921504606847000`, which is how JCS spells 2^60).
+/// `9007199254740993` is neither: a reader would silently take it for
+/// `9007199254740992`.
+fn integer_is_a_double(u: u64) -> bool {
+    if u <= 1 << 53 || 64 - u.leading_zeros() - u.trailing_zeros() <= 53 {
+        return true;
+    }
+    let mut buf = ryu_js::Buffer::new();
+    let spelt = buf.format_finite(u as f64);
+    let mut digits = [0u8; 20];
+    let mut n = u;
+    let mut i = digits.len();
+    while n > 0 {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    spelt.as_bytes() == &digits[i..]
+}
+
+fn write_string(s: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            0x09 => b"\\t",
+            0x0A => b"\\n",
+            0x0C => b"\\f",
+            0x0D => b"\\r",
+            0x00..=0x1F => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[(b >> 4) as usize]);
+            out.push(HEX[(b & 0xF) as usize]);
+        } else {
+            out.extend_from_slice(escape);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// Parses JSON text into a [`Value`], refusing an object with two members of
+/// the same name anywhere in it (RFC 8785 §3.1 builds on I-JSON, which
+/// forbids them). Otherwise as `serde_json::from_slice`.
+pub fn parse_strict(bytes: &[u8]) -> Result<Value, serde_json::Error> {
+    let value = serde_json::from_slice::<Strict>(bytes).map(|s| s.0)?;
+    if let Some(text) = long_integer_not_a_double(bytes) {
+        return Err(serde_json::Error::io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            CanonicalError::IntegerOutOfRange(text),
+        )));
+    }
+    Ok(value)
+}
+
+/// An integer literal of 20 digits or more (beyond what `serde_json` keeps
+/// as an integer, so it reads it as a double without a word) that does not
+/// stand for one double without doubt, if the text has one. `bytes` is
+/// valid JSON.
+fn long_integer_not_a_double(bytes: &[u8]) -> Option<String> {
+    let mut i = 0;
+    let mut in_string = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+            i += 1;
+            continue;
+        }
+        if b == b'-' || b.is_ascii_digit() {
+            let start = i;
+            while i < bytes.len()
+                && matches!(bytes[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+            {
+                i += 1;
+            }
+            let token = &bytes[start..i];
+            let digits = token.strip_prefix(b"-").unwrap_or(token);
+            if digits.len() >= 20 && digits.iter().all(u8::is_ascii_digit) {
+                let text = std::str::from_utf8(digits).unwrap_or("");
+                let f: f64 = text.parse().unwrap_or(f64::INFINITY);
+                let mut buf = ryu_js::Buffer::new();
+                if !f.is_finite() || buf.format_finite(f) != text {
+                    return Some(String::from_utf8_lossy(token).into_owned());
+                }
+            }
+            continue;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// A [`Value`] whose objects had no duplicate member names.
+struct Strict(Value);
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("number out of range"))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(Strict(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(de::Error::custom(format_args!(
+                    "duplicate member name {key:?}"
+                )));
+            }
+            let Strict(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
 }
 
 #[cfg(test)]
@@ -66,34 +318,177 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::json;
 
+    fn text(v: &Value) -> String {
+        String::from_utf8(canonical(v).unwrap()).unwrap()
+    }
+
     #[test]
     fn sorted_compact_and_stable() {
         let v = json!({"b": [1, 2.5, "x\"y"], "a": {"z": null, "é": true, "A": -0.1}});
-        let c = canonical(&v);
+        let c = text(&v);
         assert_eq!(
-            String::from_utf8(c.clone()).unwrap(),
+            c,
             r#"{"a":{"A":-0.1,"z":null,"é":true},"b":[1,2.5,"x\"y"]}"#
         );
         let pretty = serde_json::to_string_pretty(&v).unwrap();
         let reparsed: Value = serde_json::from_str(&pretty).unwrap();
-        assert_eq!(canonical(&reparsed), c);
+        assert_eq!(text(&reparsed), c);
+    }
+
+    /// RFC 8785 Appendix B: IEEE 754 bit patterns and their canonical text.
+    #[test]
+    fn rfc8785_number_vectors() {
+        let cases: [(u64, &str); 25] = [
+            (0x0000000000000000, "0"),
+            (0x8000000000000000, "0"),
+            (0x0000000000000001, "5e-324"),
+            (0x8000000000000001, "-5e-324"),
+            (0x7fefffffffffffff, "1.7976931348623157e+308"),
+            (0xffefffffffffffff, "-1.7976931348623157e+308"),
+            (0x4340000000000000, "9007199254740992"),
+            (0xc340000000000000, "-9007199254740992"),
+            (0x4430000000000000, "295147905179352830000"),
+            (0x44b52d02c7e14af5, "9.999999999999997e+22"),
+            (0x44b52d02c7e14af6, "1e+23"),
+            (0x44b52d02c7e14af7, "1.0000000000000001e+23"),
+            (0x444b1ae4d6e2ef4e, "999999999999999700000"),
+            (0x444b1ae4d6e2ef4f, "999999999999999900000"),
+            (0x444b1ae4d6e2ef50, "1e+21"),
+            (0x3eb0c6f7a0b5ed8c, "9.999999999999997e-7"),
+            (0x3eb0c6f7a0b5ed8d, "0.000001"),
+            (0x41b3de4355555553, "333333333.3333332"),
+            (0x41b3de4355555554, "333333333.33333325"),
+            (0x41b3de4355555555, "333333333.3333333"),
+            (0x41b3de4355555556, "333333333.3333334"),
+            (0x41b3de4355555557, "333333333.33333343"),
+            (0xbecbf647612f3696, "-0.0000033333333333333333"),
+            (0x43143ff3c1cb0959, "1424953923781206.2"),
+            (0x3ff0000000000000, "1"),
+        ];
+        for (bits, want) in cases {
+            let v = json!(f64::from_bits(bits));
+            assert_eq!(text(&v), want, "{bits:#018x}");
+        }
     }
 
     #[test]
-    fn numbers_keep_their_form() {
-        let v: Value =
-            serde_json::from_str(r#"[1, 1.0, 0.1, 1e20, 12345678901234567890, -3]"#).unwrap();
+    fn numbers_are_spelt_as_ecmascript_spells_them() {
+        let v = parse_strict(
+            br#"[1, 1.0, 30.0, 0.1, 1e-7, 1e16, 1e20, 1e21, -0.0, 9007199254740991, -9007199254740991]"#,
+        )
+        .unwrap();
         assert_eq!(
-            String::from_utf8(canonical(&v)).unwrap(),
-            "[1,1.0,0.1,1e+20,12345678901234567890,-3]"
+            text(&v),
+            "[1,1,30,0.1,1e-7,10000000000000000,100000000000000000000,1e+21,0,9007199254740991,-9007199254740991]"
         );
+        assert_eq!(text(&json!(0.1 + 0.2)), "0.30000000000000004");
+    }
+
+    #[test]
+    fn integers_beyond_two_to_the_53_are_refused() {
+        for t in [
+            "9007199254740993",
+            "-9007199254740993",
+            "12345678901234567891",
+            "18446744073709551615",
+        ] {
+            // Refused when read (20 digits or more) or when canonicalised.
+            let refused = match parse_strict(t.as_bytes()) {
+                Err(_) => true,
+                Ok(v) => matches!(canonical(&v), Err(CanonicalError::IntegerOutOfRange(_))),
+            };
+            assert!(refused, "{t}");
+        }
+        // Integers that are exactly doubles keep their value; JCS spells the
+        // double 1e16 as these digits, so they must read back.
+        for t in [
+            "9007199254740992",
+            "-9007199254740992",
+            "10000000000000000",
+            "1152921504606846976",
+            "1152921504606847000",
+            "-1267984780898951200",
+        ] {
+            let v = parse_strict(t.as_bytes()).unwrap();
+            let c = text(&v);
+            assert_eq!(c.parse::<f64>().unwrap(), t.parse::<f64>().unwrap(), "{t}");
+            assert_eq!(text(&parse_strict(c.as_bytes()).unwrap()), c);
+        }
+    }
+
+    /// RFC 8785 §3.2.3: members sorted by UTF-16 code units.
+    #[test]
+    fn rfc8785_key_order() {
+        let v = parse_strict(
+            "{\"\\u20ac\":\"Euro Sign\",\"\\r\":\"Carriage Return\",\"\\ufb33\":\"Hebrew Letter Dalet With Dagesh\",\"1\":\"One\",\"\\ud83d\\ude00\":\"Emoji: Grinning Face\",\"\\u0080\":\"Control\",\"\\u00f6\":\"Latin Small Letter O With Diaeresis\"}".as_bytes(),
+        )
+        .unwrap();
+        let got = text(&v);
+        let keys: Vec<&str> = got
+            .split("\":\"")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap())
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "Carriage Return",
+                "One",
+                "Control",
+                "Latin Small Letter O With Diaeresis",
+                "Euro Sign",
+                "Emoji: Grinning Face",
+                "Hebrew Letter Dalet With Dagesh"
+            ]
+        );
+    }
+
+    #[test]
+    fn strings_escape_only_what_jcs_escapes() {
+        let v = json!("\u{0}\u{1f}\u{8}\t\n\u{c}\r\"\\/\u{7f}é€😀\u{2028}");
+        assert_eq!(
+            text(&v),
+            "\"\\u0000\\u001f\\b\\t\\n\\f\\r\\\"\\\\/\u{7f}é€😀\u{2028}\""
+        );
+    }
+
+    #[test]
+    fn long_integers_are_refused_unless_they_are_a_double() {
+        for t in [
+            "100000000000000000001",
+            "-100000000000000000001",
+            "18446744073709551617",
+            "[1, {\"a\": 123456789012345678901234}]",
+        ] {
+            let e = parse_strict(t.as_bytes()).unwrap_err();
+            assert!(
+                e.to_string().contains("not exactly an IEEE double"),
+                "{t}: {e}"
+            );
+        }
+        // JCS spells these doubles with these digits; digits in strings are text.
+        for t in [
+            "100000000000000000000",
+            "295147905179352830000",
+            "[\"100000000000000000001\", 1e20]",
+        ] {
+            let v = parse_strict(t.as_bytes()).unwrap();
+            assert_eq!(text(&parse_strict(text(&v).as_bytes()).unwrap()), text(&v));
+        }
+    }
+
+    #[test]
+    fn duplicate_member_names_are_refused() {
+        let e = parse_strict(br#"{"a": 1, "b": {"c": 1, "c": 2}}"#).unwrap_err();
+        assert!(e.to_string().contains("duplicate member name \"c\""), "{e}");
+        assert!(parse_strict(br#"{"a": [{"x": 1}, {"x": 2}]}"#).is_ok());
     }
 
     fn arb_json() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(|n| json!(n)),
+            (-(SAFE_INTEGER_MAX as i64)..=SAFE_INTEGER_MAX as i64).prop_map(|n| json!(n)),
             any::<f64>()
                 .prop_filter("finite", |f| f.is_finite())
                 .prop_map(|f| json!(f)),
@@ -109,12 +504,21 @@ mod tests {
     }
 
     proptest! {
+        /// Canonical bytes parse back to numerically equal values and are a
+        /// fixed point.
         #[test]
         fn canonical_is_a_fixed_point(v in arb_json()) {
-            let c = canonical(&v);
-            let back: Value = serde_json::from_slice(&c).unwrap();
-            prop_assert_eq!(&back, &v);
-            prop_assert_eq!(canonical(&back), c);
+            let c = canonical(&v).unwrap();
+            let back = parse_strict(&c).unwrap();
+            prop_assert_eq!(canonical(&back).unwrap(), c);
+        }
+
+        /// An independent RFC 8785 implementation agrees byte for byte.
+        #[test]
+        fn agrees_with_an_independent_implementation(v in arb_json()) {
+            let ours = canonical(&v).unwrap();
+            let theirs = serde_json_canonicalizer::to_vec(&v).unwrap();
+            prop_assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs).unwrap());
         }
     }
 }

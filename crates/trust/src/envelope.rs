@@ -9,13 +9,15 @@
 //!  "signature": "<128 hex>"}
 //! ```
 //!
-//! The signed message is [`DOCUMENT_DOMAIN`] followed by the canonical bytes
-//! (see [`crate::canonical`]) of the object without `signature`. The document's
-//! hash is the SHA-256 of that same message, so the hash names the content, not
-//! the signature. A document is stored and served as the canonical bytes of the
-//! whole object.
+//! The signed message is [`DOCUMENT_DOMAIN`] (`deltabench/document/v2` and a
+//! NUL byte) followed by the RFC 8785 canonical bytes (see [`crate::canonical`])
+//! of the object without its `signature` member. The document's hash is the
+//! lowercase hex SHA-256 of that same message, so the hash names the content,
+//! not the signature. A document is stored and served as the canonical bytes of
+//! the whole object. `docs/SIGNING.md` specifies all of it for implementers in
+//! other languages.
 
-use crate::canonical::write_canonical_map;
+use crate::canonical::{CanonicalError, parse_strict, write_canonical_map};
 use crate::keys::{DOCUMENT_DOMAIN, NodeKey, verify_prefixed};
 use crate::reason::{Reason, Rejection};
 use deltabench_model::documents::{
@@ -162,13 +164,26 @@ impl Document {
         };
         payload.validate().map_err(|e| fail(e.to_string()))?;
         let payload_value = serde_json::to_value(payload).map_err(|e| fail(e.to_string()))?;
+        Self::sign_value(key, header, P::KIND, payload_value)
+    }
+
+    /// Signs a payload given as JSON, as it will travel: members the payload
+    /// types do not know (a newer minor schema version's, say) are kept and
+    /// signed. The payload must pass its kind's checks.
+    pub fn sign_value(
+        key: &NodeKey,
+        header: Header,
+        kind: DocKind,
+        payload_value: Value,
+    ) -> Result<Self, SignError> {
+        let fail = |detail: String| SignError { kind, detail };
         // A non-finite float would have become `null`: reading the value back
         // through the validating types catches that before anything is signed.
-        let back = P::deserialize(&payload_value).map_err(|e| fail(e.to_string()))?;
-        back.validate().map_err(|e| fail(e.to_string()))?;
+        check_payload(kind, &payload_value, &header.issuer, &key.public_hex())
+            .map_err(|r| fail(r.detail))?;
 
         let mut body = Map::new();
-        body.insert("kind".into(), Value::from(P::KIND.as_str()));
+        body.insert("kind".into(), Value::from(kind.as_str()));
         body.insert(
             "schema_version".into(),
             Value::from(SchemaVersion::CURRENT.to_string()),
@@ -188,13 +203,18 @@ impl Document {
             Value::from(header.issued_at.to_string()),
         );
         body.insert("payload".into(), payload_value);
-        let message = signed_message(&body);
+        let message = signed_message(&body).map_err(|e| fail(e.to_string()))?;
         let signature = key.sign_prefixed(&message);
         let hash = DocHash::from_bytes(Sha256::digest(&message).into());
         let bytes = envelope_bytes(&message, &signature);
-        let payload_value = body.remove("payload").unwrap_or(Value::Null);
+        // The payload as every receiver reads it: from the canonical bytes, so
+        // that `30.0`, signed as `30`, is the same value here as there.
+        let payload_value = parse_strict(&bytes)
+            .ok()
+            .and_then(|mut v| v.get_mut("payload").map(Value::take))
+            .unwrap_or(Value::Null);
         Ok(Document {
-            kind: P::KIND,
+            kind,
             schema_version: SchemaVersion::CURRENT,
             issuer: header.issuer,
             issuer_key: key.public_hex(),
@@ -222,12 +242,13 @@ impl Document {
                 ),
             ));
         }
-        let value: Value = serde_json::from_slice(bytes).map_err(json_rejection)?;
+        let value: Value = parse_strict(bytes).map_err(json_rejection)?;
         Self::from_value(value)
     }
 
-    /// Verifies an envelope already parsed as JSON (e.g. one element of a
-    /// bundle). The size limit is the caller's to apply.
+    /// Verifies an envelope already parsed as JSON. The size limit is the
+    /// caller's to apply, and so is refusing duplicate member names (parse
+    /// with [`crate::canonical::parse_strict`]): [`Document::decode`] does both.
     pub fn from_value(value: Value) -> Result<Self, Rejection> {
         let malformed = |detail: String| Rejection::new(Reason::Malformed, detail);
         let Value::Object(mut body) = value else {
@@ -255,7 +276,7 @@ impl Document {
             ))
         })?;
 
-        let message = signed_message(&body);
+        let message = signed_message(&body).map_err(canonical_rejection)?;
         if !verify_prefixed(&issuer_key, &message, &signature) {
             return Err(Rejection::new(
                 Reason::BadSignature,
@@ -346,17 +367,24 @@ fn chain_link(detail: &str) -> Rejection {
     Rejection::new(Reason::BadChainLink, detail)
 }
 
-/// `DOCUMENT_DOMAIN || canonical(body)`, where `body` holds no signature.
-fn signed_message(body: &Map<String, Value>) -> Vec<u8> {
+/// `DOCUMENT_DOMAIN || JCS(body)`, where `body` holds no signature.
+fn signed_message(body: &Map<String, Value>) -> Result<Vec<u8>, CanonicalError> {
     let mut out = Vec::with_capacity(512);
     out.extend_from_slice(DOCUMENT_DOMAIN);
-    write_canonical_map(body, &mut out);
-    out
+    write_canonical_map(body, &mut out)?;
+    Ok(out)
+}
+
+fn canonical_rejection(e: CanonicalError) -> Rejection {
+    match e {
+        CanonicalError::NonFinite => Rejection::new(Reason::NonFiniteNumber, e.to_string()),
+        CanonicalError::IntegerOutOfRange(_) => Rejection::new(Reason::Malformed, e.to_string()),
+    }
 }
 
 /// The canonical bytes of a whole envelope, from its signed message and
 /// signature. The envelope's keys are fixed and `signature` sorts after all the
-/// others, so the canonical envelope is the signed canonical body with the
+/// others (in UTF-16 order too: they are ASCII), so the canonical envelope is the signed canonical body with the
 /// signature appended as its last member: no second canonicalisation.
 fn envelope_bytes(message: &[u8], signature: &SigHex) -> Arc<[u8]> {
     let body = &message[DOCUMENT_DOMAIN.len()..message.len() - 1];

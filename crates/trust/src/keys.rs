@@ -9,10 +9,12 @@ use deltabench_model::{KeyHex, SigHex};
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, spki::der::pem::LineEnding};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
-/// Prefix of every signed document message.
-pub const DOCUMENT_DOMAIN: &[u8] = b"deltabench/document/v1\0";
-/// Prefix of every roster approval message.
-pub const ROSTER_DOMAIN: &[u8] = b"deltabench/roster/v1\0";
+/// Prefix of every signed document message (envelope v2: the RFC 8785
+/// canonical form follows it).
+pub const DOCUMENT_DOMAIN: &[u8] = b"deltabench/document/v2\0";
+/// Prefix of every roster approval message (the RFC 8785 canonical form of
+/// the roster as published follows it).
+pub const ROSTER_DOMAIN: &[u8] = b"deltabench/roster/v2\0";
 
 /// Why a key could not be made or read.
 #[derive(Debug, thiserror::Error)]

@@ -47,13 +47,20 @@ pub enum Reason {
     RosterThresholdNotMet,
     /// An approval whose signer or signature does not check out.
     RosterBadApproval,
-    /// A different roster with the same version as the one in force.
+    /// A different roster for a version already held, which no member
+    /// approved alongside the held one (a fork is evidence, not this).
     RosterConflict,
+    /// A roster older than the oldest version known that the next known
+    /// version does not follow.
+    RosterNotOnPath,
+    /// A successor whose former-member list does not carry the history
+    /// forward: a removal without its chain position, or an altered entry.
+    RosterBadHistory,
 }
 
 impl Reason {
     /// Every reason, in a fixed order (for metrics and documentation).
-    pub const ALL: [Reason; 20] = [
+    pub const ALL: [Reason; 22] = [
         Reason::Oversized,
         Reason::Malformed,
         Reason::NonFiniteNumber,
@@ -74,6 +81,8 @@ impl Reason {
         Reason::RosterThresholdNotMet,
         Reason::RosterBadApproval,
         Reason::RosterConflict,
+        Reason::RosterNotOnPath,
+        Reason::RosterBadHistory,
     ];
 
     /// The stable code, e.g. `bad_signature`.
@@ -99,6 +108,8 @@ impl Reason {
             Reason::RosterThresholdNotMet => "roster_threshold_not_met",
             Reason::RosterBadApproval => "roster_bad_approval",
             Reason::RosterConflict => "roster_conflict",
+            Reason::RosterNotOnPath => "roster_not_on_path",
+            Reason::RosterBadHistory => "roster_bad_history",
         }
     }
 

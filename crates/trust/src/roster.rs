@@ -1,43 +1,192 @@
-//! Alliance rosters and the rules for changing them.
+//! Alliance rosters: approvals over exact bytes, the history of versions, and
+//! membership by position in that history.
 //!
-//! A roster version is valid when distinct members approve its content: for
-//! the roster a node is configured with (its anchor), a threshold of its own
-//! members; for any later version N+1, a threshold of version N's members. A key
-//! that approves twice counts once. Versions advance by exactly one, and an
-//! expired roster is refused.
+//! **Approvals.** A member approves a roster version by signing
+//! [`ROSTER_DOMAIN`] followed by the RFC 8785 canonical bytes of the `roster`
+//! object exactly as published: members the payload types do not know are
+//! kept and covered. The SHA-256 of that message is the roster's *id*: two
+//! rosters are the same exactly when their ids are.
+//!
+//! **Succession.** Version N+1 follows version N when it is for the same
+//! alliance, more than half of N's members (N's threshold, which must be more
+//! than half) approve it, and its `former` list is N's carried forward plus an
+//! entry for each member N had and N+1 dropped: code, key, the version that
+//! removed it, and where its chain stood (seq and hash of the last document
+//! that counts). A re-admitted member leaves the list. When N+1 names the id
+//! of the version before it (`previous`), that must be N's. Succession does
+//! not depend on the clock.
+//!
+//! **History.** A node keeps, per alliance, every version it has placed
+//! ([`History`]). A version arrives in one of these ways:
+//! - the next after the newest known: it is checked against the newest, and
+//!   comes *into force* only if it has not expired when it arrives (an expired
+//!   one is kept as a link of the history, so that its own successor can be
+//!   checked, but never governs membership);
+//! - the one before the oldest known: it lies on the verified path when the
+//!   oldest known version follows it and either names its id (`previous`) or
+//!   does not name one and a member of the later version approved the
+//!   earlier one too;
+//! - a version already known: the same roster is a duplicate, a different one
+//!   that is validly approved, or that a member approved besides the known
+//!   one, is a *fork* ([`RosterFork`]), kept as evidence;
+//! - anything else waits until the versions between are known.
+//!
+//! Expiry is judged only on arrival. What was decided is stored with the
+//! history, so a node that restarts puts the same version in force whatever
+//! the date.
+//!
+//! **Membership.** Whose documents are accepted follows from the roster in
+//! force (the newest version that came into force): its members' whole
+//! chains, and each former member's chain up to the recorded position. A node
+//! anchored at any version reaches the same answer as one anchored at version
+//! 1, because the `former` list is cumulative.
 
-use crate::canonical::canonical;
-use crate::keys::{NodeKey, ROSTER_DOMAIN, verify};
+use crate::canonical::{CanonicalError, canonical};
+use crate::keys::{NodeKey, ROSTER_DOMAIN, verify_prefixed};
 use crate::reason::{Reason, Rejection};
-use deltabench_model::documents::{Approval, Roster, SignedRoster};
-use deltabench_model::{AllianceId, JurisdictionCode, KeyHex, Timestamp};
+use deltabench_model::documents::{Approval, Payload, Roster, SignedRoster};
+use deltabench_model::{AllianceId, DocHash, JurisdictionCode, KeyHex, Timestamp};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The bytes a roster approval signs (after [`ROSTER_DOMAIN`]).
-pub fn roster_message(roster: &Roster) -> Vec<u8> {
-    // A Roster holds only validated, finite values, so it always serializes.
-    let value = serde_json::to_value(roster).unwrap_or(serde_json::Value::Null);
-    canonical(&value)
+/// The message a roster approval signs: [`ROSTER_DOMAIN`] followed by the
+/// canonical bytes of the `roster` object as published.
+pub fn approval_message(raw_roster: &Value) -> Result<Vec<u8>, CanonicalError> {
+    let mut out = ROSTER_DOMAIN.to_vec();
+    out.extend_from_slice(&canonical(raw_roster)?);
+    Ok(out)
 }
 
-/// A member's approval of `roster`.
-pub fn approve(key: &NodeKey, signer: JurisdictionCode, roster: &Roster) -> Approval {
-    Approval {
+/// A member's approval of the roster object `raw_roster` (as it will be
+/// published, unknown members included).
+pub fn approve(
+    key: &NodeKey,
+    signer: JurisdictionCode,
+    raw_roster: &Value,
+) -> Result<Approval, CanonicalError> {
+    let message = approval_message(raw_roster)?;
+    Ok(Approval {
         signer,
         key: key.public_hex(),
-        signature: key.sign(ROSTER_DOMAIN, &roster_message(roster)),
+        signature: key.sign_prefixed(&message),
+    })
+}
+
+/// A member's approval of `roster` as these types serialize it (members they
+/// do not know cannot be in it). For rosters drafted in code.
+pub fn approve_roster(
+    key: &NodeKey,
+    signer: JurisdictionCode,
+    roster: &Roster,
+) -> Result<Approval, CanonicalError> {
+    let raw = serde_json::to_value(roster).map_err(|_| CanonicalError::NonFinite)?;
+    approve(key, signer, &raw)
+}
+
+/// The roster payload of `roster` approved by each of `approvers`, for
+/// rosters drafted in code (tests, fixtures, benchmarks). Offices draft and
+/// approve with `deltabench roster new` and `approve`.
+pub fn sign_roster(
+    roster: &Roster,
+    approvers: &[(&NodeKey, JurisdictionCode)],
+) -> Result<RosterDoc, Rejection> {
+    let raw = serde_json::to_value(roster)
+        .map_err(|e| Rejection::new(Reason::InvalidPayload, e.to_string()))?;
+    let approvals = approvers
+        .iter()
+        .map(|(key, code)| approve(key, code.clone(), &raw))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Rejection::new(Reason::Malformed, e.to_string()))?;
+    RosterDoc::from_payload(serde_json::json!({"roster": raw, "approvals": approvals}))
+}
+
+/// A roster payload as published: the parsed roster and approvals, the exact
+/// JSON they came from, and the roster's id.
+#[derive(Debug, Clone)]
+pub struct RosterDoc {
+    signed: SignedRoster,
+    payload: Value,
+    message: Vec<u8>,
+    id: DocHash,
+}
+
+impl PartialEq for RosterDoc {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id && self.signed.approvals == other.signed.approvals
     }
 }
 
-/// Counts the distinct members of `approvers` whose approvals of the roster
+impl RosterDoc {
+    /// Reads a roster payload (`{"roster": {...}, "approvals": [...]}`) and
+    /// checks its content.
+    pub fn from_payload(payload: Value) -> Result<Self, Rejection> {
+        let invalid = |d: String| Rejection::new(Reason::InvalidPayload, d);
+        let signed = SignedRoster::deserialize(&payload)
+            .map_err(|e| invalid(format!("roster payload: {e}")))?;
+        signed
+            .validate()
+            .map_err(|e| invalid(format!("roster payload: {e}")))?;
+        let raw = payload.get("roster").unwrap_or(&Value::Null);
+        let message = approval_message(raw)
+            .map_err(|e| Rejection::new(Reason::Malformed, format!("roster: {e}")))?;
+        let id = DocHash::from_bytes(Sha256::digest(&message).into());
+        Ok(Self {
+            signed,
+            payload,
+            message,
+            id,
+        })
+    }
+
+    /// A roster document from roster types (members they do not know cannot
+    /// be in it).
+    pub fn from_signed(signed: &SignedRoster) -> Result<Self, Rejection> {
+        let payload = serde_json::to_value(signed)
+            .map_err(|e| Rejection::new(Reason::InvalidPayload, e.to_string()))?;
+        Self::from_payload(payload)
+    }
+
+    /// The parsed roster and approvals.
+    pub fn signed(&self) -> &SignedRoster {
+        &self.signed
+    }
+
+    /// The roster content.
+    pub fn roster(&self) -> &Roster {
+        &self.signed.roster
+    }
+
+    /// The payload exactly as published.
+    pub fn payload(&self) -> &Value {
+        &self.payload
+    }
+
+    /// The roster's id: the SHA-256 of its approval message.
+    pub fn id(&self) -> &DocHash {
+        &self.id
+    }
+
+    /// The approvals of this roster that verify, by the keys that made them.
+    fn valid_approvals(&self) -> BTreeMap<&KeyHex, &JurisdictionCode> {
+        self.signed
+            .approvals
+            .iter()
+            .filter(|a| verify_prefixed(&a.key, &self.message, &a.signature))
+            .map(|a| (&a.key, &a.signer))
+            .collect()
+    }
+}
+
+/// Counts the distinct members of `approvers` whose approvals of `next`
 /// verify. Approvals from others (a member being admitted by this very roster,
 /// say) are not counted. An approval that names a member but carries another
 /// key, or whose signature does not verify, makes the whole roster invalid: it
 /// is a forgery or a corruption, never an accident to ignore.
-fn count_approvals(approvers: &Roster, signed: &SignedRoster) -> Result<usize, Rejection> {
-    let message = roster_message(&signed.roster);
+fn count_approvals(approvers: &Roster, next: &RosterDoc) -> Result<usize, Rejection> {
     let mut counted: BTreeSet<&KeyHex> = BTreeSet::new();
-    for (i, a) in signed.approvals.iter().enumerate() {
+    for (i, a) in next.signed.approvals.iter().enumerate() {
         let bad = |why: String| {
             Rejection::new(Reason::RosterBadApproval, format!("approvals[{i}]: {why}"))
         };
@@ -47,7 +196,7 @@ fn count_approvals(approvers: &Roster, signed: &SignedRoster) -> Result<usize, R
         if member.key != a.key {
             return Err(bad(format!("{} approved with a key not its own", a.signer)));
         }
-        if !verify(&a.key, ROSTER_DOMAIN, &message, &a.signature) {
+        if !verify_prefixed(&a.key, &next.message, &a.signature) {
             return Err(bad(format!(
                 "the signature of {} does not verify",
                 a.signer
@@ -58,8 +207,8 @@ fn count_approvals(approvers: &Roster, signed: &SignedRoster) -> Result<usize, R
     Ok(counted.len())
 }
 
-fn check_threshold(approvers: &Roster, signed: &SignedRoster) -> Result<(), Rejection> {
-    let n = count_approvals(approvers, signed)?;
+fn check_threshold(approvers: &Roster, next: &RosterDoc) -> Result<(), Rejection> {
+    let n = count_approvals(approvers, next)?;
     if n < approvers.threshold as usize {
         return Err(Rejection::new(
             Reason::RosterThresholdNotMet,
@@ -72,51 +221,51 @@ fn check_threshold(approvers: &Roster, signed: &SignedRoster) -> Result<(), Reje
     Ok(())
 }
 
-fn check_not_expired(signed: &SignedRoster, now: Timestamp) -> Result<(), Rejection> {
-    if signed.roster.expires_at <= now {
+fn check_not_expired(roster: &Roster, now: Timestamp) -> Result<(), Rejection> {
+    if roster.expires_at <= now {
         return Err(Rejection::new(
             Reason::RosterExpired,
             format!(
                 "{} version {} expired at {}",
-                signed.roster.alliance, signed.roster.version, signed.roster.expires_at
+                roster.alliance, roster.version, roster.expires_at
             ),
         ));
     }
     Ok(())
 }
 
-fn check_content(signed: &SignedRoster) -> Result<(), Rejection> {
-    signed
-        .roster
-        .validate()
-        .map_err(|e| Rejection::new(Reason::InvalidPayload, format!("roster.{e}")))
+/// Checks a roster taken as a trust anchor (from the node's configuration).
+/// The operator chose it, so it need not chain to anything the node holds;
+/// it must be well formed, unexpired at `now` when given, and every approval
+/// it carries from its own members must verify. Version 1 must be approved by
+/// its threshold of its own members; a later version by at least one of them
+/// (the rest of its approvals come from members of the version before).
+pub fn check_anchor(doc: &RosterDoc, now: Option<Timestamp>) -> Result<(), Rejection> {
+    if let Some(now) = now {
+        check_not_expired(doc.roster(), now)?;
+    }
+    let r = doc.roster();
+    if r.version == 1 {
+        return check_threshold(r, doc);
+    }
+    if count_approvals(r, doc)? == 0 {
+        return Err(Rejection::new(
+            Reason::RosterThresholdNotMet,
+            format!(
+                "{} version {} carries no approval from its own members",
+                r.alliance, r.version
+            ),
+        ));
+    }
+    Ok(())
 }
 
-/// Checks a roster taken as a trust anchor (from the node's configuration):
-/// valid content, not expired, approved by a threshold of its own members.
-pub fn check_anchor(signed: &SignedRoster, now: Timestamp) -> Result<(), Rejection> {
-    check_content(signed)?;
-    check_not_expired(signed, now)?;
-    check_threshold(&signed.roster, signed)
-}
-
-/// How a roster relates to the one in force.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Succession {
-    /// The same roster as the one in force (e.g. its publication on a chain).
-    Same,
-    /// The valid next version.
-    Next,
-}
-
-/// Checks `next` against the roster in force, `current`.
-pub fn check_successor(
-    current: &SignedRoster,
-    next: &SignedRoster,
-    now: Timestamp,
-) -> Result<Succession, Rejection> {
-    check_content(next)?;
-    let (cur, new) = (&current.roster, &next.roster);
+/// Checks that `next` follows `prev`: same alliance, the next version, the
+/// threshold of `prev`'s members approves it, and its former members are
+/// `prev`'s carried forward plus those it removes, each removal recording its
+/// chain position. The clock plays no part.
+pub fn check_link(prev: &RosterDoc, next: &RosterDoc) -> Result<(), Rejection> {
+    let (cur, new) = (prev.roster(), next.roster());
     if cur.alliance != new.alliance {
         return Err(Rejection::new(
             Reason::UnknownAlliance,
@@ -125,25 +274,6 @@ pub fn check_successor(
                 new.alliance, cur.alliance
             ),
         ));
-    }
-    if new.version < cur.version {
-        return Err(Rejection::new(
-            Reason::RosterOutdated,
-            format!(
-                "version {} is older than version {} in force",
-                new.version, cur.version
-            ),
-        ));
-    }
-    if new.version == cur.version {
-        return if new == cur {
-            Ok(Succession::Same)
-        } else {
-            Err(Rejection::new(
-                Reason::RosterConflict,
-                format!("a different roster claims version {} in force", cur.version),
-            ))
-        };
     }
     if new.version != cur.version + 1 {
         return Err(Rejection::new(
@@ -154,18 +284,207 @@ pub fn check_successor(
             ),
         ));
     }
-    check_not_expired(next, now)?;
+    if let Some(previous) = &new.previous {
+        if previous != prev.id() {
+            return Err(Rejection::new(
+                Reason::RosterNotOnPath,
+                format!(
+                    "version {} names {} as the version before it, not {}",
+                    new.version,
+                    &previous.as_str()[..12],
+                    &prev.id().as_str()[..12]
+                ),
+            ));
+        }
+    }
     check_threshold(cur, next)?;
-    Ok(Succession::Next)
+    check_former(cur, new)
 }
 
-/// The rosters in force for the alliances a node belongs to, and the node's own
-/// identity: together they say whose documents the node accepts.
+/// Checks that `older` is the version that the known `later` follows. When
+/// `later` names its predecessor's id, that settles it. Otherwise `later`
+/// must follow `older` by [`check_link`], and `older` must itself carry an
+/// approval that verifies from a member that `later` still lists: without
+/// one, anyone could write a version that the later one seems to follow.
+fn check_back_link(older: &RosterDoc, later: &RosterDoc) -> Result<(), Rejection> {
+    check_link(older, later)?;
+    if later.roster().previous.is_some() {
+        return Ok(());
+    }
+    let vouched = older
+        .valid_approvals()
+        .into_iter()
+        .any(|(key, code)| later.roster().member(code).is_some_and(|m| &m.key == key));
+    if !vouched {
+        return Err(Rejection::new(
+            Reason::RosterNotOnPath,
+            "no member of the later version approved it",
+        ));
+    }
+    Ok(())
+}
+
+fn check_former(cur: &Roster, new: &Roster) -> Result<(), Rejection> {
+    let bad = |d: String| Rejection::new(Reason::RosterBadHistory, d);
+    let mut expected = BTreeSet::new();
+    for m in &cur.members {
+        if new.member(&m.code).is_some() {
+            continue;
+        }
+        expected.insert(&m.code);
+        let Some(f) = new.former.iter().find(|f| f.code == m.code) else {
+            return Err(bad(format!(
+                "version {} removes {} but does not record where its chain stood \
+                 (draft it with `deltabench roster new --node URL --token TOKEN`)",
+                new.version, m.code
+            )));
+        };
+        if f.key != m.key || f.removed_in != new.version {
+            return Err(bad(format!(
+                "the former-member entry for {} must carry its key and removed_in {}",
+                m.code, new.version
+            )));
+        }
+    }
+    for f in &cur.former {
+        if new.member(&f.code).is_some() {
+            continue; // re-admitted
+        }
+        expected.insert(&f.code);
+        if !new.former.contains(f) {
+            return Err(bad(format!(
+                "version {} drops or alters the former-member entry for {} that version {} holds",
+                new.version, f.code, cur.version
+            )));
+        }
+    }
+    if let Some(f) = new.former.iter().find(|f| !expected.contains(&f.code)) {
+        return Err(bad(format!(
+            "version {} lists {} as a former member, but version {} did not have it",
+            new.version, f.code, cur.version
+        )));
+    }
+    Ok(())
+}
+
+/// Two different rosters for one version of an alliance, each approved by
+/// members: kept as evidence, never settled silently.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RosterFork {
+    /// The alliance.
+    pub alliance: AllianceId,
+    /// The version both claim.
+    pub version: u64,
+    /// The id of the roster this node holds for that version.
+    pub held_id: DocHash,
+    /// The id of the other roster.
+    pub conflicting_id: DocHash,
+    /// Whether the other roster is approved by the threshold of the version
+    /// before it (when that version is known here).
+    pub both_approved: bool,
+    /// Members whose approvals of both rosters verify.
+    pub double_approvers: Vec<JurisdictionCode>,
+    /// The held roster payload, as published.
+    pub held: Value,
+    /// The other roster payload, as published.
+    pub conflicting: Value,
+}
+
+/// Where a roster document stands in its alliance's history.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Placement {
+    /// The version is known with this very roster: nothing changes.
+    Same,
+    /// An older version on the verified path: kept as history.
+    History,
+    /// The next version. It comes into force unless it had expired when it
+    /// arrived.
+    Next {
+        /// Whether it comes into force.
+        in_force: bool,
+    },
+    /// A different roster for a known version: evidence. The document that
+    /// carries it is a valid link of its issuer's chain, but its roster is not
+    /// used.
+    Fork(Box<RosterFork>),
+    /// It cannot be placed until the versions between are known.
+    Wait(String),
+}
+
+/// One version in an alliance's history, as the node stores it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HistoryRecord {
+    /// The signed roster payload as published.
+    pub payload: Value,
+    /// Whether it came into force when it arrived (or was configured).
+    pub in_force: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    doc: RosterDoc,
+    in_force: bool,
+}
+
+/// The versions of one alliance's roster that a node has placed.
+#[derive(Debug, Clone)]
+pub struct History {
+    entries: BTreeMap<u64, Entry>,
+    /// The newest version that came into force.
+    current: u64,
+}
+
+impl History {
+    fn new(anchor: RosterDoc) -> Self {
+        let v = anchor.roster().version;
+        let mut entries = BTreeMap::new();
+        entries.insert(
+            v,
+            Entry {
+                doc: anchor,
+                in_force: true,
+            },
+        );
+        Self {
+            entries,
+            current: v,
+        }
+    }
+
+    fn insert(&mut self, doc: RosterDoc, in_force: bool) {
+        let v = doc.roster().version;
+        if in_force && (v > self.current || !self.entries[&self.current].in_force) {
+            self.current = v;
+        }
+        self.entries.insert(v, Entry { doc, in_force });
+    }
+
+    /// The roster in force.
+    pub fn in_force(&self) -> &RosterDoc {
+        &self.entries[&self.current].doc
+    }
+
+    /// Every known version, oldest first, with whether it came into force.
+    pub fn versions(&self) -> impl Iterator<Item = (&RosterDoc, bool)> {
+        self.entries.values().map(|e| (&e.doc, e.in_force))
+    }
+
+    fn newest(&self) -> u64 {
+        self.entries
+            .keys()
+            .next_back()
+            .copied()
+            .unwrap_or(self.current)
+    }
+}
+
+/// The alliance histories a node keeps, and the node's own identity: together
+/// they say whose documents the node accepts.
 #[derive(Debug, Clone)]
 pub struct Membership {
     own_code: JurisdictionCode,
     own_key: KeyHex,
-    alliances: BTreeMap<AllianceId, SignedRoster>,
+    alliances: BTreeMap<AllianceId, History>,
 }
 
 impl Membership {
@@ -178,36 +497,73 @@ impl Membership {
         }
     }
 
-    /// Adds an alliance from a configured anchor roster.
-    pub fn anchor(&mut self, signed: SignedRoster, now: Timestamp) -> Result<(), Rejection> {
-        check_anchor(&signed, now)?;
-        match self.alliances.get(&signed.roster.alliance) {
-            Some(cur) if cur.roster.version >= signed.roster.version => Ok(()),
-            _ => {
-                self.alliances
-                    .insert(signed.roster.alliance.clone(), signed);
-                Ok(())
+    /// Adds an alliance from a configured anchor roster, checked by
+    /// [`check_anchor`] (expiry only when `now` is given).
+    pub fn anchor(&mut self, doc: RosterDoc, now: Option<Timestamp>) -> Result<(), Rejection> {
+        check_anchor(&doc, now)?;
+        let id = doc.roster().alliance.clone();
+        match self.alliances.get_mut(&id) {
+            None => {
+                self.alliances.insert(id, History::new(doc));
             }
+            Some(h) => h.insert(doc, true),
         }
+        Ok(())
+    }
+
+    /// Puts back a stored history entry as it was decided, without checks.
+    pub fn restore(&mut self, doc: RosterDoc, in_force: bool) {
+        let id = doc.roster().alliance.clone();
+        let v = doc.roster().version;
+        let h = self.alliances.entry(id).or_insert_with(|| History {
+            entries: BTreeMap::new(),
+            current: v,
+        });
+        h.entries.insert(v, Entry { doc, in_force });
+        h.current = h
+            .entries
+            .iter()
+            .rev()
+            .find(|(_, e)| e.in_force)
+            .or_else(|| h.entries.iter().next_back())
+            .map_or(v, |(v, _)| *v);
     }
 
     /// The roster in force for each alliance.
     pub fn rosters(&self) -> impl Iterator<Item = &SignedRoster> {
-        self.alliances.values()
+        self.alliances.values().map(|h| h.in_force().signed())
+    }
+
+    /// The roster in force for each alliance, as published, with its id.
+    pub fn roster_docs(&self) -> impl Iterator<Item = &RosterDoc> {
+        self.alliances.values().map(History::in_force)
     }
 
     /// The roster in force for `alliance`.
     pub fn roster(&self, alliance: &AllianceId) -> Option<&SignedRoster> {
+        self.alliances.get(alliance).map(|h| h.in_force().signed())
+    }
+
+    /// The history of `alliance`.
+    pub fn history(&self, alliance: &AllianceId) -> Option<&History> {
         self.alliances.get(alliance)
     }
 
-    /// Checks that `key` is `code`'s key and that `code` is this node or a member
-    /// of an alliance roster in force at `now`.
+    /// Every alliance's history.
+    pub fn histories(&self) -> impl Iterator<Item = &History> {
+        self.alliances.values()
+    }
+
+    /// Checks that the document at `(code, seq)` with `hash`, signed by `key`,
+    /// counts: `code` is this node (with its key), a member of a roster in
+    /// force (with the key it lists), or a former member and the document lies
+    /// within the part of its chain that the removal recorded.
     pub fn check_issuer(
         &self,
         code: &JurisdictionCode,
         key: &KeyHex,
-        now: Timestamp,
+        seq: u64,
+        hash: &DocHash,
     ) -> Result<(), Rejection> {
         if code == &self.own_code {
             return if key == &self.own_key {
@@ -219,22 +575,41 @@ impl Membership {
                 ))
             };
         }
-        let mut expired = None;
+        let mut removed = None;
         let mut other_key = false;
-        for signed in self.alliances.values() {
-            let r = &signed.roster;
-            let Some(m) = r.member(code) else { continue };
-            if r.expires_at <= now {
-                expired = Some(format!(
-                    "{} version {} expired at {}",
-                    r.alliance, r.version, r.expires_at
-                ));
+        for h in self.alliances.values() {
+            let r = h.in_force().roster();
+            if let Some(m) = r.member(code) {
+                if &m.key == key {
+                    return Ok(());
+                }
+                other_key = true;
                 continue;
             }
-            if &m.key == key {
+            let Some(f) = r.former.iter().find(|f| &f.code == code) else {
+                continue;
+            };
+            if &f.key != key {
+                other_key = true;
+                continue;
+            }
+            if seq < f.last_seq || (seq == f.last_seq && f.last_hash.as_ref() == Some(hash)) {
                 return Ok(());
             }
-            other_key = true;
+            removed = Some(if seq == f.last_seq {
+                format!(
+                    "{code} was removed from {} by version {}, and seq {seq} is not the document recorded then",
+                    r.alliance, f.removed_in
+                )
+            } else {
+                format!(
+                    "{code} was removed from {} by version {}; its chain counts up to seq {}, not {seq}",
+                    r.alliance, f.removed_in, f.last_seq
+                )
+            });
+        }
+        if let Some(why) = removed {
+            return Err(Rejection::new(Reason::NotAMember, why));
         }
         if other_key {
             return Err(Rejection::new(
@@ -244,55 +619,122 @@ impl Membership {
         }
         Err(Rejection::new(
             Reason::NotAMember,
-            match expired {
-                Some(why) => {
-                    format!("{code} is a member only of a roster that is not in force: {why}")
-                }
-                None => format!("{code} is not a member of any alliance of this node"),
-            },
+            format!("{code} is not a member of any alliance of this node"),
         ))
     }
 
-    /// Checks a roster document issued by `issuer` with `key`. The issuer must be
-    /// a member of the roster in force or of the proposed one.
-    pub fn check_roster(
+    /// Places a roster carried by the document at `(issuer, seq)` with
+    /// `hash`, signed by `key`, in its alliance's history. The issuer must
+    /// count by [`Membership::check_issuer`], or be listed with its key in the
+    /// very roster it carries. `now` matters only to whether a next version
+    /// comes into force.
+    pub fn place_roster(
         &self,
         issuer: &JurisdictionCode,
         key: &KeyHex,
-        signed: &SignedRoster,
+        seq: u64,
+        hash: &DocHash,
+        doc: &RosterDoc,
         now: Timestamp,
-    ) -> Result<Succession, Rejection> {
-        let current = self.alliances.get(&signed.roster.alliance).ok_or_else(|| {
+    ) -> Result<Placement, Rejection> {
+        let r = doc.roster();
+        let history = self.alliances.get(&r.alliance).ok_or_else(|| {
             Rejection::new(
                 Reason::UnknownAlliance,
-                format!("this node does not belong to {}", signed.roster.alliance),
+                format!("this node does not belong to {}", r.alliance),
             )
         })?;
-        let succession = check_successor(current, signed, now)?;
-        let listed = |r: &Roster| r.member(issuer).is_some_and(|m| &m.key == key);
-        if !(listed(&current.roster)
-            || listed(&signed.roster)
-            || issuer == &self.own_code && key == &self.own_key)
-        {
-            return Err(Rejection::new(
-                Reason::NotAMember,
-                format!(
-                    "{issuer} may not publish a roster of {}",
-                    signed.roster.alliance
-                ),
-            ));
-        }
-        Ok(succession)
-    }
-
-    /// Puts a checked successor in force.
-    pub fn advance(&mut self, signed: SignedRoster) {
-        let id = signed.roster.alliance.clone();
-        match self.alliances.get(&id) {
-            Some(cur) if cur.roster.version >= signed.roster.version => {}
-            _ => {
-                self.alliances.insert(id, signed);
+        if let Err(e) = self.check_issuer(issuer, key, seq, hash) {
+            if r.member(issuer).is_none_or(|m| &m.key != key) {
+                return Err(e);
             }
         }
+        let v = r.version;
+        if let Some(held) = history.entries.get(&v) {
+            if held.doc.id() == doc.id() {
+                return Ok(Placement::Same);
+            }
+            return fork(history, &held.doc, doc);
+        }
+        if let Some(later) = history.entries.get(&(v + 1)) {
+            return match check_back_link(doc, &later.doc) {
+                Ok(()) => Ok(Placement::History),
+                Err(e) => Err(Rejection::new(
+                    Reason::RosterNotOnPath,
+                    format!(
+                        "{} version {v} is not the version that version {} follows: {}",
+                        r.alliance,
+                        v + 1,
+                        e.detail
+                    ),
+                )),
+            };
+        }
+        let newest = history.newest();
+        if v == newest + 1 {
+            check_link(&history.entries[&newest].doc, doc)?;
+            return Ok(Placement::Next {
+                in_force: check_not_expired(r, now).is_ok(),
+            });
+        }
+        Ok(Placement::Wait(format!(
+            "{} version {v} cannot be placed until the versions between it and the {} known are",
+            r.alliance,
+            history
+                .entries
+                .keys()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )))
     }
+
+    /// Records a placed roster in its history.
+    pub fn apply(&mut self, doc: RosterDoc, placement: &Placement) {
+        let Some(h) = self.alliances.get_mut(&doc.roster().alliance) else {
+            return;
+        };
+        match placement {
+            Placement::History => h.insert(doc, false),
+            Placement::Next { in_force } => h.insert(doc, *in_force),
+            Placement::Same | Placement::Fork(_) | Placement::Wait(_) => {}
+        }
+    }
+}
+
+/// A different roster for a version already held: a fork when it is validly
+/// approved too, or when some member approved both; otherwise a conflict
+/// nobody approved, refused.
+fn fork(history: &History, held: &RosterDoc, other: &RosterDoc) -> Result<Placement, Rejection> {
+    let v = held.roster().version;
+    let both_approved = history
+        .entries
+        .get(&(v.wrapping_sub(1)))
+        .is_some_and(|prev| check_link(&prev.doc, other).is_ok());
+    let held_approvals = held.valid_approvals();
+    let double: BTreeSet<JurisdictionCode> = other
+        .valid_approvals()
+        .into_iter()
+        .filter(|(k, _)| held_approvals.contains_key(k))
+        .map(|(_, code)| code.clone())
+        .collect();
+    if !both_approved && double.is_empty() {
+        return Err(Rejection::new(
+            Reason::RosterConflict,
+            format!(
+                "a different roster claims {} version {v}, and no member approved both",
+                held.roster().alliance
+            ),
+        ));
+    }
+    Ok(Placement::Fork(Box::new(RosterFork {
+        alliance: held.roster().alliance.clone(),
+        version: v,
+        held_id: held.id().clone(),
+        conflicting_id: other.id().clone(),
+        both_approved,
+        double_approvers: double.into_iter().collect(),
+        held: held.payload().clone(),
+        conflicting: other.payload().clone(),
+    })))
 }

@@ -3,8 +3,8 @@
 
 use crate::envelope::{Document, Limits};
 use crate::reason::{Reason, Rejection};
-use crate::roster::{Membership, Succession};
-use deltabench_model::documents::{DocKind, SignedRoster};
+use crate::roster::{Membership, Placement, RosterDoc};
+use deltabench_model::documents::DocKind;
 use deltabench_model::{DocHash, JurisdictionCode, Timestamp};
 
 /// What the validator needs to know of the documents already held.
@@ -35,6 +35,26 @@ pub enum Verdict {
     Duplicate(Document),
     /// Valid, but its predecessor is not held yet: keep it until the gap is filled.
     Pending(Document),
+    /// A roster document that extends its issuer's chain: store it, and
+    /// record its roster as `placement` says (history, next version, or fork
+    /// evidence).
+    AcceptRoster {
+        /// The document.
+        doc: Document,
+        /// Its roster.
+        roster: Box<RosterDoc>,
+        /// Where the roster stands in its alliance's history.
+        placement: Placement,
+    },
+    /// A roster document that extends its issuer's chain but whose roster
+    /// cannot be placed until other versions are known: keep it, and try again
+    /// when the history changes.
+    Waiting {
+        /// The document.
+        doc: Document,
+        /// What it waits for.
+        why: String,
+    },
     /// Valid signature, but another document is held at the same issuer and
     /// sequence: keep both as evidence.
     Equivocation {
@@ -78,22 +98,44 @@ pub fn validate_document(doc: Document, checks: &Checks<'_>, ledger: &impl Ledge
             ),
         ));
     }
-    let membership = if doc.kind == DocKind::Roster {
-        doc.payload_as::<SignedRoster>().and_then(|signed| {
+    if doc.kind != DocKind::Roster {
+        if let Err(r) =
             checks
                 .membership
-                .check_roster(&doc.issuer, &doc.issuer_key, &signed, checks.now)
-                .map(|_: Succession| ())
-        })
-    } else {
+                .check_issuer(&doc.issuer, &doc.issuer_key, doc.seq, doc.hash())
+        {
+            return Verdict::Rejected(r);
+        }
+        return check_chain(doc, ledger);
+    }
+    let placed = RosterDoc::from_payload(doc.payload.clone()).and_then(|roster| {
         checks
             .membership
-            .check_issuer(&doc.issuer, &doc.issuer_key, checks.now)
+            .place_roster(
+                &doc.issuer,
+                &doc.issuer_key,
+                doc.seq,
+                doc.hash(),
+                &roster,
+                checks.now,
+            )
+            .map(|p| (roster, p))
+    });
+    let (roster, placement) = match placed {
+        Ok(x) => x,
+        Err(r) => return Verdict::Rejected(r),
     };
-    if let Err(r) = membership {
-        return Verdict::Rejected(r);
+    match check_chain(doc, ledger) {
+        Verdict::Accept(doc) => match placement {
+            Placement::Wait(why) => Verdict::Waiting { doc, why },
+            placement => Verdict::AcceptRoster {
+                doc,
+                roster: Box::new(roster),
+                placement,
+            },
+        },
+        other => other,
     }
-    check_chain(doc, ledger)
 }
 
 /// Places a document in its issuer's chain.

@@ -6,7 +6,7 @@ use deltabench_model::{AllianceId, JurisdictionCode, Timestamp};
 use deltabench_node::{Clock, Identity, Node, Policy};
 use deltabench_store::Store;
 use deltabench_trust::NodeKey;
-use deltabench_trust::roster::approve;
+use deltabench_trust::roster::{RosterDoc, approve_roster};
 use std::sync::Arc;
 
 /// The benchmarks' clock time.
@@ -45,8 +45,10 @@ pub fn node(store: Store) -> Node {
         expires_at: Timestamp::from_unix(NOW + 86_400).unwrap(),
         reference_framework: None,
         recognition_quorum: None,
+        former: vec![],
+        previous: None,
     };
-    let approvals = vec![approve(&me, code("320585"), &roster)];
+    let approvals = vec![approve_roster(&me, code("320585"), &roster).unwrap()];
     let identity = Identity {
         code: code("320585"),
         name_zh: "太仓市".into(),
@@ -56,7 +58,7 @@ pub fn node(store: Store) -> Node {
         identity,
         me,
         store,
-        vec![SignedRoster { roster, approvals }],
+        vec![RosterDoc::from_signed(&SignedRoster { roster, approvals }).unwrap()],
         Policy::default(),
         Arc::new(Fixed),
     )
