@@ -83,7 +83,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _integer(text: str) -> int | float:
     """An integer literal: kept if JCS writes it as an integer, else the
-    double that holds it exactly, else refused (never rounded)."""
+    double it stands for without doubt, else refused (never rounded)."""
     n = int(text)
     if abs(n) <= SAFE_INTEGER:
         return n
@@ -91,7 +91,9 @@ def _integer(text: str) -> int | float:
         f = float(n)
     except OverflowError:
         raise Refused("integer_out_of_range", text) from None
-    if int(f) != n:
+    # A double that holds it exactly, or the double whose ECMAScript spelling
+    # (the JCS form) is these very digits: either way it stands for one double.
+    if int(f) != n and rfc8785.dumps(f).decode() != text:
         raise Refused("integer_out_of_range", text)
     return f
 

@@ -450,8 +450,9 @@ pub struct RosterNewArgs {
     pub out: PathBuf,
     /// A running node of the alliance (e.g. http://127.0.0.1:8080). Needed
     /// when the draft removes a member: the draft then records where each
-    /// removed member's chain stands as that node sees it, and carries the
-    /// alliance's earlier former members forward.
+    /// removed member's chain stands as that node sees it, carries the
+    /// alliance's earlier former members forward, and names the id of the
+    /// version in force there as the one it follows.
     #[arg(long, env = "DELTABENCH_NODE", requires = "token")]
     pub node: Option<String>,
     /// A token of that node (a viewer token is enough).

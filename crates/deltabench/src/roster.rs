@@ -59,9 +59,14 @@ fn parse_member(i: usize, s: &str) -> Result<Member> {
 /// at a running node: the entries it holds (less re-admitted members), and an
 /// entry for each member the draft drops, with the head of that member's
 /// chain as the node sees it.
-fn former_from_node(a: &RosterNewArgs, roster: &Roster) -> Result<Vec<FormerMember>> {
+/// Also returns the id of the roster in force there, which the draft names
+/// as the version it follows (`previous`).
+fn former_from_node(
+    a: &RosterNewArgs,
+    roster: &Roster,
+) -> Result<(Vec<FormerMember>, Option<DocHash>)> {
     let (Some(node), Some(token)) = (&a.node, &a.token) else {
-        return Ok(vec![]);
+        return Ok((vec![], None));
     };
     let client = crate::import::Client::new(node, token)?;
     let (status, text) = client.get("/api/v1/rosters")?;
@@ -82,6 +87,12 @@ fn former_from_node(a: &RosterNewArgs, roster: &Roster) -> Result<Vec<FormerMemb
             )
         })?;
     let cur = &current.roster;
+    let previous = answer["history"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|h| h["in_force"] == Value::Bool(true) && h["alliance"] == roster.alliance.as_str())
+        .and_then(|h| serde_json::from_value::<DocHash>(h["id"].clone()).ok());
     if roster.version != cur.version + 1 {
         bail!(
             "--roster-version {} does not follow version {} in force at the node; use {}",
@@ -110,7 +121,7 @@ fn former_from_node(a: &RosterNewArgs, roster: &Roster) -> Result<Vec<FormerMemb
             last_hash,
         });
     }
-    Ok(former)
+    Ok((former, previous))
 }
 
 /// The newest document of `code`'s chain that a node holds.
@@ -165,8 +176,10 @@ pub fn roster(args: RosterArgs) -> Result<()> {
                 former: vec![],
                 previous: None,
             };
+            let (former, previous) = former_from_node(&a, &roster)?;
             let roster = Roster {
-                former: former_from_node(&a, &roster)?,
+                former,
+                previous,
                 ..roster
             };
             roster.validate().context("the roster is not valid")?;

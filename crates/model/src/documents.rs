@@ -243,6 +243,12 @@ impl Roster {
                 ),
             ));
         }
+        if self.version == 1 && self.previous.is_some() {
+            return Err(InvalidField::new(
+                "previous",
+                "version 1 follows no version",
+            ));
+        }
         if self.former.len() > 1000 {
             return Err(InvalidField::new("former", "has more than 1000 entries"));
         }
