@@ -809,11 +809,62 @@ impl Node {
             }
             Placement::Same | Placement::Wait(_) => return Ok(()),
         }
+        let removed: Vec<_> = match placement {
+            Placement::Next { in_force: true } => r
+                .roster()
+                .former
+                .iter()
+                .filter(|f| f.removed_in == version)
+                .cloned()
+                .collect(),
+            _ => vec![],
+        };
         self.membership
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .apply(r, &placement);
         self.history_changed.store(true, Ordering::Relaxed);
+        for f in removed {
+            self.withdraw(&f, &alliance, source)?;
+        }
+        Ok(())
+    }
+
+    /// Drops what this node holds of a removed member's chain beyond the
+    /// position its removal recorded (documents it may have accepted before
+    /// the removal arrived), so that every node ends with the same documents.
+    /// Each is logged and counted as refused, `not_a_member`.
+    fn withdraw(
+        &self,
+        f: &deltabench_model::documents::FormerMember,
+        alliance: &deltabench_model::AllianceId,
+        source: &str,
+    ) -> Result<(), StoreError> {
+        let mut from = f.last_seq + 1;
+        if let (Some(want), Some(held)) = (&f.last_hash, self.store.hash_at(&f.code, f.last_seq)?) {
+            if &held != want {
+                from = f.last_seq;
+            }
+        }
+        let gone = self.store.withdraw_from(&f.code, from)?;
+        for meta in &gone {
+            self.metrics.held.dec();
+            self.refuse(
+                Rejection::new(
+                    Reason::NotAMember,
+                    format!(
+                        "withdrawn: {} seq {} lies beyond seq {}, where its chain stood when {alliance} version {} removed it",
+                        meta.issuer, meta.seq, f.last_seq, f.removed_in
+                    ),
+                ),
+                source,
+                Some(meta.issuer.to_string()),
+            )?;
+        }
+        if !gone.is_empty() {
+            tracing::warn!(issuer = %f.code, count = gone.len(), "documents signed after a removal withdrawn");
+        }
+        self.metrics.pending.set(self.store.pending_count() as i64);
         Ok(())
     }
 

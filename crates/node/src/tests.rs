@@ -763,3 +763,41 @@ fn a_roster_fork_is_evidence_and_its_chain_goes_on() {
     import(&t, &bundle_of(&j));
     assert_eq!(t.store().roster_forks().unwrap().len(), 1);
 }
+
+#[test]
+fn documents_a_removed_member_signed_after_its_recorded_position_are_withdrawn() {
+    let j = node(&JIADING);
+    let last = endorse(&j, "while a member");
+    endorse(&j, "after removal");
+    endorse(&j, "after removal, again");
+    let t = node(&TAICANG);
+    // Taicang receives Jiading's whole chain before the removal reaches it.
+    assert_eq!(import(&t, &bundle_of(&j)).accepted, 4);
+    let gone = deltabench_model::documents::FormerMember {
+        code: code("310114"),
+        key: JIADING.key().public_hex(),
+        removed_in: 2,
+        last_seq: last.seq,
+        last_hash: Some(last.hash().clone()),
+    };
+    let v2 = roster_with(
+        2,
+        &[&TAICANG, &KUNSHAN],
+        &[&TAICANG, &KUNSHAN],
+        NOW + 86_400 * 365,
+        vec![gone],
+    );
+    t.publish(&v2).unwrap();
+    assert_eq!(in_force(&t), 2);
+    assert_eq!(t.store().head(&code("310114")).unwrap().unwrap().0, 2);
+    assert_eq!(rejected_count(&t, Reason::NotAMember), 2);
+    // Offered again, they are refused.
+    let again = import(&t, &bundle_of(&j));
+    assert_eq!(again.rejected.len(), 2, "{again:?}");
+    assert!(
+        again
+            .rejected
+            .iter()
+            .all(|r| r.reason == Reason::NotAMember)
+    );
+}

@@ -427,6 +427,42 @@ impl Store {
         Ok(out)
     }
 
+    /// Removes the documents of `issuer` from `seq` on (held and pending),
+    /// each with all its index entries in one transaction, and returns what
+    /// was removed. For a member whose removal from an alliance recorded an
+    /// earlier chain position: those documents no longer count.
+    pub fn withdraw_from(
+        &self,
+        issuer: &JurisdictionCode,
+        seq: u64,
+    ) -> Result<Vec<DocMeta>, StoreError> {
+        let start = keys::issuer_seq(issuer, seq);
+        let end = keys::issuer_seq(issuer, u64::MAX);
+        let mut out = Vec::new();
+        for entry in self.by_issuer.range(start..=end) {
+            let (k, h) = entry?;
+            let bytes = self
+                .docs
+                .get(&h)?
+                .ok_or_else(|| StoreError::Corrupt("an index entry has no document".into()))?;
+            let meta = meta_of(&h, &bytes)?;
+            let kind_key = keys::kind_issuer_seq(meta.kind, &meta.issuer, meta.seq);
+            (&self.docs, &self.by_issuer, &self.by_kind)
+                .transaction(|(docs, by_issuer, by_kind)| {
+                    docs.remove(&h)?;
+                    by_issuer.remove(&k)?;
+                    by_kind.remove(kind_key.as_slice())?;
+                    Ok(())
+                })
+                .map_err(tx_error)?;
+            out.push(meta);
+        }
+        for entry in self.pending.range(start..=end).keys() {
+            self.pending.remove(entry?)?;
+        }
+        Ok(out)
+    }
+
     /// Metadata of held documents, filtered by kind and issuer, in
     /// (kind, issuer, seq) or (issuer, seq) order.
     pub fn list(
