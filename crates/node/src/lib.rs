@@ -444,6 +444,9 @@ impl Node {
         kind: DocKind,
         payload: serde_json::Value,
     ) -> Result<Document, PublishError> {
+        if kind == DocKind::Roster {
+            self.refuse_own_fork(&payload)?;
+        }
         let _guard = lock(&self.publish_lock);
         let head = self.store.head(&self.identity.code)?;
         let header = Header {
@@ -475,6 +478,32 @@ impl Node {
         self.store.flush()?;
         self.announce(fresh);
         Ok(doc)
+    }
+
+    /// A node does not sign a roster that forks its alliance's history: a
+    /// received fork is evidence, but publishing one is a mistake to refuse.
+    fn refuse_own_fork(&self, payload: &serde_json::Value) -> Result<(), PublishError> {
+        let doc = RosterDoc::from_payload(payload.clone()).map_err(PublishError::Refused)?;
+        let placement = self.membership().place_roster(
+            &self.identity.code,
+            &self.key.public_hex(),
+            u64::MAX,
+            &DocHash::from_bytes([0; 32]),
+            &doc,
+            self.clock.now(),
+        );
+        if let Ok(Placement::Fork(f)) = placement {
+            return Err(PublishError::Refused(Rejection::new(
+                Reason::RosterConflict,
+                format!(
+                    "{} version {} is already held with other content (id {}); publishing this one would fork the alliance",
+                    f.alliance,
+                    f.version,
+                    &f.held_id.as_str()[..12]
+                ),
+            )));
+        }
+        Ok(())
     }
 
     /// Validates and stores one received envelope. Not flushed: call

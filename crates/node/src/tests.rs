@@ -762,6 +762,18 @@ fn a_roster_fork_is_evidence_and_its_chain_goes_on() {
     // Seen again, it is not recorded twice.
     import(&t, &bundle_of(&j));
     assert_eq!(t.store().roster_forks().unwrap().len(), 1);
+    // Taicang itself will not publish the other version 2.
+    let err = t
+        .publish(&roster(
+            2,
+            &[&TAICANG, &KUNSHAN, &JIADING],
+            &[&KUNSHAN, &JIADING],
+        ))
+        .unwrap_err();
+    assert!(
+        matches!(&err, PublishError::Refused(r) if r.reason == Reason::RosterConflict),
+        "{err}"
+    );
 }
 
 #[test]

@@ -857,6 +857,9 @@ fn approvals_cover_the_roster_as_published_unknown_members_included() {
     let (t, k, j) = (&ps[0], &ps[1], &ps[2]);
     let mut raw = serde_json::to_value(roster(1, &[t, k, j], 2, LATER)).unwrap();
     raw["charter_url"] = json!("https://example.invalid/charter");
+    // A time with an offset: the roster types read it as UTC, but what was
+    // approved is the text as written.
+    raw["expires_at"] = json!("2027-01-01T08:00:00+08:00");
     let approvals: Vec<Value> = [t, k]
         .iter()
         .map(|p| serde_json::to_value(approve(&p.key, p.code.clone(), &raw).unwrap()).unwrap())
@@ -865,6 +868,15 @@ fn approvals_cover_the_roster_as_published_unknown_members_included() {
     let doc = RosterDoc::from_payload(payload.clone()).unwrap();
     assert!(check_anchor(&doc, Some(now())).is_ok());
     assert_eq!(doc.payload()["roster"]["charter_url"], raw["charter_url"]);
+    assert_eq!(
+        doc.payload()["roster"]["expires_at"],
+        "2027-01-01T08:00:00+08:00"
+    );
+    assert_eq!(doc.roster().expires_at.to_string(), "2027-01-01T00:00:00Z");
+    // Re-serialised through the roster types, the same roster no longer
+    // verifies: that is why approvals are checked over the bytes as published.
+    let retyped = RosterDoc::from_signed(doc.signed()).unwrap();
+    assert!(check_anchor(&retyped, Some(now())).is_err());
     // Change only the unknown member: the approvals no longer verify.
     let mut changed = payload.clone();
     changed["roster"]["charter_url"] = json!("https://example.invalid/other");
