@@ -161,8 +161,8 @@ fn a_member_admitted_by_roster_change_gets_the_history_and_a_removed_one_is_refu
     }
     f.wait_all_hold(&history);
 
-    // Version 2 admits Wujiang, approved by two of the three members and
-    // published on Taicang's chain.
+    // Version 2 admits Wujiang (threshold 3 of 4), approved by two of the
+    // three members and published on Taicang's chain.
     let d = NodeDir::init(root.path(), "320509", "吴江区", "Wujiang");
     let v2 = {
         let m: Vec<&NodeDir> = f.nodes.iter().chain([&d]).collect();
@@ -171,7 +171,7 @@ fn a_member_admitted_by_roster_change_gets_the_history_and_a_removed_one_is_refu
             "yrd.tax",
             2,
             &m,
-            2,
+            3,
             &[&f.nodes[0], &f.nodes[1]],
         )
     };
@@ -198,16 +198,20 @@ fn a_member_admitted_by_roster_change_gets_the_history_and_a_removed_one_is_refu
     let from_d = publish_framework(f.p(3), &f.nodes[3], "taicang", 1);
     f.wait_all_hold(&BTreeSet::from([from_d]));
 
-    // Version 3 removes Jiading; its next document is refused everywhere.
+    // Version 3 removes Jiading, drafted against Kunshan's node so that it
+    // records where Jiading's chain stands; its next document is refused
+    // everywhere. Three of version 2's four members approve.
     let v3 = {
         let m = [&f.nodes[0], &f.nodes[1], &f.nodes[3]];
-        draft_roster(
+        let api = f.p(1).api.clone();
+        draft_roster_with(
             root.path(),
             "yrd.tax",
             3,
             &m,
             2,
-            &[&f.nodes[0], &f.nodes[1]],
+            &[&f.nodes[0], &f.nodes[1], &f.nodes[3]],
+            &["--node", &api, "--token", &f.nodes[1].viewer],
         )
     };
     let out = roster_publish(&f, 1, &v3);

@@ -843,7 +843,9 @@ impl Node {
                 .roster()
                 .former
                 .iter()
-                .filter(|f| f.removed_in == version)
+                // Never this node's own chain: its next document must follow
+                // what it signed, whoever else still counts it.
+                .filter(|f| f.removed_in == version && f.code != self.identity.code)
                 .cloned()
                 .collect(),
             _ => vec![],
