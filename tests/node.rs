@@ -6,6 +6,7 @@ mod demo;
 mod faults;
 mod federation;
 mod harmonise;
+mod rosters;
 mod support;
 
 use serde_json::Value;

@@ -521,3 +521,48 @@ pub fn import(p: &Proc, token: &str, kind: &str, file: &std::path::Path) -> std:
         file.to_str().unwrap(),
     ])
 }
+
+/// [`Proc::start`] with further environment variables for the node process
+/// (e.g. `DELTABENCH_CLOCK_OFFSET_SECS`).
+pub fn start_with_env(config: &Path, env: &[(&str, &str)]) -> Proc {
+    let mut child = Command::new(bin())
+        .args(["run", "--config", config.to_str().unwrap()])
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn deltabench run");
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(addr) = line.strip_prefix("deltabench: api listening on ") {
+                let _ = tx.send(addr.to_string());
+            }
+        }
+    });
+    let (etx, erx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = etx.send(line);
+        }
+    });
+    let mut proc = Proc {
+        child: Some(child),
+        api: String::new(),
+        stderr: erx,
+    };
+    match rx.recv_timeout(START_TIMEOUT) {
+        Ok(api) => proc.api = api,
+        Err(_) => {
+            let status = proc.child.as_mut().unwrap().try_wait().ok().flatten();
+            panic!(
+                "node did not start (exit {status:?}): {}",
+                proc.stderr_text()
+            );
+        }
+    }
+    proc
+}

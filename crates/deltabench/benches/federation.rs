@@ -57,14 +57,17 @@ fn roster(ms: &[Party]) -> SignedRoster {
                 name_en: m.code.to_string(),
             })
             .collect(),
-        threshold: 1,
+        threshold: ms.len() as u32 / 2 + 1,
         expires_at: Timestamp::from_unix(SystemClock.now().unix() + 86_400 * 365).unwrap(),
         reference_framework: None,
         recognition_quorum: None,
         former: vec![],
         previous: None,
     };
-    let approvals = vec![approve_roster(&ms[0].key, ms[0].code.clone(), &roster).unwrap()];
+    let approvals = ms[..roster.threshold as usize]
+        .iter()
+        .map(|m| approve_roster(&m.key, m.code.clone(), &roster).unwrap())
+        .collect();
     SignedRoster { roster, approvals }
 }
 

@@ -305,6 +305,17 @@ impl Node {
             })?;
         }
         drop(membership);
+        // Roster documents stored before their successor was known are
+        // placed now if they can be (a stop may have come in between).
+        let oldest: Vec<_> = self
+            .membership()
+            .histories()
+            .filter_map(|h| h.versions().next())
+            .map(|(d, _)| (d.roster().alliance.clone(), d.roster().version))
+            .collect();
+        for (alliance, version) in oldest {
+            self.place_stored_history(&alliance, version)?;
+        }
         self.store.flush()?;
         Ok(())
     }
@@ -836,7 +847,7 @@ impl Node {
             Placement::History => {
                 tracing::info!(%alliance, version, "earlier roster version placed in the history")
             }
-            Placement::Same | Placement::Wait(_) => return Ok(()),
+            Placement::Same | Placement::Unplaced | Placement::Wait(_) => return Ok(()),
         }
         let removed: Vec<_> = match placement {
             Placement::Next { in_force: true } => r
@@ -855,6 +866,9 @@ impl Node {
             .unwrap_or_else(|e| e.into_inner())
             .apply(r, &placement);
         self.history_changed.store(true, Ordering::Relaxed);
+        if placement == Placement::History {
+            self.place_stored_history(&alliance, version)?;
+        }
         for f in removed {
             self.withdraw(&f, &alliance, source)?;
         }
@@ -896,6 +910,70 @@ impl Node {
             tracing::warn!(issuer = %f.code, count = gone.len(), "documents signed after a removal withdrawn");
         }
         self.metrics.pending.set(self.store.pending_count() as i64);
+        Ok(())
+    }
+
+    /// After `version` of `alliance` entered the history, places the roster
+    /// documents already stored unplaced ([`Placement::Unplaced`]) that it
+    /// lets be checked: version - 1, then the one before, while each follows.
+    fn place_stored_history(
+        &self,
+        alliance: &deltabench_model::AllianceId,
+        mut version: u64,
+    ) -> Result<(), StoreError> {
+        'versions: while version > 1 {
+            for meta in self.store.list(Some(DocKind::Roster), None)? {
+                let Some(bytes) = self.store.document(&meta.hash)? else {
+                    continue;
+                };
+                let Ok(doc) = Document::decode(&bytes, &self.policy.limits) else {
+                    continue;
+                };
+                let Ok(r) = RosterDoc::from_payload(doc.payload.clone()) else {
+                    continue;
+                };
+                if &r.roster().alliance != alliance || r.roster().version != version - 1 {
+                    continue;
+                }
+                let placement = self
+                    .membership
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .place_roster(
+                        &doc.issuer,
+                        &doc.issuer_key,
+                        doc.seq,
+                        doc.hash(),
+                        &r,
+                        self.clock.now(),
+                    );
+                match placement {
+                    Ok(Placement::History) => {
+                        self.store.put_roster_entry(RosterEntry {
+                            alliance,
+                            version: version - 1,
+                            record: &HistoryRecord {
+                                payload: r.payload().clone(),
+                                in_force: false,
+                            },
+                        })?;
+                        tracing::info!(%alliance, version = version - 1, "earlier roster version placed in the history");
+                        self.membership
+                            .write()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .apply(r, &Placement::History);
+                        version -= 1;
+                        continue 'versions;
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(%alliance, version = version - 1, issuer = %doc.issuer,
+                        seq = doc.seq, detail = %e.detail, "a stored roster is not on the verified path: not placed")
+                    }
+                }
+            }
+            break;
+        }
         Ok(())
     }
 

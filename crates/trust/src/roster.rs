@@ -29,7 +29,13 @@
 //! - a version already known: the same roster is a duplicate, a different one
 //!   that is validly approved, or that a member approved besides the known
 //!   one, is a *fork* ([`RosterFork`]), kept as evidence;
-//! - anything else waits until the versions between are known.
+//! - older than the oldest known, with its successor not known yet: the
+//!   document that carries it is a valid link of its issuer's chain (when
+//!   the issuer counts), since a newer version is in force and this one
+//!   cannot change membership; its roster enters the history once its
+//!   successor is known, which may be later in that very chain;
+//! - anything else (newer than the next version) waits until the versions
+//!   between are known.
 //!
 //! Expiry is judged only on arrival. What was decided is stored with the
 //! history, so a node that restarts puts the same version in force whatever
@@ -407,6 +413,13 @@ pub enum Placement {
     /// carries it is a valid link of its issuer's chain, but its roster is not
     /// used.
     Fork(Box<RosterFork>),
+    /// A version older than every known one whose successor is not known
+    /// yet, carried by an issuer that counts. It cannot change membership (a
+    /// newer version is in force), so the document that carries it is a valid
+    /// link of its issuer's chain; its roster enters the history once its
+    /// successor is known ([`Membership::place_roster`] then answers
+    /// [`Placement::History`] for it).
+    Unplaced,
     /// It cannot be placed until the versions between are known.
     Wait(String),
 }
@@ -467,6 +480,10 @@ impl History {
     /// Every known version, oldest first, with whether it came into force.
     pub fn versions(&self) -> impl Iterator<Item = (&RosterDoc, bool)> {
         self.entries.values().map(|e| (&e.doc, e.in_force))
+    }
+
+    fn oldest(&self) -> u64 {
+        self.entries.keys().next().copied().unwrap_or(self.current)
     }
 
     fn newest(&self) -> u64 {
@@ -644,9 +661,10 @@ impl Membership {
                 format!("this node does not belong to {}", r.alliance),
             )
         })?;
-        if let Err(e) = self.check_issuer(issuer, key, seq, hash) {
+        let counts = self.check_issuer(issuer, key, seq, hash);
+        if let Err(e) = &counts {
             if r.member(issuer).is_none_or(|m| &m.key != key) {
-                return Err(e);
+                return Err(e.clone());
             }
         }
         let v = r.version;
@@ -669,6 +687,12 @@ impl Membership {
                     ),
                 )),
             };
+        }
+        if v < history.oldest() && counts.is_ok() {
+            // Its successor is not known (checked above) and may come later
+            // in this very chain: holding the document would stall the chain
+            // for good.
+            return Ok(Placement::Unplaced);
         }
         let newest = history.newest();
         if v == newest + 1 {
@@ -697,7 +721,7 @@ impl Membership {
         match placement {
             Placement::History => h.insert(doc, false),
             Placement::Next { in_force } => h.insert(doc, *in_force),
-            Placement::Same | Placement::Fork(_) | Placement::Wait(_) => {}
+            Placement::Same | Placement::Fork(_) | Placement::Unplaced | Placement::Wait(_) => {}
         }
     }
 }

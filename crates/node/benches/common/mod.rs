@@ -41,14 +41,17 @@ pub fn node(store: Store) -> Node {
                 name_en: c.to_string(),
             })
             .collect(),
-        threshold: 1,
+        threshold: 2,
         expires_at: Timestamp::from_unix(NOW + 86_400).unwrap(),
         reference_framework: None,
         recognition_quorum: None,
         former: vec![],
         previous: None,
     };
-    let approvals = vec![approve_roster(&me, code("320585"), &roster).unwrap()];
+    let approvals = vec![
+        approve_roster(&me, code("320585"), &roster).unwrap(),
+        approve_roster(&kunshan, code("320583"), &roster).unwrap(),
+    ];
     let identity = Identity {
         code: code("320585"),
         name_zh: "太仓市".into(),
