@@ -261,12 +261,20 @@ impl Node {
     /// adopted: a restart yields the same membership whatever the date.
     fn restore_rosters(&self, anchors: Vec<RosterDoc>) -> Result<(), NodeError> {
         let now = self.clock.now();
+        let configured: std::collections::BTreeSet<_> = anchors
+            .iter()
+            .map(|a| a.roster().alliance.clone())
+            .collect();
         let mut membership = self.membership.write().unwrap_or_else(|e| e.into_inner());
         for record in self.store.roster_entries()? {
             let doc = RosterDoc::from_payload(record.payload).map_err(|r| {
                 NodeError::Store(StoreError::Corrupt(format!("a stored roster: {r}")))
             })?;
-            membership.restore(doc, record.in_force);
+            // Only alliances the configuration still names: leaving an
+            // alliance is removing it from the configuration.
+            if configured.contains(&doc.roster().alliance) {
+                membership.restore(doc, record.in_force);
+            }
         }
         for anchor in anchors {
             let alliance = anchor.roster().alliance.clone();
@@ -316,6 +324,11 @@ impl Node {
         for (alliance, version) in oldest {
             self.place_stored_history(&alliance, version)?;
         }
+        // What a stop may have interrupted: held rosters that can now be
+        // placed, and documents of removed members not yet withdrawn.
+        self.history_changed.store(true, Ordering::Relaxed);
+        self.retry_waiting("restart", &mut Vec::new())?;
+        self.withdraw_removed("restart")?;
         self.store.flush()?;
         Ok(())
     }
@@ -672,8 +685,13 @@ impl Node {
                     continue;
                 }
                 let (issuer, seq) = (doc.issuer.clone(), doc.seq);
-                if let Outcome::Accepted { .. } = self.ingest_locked(doc, source, fresh)? {
-                    released += 1 + self.release_pending(&issuer, seq, source, fresh)?;
+                match self.ingest_locked(doc, source, fresh)? {
+                    Outcome::Accepted { .. } => {
+                        released += 1 + self.release_pending(&issuer, seq, source, fresh)?;
+                    }
+                    Outcome::Waiting { .. } => {}
+                    // Refused (and logged) now: it waits no longer.
+                    _ => self.store.remove_pending(&issuer, seq)?,
                 }
             }
         }
@@ -759,7 +777,9 @@ impl Node {
             // A held document that no longer decodes is replaced.
             Err(_) => return Ok(None),
         };
-        if held.hash() == doc.hash() {
+        // Only the same key can equivocate: a document under another key was
+        // refused by the membership check, or the held one was.
+        if held.hash() == doc.hash() || held.issuer_key != doc.issuer_key {
             return Ok(None);
         }
         fresh.push(doc.shared_bytes());
@@ -849,18 +869,7 @@ impl Node {
             }
             Placement::Same | Placement::Unplaced | Placement::Wait(_) => return Ok(()),
         }
-        let removed: Vec<_> = match placement {
-            Placement::Next { in_force: true } => r
-                .roster()
-                .former
-                .iter()
-                // Never this node's own chain: its next document must follow
-                // what it signed, whoever else still counts it.
-                .filter(|f| f.removed_in == version && f.code != self.identity.code)
-                .cloned()
-                .collect(),
-            _ => vec![],
-        };
+        let in_force = matches!(placement, Placement::Next { in_force: true });
         self.membership
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -869,45 +878,62 @@ impl Node {
         if placement == Placement::History {
             self.place_stored_history(&alliance, version)?;
         }
-        for f in removed {
-            self.withdraw(&f, &alliance, source)?;
+        if in_force {
+            self.withdraw_removed(source)?;
         }
         Ok(())
     }
 
-    /// Drops what this node holds of a removed member's chain beyond the
-    /// position its removal recorded (documents it may have accepted before
-    /// the removal arrived), so that every node ends with the same documents.
-    /// Each is logged and counted as refused, `not_a_member`.
-    fn withdraw(
-        &self,
-        f: &deltabench_model::documents::FormerMember,
-        alliance: &deltabench_model::AllianceId,
-        source: &str,
-    ) -> Result<(), StoreError> {
-        let mut from = f.last_seq + 1;
-        if let (Some(want), Some(held)) = (&f.last_hash, self.store.hash_at(&f.code, f.last_seq)?) {
-            if &held != want {
-                from = f.last_seq;
+    /// Drops what this node holds of former members' chains from the first
+    /// document the membership in force no longer counts (documents it may
+    /// have accepted before the removal reached it), so that every node ends
+    /// with the same documents. Each is logged and counted as refused,
+    /// `not_a_member`. Idempotent: run whenever a roster comes into force and
+    /// at start. Never touches this node's own chain, whose next document
+    /// must follow what it signed.
+    fn withdraw_removed(&self, source: &str) -> Result<(), StoreError> {
+        let membership = self.membership();
+        let mut from: std::collections::BTreeMap<JurisdictionCode, u64> = Default::default();
+        for r in membership.rosters() {
+            for f in &r.roster.former {
+                if f.code != self.identity.code {
+                    let e = from.entry(f.code.clone()).or_insert(f.last_seq);
+                    *e = (*e).min(f.last_seq);
+                }
             }
         }
-        let gone = self.store.withdraw_from(&f.code, from)?;
-        for meta in &gone {
-            self.metrics.held.dec();
-            self.refuse(
-                Rejection::new(
-                    Reason::NotAMember,
-                    format!(
-                        "withdrawn: {} seq {} lies beyond seq {}, where its chain stood when {alliance} version {} removed it",
-                        meta.issuer, meta.seq, f.last_seq, f.removed_in
+        for (code, last_seq) in from {
+            let mut cut = None;
+            for bytes in self
+                .store
+                .range(&code, last_seq.saturating_sub(1), usize::MAX)?
+            {
+                let doc = Document::decode(&bytes, &self.policy.limits)
+                    .map_err(|r| StoreError::Corrupt(format!("a held document: {r}")))?;
+                if let Err(r) =
+                    membership.check_issuer(&doc.issuer, &doc.issuer_key, doc.seq, doc.hash())
+                {
+                    cut = Some((doc.seq, r));
+                    break;
+                }
+            }
+            let Some((seq, why)) = cut else { continue };
+            let gone = self.store.withdraw_from(&code, seq)?;
+            for meta in &gone {
+                self.metrics.held.dec();
+                self.refuse(
+                    Rejection::new(
+                        Reason::NotAMember,
+                        format!(
+                            "withdrawn: {} seq {}: {}",
+                            meta.issuer, meta.seq, why.detail
+                        ),
                     ),
-                ),
-                source,
-                Some(meta.issuer.to_string()),
-            )?;
-        }
-        if !gone.is_empty() {
-            tracing::warn!(issuer = %f.code, count = gone.len(), "documents signed after a removal withdrawn");
+                    source,
+                    Some(meta.issuer.to_string()),
+                )?;
+            }
+            tracing::warn!(issuer = %code, count = gone.len(), "documents of a removed member withdrawn");
         }
         self.metrics.pending.set(self.store.pending_count() as i64);
         Ok(())

@@ -813,3 +813,55 @@ fn documents_a_removed_member_signed_after_its_recorded_position_are_withdrawn()
             .all(|r| r.reason == Reason::NotAMember)
     );
 }
+
+#[test]
+fn an_alliance_left_in_the_configuration_is_left_on_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(node_at(&TAICANG, Store::open(dir.path()).unwrap()));
+    let clock = Arc::new(FixedClock(AtomicI64::new(NOW)));
+    let t = Node::open(
+        TAICANG.identity(),
+        TAICANG.key(),
+        Store::open(dir.path()).unwrap(),
+        vec![],
+        Policy::default(),
+        clock,
+    )
+    .unwrap();
+    assert_eq!(t.membership().rosters().count(), 0);
+    let k = node(&KUNSHAN);
+    assert_eq!(
+        import(&t, &bundle_of(&k)).rejected[0].reason,
+        Reason::NotAMember
+    );
+}
+
+#[test]
+fn an_outsider_cannot_pass_as_a_member_by_carrying_a_roster_that_lists_it() {
+    let k = node(&KUNSHAN);
+    let honest = endorse(&k, "honest");
+    let t = node(&TAICANG);
+    import(&t, &bundle_of(&k));
+    // An outsider's key under Kunshan's code, carrying an unapproved roster
+    // far ahead that lists Kunshan with that key, at a position Kunshan holds
+    // and at one it does not.
+    let outsider = Party {
+        seed: 9,
+        code: "320583",
+        name: "Kunshan",
+    };
+    let fake = roster(7, &[&TAICANG, &outsider], &[&outsider]);
+    for (seq, prev) in [(2, honest.prev.clone()), (9, Some(honest.hash().clone()))] {
+        let header = Header {
+            issuer: code("320583"),
+            seq,
+            prev,
+            issued_at: Timestamp::from_unix(NOW).unwrap(),
+        };
+        let doc = Document::sign(&outsider.key(), header, &fake).unwrap();
+        let report = import(&t, &[doc.bytes().to_vec()]);
+        assert_eq!(report.rejected[0].reason, Reason::KeyMismatch, "{report:?}");
+    }
+    assert!(t.store().equivocations().unwrap().is_empty());
+    assert_eq!(t.store().pending_count(), 0);
+}

@@ -439,7 +439,8 @@ impl Store {
         let start = keys::issuer_seq(issuer, seq);
         let end = keys::issuer_seq(issuer, u64::MAX);
         let mut out = Vec::new();
-        for entry in self.by_issuer.range(start..=end) {
+        // Newest first: a stop half-way leaves the chain without a gap.
+        for entry in self.by_issuer.range(start..=end).rev() {
             let (k, h) = entry?;
             let bytes = self
                 .docs

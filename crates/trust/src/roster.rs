@@ -23,17 +23,16 @@
 //!   one is kept as a link of the history, so that its own successor can be
 //!   checked, but never governs membership);
 //! - the one before the oldest known: it lies on the verified path when the
-//!   oldest known version follows it and either names its id (`previous`) or
-//!   does not name one and a member of the later version approved the
-//!   earlier one too;
+//!   oldest known version names its id (`previous`) and follows it;
 //! - a version already known: the same roster is a duplicate, a different one
 //!   that is validly approved, or that a member approved besides the known
 //!   one, is a *fork* ([`RosterFork`]), kept as evidence;
-//! - older than the oldest known, with its successor not known yet: the
-//!   document that carries it is a valid link of its issuer's chain (when
-//!   the issuer counts), since a newer version is in force and this one
-//!   cannot change membership; its roster enters the history once its
-//!   successor is known, which may be later in that very chain;
+//! - older than the version in force and not placed by the rules above (its
+//!   successor unknown, or it cannot be verified): the document that carries
+//!   it is a valid link of its issuer's chain when the issuer counts, since
+//!   it cannot change membership, and refusing it on one node but not on
+//!   another that knows less would split the federation; its roster enters
+//!   the history only once verified;
 //! - anything else (newer than the next version) waits until the versions
 //!   between are known.
 //!
@@ -307,27 +306,19 @@ pub fn check_link(prev: &RosterDoc, next: &RosterDoc) -> Result<(), Rejection> {
     check_former(cur, new)
 }
 
-/// Checks that `older` is the version that the known `later` follows. When
-/// `later` names its predecessor's id, that settles it. Otherwise `later`
-/// must follow `older` by [`check_link`], and `older` must itself carry an
-/// approval that verifies from a member that `later` still lists: without
-/// one, anyone could write a version that the later one seems to follow.
+/// Checks that `older` is the version that the known `later` follows:
+/// `later` must name `older`'s id as `previous`, and follow it by
+/// [`check_link`]. Without a named predecessor, a version that only seems to
+/// be followed could have been written by anyone with the later approvers'
+/// public keys, so it is never placed.
 fn check_back_link(older: &RosterDoc, later: &RosterDoc) -> Result<(), Rejection> {
-    check_link(older, later)?;
-    if later.roster().previous.is_some() {
-        return Ok(());
-    }
-    let vouched = older
-        .valid_approvals()
-        .into_iter()
-        .any(|(key, code)| later.roster().member(code).is_some_and(|m| &m.key == key));
-    if !vouched {
+    if later.roster().previous.is_none() {
         return Err(Rejection::new(
             Reason::RosterNotOnPath,
-            "no member of the later version approved it",
+            "the later version does not name the version it follows",
         ));
     }
-    Ok(())
+    check_link(older, later)
 }
 
 fn check_former(cur: &Roster, new: &Roster) -> Result<(), Rejection> {
@@ -661,56 +652,33 @@ impl Membership {
                 format!("this node does not belong to {}", r.alliance),
             )
         })?;
-        let counts = self.check_issuer(issuer, key, seq, hash);
-        if let Err(e) = &counts {
-            if r.member(issuer).is_none_or(|m| &m.key != key) {
-                return Err(e.clone());
+        let placement = place_in(history, doc, now);
+        match self.check_issuer(issuer, key, seq, hash) {
+            Ok(()) => {}
+            // One that does not count yet may carry only the verified next
+            // version that lists it (a member publishing its own admission);
+            // nothing else it carries is checked enough to let it in.
+            Err(e) => {
+                let listed = r.member(issuer).is_some_and(|m| &m.key == key);
+                return match placement {
+                    Ok(p @ Placement::Next { in_force: true }) if listed => Ok(p),
+                    _ => Err(e),
+                };
             }
         }
-        let v = r.version;
-        if let Some(held) = history.entries.get(&v) {
-            if held.doc.id() == doc.id() {
-                return Ok(Placement::Same);
-            }
-            return fork(history, &held.doc, doc);
-        }
-        if let Some(later) = history.entries.get(&(v + 1)) {
-            return match check_back_link(doc, &later.doc) {
-                Ok(()) => Ok(Placement::History),
-                Err(e) => Err(Rejection::new(
-                    Reason::RosterNotOnPath,
-                    format!(
-                        "{} version {v} is not the version that version {} follows: {}",
-                        r.alliance,
-                        v + 1,
-                        e.detail
-                    ),
-                )),
-            };
-        }
-        if v < history.oldest() && counts.is_ok() {
-            // Its successor is not known (checked above) and may come later
-            // in this very chain: holding the document would stall the chain
-            // for good.
-            return Ok(Placement::Unplaced);
-        }
-        let newest = history.newest();
-        if v == newest + 1 {
-            check_link(&history.entries[&newest].doc, doc)?;
-            return Ok(Placement::Next {
-                in_force: check_not_expired(r, now).is_ok(),
+        // A version older than the one in force cannot change membership. The
+        // document that carries it, from an issuer that counts, is a valid
+        // link of its chain whatever this node knows of the older versions:
+        // refusing it here but not on a node that knows less would split the
+        // federation and stall the chain. Its roster is only placed when
+        // verified.
+        if r.version < history.current {
+            return Ok(match placement {
+                Ok(p) => p,
+                Err(_) => Placement::Unplaced,
             });
         }
-        Ok(Placement::Wait(format!(
-            "{} version {v} cannot be placed until the versions between it and the {} known are",
-            r.alliance,
-            history
-                .entries
-                .keys()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )))
+        placement
     }
 
     /// Records a placed roster in its history.
@@ -724,6 +692,53 @@ impl Membership {
             Placement::Same | Placement::Fork(_) | Placement::Unplaced | Placement::Wait(_) => {}
         }
     }
+}
+
+/// Where `doc` stands in `history`, without asking who carries it.
+fn place_in(history: &History, doc: &RosterDoc, now: Timestamp) -> Result<Placement, Rejection> {
+    let r = doc.roster();
+    let v = r.version;
+    if let Some(held) = history.entries.get(&v) {
+        if held.doc.id() == doc.id() {
+            return Ok(Placement::Same);
+        }
+        return fork(history, &held.doc, doc);
+    }
+    if let Some(later) = history.entries.get(&(v + 1)) {
+        return match check_back_link(doc, &later.doc) {
+            Ok(()) => Ok(Placement::History),
+            Err(e) => Err(Rejection::new(
+                Reason::RosterNotOnPath,
+                format!(
+                    "{} version {v} is not the version that version {} follows: {}",
+                    r.alliance,
+                    v + 1,
+                    e.detail
+                ),
+            )),
+        };
+    }
+    if v < history.oldest() {
+        // Its successor is not known: it may come later in this very chain.
+        return Ok(Placement::Unplaced);
+    }
+    let newest = history.newest();
+    if v == newest + 1 {
+        check_link(&history.entries[&newest].doc, doc)?;
+        return Ok(Placement::Next {
+            in_force: check_not_expired(r, now).is_ok(),
+        });
+    }
+    Ok(Placement::Wait(format!(
+        "{} version {v} cannot be placed until the versions between it and the {} known are",
+        r.alliance,
+        history
+            .entries
+            .keys()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
 }
 
 /// A different roster for a version already held: a fork when it is validly

@@ -650,9 +650,12 @@ fn a_former_member_counts_up_to_its_recorded_position() {
 fn lifecycle(ps: &[Party]) -> (SignedRoster, SignedRoster, SignedRoster) {
     let (t, k, j, q) = (&ps[0], &ps[1], &ps[2], &ps[3]);
     let v1 = genesis(ps);
-    let v2 = signed(roster(2, &[t, k, j, q], 3, LATER), &[t, k]);
+    let mut r = roster(2, &[t, k, j, q], 3, LATER);
+    r.previous = Some(rdoc(&v1).id().clone());
+    let v2 = signed(r, &[t, k]);
     let mut r = roster(3, &[t, k, q], 2, LATER);
     r.former = vec![former(j, 3, Some(&decl(j)))];
+    r.previous = Some(rdoc(&v2).id().clone());
     let v3 = signed(r, &[t, k, q]);
     (v1, v2, v3)
 }
@@ -660,7 +663,7 @@ fn lifecycle(ps: &[Party]) -> (SignedRoster, SignedRoster, SignedRoster) {
 #[test]
 fn a_node_anchored_later_places_earlier_versions_as_history() {
     let ps = parties();
-    let (t, k, q) = (&ps[0], &ps[1], &ps[3]);
+    let (t, k, j, q) = (&ps[0], &ps[1], &ps[2], &ps[3]);
     let (v1, v2, v3) = lifecycle(&ps);
 
     let mut late = membership_of(q, v3.clone());
@@ -668,7 +671,7 @@ fn a_node_anchored_later_places_earlier_versions_as_history() {
     // document counts (v2 may follow it in the same chain), and its roster
     // is placed once v2 is.
     assert_eq!(place(&late, t, &v1), Ok(Placement::Unplaced));
-    // v2 is followed by v3: history. Then v1 is followed by v2: history.
+    // v3 names v2, v2 names v1: history, each in turn.
     assert_eq!(place(&late, t, &v2), Ok(Placement::History));
     late.apply(rdoc(&v2), &Placement::History);
     assert_eq!(place(&late, t, &v1), Ok(Placement::History));
@@ -677,22 +680,53 @@ fn a_node_anchored_later_places_earlier_versions_as_history() {
     // Carried again, each is the same roster.
     assert_eq!(place(&late, k, &v2), Ok(Placement::Same));
 
-    // A version 2 that version 3 seems to follow, but that only the removed
-    // member vouches for, is not on the path.
-    let j = &ps[2];
-    let fake_v2 = signed(roster(2, &[t, k, j], 2, LATER), &[j]);
+    // Another version 2, even one approved by members, is never placed: v3
+    // names the one it follows. Carried by a member, its document still
+    // counts (it cannot change membership, and a node that knows less would
+    // take it); carried by the removed member beyond its position, it is
+    // refused.
     let fresh = membership_of(q, v3.clone());
-    assert_eq!(place(&fresh, j, &fake_v2), Err(Reason::RosterNotOnPath));
-    // When version 3 names the id of version 2, nothing else is: not even a
-    // version 2 approved by members.
-    let mut r = v3.roster.clone();
-    r.previous = Some(rdoc(&v2).id().clone());
-    let v3_linked = signed(r, &[t, k, q]);
-    assert_eq!(link(&v2, &v3_linked), Ok(()));
-    let linked = membership_of(q, v3_linked);
     let other_v2 = signed(roster(2, &[t, k, j], 2, LATER), &[t, k]);
-    assert_eq!(place(&linked, t, &other_v2), Err(Reason::RosterNotOnPath));
-    assert_eq!(place(&linked, t, &v2), Ok(Placement::History));
+    assert_eq!(place(&fresh, t, &other_v2), Ok(Placement::Unplaced));
+    assert_eq!(place(&fresh, j, &other_v2), Err(Reason::NotAMember));
+    assert_eq!(place(&fresh, t, &v2), Ok(Placement::History));
+    // Without a named predecessor nothing is placed backwards.
+    let mut r = v3.roster.clone();
+    r.previous = None;
+    let unlinked = membership_of(q, signed(r, &[t, k, q]));
+    assert_eq!(place(&unlinked, t, &v2), Ok(Placement::Unplaced));
+
+    // One that does not count may carry only the verified next version that
+    // admits it, not an old one that lists it.
+    let mut anchored_v2 = membership_of(t, v2.clone());
+    let newcomer = Party {
+        key: NodeKey::from_seed([5; 32]),
+        code: code("330421"),
+        name: "Jiashan",
+    };
+    let old_listing_it = signed(roster(1, &[t, &newcomer], 2, LATER), &[&newcomer]);
+    assert_eq!(
+        place(&anchored_v2, &newcomer, &old_listing_it),
+        Err(Reason::NotAMember)
+    );
+    let far_ahead = signed(roster(9, &[t, &newcomer], 2, LATER), &[&newcomer]);
+    assert_eq!(
+        place(&anchored_v2, &newcomer, &far_ahead),
+        Err(Reason::NotAMember)
+    );
+    let mut r = roster(3, &[t, k, j, q, &newcomer], 3, LATER);
+    r.previous = Some(rdoc(&v2).id().clone());
+    let admits = signed(r, &[t, k, j]);
+    assert_eq!(
+        place(&anchored_v2, &newcomer, &admits),
+        Ok(Placement::Next { in_force: true })
+    );
+    let stale = signed(roster(3, &[t, k, j, q, &newcomer], 3, NOW - 1), &[t, k, j]);
+    assert_eq!(
+        place(&anchored_v2, &newcomer, &stale),
+        Err(Reason::NotAMember)
+    );
+    anchored_v2.apply(rdoc(&admits), &Placement::Next { in_force: true });
 
     // The same membership as a node anchored at v1 that followed v2 and v3.
     let mut founder = membership_of(t, v1);
