@@ -75,10 +75,23 @@ pub fn write_canonical_map(
     map: &Map<String, Value>,
     out: &mut Vec<u8>,
 ) -> Result<(), CanonicalError> {
+    // The common case: ASCII names, which `serde_json::Map` (a `BTreeMap`
+    // unless `preserve_order` is on somewhere) already iterates in byte
+    // order, which is then also UTF-16 order. Checked, never assumed.
+    if map.keys().all(|k| k.is_ascii()) && map.keys().is_sorted() {
+        return write_members(map.iter(), out);
+    }
     let mut entries: Vec<(&String, &Value)> = map.iter().collect();
     entries.sort_unstable_by(|a, b| utf16_cmp(a.0, b.0));
+    write_members(entries.into_iter(), out)
+}
+
+fn write_members<'a>(
+    members: impl Iterator<Item = (&'a String, &'a Value)>,
+    out: &mut Vec<u8>,
+) -> Result<(), CanonicalError> {
     out.push(b'{');
-    for (i, (k, v)) in entries.into_iter().enumerate() {
+    for (i, (k, v)) in members.enumerate() {
         if i > 0 {
             out.push(b',');
         }
@@ -110,6 +123,12 @@ fn utf16_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 
 fn write_number(n: &Number, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
     let f = if let Some(u) = n.as_u64() {
+        if u <= 1 << 53 {
+            // An integer a double holds exactly is spelt as its digits.
+            let mut buf = itoa_buf(u);
+            out.extend_from_slice(buf.digits());
+            return Ok(());
+        }
         if !integer_is_a_double(u) {
             return Err(CanonicalError::IntegerOutOfRange(u.to_string()));
         }
@@ -130,6 +149,33 @@ fn write_number(n: &Number, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
     let mut buf = ryu_js::Buffer::new();
     out.extend_from_slice(buf.format_finite(f).as_bytes());
     Ok(())
+}
+
+/// The decimal digits of an integer, without allocating.
+struct Digits {
+    buf: [u8; 20],
+    start: usize,
+}
+
+impl Digits {
+    fn digits(&mut self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+}
+
+fn itoa_buf(mut n: u64) -> Digits {
+    let mut d = Digits {
+        buf: [b'0'; 20],
+        start: 20,
+    };
+    loop {
+        d.start -= 1;
+        d.buf[d.start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return d;
+        }
+    }
 }
 
 /// Whether the integer literal `u` stands for one IEEE double without doubt:
@@ -155,30 +201,44 @@ fn integer_is_a_double(u: u64) -> bool {
     spelt.as_bytes() == &digits[i..]
 }
 
+/// For each byte, what JCS writes instead of it: 0 for the byte itself,
+/// `u` for `\u00xx`, or the letter of a short escape.
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = b'u';
+        i += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0A] = b'n';
+    t[0x0C] = b'f';
+    t[0x0D] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
 fn write_string(s: &str, out: &mut Vec<u8>) {
+    out.reserve(s.len() + 2);
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            0x08 => b"\\b",
-            0x09 => b"\\t",
-            0x0A => b"\\n",
-            0x0C => b"\\f",
-            0x0D => b"\\r",
-            0x00..=0x1F => b"",
-            _ => continue,
-        };
+        let e = ESCAPE[b as usize];
+        if e == 0 {
+            continue;
+        }
         out.extend_from_slice(&bytes[start..i]);
-        if escape.is_empty() {
+        if e == b'u' {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             out.extend_from_slice(b"\\u00");
             out.push(HEX[(b >> 4) as usize]);
             out.push(HEX[(b & 0xF) as usize]);
         } else {
-            out.extend_from_slice(escape);
+            out.push(b'\\');
+            out.push(e);
         }
         start = i + 1;
     }
