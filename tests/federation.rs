@@ -125,17 +125,8 @@ fn a_node_killed_during_five_publications_catches_up() {
 }
 
 /// `deltabench roster publish` through node `i`.
-fn roster_publish(f: &Federation, i: usize, file: &std::path::Path) -> std::process::Output {
-    deltabench(&[
-        "roster",
-        "publish",
-        "--node",
-        &f.p(i).api,
-        "--token",
-        &f.nodes[i].admin,
-        "--roster",
-        file.to_str().unwrap(),
-    ])
+fn publish_through(f: &Federation, i: usize, file: &std::path::Path) -> std::process::Output {
+    roster_publish(f.p(i), &f.nodes[i].admin, file, false)
 }
 
 /// Waits until nodes `which` have roster `version` of yrd.tax in force.
@@ -214,7 +205,7 @@ fn a_member_admitted_by_roster_change_gets_the_history_and_a_removed_one_is_refu
             &["--node", &api, "--token", &f.nodes[1].viewer],
         )
     };
-    let out = roster_publish(&f, 1, &v3);
+    let out = publish_through(&f, 1, &v3);
     assert!(
         out.status.success(),
         "{}",
@@ -232,7 +223,7 @@ fn a_member_admitted_by_roster_change_gets_the_history_and_a_removed_one_is_refu
             &[&f.nodes[0], &f.nodes[1]],
         )
     };
-    let out = roster_publish(&f, 0, &v5);
+    let out = publish_through(&f, 0, &v5);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("roster_version_gap"), "{err}");

@@ -105,17 +105,7 @@ impl Offices {
     }
 
     fn publish_roster(&self, i: usize, file: &Path) -> String {
-        let out = deltabench(&[
-            "roster",
-            "publish",
-            "--json",
-            "--node",
-            &self.p(i).api,
-            "--token",
-            &self.nodes[i].admin,
-            "--roster",
-            file.to_str().unwrap(),
-        ]);
+        let out = roster_publish(self.p(i), &self.nodes[i].admin, file, true);
         assert!(
             out.status.success(),
             "{} could not publish {}: {}",

@@ -225,9 +225,15 @@ impl Proc {
 
     /// `deltabench GLOBAL_ARGS run --config CONFIG`.
     pub fn start_with(config: &Path, global_args: &[&str]) -> Proc {
+        Proc::spawn(config, global_args, &[])
+    }
+
+    /// [`Proc::start_with`], with `env` set for the process.
+    fn spawn(config: &Path, global_args: &[&str], env: &[(&str, &str)]) -> Proc {
         let mut child = Command::new(bin())
             .args(global_args)
             .args(["run", "--config", config.to_str().unwrap()])
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -525,44 +531,22 @@ pub fn import(p: &Proc, token: &str, kind: &str, file: &std::path::Path) -> std:
 /// [`Proc::start`] with further environment variables for the node process
 /// (e.g. `DELTABENCH_CLOCK_OFFSET_SECS`).
 pub fn start_with_env(config: &Path, env: &[(&str, &str)]) -> Proc {
-    let mut child = Command::new(bin())
-        .args(["run", "--config", config.to_str().unwrap()])
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn deltabench run");
-    let stdout = child.stdout.take().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = line.strip_prefix("deltabench: api listening on ") {
-                let _ = tx.send(addr.to_string());
-            }
-        }
-    });
-    let (etx, erx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = etx.send(line);
-        }
-    });
-    let mut proc = Proc {
-        child: Some(child),
-        api: String::new(),
-        stderr: erx,
-    };
-    match rx.recv_timeout(START_TIMEOUT) {
-        Ok(api) => proc.api = api,
-        Err(_) => {
-            let status = proc.child.as_mut().unwrap().try_wait().ok().flatten();
-            panic!(
-                "node did not start (exit {status:?}): {}",
-                proc.stderr_text()
-            );
-        }
+    Proc::spawn(config, &[], env)
+}
+
+/// `deltabench roster publish [--json]` of `file` through the node `p`.
+pub fn roster_publish(p: &Proc, admin: &str, file: &Path, json: bool) -> std::process::Output {
+    let mut args = vec!["roster", "publish"];
+    if json {
+        args.push("--json");
     }
-    proc
+    args.extend([
+        "--node",
+        &p.api,
+        "--token",
+        admin,
+        "--roster",
+        file.to_str().unwrap(),
+    ]);
+    deltabench(&args)
 }
