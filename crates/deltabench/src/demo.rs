@@ -552,6 +552,18 @@ fn load(nodes: &[DemoNode]) -> Result<()> {
         }
     }
     let taicang = &nodes[0];
+    // The founding roster, as approved, becomes a signed document on
+    // Taicang's chain: every member then holds the alliance's history as
+    // documents, and anyone can check the approvals in a bundle.
+    let roster_file = taicang
+        .config
+        .parent()
+        .map(|d| d.join("yrd.tax.roster.json"))
+        .context("Taicang's config folder")?;
+    let roster = std::fs::read_to_string(&roster_file)
+        .with_context(|| format!("reading {}", roster_file.display()))?;
+    println!("Taicang publishes the founding roster of yrd.tax on its chain");
+    taicang.post("/api/v1/rosters", "application/json", &roster)?;
     println!("Taicang publishes the alliance's reference framework and proposes 9 crosswalks");
     taicang.post("/api/v1/frameworks", "application/json", REFERENCE)?;
     for other in &nodes[1..] {

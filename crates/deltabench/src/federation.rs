@@ -599,6 +599,11 @@ mod tests {
             acceptance(&Outcome::Pending { hash: hash.clone() }),
             MessageAcceptance::Accept
         );
+        // A roster held for the versions before it travels on too.
+        assert_eq!(
+            acceptance(&Outcome::Waiting { hash: hash.clone() }),
+            MessageAcceptance::Accept
+        );
         assert_eq!(
             acceptance(&Outcome::Duplicate { hash }),
             MessageAcceptance::Ignore
@@ -609,6 +614,8 @@ mod tests {
             Reason::NotAMember,
             Reason::UnsupportedSchemaVersion,
             Reason::RosterVersionGap,
+            // Depends on which versions this node knows.
+            Reason::RosterNotOnPath,
         ] {
             assert_eq!(refused(r), MessageAcceptance::Ignore, "{r}");
         }
@@ -616,15 +623,17 @@ mod tests {
             Reason::BadSignature,
             Reason::Malformed,
             Reason::RosterBadApproval,
+            Reason::RosterBadHistory,
             Reason::Oversized,
         ] {
             assert_eq!(refused(r), MessageAcceptance::Reject, "{r}");
         }
-        // Ten of the twenty reasons are faults a forwarder could have checked.
+        // Eleven of the twenty-two reasons are faults a forwarder could have
+        // checked.
         let rejecting = Reason::ALL
             .iter()
             .filter(|r| refused(**r) == MessageAcceptance::Reject)
             .count();
-        assert_eq!(rejecting, 10);
+        assert_eq!(rejecting, 11);
     }
 }
