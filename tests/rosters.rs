@@ -8,7 +8,7 @@ use deltabench_model::Timestamp;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const ALLIANCE: &str = "yrd.tax";
 const NOT_A_MEMBER: &str = "deltabench_documents_rejected_total{reason=\"not_a_member\"}";
@@ -169,37 +169,29 @@ impl Offices {
     /// Waits until office `i` holds every expected document.
     fn wait_holding_expected(&self, i: usize) {
         let want: BTreeSet<String> = self.expected.keys().cloned().collect();
-        let deadline = Instant::now() + NET_TIMEOUT;
-        loop {
+        let missing = || {
             let have = held(self.p(i), self.viewer(i), None);
-            if have.is_superset(&want) {
-                return;
-            }
-            if Instant::now() >= deadline {
-                let missing: Vec<&str> = want
-                    .difference(&have)
-                    .map(|h| self.expected[h].as_str())
-                    .collect();
-                panic!(
-                    "timed out: {} lacks {missing:?}\n{}",
-                    self.name(i),
-                    self.diagnose(i)
-                );
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+            let missing: Vec<&str> = want
+                .difference(&have)
+                .map(|h| self.expected[h].as_str())
+                .collect();
+            format!("{} lacks {missing:?}\n{}", self.name(i), self.diagnose(i))
+        };
+        wait_for_or(
+            &format!("{} to hold every expected document", self.name(i)),
+            || {
+                held(self.p(i), self.viewer(i), None)
+                    .is_superset(&want)
+                    .then_some(())
+            },
+            missing,
+        );
     }
 
     /// Polls `f` until it holds, failing after [`NET_TIMEOUT`] with office
     /// `i`'s state and log.
     fn wait_until(&self, i: usize, what: &str, mut f: impl FnMut() -> bool) {
-        let deadline = Instant::now() + NET_TIMEOUT;
-        while !f() {
-            if Instant::now() >= deadline {
-                panic!("timed out waiting for {what}\n{}", self.diagnose(i));
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_for_or(what, || f().then_some(()), || self.diagnose(i));
     }
 
     /// What office `i` holds and logged, for a failure message.

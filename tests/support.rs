@@ -432,7 +432,16 @@ pub const NET_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Polls `f` until it gives a value (the state is in other processes, which
 /// tell no events over HTTP), failing after [`NET_TIMEOUT`].
-pub fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+pub fn wait_for<T>(what: &str, f: impl FnMut() -> Option<T>) -> T {
+    wait_for_or(what, f, String::new)
+}
+
+/// [`wait_for`], adding `diagnose()` to the failure message.
+pub fn wait_for_or<T>(
+    what: &str,
+    mut f: impl FnMut() -> Option<T>,
+    diagnose: impl Fn() -> String,
+) -> T {
     let deadline = std::time::Instant::now() + NET_TIMEOUT;
     loop {
         if let Some(t) = f() {
@@ -440,7 +449,8 @@ pub fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
+            "timed out waiting for {what}\n{}",
+            diagnose()
         );
         std::thread::sleep(Duration::from_millis(50));
     }
