@@ -37,7 +37,9 @@ pub enum Reason {
     IssuedInFuture,
     /// A roster for an alliance this node does not belong to.
     UnknownAlliance,
-    /// A roster version older than the one in force.
+    /// A roster version older than the one in force. No longer given: an
+    /// older version is history (see `roster`); the code stays reserved, as
+    /// codes are never reused.
     RosterOutdated,
     /// A roster version more than one ahead of the one in force.
     RosterVersionGap,

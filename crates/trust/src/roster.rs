@@ -117,12 +117,6 @@ pub struct RosterDoc {
     id: DocHash,
 }
 
-impl PartialEq for RosterDoc {
-    fn eq(&self, other: &Self) -> bool {
-        self.id == other.id && self.signed.approvals == other.signed.approvals
-    }
-}
-
 impl RosterDoc {
     /// Reads a roster payload (`{"roster": {...}, "approvals": [...]}`) and
     /// checks its content.
