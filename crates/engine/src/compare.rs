@@ -530,10 +530,6 @@ impl Catalogue {
         include_flagged: bool,
     ) -> Result<Comparison, CompareError> {
         let (rf, reference) = self.reference(r, period)?;
-        let orientation = Orientation {
-            direction: reference.direction,
-            target: reference.target.map(Value::get),
-        };
         let (members, alliance) = self.group(&r.framework);
         let paths = self.index_paths(self.paths_to(r, period));
         let prev_period = period.previous();
@@ -574,91 +570,40 @@ impl Catalogue {
                 }),
             }
         }
-        // Statistics over the ranked rows.
-        let ranked: Vec<usize> = (0..found.len())
-            .filter(|&i| include_flagged || found[i].1.flags.is_empty())
-            .collect();
-        let values: Vec<f64> = ranked.iter().map(|&i| found[i].1.value).collect();
-        let goodness: Vec<f64> = values.iter().map(|&v| orientation.goodness(v)).collect();
-        let ranks = scores::competition_ranks(&goodness);
-        let z = scores::z_scores(&goodness);
-        let mm = scores::minmax(&goodness);
-        let dist = scores::frontier_distances(&goodness);
-        let median = scores::median(&values);
-        let frontier = goodness
-            .iter()
-            .zip(&values)
-            .max_by(|a, b| a.0.total_cmp(b.0))
-            .map(|(_, v)| *v);
-        let mut stat: HashMap<usize, usize> = HashMap::new();
-        for (k, &i) in ranked.iter().enumerate() {
-            stat.insert(i, k);
-        }
-        let val = |v: f64| Value::new(v).ok();
-        let mut rows: Vec<ComparisonRow> = found
+        let found: Vec<FoundRow<'_>> = found
             .into_iter()
-            .enumerate()
-            .filter_map(|(i, (m, f, prev))| {
-                let k = stat.get(&i).copied();
-                let value = Value::new(f.value).ok()?;
-                let source_value = Value::new(f.source_value).ok()?;
-                let crosswalk = f.path.as_ref().map(|p| self.crosswalk_use(p));
-                Some(ComparisonRow {
-                    jurisdiction: m,
-                    value,
-                    source_value,
-                    source_indicator: f.source.unwrap_or(r).clone(),
-                    source_version: f.source_version.clone(),
-                    rank: k.map(|k| ranks[k]),
-                    z_score: k.and_then(|k| val(z[k])),
-                    minmax: k.and_then(|k| val(mm[k])),
-                    distance_to_frontier: k.and_then(|k| val(dist[k])),
-                    peer_median: median.and_then(val),
-                    previous_value: prev.as_ref().and_then(|p| val(p.value)),
-                    change: prev.as_ref().and_then(|p| val(f.value - p.value)),
-                    previous_document: prev.map(|p| p.summary.clone()),
-                    crosswalk,
-                    document: f.summary.clone(),
-                    flags: f.flags,
-                })
+            .map(|(m, f, prev)| FoundRow {
+                jurisdiction: m,
+                value: f.value,
+                source_value: f.source_value,
+                summary: f.summary,
+                source: f.source,
+                source_version: f.source_version,
+                crosswalk: f.path.as_ref().map(|p| self.crosswalk_use(p)),
+                flags: f.flags,
+                previous: prev.map(|p| (p.value, p.summary)),
             })
             .collect();
-        rows.sort_by(|a, b| {
-            (a.rank.is_none(), a.rank, &a.jurisdiction).cmp(&(
-                b.rank.is_none(),
-                b.rank,
-                &b.jurisdiction,
-            ))
-        });
         let mut inputs: Vec<DocHash> = inputs.into_iter().cloned().collect();
         inputs.sort();
-        let manifest = manifest(
-            &[
-                format!("indicator {r}"),
-                format!("period {period}"),
-                format!("include_flagged {include_flagged}"),
-            ],
-            &self
-                .alliances
-                .iter()
-                .filter(|v| consulted.contains(&v.id))
-                .collect::<Vec<_>>(),
-            &inputs,
-        );
-        Ok(Comparison {
-            indicator: r.clone(),
-            period,
-            unit: reference.unit.clone(),
-            direction: reference.direction,
-            reference_version: rf.payload.version.clone(),
-            include_flagged,
-            frontier: frontier.and_then(val),
-            median: median.and_then(val),
-            rows,
+        let consulted: Vec<&AllianceView> = self
+            .alliances
+            .iter()
+            .filter(|v| consulted.contains(&v.id))
+            .collect();
+        Ok(finish(
+            Head {
+                r,
+                period,
+                include_flagged,
+                reference,
+                reference_version: &rf.payload.version,
+            },
+            found,
             missing,
             inputs,
-            manifest,
-        })
+            &consulted,
+        ))
     }
 
     fn note_inputs<'a>(
@@ -716,131 +661,183 @@ impl Catalogue {
 
     /// A composite index of weighted reference indicators.
     pub fn composite(&self, spec: &CompositeSpec) -> Result<Composite, CompareError> {
-        spec.validate().map_err(CompareError::Invalid)?;
-        let mut comparisons = Vec::new();
-        for part in &spec.indicators {
-            comparisons.push(self.compare(&part.indicator, spec.period, spec.include_flagged)?);
-        }
-        let members: BTreeSet<JurisdictionCode> = spec
-            .indicators
-            .iter()
-            .flat_map(|p| self.group(&p.indicator.framework).0)
-            .collect();
-        let members: Vec<JurisdictionCode> = members.into_iter().collect();
-        let mut columns = Vec::new();
-        let mut indicators = Vec::new();
-        let total: f64 = spec.indicators.iter().map(|p| p.weight.get()).sum();
-        for (part, c) in spec.indicators.iter().zip(&comparisons) {
-            let (_, ind) = self.reference(&part.indicator, spec.period)?;
-            columns.push(Column {
-                weight: part.weight.get(),
-                orientation: Orientation {
-                    direction: ind.direction,
-                    target: ind.target.map(Value::get),
-                },
-                range_width: ind.range.map(|r| r.max.get() - r.min.get()),
-            });
-            indicators.push(CompositeIndicator {
-                indicator: part.indicator.clone(),
-                weight: part.weight,
-                share: Value::new(part.weight.get() / total).map_err(CompareError::Invalid)?,
-                unit: c.unit.clone(),
-                direction: c.direction,
-            });
-        }
-        let values: Vec<Vec<Option<f64>>> = members
-            .iter()
-            .map(|m| {
-                comparisons
-                    .iter()
-                    .map(|c| {
-                        c.rows
-                            .iter()
-                            .find(|r| &r.jurisdiction == m && r.rank.is_some())
-                            .map(|r| r.value.get())
-                    })
-                    .collect()
-            })
-            .collect();
-        let params = Params {
-            normalisation: spec.normalisation,
-            aggregation: spec.aggregation,
-            missing: spec.missing,
-            draws: spec.draws,
-            seed: spec.seed,
-            perturbation: spec.perturbation.get(),
-        };
-        let result = composite::composite(&columns, &values, &params)?;
-        let val = |v: f64| Value::new(v).map_err(CompareError::Invalid);
-        let mut rows = Vec::new();
-        for r in &result.rows {
-            rows.push(CompositeRow {
-                jurisdiction: members[r.member].clone(),
-                index: val(r.index)?,
-                rank: r.rank,
-                rank_interval: r.rank_interval,
-                coverage: val(r.coverage)?,
-                scores: r
-                    .scores
-                    .iter()
-                    .map(|s| s.and_then(|v| Value::new(v).ok()))
-                    .collect(),
-            });
-        }
-        let excluded = result
-            .excluded
-            .iter()
-            .map(|(m, cols)| ExcludedMember {
-                jurisdiction: members[*m].clone(),
-                lacks: cols
-                    .iter()
-                    .map(|&c| spec.indicators[c].indicator.clone())
-                    .collect(),
-            })
-            .collect();
-        let inputs: Vec<DocHash> = comparisons
-            .iter()
-            .flat_map(|c| c.inputs.iter().cloned())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let mut lines = vec![
-            "kind composite".to_string(),
-            format!("period {}", spec.period),
-            format!("normalisation {:?}", spec.normalisation),
-            format!("aggregation {:?}", spec.aggregation),
-            format!("missing {:?}", spec.missing),
-            format!("include_flagged {}", spec.include_flagged),
-            format!("draws {}", spec.draws),
-            format!("seed {}", spec.seed),
-            format!("perturbation {}", spec.perturbation.get()),
-        ];
-        for (p, c) in spec.indicators.iter().zip(&comparisons) {
-            lines.push(format!(
-                "part {} {} {}",
-                p.indicator,
-                p.weight.get(),
-                c.manifest
-            ));
-        }
-        let manifest = manifest(&lines, &[], &inputs);
-        Ok(Composite {
-            period: spec.period,
-            indicators,
-            normalisation: spec.normalisation,
-            aggregation: spec.aggregation,
-            missing: spec.missing,
-            include_flagged: spec.include_flagged,
-            draws: spec.draws,
-            seed: spec.seed,
-            perturbation: spec.perturbation,
-            method: method_words(&params),
-            rows,
-            excluded,
-            inputs,
-            manifest,
-        })
+        composite_of(self, spec)
     }
+}
+
+impl Harmonised for Catalogue {
+    fn compare(
+        &self,
+        r: &IndicatorRef,
+        period: Period,
+        include_flagged: bool,
+    ) -> Result<Comparison, CompareError> {
+        Catalogue::compare(self, r, period, include_flagged)
+    }
+
+    fn group_members(&self, framework: &FrameworkId) -> Vec<JurisdictionCode> {
+        self.group(framework).0
+    }
+
+    fn reference_indicator(
+        &self,
+        r: &IndicatorRef,
+        period: Period,
+    ) -> Result<&Indicator, CompareError> {
+        self.reference(r, period).map(|(_, i)| i)
+    }
+}
+
+/// What a composite needs of an engine: comparisons, the group of a
+/// framework, and the reference indicator for a period.
+pub trait Harmonised {
+    /// The harmonised comparison of reference indicator `r` for `period`.
+    fn compare(
+        &self,
+        r: &IndicatorRef,
+        period: Period,
+        include_flagged: bool,
+    ) -> Result<Comparison, CompareError>;
+    /// The members compared on an indicator of `framework`, in code order.
+    fn group_members(&self, framework: &FrameworkId) -> Vec<JurisdictionCode>;
+    /// The reference indicator `r` as defined for `period`.
+    fn reference_indicator(
+        &self,
+        r: &IndicatorRef,
+        period: Period,
+    ) -> Result<&Indicator, CompareError>;
+}
+
+/// A composite index of weighted reference indicators, from the comparisons
+/// of engine `h`.
+pub fn composite_of<H: Harmonised + ?Sized>(
+    h: &H,
+    spec: &CompositeSpec,
+) -> Result<Composite, CompareError> {
+    spec.validate().map_err(CompareError::Invalid)?;
+    let mut comparisons = Vec::new();
+    for part in &spec.indicators {
+        comparisons.push(h.compare(&part.indicator, spec.period, spec.include_flagged)?);
+    }
+    let members: BTreeSet<JurisdictionCode> = spec
+        .indicators
+        .iter()
+        .flat_map(|p| h.group_members(&p.indicator.framework))
+        .collect();
+    let members: Vec<JurisdictionCode> = members.into_iter().collect();
+    let mut columns = Vec::new();
+    let mut indicators = Vec::new();
+    let total: f64 = spec.indicators.iter().map(|p| p.weight.get()).sum();
+    for (part, c) in spec.indicators.iter().zip(&comparisons) {
+        let ind = h.reference_indicator(&part.indicator, spec.period)?;
+        columns.push(Column {
+            weight: part.weight.get(),
+            orientation: Orientation {
+                direction: ind.direction,
+                target: ind.target.map(Value::get),
+            },
+            range_width: ind.range.map(|r| r.max.get() - r.min.get()),
+        });
+        indicators.push(CompositeIndicator {
+            indicator: part.indicator.clone(),
+            weight: part.weight,
+            share: Value::new(part.weight.get() / total).map_err(CompareError::Invalid)?,
+            unit: c.unit.clone(),
+            direction: c.direction,
+        });
+    }
+    let values: Vec<Vec<Option<f64>>> = members
+        .iter()
+        .map(|m| {
+            comparisons
+                .iter()
+                .map(|c| {
+                    c.rows
+                        .iter()
+                        .find(|r| &r.jurisdiction == m && r.rank.is_some())
+                        .map(|r| r.value.get())
+                })
+                .collect()
+        })
+        .collect();
+    let params = Params {
+        normalisation: spec.normalisation,
+        aggregation: spec.aggregation,
+        missing: spec.missing,
+        draws: spec.draws,
+        seed: spec.seed,
+        perturbation: spec.perturbation.get(),
+    };
+    let result = composite::composite(&columns, &values, &params)?;
+    let val = |v: f64| Value::new(v).map_err(CompareError::Invalid);
+    let mut rows = Vec::new();
+    for r in &result.rows {
+        rows.push(CompositeRow {
+            jurisdiction: members[r.member].clone(),
+            index: val(r.index)?,
+            rank: r.rank,
+            rank_interval: r.rank_interval,
+            coverage: val(r.coverage)?,
+            scores: r
+                .scores
+                .iter()
+                .map(|s| s.and_then(|v| Value::new(v).ok()))
+                .collect(),
+        });
+    }
+    let excluded = result
+        .excluded
+        .iter()
+        .map(|(m, cols)| ExcludedMember {
+            jurisdiction: members[*m].clone(),
+            lacks: cols
+                .iter()
+                .map(|&c| spec.indicators[c].indicator.clone())
+                .collect(),
+        })
+        .collect();
+    let inputs: Vec<DocHash> = comparisons
+        .iter()
+        .flat_map(|c| c.inputs.iter().cloned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut lines = vec![
+        "kind composite".to_string(),
+        format!("period {}", spec.period),
+        format!("normalisation {:?}", spec.normalisation),
+        format!("aggregation {:?}", spec.aggregation),
+        format!("missing {:?}", spec.missing),
+        format!("include_flagged {}", spec.include_flagged),
+        format!("draws {}", spec.draws),
+        format!("seed {}", spec.seed),
+        format!("perturbation {}", spec.perturbation.get()),
+    ];
+    for (p, c) in spec.indicators.iter().zip(&comparisons) {
+        lines.push(format!(
+            "part {} {} {}",
+            p.indicator,
+            p.weight.get(),
+            c.manifest
+        ));
+    }
+    let manifest = manifest(&lines, &[], &inputs);
+    Ok(Composite {
+        period: spec.period,
+        indicators,
+        normalisation: spec.normalisation,
+        aggregation: spec.aggregation,
+        missing: spec.missing,
+        include_flagged: spec.include_flagged,
+        draws: spec.draws,
+        seed: spec.seed,
+        perturbation: spec.perturbation,
+        method: method_words(&params),
+        rows,
+        excluded,
+        inputs,
+        manifest,
+    })
 }
 
 fn method_words(p: &Params) -> String {
@@ -871,6 +868,131 @@ fn method_words(p: &Params) -> String {
         p.draws,
         p = p.perturbation
     )
+}
+
+/// A member's value as an engine found it, before statistics.
+pub(crate) struct FoundRow<'a> {
+    pub(crate) jurisdiction: JurisdictionCode,
+    pub(crate) value: f64,
+    pub(crate) source_value: f64,
+    pub(crate) summary: &'a DocHash,
+    /// The source indicator; `None` for the reference itself.
+    pub(crate) source: Option<&'a IndicatorRef>,
+    pub(crate) source_version: &'a semver::Version,
+    pub(crate) crosswalk: Option<CrosswalkUse>,
+    pub(crate) flags: Vec<RowFlag>,
+    /// The previous period's value and its summary.
+    pub(crate) previous: Option<(f64, &'a DocHash)>,
+}
+
+/// What a comparison asks and the reference indicator it is about.
+pub(crate) struct Head<'a> {
+    pub(crate) r: &'a IndicatorRef,
+    pub(crate) period: Period,
+    pub(crate) include_flagged: bool,
+    pub(crate) reference: &'a Indicator,
+    pub(crate) reference_version: &'a semver::Version,
+}
+
+/// Statistics, rows in rank order and the manifest: the part of a
+/// comparison that follows from the values found. `inputs` are sorted;
+/// `consulted` are the rosters the answer depends on.
+pub(crate) fn finish(
+    head: Head<'_>,
+    found: Vec<FoundRow<'_>>,
+    missing: Vec<MissingMember>,
+    inputs: Vec<DocHash>,
+    consulted: &[&AllianceView],
+) -> Comparison {
+    let Head {
+        r,
+        period,
+        include_flagged,
+        reference,
+        reference_version,
+    } = head;
+    let orientation = Orientation {
+        direction: reference.direction,
+        target: reference.target.map(Value::get),
+    };
+    // Statistics over the ranked rows.
+    let ranked: Vec<usize> = (0..found.len())
+        .filter(|&i| include_flagged || found[i].flags.is_empty())
+        .collect();
+    let values: Vec<f64> = ranked.iter().map(|&i| found[i].value).collect();
+    let goodness: Vec<f64> = values.iter().map(|&v| orientation.goodness(v)).collect();
+    let ranks = scores::competition_ranks(&goodness);
+    let z = scores::z_scores(&goodness);
+    let mm = scores::minmax(&goodness);
+    let dist = scores::frontier_distances(&goodness);
+    let median = scores::median(&values);
+    let frontier = goodness
+        .iter()
+        .zip(&values)
+        .max_by(|a, b| a.0.total_cmp(b.0))
+        .map(|(_, v)| *v);
+    let mut stat: Vec<Option<usize>> = vec![None; found.len()];
+    for (k, &i) in ranked.iter().enumerate() {
+        stat[i] = Some(k);
+    }
+    let val = |v: f64| Value::new(v).ok();
+    let mut rows: Vec<ComparisonRow> = found
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let k = stat[i];
+            let value = Value::new(f.value).ok()?;
+            let source_value = Value::new(f.source_value).ok()?;
+            Some(ComparisonRow {
+                jurisdiction: f.jurisdiction,
+                value,
+                source_value,
+                source_indicator: f.source.unwrap_or(r).clone(),
+                source_version: f.source_version.clone(),
+                rank: k.map(|k| ranks[k]),
+                z_score: k.and_then(|k| val(z[k])),
+                minmax: k.and_then(|k| val(mm[k])),
+                distance_to_frontier: k.and_then(|k| val(dist[k])),
+                peer_median: median.and_then(val),
+                previous_value: f.previous.and_then(|p| val(p.0)),
+                change: f.previous.and_then(|p| val(f.value - p.0)),
+                previous_document: f.previous.map(|p| p.1.clone()),
+                crosswalk: f.crosswalk,
+                document: f.summary.clone(),
+                flags: f.flags,
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (a.rank.is_none(), a.rank, &a.jurisdiction).cmp(&(
+            b.rank.is_none(),
+            b.rank,
+            &b.jurisdiction,
+        ))
+    });
+    let manifest = manifest(
+        &[
+            format!("indicator {r}"),
+            format!("period {period}"),
+            format!("include_flagged {include_flagged}"),
+        ],
+        consulted,
+        &inputs,
+    );
+    Comparison {
+        indicator: r.clone(),
+        period,
+        unit: reference.unit.clone(),
+        direction: reference.direction,
+        reference_version: reference_version.clone(),
+        include_flagged,
+        frontier: frontier.and_then(val),
+        median: median.and_then(val),
+        rows,
+        missing,
+        inputs,
+        manifest,
+    }
 }
 
 /// Whether `period` lies wholly between the start of `from` and the end of

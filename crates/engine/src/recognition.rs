@@ -158,72 +158,12 @@ pub fn recognise(
     let mut out: Vec<CrosswalkRecord> = crosswalks
         .iter()
         .map(|c| {
-            let mut ends: Vec<&Held<Endorsement>> = by_doc
-                .get(&c.hash)
-                .map(|v| {
-                    v.iter()
-                        .copied()
-                        .filter(|e| e.payload.crosswalk == c.payload.id)
-                        .collect()
-                })
-                .unwrap_or_default();
-            ends.sort_by(|a, b| (&a.issuer, a.seq).cmp(&(&b.issuer, b.seq)));
-            let mut latest: BTreeMap<&JurisdictionCode, (Decision, &DocHash)> = BTreeMap::new();
-            for e in &ends {
-                latest.insert(&e.issuer, (e.payload.decision, &e.hash));
-            }
-            let endorsements: Vec<EndorsementRecord> = ends
-                .iter()
-                .map(|e| EndorsementRecord {
-                    jurisdiction: e.issuer.clone(),
-                    decision: e.payload.decision,
-                    hash: e.hash.clone(),
-                    issued_at: e.issued_at,
-                    current: latest.get(&e.issuer).map(|l| l.1) == Some(&e.hash),
-                    comment: e.payload.comment.clone(),
-                })
-                .collect();
-            let decisions: BTreeMap<&JurisdictionCode, Decision> =
-                latest.iter().map(|(k, v)| (*k, v.0)).collect();
-            let sides = sides_of(&c.payload, owners, alliances, &decisions);
+            let ends: Vec<&Held<Endorsement>> = by_doc.get(&c.hash).cloned().unwrap_or_default();
             let owner_of_id = id_owner.get(c.payload.id.as_str()).map(|o| o.3);
-            let cur = current.get(c.payload.id.as_str()).copied();
-            let (status, superseded_by, why) = if owner_of_id != Some(&c.issuer) {
-                (
-                    CrosswalkStatus::Superseded,
-                    cur.map(|h| h.hash.clone()),
-                    format!(
-                        "the id {} belongs to {}; a version issued by {} is not used",
-                        c.payload.id,
-                        owner_of_id.map(|o| o.as_str()).unwrap_or("another issuer"),
-                        c.issuer
-                    ),
-                )
-            } else if cur.is_some_and(|h| h.hash != c.hash) {
-                let h = cur.map(|h| (h.hash.clone(), h.payload.version));
-                (
-                    CrosswalkStatus::Superseded,
-                    h.as_ref().map(|h| h.0.clone()),
-                    format!(
-                        "version {} replaces it",
-                        h.map(|h| h.1).unwrap_or(c.payload.version)
-                    ),
-                )
-            } else {
-                let (status, why) = status_of(&sides);
-                (status, None, why)
-            };
-            CrosswalkRecord {
-                hash: c.hash.clone(),
-                issuer: c.issuer.clone(),
-                issued_at: c.issued_at,
-                status,
-                superseded_by,
-                why,
-                crosswalk: c.payload.clone(),
-                sides,
-                endorsements,
-            }
+            let cur = current
+                .get(c.payload.id.as_str())
+                .map(|h| (&h.hash, h.payload.version));
+            record(c, ends, owners, alliances, owner_of_id, cur)
         })
         .collect();
     out.sort_by(|a, b| {
@@ -234,6 +174,75 @@ pub fn recognise(
         ))
     });
     out
+}
+
+/// The record of crosswalk document `c`: its endorsements (those naming its
+/// hash, in any order), whose decisions count, and its state. `owner_of_id`
+/// is the issuer the id belongs to and `current` the hash and version of the
+/// id's current version.
+pub fn record(
+    c: &Held<Crosswalk>,
+    mut ends: Vec<&Held<Endorsement>>,
+    owners: &BTreeMap<FrameworkId, Owner>,
+    alliances: &[AllianceView],
+    owner_of_id: Option<&JurisdictionCode>,
+    current: Option<(&DocHash, u32)>,
+) -> CrosswalkRecord {
+    ends.retain(|e| e.payload.crosswalk == c.payload.id);
+    ends.sort_by(|a, b| (&a.issuer, a.seq).cmp(&(&b.issuer, b.seq)));
+    let mut latest: BTreeMap<&JurisdictionCode, (Decision, &DocHash)> = BTreeMap::new();
+    for e in &ends {
+        latest.insert(&e.issuer, (e.payload.decision, &e.hash));
+    }
+    let endorsements: Vec<EndorsementRecord> = ends
+        .iter()
+        .map(|e| EndorsementRecord {
+            jurisdiction: e.issuer.clone(),
+            decision: e.payload.decision,
+            hash: e.hash.clone(),
+            issued_at: e.issued_at,
+            current: latest.get(&e.issuer).map(|l| l.1) == Some(&e.hash),
+            comment: e.payload.comment.clone(),
+        })
+        .collect();
+    let decisions: BTreeMap<&JurisdictionCode, Decision> =
+        latest.iter().map(|(k, v)| (*k, v.0)).collect();
+    let sides = sides_of(&c.payload, owners, alliances, &decisions);
+    let (status, superseded_by, why) = if owner_of_id != Some(&c.issuer) {
+        (
+            CrosswalkStatus::Superseded,
+            current.map(|h| h.0.clone()),
+            format!(
+                "the id {} belongs to {}; a version issued by {} is not used",
+                c.payload.id,
+                owner_of_id.map(|o| o.as_str()).unwrap_or("another issuer"),
+                c.issuer
+            ),
+        )
+    } else if current.is_some_and(|h| h.0 != &c.hash) {
+        (
+            CrosswalkStatus::Superseded,
+            current.map(|h| h.0.clone()),
+            format!(
+                "version {} replaces it",
+                current.map(|h| h.1).unwrap_or(c.payload.version)
+            ),
+        )
+    } else {
+        let (status, why) = status_of(&sides);
+        (status, None, why)
+    };
+    CrosswalkRecord {
+        hash: c.hash.clone(),
+        issuer: c.issuer.clone(),
+        issued_at: c.issued_at,
+        status,
+        superseded_by,
+        why,
+        crosswalk: c.payload.clone(),
+        sides,
+        endorsements,
+    }
 }
 
 fn status_of(sides: &[RecognitionSide]) -> (CrosswalkStatus, String) {
