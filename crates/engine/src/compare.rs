@@ -145,7 +145,8 @@ struct Found<'a> {
     flags: Vec<RowFlag>,
 }
 
-const MAX_CHAIN: usize = 4;
+/// The longest chain of crosswalks a value may travel.
+pub(crate) const MAX_CHAIN: usize = 4;
 
 impl Catalogue {
     /// Indexes the documents.
@@ -403,7 +404,7 @@ impl Catalogue {
                 flags.push(RowFlag::OutsideRange);
             }
         };
-        let mut best: Option<(Key, Found<'_>)> = None;
+        let mut best: Option<(Key<DocHash>, Found<'_>)> = None;
         let mut failures = Vec::new();
         for s in summaries {
             if s.payload.framework == r.framework {
@@ -1012,15 +1013,18 @@ type PathIndex<'a> = HashMap<&'a FrameworkId, Vec<Path>>;
 /// Orders the ways to a value: fewest flags, shortest, most confident,
 /// smallest crosswalk hash (a direct summary has none and sorts first).
 #[derive(Debug, Clone, PartialEq)]
-struct Key {
+pub(crate) struct Key<H> {
     flags: usize,
     len: usize,
     confidence: f64,
-    hash: Option<DocHash>,
+    hash: Option<H>,
 }
 
-impl Key {
-    fn new(flags: usize, len: usize, confidence: f64, hash: Option<DocHash>) -> Self {
+impl<H: Ord> Key<H> {
+    /// The key of a way with `flags` flags over `len` crosswalks, the least
+    /// confident of them `confidence`, the first of them `hash` (ordered as
+    /// the lowercase hex of the hash orders).
+    pub(crate) fn new(flags: usize, len: usize, confidence: f64, hash: Option<H>) -> Self {
         Self {
             flags,
             len,
@@ -1029,7 +1033,7 @@ impl Key {
         }
     }
 
-    fn better_than(&self, other: &Key) -> bool {
+    fn better_than(&self, other: &Key<H>) -> bool {
         (self.flags, self.len)
             .cmp(&(other.flags, other.len))
             .then(other.confidence.total_cmp(&self.confidence))
@@ -1038,7 +1042,8 @@ impl Key {
     }
 }
 
-fn consider<'a>(best: &mut Option<(Key, Found<'a>)>, key: Key, found: Found<'a>) {
+/// Keeps `found` as the best way when its key is better than the best's.
+pub(crate) fn consider<H: Ord, F>(best: &mut Option<(Key<H>, F)>, key: Key<H>, found: F) {
     match best {
         Some((k, _)) if !key.better_than(k) => {}
         _ => *best = Some((key, found)),
@@ -1046,7 +1051,11 @@ fn consider<'a>(best: &mut Option<(Key, Found<'a>)>, key: Key, found: Found<'a>)
 }
 
 /// SHA-256 over the manifest lines, hex.
-fn manifest(params: &[String], alliances: &[&AllianceView], inputs: &[DocHash]) -> String {
+pub(crate) fn manifest(
+    params: &[String],
+    alliances: &[&AllianceView],
+    inputs: &[DocHash],
+) -> String {
     let mut h = Sha256::new();
     h.update(b"deltabench-comparison/1\n");
     for p in params {
@@ -1066,7 +1075,7 @@ fn manifest(params: &[String], alliances: &[&AllianceView], inputs: &[DocHash]) 
     hex::encode(h.finalize())
 }
 
-trait RangeExt {
+pub(crate) trait RangeExt {
     fn contains_f64(&self, v: f64) -> bool;
 }
 

@@ -32,6 +32,7 @@ pub mod scores;
 pub mod stats;
 pub mod summary;
 pub mod transform;
+pub mod view;
 
 use deltabench_model::local::Observation;
 use deltabench_model::{DocHash, IndicatorCode, JurisdictionCode, Timestamp, UnitId};

@@ -1,0 +1,1424 @@
+//! The harmonised view: the comparison catalogue kept up to date one
+//! document at a time.
+//!
+//! [`View`] answers exactly what [`crate::compare::Catalogue`] answers on
+//! the same documents, byte for byte, manifest included (the property tests
+//! in `tests/view.rs` hold it to that). The catalogue is built from every
+//! document at once; the view takes each accepted document with
+//! [`View::apply`] and updates only what the document affects:
+//!
+//! - a framework: its id's owner, owner-valid versions and establishing
+//!   document, and the recognition state of the crosswalks from or onto it;
+//! - a summary: its (issuer, period, framework) slot when it is newer;
+//! - a crosswalk: its id's versions (which one is current, which are
+//!   superseded) and the indexes of its target indicator;
+//! - an endorsement: the recognition state of the crosswalk document it
+//!   names (or it waits for that document to arrive);
+//! - the rosters in force ([`View::set_alliances`]): the groups, the owners
+//!   of reference frameworks, and the recognition state of every crosswalk
+//!   (quorums and members change).
+//!
+//! Ids, codes and indicators are interned to integers; summary values are
+//! dense columns indexed by an indicator's position in its framework, so a
+//! comparison reads a value with one index, never a search.
+//!
+//! Every change advances a stamp on what it touched (a period, a target
+//! indicator, or everything). [`View::compare_with_deps`] returns, beside the
+//! comparison, the stamps it read; [`View::still_valid`] tells a cache
+//! whether a stored answer still holds without computing it again.
+
+use crate::Held;
+use crate::compare::{
+    self, CompareError, FoundRow, Harmonised, Head, Key, MAX_CHAIN, RangeExt, consider,
+    period_within,
+};
+use crate::recognition::{self, AllianceView};
+use crate::transform;
+use deltabench_model::comparison::{
+    Comparison, Composite, CompositeSpec, CrosswalkLink, CrosswalkRecord, CrosswalkStatus,
+    CrosswalkUse, MissingMember, RowFlag,
+};
+use deltabench_model::documents::{
+    Crosswalk, Decision, Endorsement, Framework, Indicator, Owner, Relation, Summary,
+};
+use deltabench_model::{
+    CrosswalkId, DocHash, FrameworkId, IndicatorCode, IndicatorRef, JurisdictionCode, Period,
+};
+use rustc_hash::FxHashMap as Map;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A document the view takes in.
+#[derive(Debug, Clone)]
+pub enum Doc {
+    /// A framework document.
+    Framework(Held<Framework>),
+    /// A summary document.
+    Summary(Held<Summary>),
+    /// A crosswalk document.
+    Crosswalk(Held<Crosswalk>),
+    /// An endorsement document.
+    Endorsement(Held<Endorsement>),
+}
+
+/// An indicator, interned: (framework, position of the code in it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct IRef {
+    fw: u32,
+    ind: u32,
+}
+
+/// One framework id and everything held under it.
+#[derive(Debug, Clone)]
+struct Fw {
+    id: FrameworkId,
+    /// Every code seen under this id (framework, summary or crosswalk), by
+    /// position.
+    codes: Map<IndicatorCode, u32>,
+    /// Every framework document with this id.
+    docs: Vec<Held<Framework>>,
+    owner: Option<Owner>,
+    /// The owner's member index, when a jurisdiction owns it.
+    owner_member: Option<u32>,
+    /// The owner's index in `alliances`, when an alliance in force owns it.
+    owner_alliance: Option<usize>,
+    /// The document that establishes the owner.
+    owner_doc: Option<(u64, DocHash)>,
+    /// Owner-valid versions, one document each, oldest first.
+    versions: Vec<Held<Framework>>,
+    /// Crosswalk documents from or onto this framework.
+    crosswalks: Vec<u32>,
+}
+
+/// The newest summary of one (issuer, period, framework).
+#[derive(Debug, Clone)]
+struct Sum {
+    hash: DocHash,
+    pfx: u64,
+    seq: u64,
+    fw: u32,
+    version: semver::Version,
+    /// Values by the code's position in the framework; NaN where the summary
+    /// gives none.
+    values: Box<[f64]>,
+}
+
+impl Sum {
+    fn value(&self, ind: u32) -> Option<f64> {
+        self.values
+            .get(ind as usize)
+            .copied()
+            .filter(|v| !v.is_nan())
+    }
+}
+
+/// One crosswalk document.
+#[derive(Debug, Clone)]
+struct Xw {
+    held: Held<Crosswalk>,
+    pfx: u64,
+    key: [u8; 32],
+    issuer: u32,
+    id: u32,
+    src: IRef,
+    tgt: IRef,
+    source_ref: IndicatorRef,
+    status: CrosswalkStatus,
+    /// Endorsements naming this document and its id, in arrival order.
+    ends: Vec<u32>,
+}
+
+/// One endorsement document.
+#[derive(Debug, Clone)]
+struct End {
+    held: Held<Endorsement>,
+    pfx: u64,
+    issuer: u32,
+}
+
+/// The versions held of one crosswalk id.
+#[derive(Debug, Clone, Default)]
+struct IdState {
+    docs: Vec<u32>,
+    /// The issuer the id belongs to (member index).
+    owner: Option<u32>,
+    /// The current version among the owner's.
+    current: Option<u32>,
+}
+
+/// The crosswalks onto one indicator, each list in record order (id,
+/// version, hash).
+#[derive(Debug, Clone, Default)]
+struct Target {
+    all: Vec<u32>,
+    /// Recognised or pending.
+    usable: Vec<u32>,
+    /// Recognised and exact, for chains.
+    exact: Vec<u32>,
+    stamp: u64,
+}
+
+/// The stamps a comparison read: it still holds while they are unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deps {
+    global: u64,
+    periods: Vec<(Period, u64)>,
+    targets: Vec<(u32, u32, u64)>,
+}
+
+/// The documents held, indexed for comparisons and kept up to date one
+/// document at a time.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    alliances: Vec<AllianceView>,
+    /// Per alliance, whether member index i belongs.
+    alliance_sets: Vec<Vec<bool>>,
+    members: Vec<JurisdictionCode>,
+    member_ix: Map<JurisdictionCode, u32>,
+    fws: Vec<Fw>,
+    fw_ix: Map<FrameworkId, u32>,
+    owners: BTreeMap<FrameworkId, Owner>,
+    sums: Vec<Sum>,
+    latest: Map<(u32, Period, u32), u32>,
+    /// The newest summaries of an (issuer, period), by framework id.
+    current: Map<(u32, Period), Vec<u32>>,
+    xws: Vec<Xw>,
+    xw_by_hash: Map<[u8; 32], u32>,
+    ids: Vec<IdState>,
+    id_ix: Map<CrosswalkId, u32>,
+    ends: Vec<End>,
+    /// Endorsements of crosswalk documents not held yet.
+    orphans: Map<[u8; 32], Vec<u32>>,
+    targets: Map<IRef, Target>,
+    /// Documents taken in.
+    documents: usize,
+    clock: u64,
+    global_stamp: u64,
+    period_stamps: Map<Period, u64>,
+}
+
+fn prefix(bytes: &[u8; 32]) -> u64 {
+    u64::from_be_bytes(bytes[..8].try_into().expect("8 bytes"))
+}
+
+impl View {
+    /// An empty view under the rosters in force.
+    pub fn new(alliances: Vec<AllianceView>) -> Self {
+        let mut v = View::default();
+        v.set_alliances(alliances);
+        v
+    }
+
+    /// The view of all `inputs`, as [`crate::compare::Catalogue::build`]
+    /// indexes them. Recognition is settled once at the end rather than
+    /// after each endorsement.
+    pub fn build(inputs: compare::Inputs) -> Self {
+        let compare::Inputs {
+            frameworks,
+            summaries,
+            crosswalks,
+            endorsements,
+            alliances,
+        } = inputs;
+        let mut v = View::new(alliances);
+        for f in frameworks {
+            v.add_framework(f);
+        }
+        for f in 0..v.fws.len() as u32 {
+            v.settle_owner(f);
+        }
+        v.xws.reserve(crosswalks.len());
+        for c in crosswalks {
+            v.add_crosswalk(c);
+        }
+        v.ends.reserve(endorsements.len());
+        for e in endorsements {
+            v.add_endorsement(e);
+        }
+        for s in summaries {
+            v.apply_summary(s);
+        }
+        v.settle_all();
+        v
+    }
+
+    /// Takes in one accepted document, updating only what it affects.
+    pub fn apply(&mut self, doc: Doc) {
+        match doc {
+            Doc::Framework(f) => {
+                let fw = self.add_framework(f);
+                self.settle_owner(fw);
+                let affected = self.fws[fw as usize].crosswalks.clone();
+                for i in affected {
+                    self.refresh(i);
+                }
+                self.bump_global();
+            }
+            Doc::Summary(s) => self.apply_summary(s),
+            Doc::Crosswalk(c) => {
+                let i = self.add_crosswalk(c);
+                let x = &self.xws[i as usize];
+                let (id, tgt) = (x.id, x.tgt);
+                self.insert_sorted(tgt, i, List::All);
+                self.settle_id(id);
+                for j in self.ids[id as usize].docs.clone() {
+                    self.refresh(j);
+                }
+                self.bump_target(tgt);
+            }
+            Doc::Endorsement(e) => {
+                if let Some(i) = self.add_endorsement(e) {
+                    self.refresh(i);
+                    let tgt = self.xws[i as usize].tgt;
+                    self.bump_target(tgt);
+                }
+            }
+        }
+    }
+
+    /// Puts new rosters in force: groups, reference framework owners and
+    /// every crosswalk's recognition are read again.
+    pub fn set_alliances(&mut self, alliances: Vec<AllianceView>) {
+        for a in &alliances {
+            for m in &a.members {
+                self.member(m);
+            }
+            if let Some(f) = &a.reference_framework {
+                self.framework_ix(f);
+            }
+        }
+        self.alliances = alliances;
+        self.alliance_sets = self
+            .alliances
+            .iter()
+            .map(|a| {
+                let mut set = vec![false; self.members.len()];
+                for m in &a.members {
+                    set[self.member_ix[m] as usize] = true;
+                }
+                set
+            })
+            .collect();
+        for f in 0..self.fws.len() as u32 {
+            self.settle_owner(f);
+        }
+        for i in 0..self.xws.len() as u32 {
+            self.refresh(i);
+        }
+        self.bump_global();
+    }
+
+    /// The rosters in force.
+    pub fn alliances(&self) -> &[AllianceView] {
+        &self.alliances
+    }
+
+    /// How many documents the view has taken in.
+    pub fn documents(&self) -> usize {
+        self.documents
+    }
+
+    fn bump_global(&mut self) {
+        self.clock += 1;
+        self.global_stamp = self.clock;
+    }
+
+    fn bump_target(&mut self, t: IRef) {
+        self.clock += 1;
+        self.targets.entry(t).or_default().stamp = self.clock;
+    }
+
+    fn bump_period(&mut self, p: Period) {
+        self.clock += 1;
+        self.period_stamps.insert(p, self.clock);
+    }
+
+    fn member(&mut self, code: &JurisdictionCode) -> u32 {
+        if let Some(&i) = self.member_ix.get(code) {
+            return i;
+        }
+        let i = self.members.len() as u32;
+        self.members.push(code.clone());
+        self.member_ix.insert(code.clone(), i);
+        for set in &mut self.alliance_sets {
+            set.push(false);
+        }
+        i
+    }
+
+    fn framework_ix(&mut self, id: &FrameworkId) -> u32 {
+        if let Some(&i) = self.fw_ix.get(id) {
+            return i;
+        }
+        let i = self.fws.len() as u32;
+        self.fws.push(Fw {
+            id: id.clone(),
+            codes: Map::default(),
+            docs: Vec::new(),
+            owner: None,
+            owner_member: None,
+            owner_alliance: None,
+            owner_doc: None,
+            versions: Vec::new(),
+            crosswalks: Vec::new(),
+        });
+        self.fw_ix.insert(id.clone(), i);
+        i
+    }
+
+    fn code_ix(&mut self, fw: u32, code: &IndicatorCode) -> u32 {
+        let codes = &mut self.fws[fw as usize].codes;
+        if let Some(&i) = codes.get(code) {
+            return i;
+        }
+        let i = codes.len() as u32;
+        codes.insert(code.clone(), i);
+        i
+    }
+
+    fn iref(&self, r: &IndicatorRef) -> Option<IRef> {
+        let fw = *self.fw_ix.get(&r.framework)?;
+        let ind = *self.fws[fw as usize].codes.get(&r.code)?;
+        Some(IRef { fw, ind })
+    }
+
+    fn in_alliance(&self, a: usize, member: u32) -> bool {
+        self.alliance_sets[a]
+            .get(member as usize)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    fn add_framework(&mut self, f: Held<Framework>) -> u32 {
+        self.documents += 1;
+        let fw = self.framework_ix(&f.payload.id);
+        for ind in &f.payload.indicators {
+            self.code_ix(fw, &ind.code);
+        }
+        self.fws[fw as usize].docs.push(f);
+        fw
+    }
+
+    /// Reads again who owns framework `fw`, which document establishes it,
+    /// and its owner-valid versions.
+    fn settle_owner(&mut self, fw: u32) {
+        let alliances = &self.alliances;
+        let slot = &self.fws[fw as usize];
+        let mut views: Vec<&AllianceView> = alliances.iter().collect();
+        views.sort_by(|a, b| a.id.cmp(&b.id));
+        let may = |f: &Held<Framework>| {
+            recognition::owner_may_issue(&f.payload.owner, &f.issuer, alliances)
+        };
+        let owner = views
+            .iter()
+            .find(|v| v.reference_framework.as_ref() == Some(&slot.id))
+            .map(|v| Owner::Alliance(v.id.clone()))
+            .or_else(|| {
+                slot.docs
+                    .iter()
+                    .filter(|f| may(f))
+                    .min_by(|a, b| {
+                        (a.issued_at.unix(), &a.hash).cmp(&(b.issued_at.unix(), &b.hash))
+                    })
+                    .map(|f| f.payload.owner.clone())
+            });
+        let valid: Vec<&Held<Framework>> = slot
+            .docs
+            .iter()
+            .filter(|f| owner.as_ref() == Some(&f.payload.owner) && may(f))
+            .collect();
+        let owner_doc = valid
+            .iter()
+            .min_by(|a, b| (&a.issuer, a.seq).cmp(&(&b.issuer, b.seq)))
+            .map(|f| (prefix(&f.hash.to_bytes()), f.hash.clone()));
+        let mut versions: Vec<Held<Framework>> = valid.into_iter().cloned().collect();
+        versions.sort_by(|a, b| {
+            (&a.payload.version, a.issued_at.unix(), &a.hash).cmp(&(
+                &b.payload.version,
+                b.issued_at.unix(),
+                &b.hash,
+            ))
+        });
+        versions.dedup_by(|b, a| a.payload.version == b.payload.version);
+        let (owner_member, owner_alliance) = match &owner {
+            Some(Owner::Jurisdiction(code)) => (self.member_ix.get(code).copied(), None),
+            Some(Owner::Alliance(a)) => (None, alliances.iter().position(|v| &v.id == a)),
+            None => (None, None),
+        };
+        let id = slot.id.clone();
+        match &owner {
+            Some(o) => {
+                self.owners.insert(id, o.clone());
+            }
+            None => {
+                self.owners.remove(&id);
+            }
+        }
+        // A jurisdiction owner not yet known as a member gets an index, so
+        // its endorsements can be matched.
+        let owner_member = match (&owner, owner_member) {
+            (Some(Owner::Jurisdiction(code)), None) => Some(self.member(&code.clone())),
+            (_, m) => m,
+        };
+        let slot = &mut self.fws[fw as usize];
+        slot.owner = owner;
+        slot.owner_member = owner_member;
+        slot.owner_alliance = owner_alliance;
+        slot.owner_doc = owner_doc;
+        slot.versions = versions;
+    }
+
+    fn apply_summary(&mut self, s: Held<Summary>) {
+        self.documents += 1;
+        let m = self.member(&s.issuer);
+        let fw = self.framework_ix(&s.payload.framework);
+        let key = (m, s.payload.period, fw);
+        let newer = match self.latest.get(&key) {
+            Some(&slot) => self.sums[slot as usize].seq < s.seq,
+            None => true,
+        };
+        if !newer {
+            return;
+        }
+        let n = self.fws[fw as usize].codes.len();
+        let mut values = vec![f64::NAN; n];
+        let mut seen = vec![false; n];
+        for e in &s.payload.indicators {
+            let ind = self.code_ix(fw, &e.indicator) as usize;
+            if values.len() <= ind {
+                values.resize(ind + 1, f64::NAN);
+                seen.resize(ind + 1, false);
+            }
+            // The first entry of a code decides, as a search would.
+            if !std::mem::replace(&mut seen[ind], true) {
+                values[ind] = e.value.map_or(f64::NAN, |v| v.get());
+            }
+        }
+        let bytes = s.hash.to_bytes();
+        let sum = Sum {
+            pfx: prefix(&bytes),
+            hash: s.hash,
+            seq: s.seq,
+            fw,
+            version: s.payload.version,
+            values: values.into_boxed_slice(),
+        };
+        let period = s.payload.period;
+        match self.latest.get(&key) {
+            Some(&slot) => self.sums[slot as usize] = sum,
+            None => {
+                let slot = self.sums.len() as u32;
+                self.sums.push(sum);
+                self.latest.insert(key, slot);
+                let list = self.current.entry((m, period)).or_default();
+                let fws = &self.fws;
+                let sums = &self.sums;
+                let at = list.partition_point(|&o| {
+                    fws[sums[o as usize].fw as usize].id < fws[fw as usize].id
+                });
+                list.insert(at, slot);
+            }
+        }
+        self.bump_period(period);
+    }
+
+    fn add_crosswalk(&mut self, c: Held<Crosswalk>) -> u32 {
+        self.documents += 1;
+        let issuer = self.member(&c.issuer);
+        let sf = self.framework_ix(&c.payload.source.framework);
+        let src = IRef {
+            fw: sf,
+            ind: self.code_ix(sf, &c.payload.source.indicator),
+        };
+        let tf = self.framework_ix(&c.payload.target.framework);
+        let tgt = IRef {
+            fw: tf,
+            ind: self.code_ix(tf, &c.payload.target.code),
+        };
+        let id = match self.id_ix.get(&c.payload.id) {
+            Some(&i) => i,
+            None => {
+                let i = self.ids.len() as u32;
+                self.ids.push(IdState::default());
+                self.id_ix.insert(c.payload.id.clone(), i);
+                i
+            }
+        };
+        let key = c.hash.to_bytes();
+        let i = self.xws.len() as u32;
+        let ends = self
+            .orphans
+            .remove(&key)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|&e| self.ends[e as usize].held.payload.crosswalk == c.payload.id)
+            .collect();
+        let source_ref = IndicatorRef {
+            framework: c.payload.source.framework.clone(),
+            code: c.payload.source.indicator.clone(),
+        };
+        self.xws.push(Xw {
+            pfx: prefix(&key),
+            key,
+            issuer,
+            id,
+            src,
+            tgt,
+            source_ref,
+            // Not in any list until its state is read.
+            status: CrosswalkStatus::Superseded,
+            ends,
+            held: c,
+        });
+        self.xw_by_hash.insert(key, i);
+        self.ids[id as usize].docs.push(i);
+        self.fws[sf as usize].crosswalks.push(i);
+        if tf != sf {
+            self.fws[tf as usize].crosswalks.push(i);
+        }
+        i
+    }
+
+    /// Files an endorsement under the crosswalk document it names; returns
+    /// that document when it is held and the endorsement counts for it.
+    fn add_endorsement(&mut self, e: Held<Endorsement>) -> Option<u32> {
+        self.documents += 1;
+        let issuer = self.member(&e.issuer);
+        let key = e.payload.crosswalk_hash.to_bytes();
+        let slot = self.ends.len() as u32;
+        let pfx = prefix(&e.hash.to_bytes());
+        let target = self.xw_by_hash.get(&key).copied();
+        self.ends.push(End {
+            held: e,
+            pfx,
+            issuer,
+        });
+        match target {
+            Some(i) => {
+                let x = &self.xws[i as usize];
+                // Counted only when it names the document's own id.
+                if self.ends[slot as usize].held.payload.crosswalk != x.held.payload.id {
+                    return None;
+                }
+                self.xws[i as usize].ends.push(slot);
+                Some(i)
+            }
+            None => {
+                self.orphans.entry(key).or_default().push(slot);
+                None
+            }
+        }
+    }
+
+    /// Reads again which issuer crosswalk id `id` belongs to and which of
+    /// its versions is current.
+    fn settle_id(&mut self, id: u32) {
+        let xws = &self.xws;
+        let st = &self.ids[id as usize];
+        let owner = st
+            .docs
+            .iter()
+            .map(|&i| &xws[i as usize])
+            .min_by(|a, b| {
+                (
+                    a.held.payload.version,
+                    a.held.issued_at.unix(),
+                    &a.held.hash,
+                )
+                    .cmp(&(
+                        b.held.payload.version,
+                        b.held.issued_at.unix(),
+                        &b.held.hash,
+                    ))
+            })
+            .map(|x| x.issuer);
+        let mut current: Option<u32> = None;
+        for &i in &st.docs {
+            let x = &xws[i as usize];
+            if Some(x.issuer) != owner {
+                continue;
+            }
+            current = match current {
+                Some(c) => {
+                    let cur = &xws[c as usize];
+                    if (x.held.payload.version, x.held.seq)
+                        > (cur.held.payload.version, cur.held.seq)
+                    {
+                        Some(i)
+                    } else {
+                        Some(c)
+                    }
+                }
+                None => Some(i),
+            };
+        }
+        let st = &mut self.ids[id as usize];
+        st.owner = owner;
+        st.current = current;
+    }
+
+    /// Settles every id and crosswalk state and fills the target indexes in
+    /// one pass (after a bulk load).
+    fn settle_all(&mut self) {
+        for id in 0..self.ids.len() as u32 {
+            self.settle_id(id);
+        }
+        let mut order: Vec<u32> = (0..self.xws.len() as u32).collect();
+        order.sort_by(|&a, &b| self.record_order(a, b));
+        self.targets.clear();
+        for i in order {
+            let status = self.status(i);
+            let x = &mut self.xws[i as usize];
+            x.status = status;
+            let exact = x.held.payload.relation == Relation::Exact;
+            let t = self.targets.entry(x.tgt).or_default();
+            t.all.push(i);
+            match status {
+                CrosswalkStatus::Recognised => {
+                    t.usable.push(i);
+                    if exact {
+                        t.exact.push(i);
+                    }
+                }
+                CrosswalkStatus::Pending => t.usable.push(i),
+                CrosswalkStatus::Rejected | CrosswalkStatus::Superseded => {}
+            }
+        }
+        self.bump_global();
+    }
+
+    fn record_order(&self, a: u32, b: u32) -> std::cmp::Ordering {
+        let (x, y) = (&self.xws[a as usize], &self.xws[b as usize]);
+        (&x.held.payload.id, x.held.payload.version, &x.key).cmp(&(
+            &y.held.payload.id,
+            y.held.payload.version,
+            &y.key,
+        ))
+    }
+
+    fn insert_sorted(&mut self, t: IRef, i: u32, list: List) {
+        let mut target = std::mem::take(self.targets.entry(t).or_default());
+        let v = match list {
+            List::All => &mut target.all,
+            List::Usable => &mut target.usable,
+            List::Exact => &mut target.exact,
+        };
+        if let Err(at) = v.binary_search_by(|&o| self.record_order(o, i)) {
+            v.insert(at, i);
+        }
+        *self.targets.get_mut(&t).expect("the target exists") = target;
+    }
+
+    fn remove_from(&mut self, t: IRef, i: u32, list: List) {
+        if let Some(target) = self.targets.get_mut(&t) {
+            let v = match list {
+                List::All => &mut target.all,
+                List::Usable => &mut target.usable,
+                List::Exact => &mut target.exact,
+            };
+            v.retain(|&o| o != i);
+        }
+    }
+
+    /// Reads crosswalk document `i`'s state again and moves it between the
+    /// indexes of its target when it changed.
+    fn refresh(&mut self, i: u32) {
+        let new = self.status(i);
+        let x = &self.xws[i as usize];
+        let (old, tgt) = (x.status, x.tgt);
+        if new == old {
+            return;
+        }
+        let exact = x.held.payload.relation == Relation::Exact;
+        let lists = |s: CrosswalkStatus| match s {
+            CrosswalkStatus::Recognised => (true, exact),
+            CrosswalkStatus::Pending => (true, false),
+            _ => (false, false),
+        };
+        let (was_usable, was_exact) = lists(old);
+        let (usable, is_exact) = lists(new);
+        if was_usable && !usable {
+            self.remove_from(tgt, i, List::Usable);
+        }
+        if !was_usable && usable {
+            self.insert_sorted(tgt, i, List::Usable);
+        }
+        if was_exact && !is_exact {
+            self.remove_from(tgt, i, List::Exact);
+        }
+        if !was_exact && is_exact {
+            self.insert_sorted(tgt, i, List::Exact);
+        }
+        self.xws[i as usize].status = new;
+        self.bump_target(tgt);
+    }
+
+    /// The recognition state of crosswalk document `i`, as
+    /// [`recognition::record`] decides it, from counts.
+    fn status(&self, i: u32) -> CrosswalkStatus {
+        let x = &self.xws[i as usize];
+        let st = &self.ids[x.id as usize];
+        if st.owner != Some(x.issuer) || st.current != Some(i) {
+            return CrosswalkStatus::Superseded;
+        }
+        // Each endorser's latest decision (highest sequence number).
+        let mut latest: Vec<(u32, u64, Decision)> = Vec::with_capacity(x.ends.len());
+        for &e in &x.ends {
+            let e = &self.ends[e as usize];
+            match latest.iter_mut().find(|l| l.0 == e.issuer) {
+                Some(l) if l.1 < e.held.seq => {
+                    *l = (e.issuer, e.held.seq, e.held.payload.decision);
+                }
+                Some(_) => {}
+                None => latest.push((e.issuer, e.held.seq, e.held.payload.decision)),
+            }
+        }
+        let side = |fw: u32| -> (bool, bool) {
+            let f = &self.fws[fw as usize];
+            match &f.owner {
+                None => (false, false),
+                Some(Owner::Jurisdiction(_)) => {
+                    let d = f
+                        .owner_member
+                        .and_then(|m| latest.iter().find(|l| l.0 == m))
+                        .map(|l| l.2);
+                    (d == Some(Decision::Accept), d == Some(Decision::Reject))
+                }
+                Some(Owner::Alliance(_)) => match f.owner_alliance {
+                    None => (false, false),
+                    Some(a) => {
+                        let v = &self.alliances[a];
+                        let (mut acc, mut rej) = (0, 0);
+                        for l in &latest {
+                            if self.in_alliance(a, l.0) {
+                                match l.2 {
+                                    Decision::Accept => acc += 1,
+                                    Decision::Reject => rej += 1,
+                                }
+                            }
+                        }
+                        let q = v.quorum();
+                        let n = v.members.len();
+                        let blocked = n - rej < q;
+                        (acc >= q && !blocked, blocked)
+                    }
+                },
+            }
+        };
+        let (sf, tf) = (x.src.fw, x.tgt.fw);
+        let same = {
+            let (a, b) = (&self.fws[sf as usize].owner, &self.fws[tf as usize].owner);
+            a.is_some() && a == b
+        };
+        let sides: &[(bool, bool)] = if same {
+            &[side(sf)]
+        } else {
+            &[side(sf), side(tf)]
+        };
+        if sides.iter().any(|s| s.1) {
+            CrosswalkStatus::Rejected
+        } else if sides.iter().all(|s| s.0) {
+            CrosswalkStatus::Recognised
+        } else {
+            CrosswalkStatus::Pending
+        }
+    }
+
+    /// The framework owners known from the documents held.
+    pub fn owners(&self) -> &BTreeMap<FrameworkId, Owner> {
+        &self.owners
+    }
+
+    /// The owner-valid versions of framework `id`, oldest first.
+    pub fn framework_versions(&self, id: &FrameworkId) -> &[Held<Framework>] {
+        self.fw_ix
+            .get(id)
+            .map(|&f| self.fws[f as usize].versions.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// Whether `member`'s summaries of framework `fw` count.
+    fn allowed(&self, member: u32, fw: u32) -> bool {
+        let f = &self.fws[fw as usize];
+        match &f.owner {
+            Some(Owner::Jurisdiction(_)) => f.owner_member == Some(member),
+            Some(Owner::Alliance(_)) => f
+                .owner_alliance
+                .is_some_and(|a| self.in_alliance(a, member)),
+            None => false,
+        }
+    }
+
+    /// The periods that current summaries are held for, in order.
+    pub fn periods(&self) -> BTreeSet<Period> {
+        self.current
+            .iter()
+            .filter(|((m, _), list)| {
+                list.iter()
+                    .any(|&s| self.allowed(*m, self.sums[s as usize].fw))
+            })
+            .map(|((_, p), _)| *p)
+            .collect()
+    }
+
+    /// Every crosswalk document held, with its recognition state, in (id,
+    /// version, hash) order.
+    pub fn crosswalks(&self) -> Vec<CrosswalkRecord> {
+        let mut order: Vec<u32> = (0..self.xws.len() as u32).collect();
+        order.sort_by(|&a, &b| self.record_order(a, b));
+        order.into_iter().map(|i| self.record(i)).collect()
+    }
+
+    /// The documents of crosswalk id `id`, with their state, in (version,
+    /// hash) order.
+    pub fn crosswalk_versions(&self, id: &CrosswalkId) -> Vec<CrosswalkRecord> {
+        let Some(&ix) = self.id_ix.get(id) else {
+            return Vec::new();
+        };
+        let mut order = self.ids[ix as usize].docs.clone();
+        order.sort_by(|&a, &b| self.record_order(a, b));
+        order.into_iter().map(|i| self.record(i)).collect()
+    }
+
+    /// The record of crosswalk document `hash`, if held.
+    pub fn crosswalk_record(&self, hash: &DocHash) -> Option<CrosswalkRecord> {
+        self.xw_by_hash
+            .get(&hash.to_bytes())
+            .map(|&i| self.record(i))
+    }
+
+    fn record(&self, i: u32) -> CrosswalkRecord {
+        let x = &self.xws[i as usize];
+        let st = &self.ids[x.id as usize];
+        let ends: Vec<&Held<Endorsement>> = x
+            .ends
+            .iter()
+            .map(|&e| &self.ends[e as usize].held)
+            .collect();
+        let owner = st.owner.map(|m| &self.members[m as usize]);
+        let current = st.current.map(|c| {
+            let c = &self.xws[c as usize];
+            (&c.held.hash, c.held.payload.version)
+        });
+        recognition::record(&x.held, ends, &self.owners, &self.alliances, owner, current)
+    }
+
+    /// The reference indicator for `period`: from the latest version that
+    /// applies to the period, else the latest version having the indicator.
+    fn reference(
+        &self,
+        r: &IndicatorRef,
+        period: Period,
+    ) -> Result<(&Held<Framework>, &Indicator), CompareError> {
+        let versions = self
+            .fw_ix
+            .get(&r.framework)
+            .map(|&f| &self.fws[f as usize].versions)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| CompareError::UnknownFramework(r.framework.clone()))?;
+        let with = |f: &&Held<Framework>| f.payload.indicator(&r.code).is_some();
+        let f = versions
+            .iter()
+            .rev()
+            .filter(with)
+            .find(|f| f.payload.periods.iter().any(|p| p.contains(&period)))
+            .or_else(|| versions.iter().rev().find(with))
+            .ok_or_else(|| CompareError::UnknownIndicator(r.code.clone(), r.framework.clone()))?;
+        let ind = f
+            .payload
+            .indicator(&r.code)
+            .ok_or_else(|| CompareError::UnknownIndicator(r.code.clone(), r.framework.clone()))?;
+        Ok((f, ind))
+    }
+
+    /// The comparison's group (member indices in code order) and the
+    /// alliance it comes from.
+    fn group(&self, framework: &FrameworkId) -> (Vec<u32>, Option<usize>) {
+        if let Some(&f) = self.fw_ix.get(framework) {
+            let f = &self.fws[f as usize];
+            if let (Some(Owner::Alliance(_)), Some(a)) = (&f.owner, f.owner_alliance) {
+                let mut m: Vec<u32> = self.alliances[a]
+                    .members
+                    .iter()
+                    .map(|c| self.member_ix[c])
+                    .collect();
+                m.sort_by(|x, y| self.members[*x as usize].cmp(&self.members[*y as usize]));
+                return (m, Some(a));
+            }
+        }
+        let set: BTreeSet<&JurisdictionCode> = self
+            .alliances
+            .iter()
+            .flat_map(|v| v.members.iter())
+            .collect();
+        (set.into_iter().map(|c| self.member_ix[c]).collect(), None)
+    }
+
+    fn valid(&self, i: u32, period: Period) -> bool {
+        let c = &self.xws[i as usize].held.payload;
+        period_within(c.valid_from, c.valid_to, period)
+    }
+
+    /// Every way onto `r`, as the catalogue finds them and in the same
+    /// order; the targets read are added to `read`.
+    fn paths_to(&self, r: IRef, period: Period, read: &mut Vec<IRef>) -> Vec<Way> {
+        read.push(r);
+        let empty = Target::default();
+        let target = |t: &IRef| self.targets.get(t).unwrap_or(&empty);
+        let mut out: Vec<Way> = target(&r)
+            .usable
+            .iter()
+            .filter(|&&i| self.valid(i, period))
+            .map(|&i| Way::one(i))
+            .collect();
+        let mut frontier: Vec<Way> = out
+            .iter()
+            .filter(|p| {
+                let x = &self.xws[p.first() as usize];
+                x.status == CrosswalkStatus::Recognised
+                    && x.held.payload.relation == Relation::Exact
+            })
+            .copied()
+            .collect();
+        for _ in 1..MAX_CHAIN {
+            let mut next = Vec::new();
+            for p in &frontier {
+                let into = self.xws[p.first() as usize].src;
+                read.push(into);
+                for &i in &target(&into).exact {
+                    if !self.valid(i, period) {
+                        continue;
+                    }
+                    let src = self.xws[i as usize].src;
+                    let seen = src.fw == r.fw
+                        || p.links().iter().any(|&l| self.xws[l as usize].src == src);
+                    if seen {
+                        continue;
+                    }
+                    next.push(p.before(i));
+                }
+            }
+            out.extend(next.iter().copied());
+            frontier = next;
+            if frontier.is_empty() {
+                break;
+            }
+        }
+        out
+    }
+
+    /// The ways grouped by the framework they start from, each group in the
+    /// order found.
+    fn index_ways(&self, ways: Vec<Way>) -> Vec<(u32, Way)> {
+        let mut by: Vec<(u32, Way)> = ways
+            .into_iter()
+            .map(|w| (self.xws[w.first() as usize].src.fw, w))
+            .collect();
+        by.sort_by_key(|(fw, _)| *fw);
+        by
+    }
+
+    /// The best way to `r` for `member` in `period`, or why there is none.
+    #[allow(clippy::too_many_arguments)]
+    fn find<'a>(
+        &'a self,
+        member: u32,
+        r: &IndicatorRef,
+        rk: IRef,
+        reference: &Indicator,
+        period: Period,
+        ways: &[(u32, Way)],
+    ) -> Result<VFound<'a>, String> {
+        let list: Vec<&Sum> = self
+            .current
+            .get(&(member, period))
+            .map(|l| {
+                l.iter()
+                    .map(|&s| &self.sums[s as usize])
+                    .filter(|s| self.allowed(member, s.fw))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if list.is_empty() {
+            return Err(format!("no summary for {period}"));
+        }
+        let range_flag = |v: f64, flags: &mut Vec<RowFlag>| {
+            if reference.range.is_some_and(|rg| !rg.contains_f64(v)) {
+                flags.push(RowFlag::OutsideRange);
+            }
+        };
+        let mut best: Option<(Key<[u8; 32]>, VFound<'a>)> = None;
+        let mut failures = Vec::new();
+        for s in &list {
+            if s.fw == rk.fw {
+                if let Some(v) = s.value(rk.ind) {
+                    let mut flags = Vec::new();
+                    range_flag(v, &mut flags);
+                    let key = Key::new(flags.len(), 0, 1.0, None);
+                    let found = VFound {
+                        value: v,
+                        source_value: v,
+                        sum: s,
+                        way: None,
+                        flags,
+                    };
+                    consider(&mut best, key, found);
+                }
+                continue;
+            }
+            let from = ways.partition_point(|(fw, _)| *fw < s.fw);
+            for (_, w) in ways[from..].iter().take_while(|(fw, _)| *fw == s.fw) {
+                let first = &self.xws[w.first() as usize];
+                let Some(x) = s.value(first.src.ind) else {
+                    continue;
+                };
+                let converted = w.links().iter().try_fold(x, |v, &i| {
+                    transform::apply(&self.xws[i as usize].held.payload.transform, v)
+                });
+                let y = match converted {
+                    Ok(y) => y,
+                    Err(e) => {
+                        failures.push(format!(
+                            "crosswalk {} cannot convert {x}: {e}",
+                            first.held.payload.id
+                        ));
+                        continue;
+                    }
+                };
+                let mut flags = Vec::new();
+                if w.len == 1 {
+                    if first.held.payload.relation != Relation::Exact {
+                        flags.push(RowFlag::NotExact);
+                    }
+                    if first.status != CrosswalkStatus::Recognised {
+                        flags.push(RowFlag::Unrecognised);
+                    }
+                }
+                if !first.held.payload.source.versions.matches(&s.version) {
+                    flags.push(RowFlag::VersionOutOfRange);
+                }
+                range_flag(y, &mut flags);
+                let confidence = w
+                    .links()
+                    .iter()
+                    .map(|&i| self.xws[i as usize].held.payload.confidence.get())
+                    .fold(1.0_f64, f64::min);
+                let key = Key::new(flags.len(), w.len as usize, confidence, Some(first.key));
+                let found = VFound {
+                    value: y,
+                    source_value: x,
+                    sum: s,
+                    way: Some(*w),
+                    flags,
+                };
+                consider(&mut best, key, found);
+            }
+        }
+        if let Some((_, found)) = best {
+            return Ok(found);
+        }
+        if !failures.is_empty() {
+            return Err(failures.join("; "));
+        }
+        // Explain: a crosswalk that exists but is not usable, or none at all.
+        let unusable: Vec<String> = self
+            .targets
+            .get(&rk)
+            .map(|t| t.all.as_slice())
+            .unwrap_or(&[])
+            .iter()
+            .map(|&i| &self.xws[i as usize])
+            .filter(|x| list.iter().any(|s| s.fw == x.src.fw))
+            .map(|x| {
+                let c = &x.held.payload;
+                let why = match x.status {
+                    CrosswalkStatus::Rejected | CrosswalkStatus::Superseded => {
+                        let rec = self.record(self.xw_by_hash[&x.key]);
+                        format!("is {} ({})", rec.status.as_str(), rec.why)
+                    }
+                    _ if !period_within(c.valid_from, c.valid_to, period) => {
+                        format!("is not valid for {period}")
+                    }
+                    _ => format!(
+                        "maps {}/{}, for which its {period} summary has no value",
+                        c.source.framework, c.source.indicator
+                    ),
+                };
+                format!("crosswalk {} version {} {why}", c.id, c.version)
+            })
+            .collect();
+        if !unusable.is_empty() {
+            return Err(unusable.join("; "));
+        }
+        let names: Vec<String> = list
+            .iter()
+            .map(|s| self.fws[s.fw as usize].id.to_string())
+            .collect();
+        Err(format!(
+            "no usable crosswalk from {} onto {r}, and no value of {r} itself",
+            names.join(", ")
+        ))
+    }
+
+    /// The harmonised comparison of reference indicator `r` for `period`.
+    pub fn compare(
+        &self,
+        r: &IndicatorRef,
+        period: Period,
+        include_flagged: bool,
+    ) -> Result<Comparison, CompareError> {
+        self.compare_with_deps(r, period, include_flagged)
+            .map(|(c, _)| c)
+    }
+
+    /// [`View::compare`], with the stamps the answer depends on.
+    pub fn compare_with_deps(
+        &self,
+        r: &IndicatorRef,
+        period: Period,
+        include_flagged: bool,
+    ) -> Result<(Comparison, Deps), CompareError> {
+        let (rf, reference) = self.reference(r, period)?;
+        let rk = self
+            .iref(r)
+            .ok_or_else(|| CompareError::UnknownIndicator(r.code.clone(), r.framework.clone()))?;
+        let (members, alliance) = self.group(&r.framework);
+        let mut read = Vec::new();
+        let ways = self.index_ways(self.paths_to(rk, period, &mut read));
+        let prev_period = period.previous();
+        let prev_ways = prev_period.map(|p| self.index_ways(self.paths_to(rk, p, &mut read)));
+        let mut inputs: Vec<(u64, &DocHash)> = Vec::with_capacity(members.len() * 8 + 2);
+        inputs.push((prefix(&rf.hash.to_bytes()), &rf.hash));
+        let mut consulted: Vec<usize> = match alliance {
+            Some(a) => vec![a],
+            None => (0..self.alliances.len()).collect(),
+        };
+        if let Some((p, h)) = &self.fws[rk.fw as usize].owner_doc {
+            inputs.push((*p, h));
+        }
+        let mut found: Vec<FoundRow<'_>> = Vec::with_capacity(members.len());
+        let mut missing = Vec::new();
+        for &m in &members {
+            let code = &self.members[m as usize];
+            match self.find(m, r, rk, reference, period, &ways) {
+                Ok(f) => {
+                    let prev = match (prev_period, &prev_ways) {
+                        (Some(pp), Some(ways)) => {
+                            self.find(m, r, rk, reference, pp, ways).ok().filter(|p| {
+                                include_flagged || p.flags.iter().all(|x| f.flags.contains(x))
+                            })
+                        }
+                        _ => None,
+                    };
+                    self.note_inputs(&f, &mut inputs, &mut consulted);
+                    if let Some(p) = &prev {
+                        self.note_inputs(p, &mut inputs, &mut consulted);
+                    }
+                    found.push(FoundRow {
+                        jurisdiction: code.clone(),
+                        value: f.value,
+                        source_value: f.source_value,
+                        summary: &f.sum.hash,
+                        source: f.way.map(|w| &self.xws[w.first() as usize].source_ref),
+                        source_version: &f.sum.version,
+                        crosswalk: f.way.map(|w| self.crosswalk_use(&w)),
+                        flags: f.flags,
+                        previous: prev.map(|p| (p.value, &p.sum.hash)),
+                    });
+                }
+                Err(reason) => missing.push(MissingMember {
+                    jurisdiction: code.clone(),
+                    reason,
+                }),
+            }
+        }
+        inputs.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+        inputs.dedup_by(|a, b| a.1 == b.1);
+        let inputs: Vec<DocHash> = inputs.into_iter().map(|(_, h)| h.clone()).collect();
+        consulted.sort_unstable();
+        consulted.dedup();
+        let consulted: Vec<&AllianceView> = consulted.iter().map(|&a| &self.alliances[a]).collect();
+        let comparison = compare::finish(
+            Head {
+                r,
+                period,
+                include_flagged,
+                reference,
+                reference_version: &rf.payload.version,
+            },
+            found,
+            missing,
+            inputs,
+            &consulted,
+        );
+        read.sort_unstable();
+        read.dedup();
+        let stamp = |p: Period| (p, self.period_stamps.get(&p).copied().unwrap_or(0));
+        let deps = Deps {
+            global: self.global_stamp,
+            periods: std::iter::once(period)
+                .chain(prev_period)
+                .map(stamp)
+                .collect(),
+            targets: read
+                .into_iter()
+                .map(|t| (t.fw, t.ind, self.targets.get(&t).map_or(0, |x| x.stamp)))
+                .collect(),
+        };
+        Ok((comparison, deps))
+    }
+
+    /// Whether an answer that read `deps` would still be the same now.
+    pub fn still_valid(&self, deps: &Deps) -> bool {
+        deps.global == self.global_stamp
+            && deps
+                .periods
+                .iter()
+                .all(|(p, s)| self.period_stamps.get(p).copied().unwrap_or(0) == *s)
+            && deps.targets.iter().all(|&(fw, ind, s)| {
+                self.targets.get(&IRef { fw, ind }).map_or(0, |t| t.stamp) == s
+            })
+    }
+
+    fn note_inputs<'a>(
+        &'a self,
+        f: &VFound<'a>,
+        inputs: &mut Vec<(u64, &'a DocHash)>,
+        consulted: &mut Vec<usize>,
+    ) {
+        inputs.push((f.sum.pfx, &f.sum.hash));
+        let Some(w) = &f.way else { return };
+        let first = &self.xws[w.first() as usize];
+        if let Some((p, h)) = &self.fws[first.src.fw as usize].owner_doc {
+            inputs.push((*p, h));
+        }
+        for &i in w.links() {
+            let x = &self.xws[i as usize];
+            inputs.push((x.pfx, &x.held.hash));
+            for fw in [x.src.fw, x.tgt.fw] {
+                let f = &self.fws[fw as usize];
+                if let Some((p, h)) = &f.owner_doc {
+                    inputs.push((*p, h));
+                }
+                if let (Some(Owner::Alliance(_)), Some(a)) = (&f.owner, f.owner_alliance) {
+                    consulted.push(a);
+                }
+            }
+            for &e in &x.ends {
+                let e = &self.ends[e as usize];
+                inputs.push((e.pfx, &e.held.hash));
+            }
+        }
+    }
+
+    fn crosswalk_use(&self, w: &Way) -> CrosswalkUse {
+        let first = &self.xws[w.first() as usize];
+        let recognised = w
+            .links()
+            .iter()
+            .all(|&i| self.xws[i as usize].status == CrosswalkStatus::Recognised);
+        CrosswalkUse {
+            id: first.held.payload.id.clone(),
+            version: first.held.payload.version,
+            hash: first.held.hash.clone(),
+            relation: first.held.payload.relation,
+            recognised,
+            status: first.status,
+            via: w.links()[1..]
+                .iter()
+                .map(|&i| {
+                    let x = &self.xws[i as usize];
+                    CrosswalkLink {
+                        id: x.held.payload.id.clone(),
+                        hash: x.held.hash.clone(),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// A composite index of weighted reference indicators.
+    pub fn composite(&self, spec: &CompositeSpec) -> Result<Composite, CompareError> {
+        compare::composite_of(self, spec)
+    }
+}
+
+impl Harmonised for View {
+    fn compare(
+        &self,
+        r: &IndicatorRef,
+        period: Period,
+        include_flagged: bool,
+    ) -> Result<Comparison, CompareError> {
+        View::compare(self, r, period, include_flagged)
+    }
+
+    fn group_members(&self, framework: &FrameworkId) -> Vec<JurisdictionCode> {
+        self.group(framework)
+            .0
+            .into_iter()
+            .map(|m| self.members[m as usize].clone())
+            .collect()
+    }
+
+    fn reference_indicator(
+        &self,
+        r: &IndicatorRef,
+        period: Period,
+    ) -> Result<&Indicator, CompareError> {
+        self.reference(r, period).map(|(_, i)| i)
+    }
+}
+
+/// Which index of a target.
+#[derive(Clone, Copy)]
+enum List {
+    All,
+    Usable,
+    Exact,
+}
+
+/// A way from a summary to the reference: crosswalk documents from the
+/// source side to the reference, at most [`MAX_CHAIN`].
+#[derive(Debug, Clone, Copy)]
+struct Way {
+    links: [u32; MAX_CHAIN],
+    len: u8,
+}
+
+impl Way {
+    fn one(i: u32) -> Self {
+        Way {
+            links: [i, 0, 0, 0],
+            len: 1,
+        }
+    }
+
+    fn first(&self) -> u32 {
+        self.links[0]
+    }
+
+    fn links(&self) -> &[u32] {
+        &self.links[..self.len as usize]
+    }
+
+    /// This way with `i` put in front.
+    fn before(&self, i: u32) -> Self {
+        let mut links = [0; MAX_CHAIN];
+        links[0] = i;
+        links[1..=self.len as usize].copy_from_slice(self.links());
+        Way {
+            links,
+            len: self.len + 1,
+        }
+    }
+}
+
+/// How one member's value was reached.
+#[derive(Debug, Clone)]
+struct VFound<'a> {
+    value: f64,
+    source_value: f64,
+    sum: &'a Sum,
+    way: Option<Way>,
+    flags: Vec<RowFlag>,
+}
