@@ -40,6 +40,7 @@ mod common;
 use common::{INDICATORS, MEMBERS};
 use deltabench_engine::compare::{Catalogue, Inputs};
 use deltabench_engine::transform;
+use deltabench_engine::view::{Doc, View};
 use deltabench_model::comparison::Comparison;
 use deltabench_model::documents::{Decision, Direction, Owner, Relation, TransformStep};
 use deltabench_model::{FrameworkId, IndicatorRef, Period, Value};
@@ -76,19 +77,20 @@ fn main() {
     let mut compare_all = Vec::new();
     let mut total = Vec::new();
     let mut last: Vec<Comparison> = Vec::new();
+    let mut view = None;
     for _ in 0..runs {
         let t = Instant::now();
         let copy = black_box(inputs.clone());
         clone.push(ms(t.elapsed()));
 
         let t = Instant::now();
-        let catalogue = black_box(Catalogue::build(copy));
+        let v = black_box(View::build(copy));
         let b = ms(t.elapsed());
 
         let t = Instant::now();
         let results: Vec<Comparison> = refs
             .iter()
-            .map(|r| catalogue.compare(r, period, false).expect("comparison"))
+            .map(|r| v.compare(r, period, false).expect("comparison"))
             .collect();
         let results = black_box(results);
         let c = ms(t.elapsed());
@@ -96,11 +98,33 @@ fn main() {
         build.push(b);
         compare_all.push(c);
         total.push(b + c);
-        // The previous run's results and this catalogue are dropped here,
-        // outside the timed sections.
+        // The previous run's results and view are dropped here, outside the
+        // timed sections.
         last = results;
+        view = Some(v);
     }
+    let mut view = view.expect("at least one run");
 
+    // The engine that rebuilds from every document (the oracle of the
+    // property tests), once, on the same data: its answers must be the same
+    // bytes.
+    let t = Instant::now();
+    let catalogue = Catalogue::build(inputs.clone());
+    let oracle_build = ms(t.elapsed());
+    let t = Instant::now();
+    let oracle: Vec<Comparison> = refs
+        .iter()
+        .map(|r| catalogue.compare(r, period, false).expect("comparison"))
+        .collect();
+    let oracle_compare = ms(t.elapsed());
+    let same = oracle.len() == last.len()
+        && oracle.iter().zip(&last).all(|(a, b)| {
+            serde_json::to_vec(a).expect("serialise") == serde_json::to_vec(b).expect("serialise")
+        });
+    assert!(same, "the view and the full build disagree");
+    drop((catalogue, oracle));
+
+    let apply = apply_latencies(&mut view, &inputs);
     let rows = write_results(&dir.join("rust_results.csv"), &last);
     let line = json!({
         "bench": "vs_pandas",
@@ -117,6 +141,11 @@ fn main() {
             "endorsements": inputs.endorsements.len(),
         },
         "write_csv_ms": write_ms,
+        "view_documents": view.documents(),
+        "identical_to_full_build": same,
+        "full_build_ms": oracle_build,
+        "full_build_compare_all_ms": oracle_compare,
+        "apply": apply,
         "clone_ms": clone,
         "build_ms": build,
         "compare_all_ms": compare_all,
@@ -142,6 +171,104 @@ fn out_dir() -> PathBuf {
         .or_else(|| std::env::var("VS_PANDAS_DIR").ok())
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("deltabench-vs_pandas"))
+}
+
+/// Applies new documents one at a time to the full view and times each:
+/// per kind, 1,000 each of summaries (a member's next summary of 2025),
+/// endorsements (of existing crosswalks), crosswalk versions (superseding a
+/// member's crosswalk) and new crosswalk ids, applied interleaved, plus 20
+/// framework versions of members and one new reference framework version.
+/// Returns p50, p99 and max per kind and over all, in microseconds.
+fn apply_latencies(view: &mut View, inputs: &Inputs) -> serde_json::Value {
+    const EACH: usize = 1_000;
+    let mut seqs = std::collections::HashMap::new();
+    let mut next_seq = |issuer: &deltabench_model::JurisdictionCode| {
+        let s = seqs.entry(issuer.clone()).or_insert(1_000_000u64);
+        *s += 1;
+        *s
+    };
+    let mut n = 0u64;
+    let mut fresh_hash = || {
+        n += 1;
+        let mut b = [0xabu8; 32];
+        b[..8].copy_from_slice(&n.to_be_bytes());
+        deltabench_model::DocHash::from_bytes(b)
+    };
+    let mut docs: Vec<(&str, Doc)> = Vec::new();
+    let last_summaries: Vec<_> = inputs
+        .summaries
+        .iter()
+        .filter(|s| s.payload.period == Period::Year(PERIOD))
+        .collect();
+    for k in 0..EACH {
+        let mut s = last_summaries[k % last_summaries.len()].clone();
+        s.seq = next_seq(&s.issuer);
+        s.hash = fresh_hash();
+        if let Some(v) = s.payload.indicators[k % INDICATORS].value.as_mut() {
+            *v = Value::new(v.get() * 0.99).unwrap();
+        }
+        docs.push(("summary", Doc::Summary(s)));
+
+        let c = &inputs.crosswalks[(k * 59) % inputs.crosswalks.len()];
+        let mut e = inputs.endorsements[0].clone();
+        e.issuer = common::code((k * 7) % MEMBERS);
+        e.seq = next_seq(&e.issuer);
+        e.hash = fresh_hash();
+        e.payload.crosswalk = c.payload.id.clone();
+        e.payload.crosswalk_hash = c.hash.clone();
+        e.payload.decision = if k % 5 == 0 {
+            Decision::Reject
+        } else {
+            Decision::Accept
+        };
+        docs.push(("endorsement", Doc::Endorsement(e)));
+
+        let mut v2 = inputs.crosswalks[(k * 61 + 7) % inputs.crosswalks.len()].clone();
+        v2.seq = next_seq(&v2.issuer);
+        v2.hash = fresh_hash();
+        v2.payload.version += 1 + k as u32;
+        docs.push(("crosswalk_version", Doc::Crosswalk(v2)));
+
+        let mut c = inputs.crosswalks[(k * 67 + 3) % inputs.crosswalks.len()].clone();
+        c.seq = next_seq(&c.issuer);
+        c.hash = fresh_hash();
+        c.payload.id = format!("new.x{k}").parse().unwrap();
+        docs.push(("crosswalk_new", Doc::Crosswalk(c)));
+    }
+    for k in 0..20 {
+        let mut f = inputs.frameworks[1 + k].clone();
+        f.seq = next_seq(&f.issuer);
+        f.hash = fresh_hash();
+        f.payload.version = semver::Version::new(1, 1, 0);
+        docs.push(("framework", Doc::Framework(f)));
+    }
+    let mut f = inputs.frameworks[0].clone();
+    f.seq = next_seq(&f.issuer);
+    f.hash = fresh_hash();
+    f.payload.version = semver::Version::new(1, 1, 0);
+    docs.push(("reference_framework", Doc::Framework(f)));
+
+    let mut by_kind: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
+    let mut all = Vec::new();
+    for (kind, doc) in docs {
+        let t = Instant::now();
+        view.apply(doc);
+        let us = t.elapsed().as_secs_f64() * 1e6;
+        by_kind.entry(kind).or_default().push(us);
+        all.push(us);
+    }
+    let figures = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
+        json!({"n": v.len(), "p50_us": at(0.5), "p99_us": at(0.99), "max_us": at(1.0)})
+    };
+    let mut out = serde_json::Map::new();
+    for (k, mut v) in by_kind {
+        out.insert(k.to_string(), figures(&mut v));
+    }
+    out.insert("all".into(), figures(&mut all));
+    out.insert("held_before".into(), json!(view.documents() - all.len()));
+    serde_json::Value::Object(out)
 }
 
 fn ms(d: Duration) -> f64 {

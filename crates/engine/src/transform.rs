@@ -366,6 +366,57 @@ pub fn apply(steps: &[TransformStep], x: f64) -> Result<f64, TransformError> {
     })
 }
 
+/// A transform with its unit names looked up once, for applying it to many
+/// values: [`Prepared::apply`] computes exactly what [`apply`] computes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared(Result<Vec<PreparedStep>, Vec<TransformStep>>);
+
+/// One step of a [`Prepared`] transform.
+#[derive(Debug, Clone, PartialEq)]
+enum PreparedStep {
+    /// A unit step: multiply by the first factor, divide by the second.
+    Unit(f64, f64),
+    /// Any other step, applied as written.
+    Other(TransformStep),
+}
+
+impl Prepared {
+    /// Looks up the unit names of `steps`. A transform naming an unknown or
+    /// incompatible unit is kept as written, so applying it gives the same
+    /// error [`apply`] gives.
+    pub fn new(steps: &[TransformStep]) -> Self {
+        let prepared: Result<Vec<PreparedStep>, TransformError> = steps
+            .iter()
+            .enumerate()
+            .map(|(i, step)| match step {
+                TransformStep::Unit { from, to } => {
+                    unit_pair(i, from, to).map(|(f, t)| PreparedStep::Unit(f.factor, t.factor))
+                }
+                other => Ok(PreparedStep::Other(other.clone())),
+            })
+            .collect();
+        Prepared(prepared.map_err(|_| steps.to_vec()))
+    }
+
+    /// The value `x` transformed by the steps in order, as [`apply`].
+    pub fn apply(&self, x: f64) -> Result<f64, TransformError> {
+        let steps = match &self.0 {
+            Ok(steps) => steps,
+            Err(written) => return apply(written, x),
+        };
+        if !x.is_finite() {
+            return Err(TransformError::NotFinite { step: 0 });
+        }
+        steps.iter().enumerate().try_fold(x, |x, (i, step)| {
+            let y = match step {
+                PreparedStep::Unit(f, t) => x * f / t,
+                PreparedStep::Other(step) => apply_step(i, step, x)?,
+            };
+            finite(i, y)
+        })
+    }
+}
+
 /// The value that [`apply`] turns into `y`: the steps undone in reverse
 /// order. A non-finite `y` is refused naming the last step.
 pub fn inverse(steps: &[TransformStep], y: f64) -> Result<f64, TransformError> {

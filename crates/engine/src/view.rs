@@ -46,6 +46,7 @@ use deltabench_model::{
 };
 use rustc_hash::FxHashMap as Map;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// A document the view takes in.
 #[derive(Debug, Clone)]
@@ -75,7 +76,7 @@ struct Fw {
     /// position.
     codes: Map<IndicatorCode, u32>,
     /// Every framework document with this id.
-    docs: Vec<Held<Framework>>,
+    docs: Vec<Arc<Held<Framework>>>,
     owner: Option<Owner>,
     /// The owner's member index, when a jurisdiction owns it.
     owner_member: Option<u32>,
@@ -84,7 +85,7 @@ struct Fw {
     /// The document that establishes the owner.
     owner_doc: Option<(u64, DocHash)>,
     /// Owner-valid versions, one document each, oldest first.
-    versions: Vec<Held<Framework>>,
+    versions: Vec<Arc<Held<Framework>>>,
     /// Crosswalk documents from or onto this framework.
     crosswalks: Vec<u32>,
 }
@@ -97,6 +98,8 @@ struct Sum {
     seq: u64,
     fw: u32,
     version: semver::Version,
+    /// The interned version, for `View::matches`.
+    ver: u32,
     /// Values by the code's position in the framework; NaN where the summary
     /// gives none.
     values: Box<[f64]>,
@@ -122,6 +125,9 @@ struct Xw {
     src: IRef,
     tgt: IRef,
     source_ref: IndicatorRef,
+    transform: transform::Prepared,
+    /// The interned source version range, for `View::matches`.
+    req: u32,
     status: CrosswalkStatus,
     /// Endorsements naming this document and its id, in arrival order.
     ends: Vec<u32>,
@@ -189,6 +195,13 @@ pub struct View {
     /// Endorsements of crosswalk documents not held yet.
     orphans: Map<[u8; 32], Vec<u32>>,
     targets: Map<IRef, Target>,
+    /// Summary versions and crosswalk version ranges seen, and whether each
+    /// range matches each version (`matches[req][ver]`).
+    versions: Vec<semver::Version>,
+    reqs: Vec<semver::VersionReq>,
+    matches: Vec<Vec<bool>>,
+    version_ix: Map<semver::Version, u32>,
+    req_ix: Map<String, u32>,
     /// Documents taken in.
     documents: usize,
     clock: u64,
@@ -246,10 +259,14 @@ impl View {
         match doc {
             Doc::Framework(f) => {
                 let fw = self.add_framework(f);
+                let before = self.fws[fw as usize].owner.clone();
                 self.settle_owner(fw);
-                let affected = self.fws[fw as usize].crosswalks.clone();
-                for i in affected {
-                    self.refresh(i);
+                // Recognition reads only the owner of each side.
+                if self.fws[fw as usize].owner != before {
+                    let affected = self.fws[fw as usize].crosswalks.clone();
+                    for i in affected {
+                        self.refresh(i);
+                    }
                 }
                 self.bump_global();
             }
@@ -375,6 +392,31 @@ impl View {
         i
     }
 
+    fn version_ix(&mut self, v: &semver::Version) -> u32 {
+        if let Some(&i) = self.version_ix.get(v) {
+            return i;
+        }
+        self.version_ix
+            .insert(v.clone(), self.versions.len() as u32);
+        for (r, row) in self.reqs.iter().zip(&mut self.matches) {
+            row.push(r.matches(v));
+        }
+        self.versions.push(v.clone());
+        (self.versions.len() - 1) as u32
+    }
+
+    fn req_ix(&mut self, r: &semver::VersionReq) -> u32 {
+        let key = r.to_string();
+        if let Some(&i) = self.req_ix.get(&key) {
+            return i;
+        }
+        self.req_ix.insert(key, self.reqs.len() as u32);
+        self.matches
+            .push(self.versions.iter().map(|v| r.matches(v)).collect());
+        self.reqs.push(r.clone());
+        (self.reqs.len() - 1) as u32
+    }
+
     fn iref(&self, r: &IndicatorRef) -> Option<IRef> {
         let fw = *self.fw_ix.get(&r.framework)?;
         let ind = *self.fws[fw as usize].codes.get(&r.code)?;
@@ -394,7 +436,7 @@ impl View {
         for ind in &f.payload.indicators {
             self.code_ix(fw, &ind.code);
         }
-        self.fws[fw as usize].docs.push(f);
+        self.fws[fw as usize].docs.push(Arc::new(f));
         fw
     }
 
@@ -421,7 +463,7 @@ impl View {
                     })
                     .map(|f| f.payload.owner.clone())
             });
-        let valid: Vec<&Held<Framework>> = slot
+        let valid: Vec<&Arc<Held<Framework>>> = slot
             .docs
             .iter()
             .filter(|f| owner.as_ref() == Some(&f.payload.owner) && may(f))
@@ -430,7 +472,7 @@ impl View {
             .iter()
             .min_by(|a, b| (&a.issuer, a.seq).cmp(&(&b.issuer, b.seq)))
             .map(|f| (prefix(&f.hash.to_bytes()), f.hash.clone()));
-        let mut versions: Vec<Held<Framework>> = valid.into_iter().cloned().collect();
+        let mut versions: Vec<Arc<Held<Framework>>> = valid.into_iter().cloned().collect();
         versions.sort_by(|a, b| {
             (&a.payload.version, a.issued_at.unix(), &a.hash).cmp(&(
                 &b.payload.version,
@@ -493,8 +535,10 @@ impl View {
                 values[ind] = e.value.map_or(f64::NAN, |v| v.get());
             }
         }
+        let ver = self.version_ix(&s.payload.version);
         let bytes = s.hash.to_bytes();
         let sum = Sum {
+            ver,
             pfx: prefix(&bytes),
             hash: s.hash,
             seq: s.seq,
@@ -556,7 +600,10 @@ impl View {
             framework: c.payload.source.framework.clone(),
             code: c.payload.source.indicator.clone(),
         };
+        let req = self.req_ix(&c.payload.source.versions);
         self.xws.push(Xw {
+            transform: transform::Prepared::new(&c.payload.transform),
+            req,
             pfx: prefix(&key),
             key,
             issuer,
@@ -829,7 +876,7 @@ impl View {
     }
 
     /// The owner-valid versions of framework `id`, oldest first.
-    pub fn framework_versions(&self, id: &FrameworkId) -> &[Held<Framework>] {
+    pub fn framework_versions(&self, id: &FrameworkId) -> &[Arc<Held<Framework>>] {
         self.fw_ix
             .get(id)
             .map(|&f| self.fws[f as usize].versions.as_slice())
@@ -909,14 +956,14 @@ impl View {
         r: &IndicatorRef,
         period: Period,
     ) -> Result<(&Held<Framework>, &Indicator), CompareError> {
-        let versions = self
+        let versions: &Vec<Arc<Held<Framework>>> = self
             .fw_ix
             .get(&r.framework)
             .map(|&f| &self.fws[f as usize].versions)
             .filter(|v| !v.is_empty())
             .ok_or_else(|| CompareError::UnknownFramework(r.framework.clone()))?;
-        let with = |f: &&Held<Framework>| f.payload.indicator(&r.code).is_some();
-        let f = versions
+        let with = |f: &&Arc<Held<Framework>>| f.payload.indicator(&r.code).is_some();
+        let f: &Held<Framework> = versions
             .iter()
             .rev()
             .filter(with)
@@ -1028,17 +1075,18 @@ impl View {
         period: Period,
         ways: &[(u32, Way)],
     ) -> Result<VFound<'a>, String> {
-        let list: Vec<&Sum> = self
+        let slots: &[u32] = self
             .current
             .get(&(member, period))
-            .map(|l| {
-                l.iter()
-                    .map(|&s| &self.sums[s as usize])
-                    .filter(|s| self.allowed(member, s.fw))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if list.is_empty() {
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let list = || {
+            slots
+                .iter()
+                .map(|&s| &self.sums[s as usize])
+                .filter(|s| self.allowed(member, s.fw))
+        };
+        if list().next().is_none() {
             return Err(format!("no summary for {period}"));
         }
         let range_flag = |v: f64, flags: &mut Vec<RowFlag>| {
@@ -1048,7 +1096,7 @@ impl View {
         };
         let mut best: Option<(Key<[u8; 32]>, VFound<'a>)> = None;
         let mut failures = Vec::new();
-        for s in &list {
+        for s in list() {
             if s.fw == rk.fw {
                 if let Some(v) = s.value(rk.ind) {
                     let mut flags = Vec::new();
@@ -1071,9 +1119,10 @@ impl View {
                 let Some(x) = s.value(first.src.ind) else {
                     continue;
                 };
-                let converted = w.links().iter().try_fold(x, |v, &i| {
-                    transform::apply(&self.xws[i as usize].held.payload.transform, v)
-                });
+                let converted = w
+                    .links()
+                    .iter()
+                    .try_fold(x, |v, &i| self.xws[i as usize].transform.apply(v));
                 let y = match converted {
                     Ok(y) => y,
                     Err(e) => {
@@ -1093,7 +1142,7 @@ impl View {
                         flags.push(RowFlag::Unrecognised);
                     }
                 }
-                if !first.held.payload.source.versions.matches(&s.version) {
+                if !self.matches[first.req as usize][s.ver as usize] {
                     flags.push(RowFlag::VersionOutOfRange);
                 }
                 range_flag(y, &mut flags);
@@ -1127,7 +1176,7 @@ impl View {
             .unwrap_or(&[])
             .iter()
             .map(|&i| &self.xws[i as usize])
-            .filter(|x| list.iter().any(|s| s.fw == x.src.fw))
+            .filter(|x| list().any(|s| s.fw == x.src.fw))
             .map(|x| {
                 let c = &x.held.payload;
                 let why = match x.status {
@@ -1149,8 +1198,7 @@ impl View {
         if !unusable.is_empty() {
             return Err(unusable.join("; "));
         }
-        let names: Vec<String> = list
-            .iter()
+        let names: Vec<String> = list()
             .map(|s| self.fws[s.fw as usize].id.to_string())
             .collect();
         Err(format!(
@@ -1211,7 +1259,13 @@ impl View {
                     };
                     self.note_inputs(&f, &mut inputs, &mut consulted);
                     if let Some(p) = &prev {
-                        self.note_inputs(p, &mut inputs, &mut consulted);
+                        match (&p.way, &f.way) {
+                            // The same way: only the summary is new.
+                            (Some(a), Some(b)) if a.links() == b.links() => {
+                                inputs.push((p.sum.pfx, &p.sum.hash));
+                            }
+                            _ => self.note_inputs(p, &mut inputs, &mut consulted),
+                        }
                     }
                     found.push(FoundRow {
                         jurisdiction: code.clone(),
@@ -1231,7 +1285,15 @@ impl View {
                 }),
             }
         }
-        inputs.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+        inputs.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0).then_with(|| {
+                if std::ptr::eq(a.1, b.1) {
+                    std::cmp::Ordering::Equal
+                } else {
+                    a.1.cmp(b.1)
+                }
+            })
+        });
         inputs.dedup_by(|a, b| a.1 == b.1);
         let inputs: Vec<DocHash> = inputs.into_iter().map(|(_, h)| h.clone()).collect();
         consulted.sort_unstable();

@@ -300,7 +300,10 @@ fn assert_same(view: &View, oracle: &Catalogue, context: &str) {
     for (id, _, prefix, _) in framework_ids() {
         let fw = FrameworkId::new(&id).unwrap();
         assert_eq!(
-            view.framework_versions(&fw),
+            view.framework_versions(&fw)
+                .iter()
+                .map(|f| f.as_ref().clone())
+                .collect::<Vec<_>>(),
             oracle.framework_versions(&fw),
             "versions of {id} ({context})"
         );

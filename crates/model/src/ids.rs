@@ -137,12 +137,72 @@ string_id!(
     code_name
 );
 
-string_id!(
-    /// The SHA-256 hash of a signed document, as 64 lowercase hex digits.
-    DocHash,
-    "hash",
-    |s| hex_of_len(s, 64)
-);
+/// The SHA-256 hash of a signed document, as 64 lowercase hex digits.
+///
+/// Held inline (no allocation): cloning one is a copy of 64 bytes, and it
+/// orders, compares and hashes as its hex string does.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(try_from = "String")]
+pub struct DocHash([u8; 64]);
+
+impl DocHash {
+    /// Validates and wraps the value.
+    pub fn new(value: impl Into<String>) -> Result<Self, InvalidField> {
+        let value = value.into();
+        match hex_of_len(&value, 64) {
+            Ok(()) => {
+                let mut out = [0u8; 64];
+                out.copy_from_slice(value.as_bytes());
+                Ok(Self(out))
+            }
+            Err(reason) => Err(InvalidField::new("hash", format!("{value:?} {reason}"))),
+        }
+    }
+
+    /// The value as a string slice.
+    pub fn as_str(&self) -> &str {
+        // Only lowercase hex digits are ever stored.
+        std::str::from_utf8(&self.0).expect("hex digits are ASCII")
+    }
+}
+
+impl fmt::Debug for DocHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("DocHash").field(&self.as_str()).finish()
+    }
+}
+
+impl Serialize for DocHash {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl TryFrom<String> for DocHash {
+    type Error = InvalidField;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl From<DocHash> for String {
+    fn from(value: DocHash) -> String {
+        value.as_str().to_string()
+    }
+}
+
+impl fmt::Display for DocHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for DocHash {
+    type Err = InvalidField;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::new(s)
+    }
+}
 
 string_id!(
     /// An ed25519 public key, as 64 lowercase hex digits. Only the trust crate
@@ -177,18 +237,18 @@ impl DocHash {
     /// The hash from its 32 raw bytes.
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut s = String::with_capacity(64);
-        for b in bytes {
-            s.push(HEX[(b >> 4) as usize] as char);
-            s.push(HEX[(b & 15) as usize] as char);
+        let mut out = [0u8; 64];
+        for (i, b) in bytes.into_iter().enumerate() {
+            out[2 * i] = HEX[(b >> 4) as usize];
+            out[2 * i + 1] = HEX[(b & 15) as usize];
         }
-        Self(s)
+        Self(out)
     }
 
     /// The 32 raw bytes of the hash.
     pub fn to_bytes(&self) -> [u8; 32] {
         let mut out = [0u8; 32];
-        let digits = self.0.as_bytes();
+        let digits = &self.0;
         for (i, byte) in out.iter_mut().enumerate() {
             *byte = (nibble(digits[2 * i]) << 4) | nibble(digits[2 * i + 1]);
         }
