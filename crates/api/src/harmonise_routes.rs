@@ -65,10 +65,10 @@ pub(crate) async fn list_crosswalks(
         .map_err(invalid)?;
     let node = state.node.clone();
     blocking(move || {
-        let catalogue = node.catalogue().map_err(ApiError::storage)?;
-        let list: Vec<_> = catalogue
+        let list: Vec<_> = node
+            .view()
             .crosswalks()
-            .iter()
+            .into_iter()
             .filter(|r| status.is_none_or(|s| r.status == s))
             .collect();
         Ok(Json(json!({ "crosswalks": list })))
@@ -179,11 +179,7 @@ pub(crate) async fn list_periods(
     State(state): State<AppState>,
 ) -> Result<Json<Value>, ApiError> {
     let node = state.node.clone();
-    blocking(move || {
-        let catalogue = node.catalogue().map_err(ApiError::storage)?;
-        Ok(Json(json!({ "periods": catalogue.periods() })))
-    })
-    .await
+    blocking(move || Ok(Json(json!({ "periods": node.view().periods() })))).await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -242,11 +238,18 @@ pub(crate) async fn get_comparison(
     };
     let include_flagged = q.include_flagged.unwrap_or(false);
     let node = state.node.clone();
-    let comparison = blocking(move || {
-        let catalogue = node.catalogue().map_err(ApiError::storage)?;
-        Ok(catalogue.compare(&indicator, period, include_flagged)?)
-    })
-    .await?;
+    if let Format::Json = format {
+        let bytes =
+            blocking(move || Ok(node.comparison_json(&indicator, period, include_flagged)?))
+                .await?;
+        return Ok((
+            [(header::CONTENT_TYPE, "application/json")],
+            axum::body::Bytes::from_owner(bytes),
+        )
+            .into_response());
+    }
+    let comparison =
+        blocking(move || Ok(node.view().compare(&indicator, period, include_flagged)?)).await?;
     Ok(match format {
         Format::Json => Json(comparison).into_response(),
         Format::Csv => csv_response(
@@ -310,8 +313,7 @@ pub(crate) async fn post_composite(
     spec.validate().map_err(invalid)?;
     let node = state.node.clone();
     blocking(move || {
-        let catalogue = node.catalogue().map_err(ApiError::storage)?;
-        let c = catalogue.composite(&spec)?;
+        let c = node.view().composite(&spec)?;
         Ok(Json(serde_json::to_value(c).map_err(ApiError::internal)?))
     })
     .await

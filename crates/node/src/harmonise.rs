@@ -1,57 +1,107 @@
-//! Crosswalks, endorsements and the comparison catalogue of a node.
+//! Crosswalks, endorsements and the harmonised view of a node.
 //!
-//! The catalogue ([`deltabench_engine::compare::Catalogue`]) is built from the
-//! documents held and the rosters in force, and kept until either changes:
-//! the cache key is the number of documents held and the roster versions in
-//! force (documents are never deleted, so a new one always changes the
-//! count).
+//! The view ([`deltabench_engine::view::View`]) is built from the store once,
+//! when the node opens, and then takes each document as the node accepts it
+//! (under the ingest lock, in the same step as the store write), and each
+//! change of the rosters in force. Readers share it behind a read lock that
+//! a writer holds only for one document's update (microseconds); the one
+//! whole rebuild after start, when a removed member's documents are
+//! withdrawn, is built beside the live view and swapped in.
+//!
+//! Comparison answers are cached as JSON bytes per (indicator, period,
+//! include_flagged), each with the stamps it read; a cached answer is served
+//! while [`View::still_valid`] says nothing it read has changed.
 
 use crate::local::LocalError;
 use crate::{Node, lock};
 use deltabench_engine::Held;
-use deltabench_engine::compare::{Catalogue, Inputs};
+use deltabench_engine::compare::CompareError;
 use deltabench_engine::recognition::AllianceView;
+use deltabench_engine::view::{Deps, Doc, View};
 use deltabench_model::comparison::{CrosswalkRecord, CrosswalkStatus};
-use deltabench_model::documents::{Crosswalk, Decision, Endorsement, Framework, Payload, Summary};
-use deltabench_model::{CrosswalkId, InvalidField};
+use deltabench_model::documents::{
+    Crosswalk, Decision, DocKind, Endorsement, Framework, Payload, Summary,
+};
+use deltabench_model::{CrosswalkId, IndicatorRef, InvalidField, Period};
 use deltabench_store::StoreError;
 use deltabench_trust::Document;
-use std::sync::{Arc, Mutex};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 
-/// What the cached catalogue was built from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct CacheKey {
-    documents: usize,
-    rosters: Vec<(String, u64)>,
+/// The most bytes of comparison answers kept in the cache.
+const CACHE_BYTES: usize = 64 << 20;
+
+/// A cached comparison answer: what it read, and its JSON.
+type Cached = (Deps, Arc<[u8]>);
+
+/// The node's harmonised view and its answer cache.
+#[derive(Default)]
+pub(crate) struct ViewSlot {
+    view: RwLock<View>,
+    /// Set once the view was built from the store; updates before that are
+    /// skipped (the build reads them from the store).
+    ready: AtomicBool,
+    cache: Mutex<AnswerCache>,
 }
 
-/// The node's cached catalogue.
 #[derive(Default)]
-pub(crate) struct CatalogueCache {
-    slot: Mutex<Option<(CacheKey, Arc<Catalogue>)>>,
+struct AnswerCache {
+    entries: HashMap<(IndicatorRef, Period, bool), Cached>,
+    bytes: usize,
 }
 
 impl Node {
-    /// The comparison catalogue of the documents held, rebuilt only when a
-    /// document arrived or a roster changed since the last call.
-    pub fn catalogue(&self) -> Result<Arc<Catalogue>, StoreError> {
-        let membership = self.membership();
-        let mut rosters: Vec<(String, u64)> = membership
-            .rosters()
-            .map(|r| (r.roster.alliance.to_string(), r.roster.version))
-            .collect();
-        rosters.sort();
-        let key = CacheKey {
-            documents: self.store().document_count(),
-            rosters,
-        };
-        let mut slot = lock(&self.catalogue.slot);
-        if let Some((k, c)) = slot.as_ref() {
-            if k == &key {
-                return Ok(c.clone());
+    /// The harmonised view of the documents held, for reading. A reader
+    /// waits at most for one document's update, never for a rebuild.
+    pub fn view(&self) -> RwLockReadGuard<'_, View> {
+        self.view.view.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The comparison of `r` in `period` as JSON, from the cache while
+    /// nothing it read has changed.
+    pub fn comparison_json(
+        &self,
+        r: &IndicatorRef,
+        period: Period,
+        include_flagged: bool,
+    ) -> Result<Arc<[u8]>, CompareError> {
+        let key = (r.clone(), period, include_flagged);
+        let view = self.view();
+        if let Some((deps, bytes)) = lock(&self.view.cache).entries.get(&key) {
+            if view.still_valid(deps) {
+                self.metrics.comparison(true);
+                return Ok(bytes.clone());
             }
         }
-        let alliances: Vec<AllianceView> = membership
+        let (comparison, deps) = view.compare_with_deps(r, period, include_flagged)?;
+        drop(view);
+        self.metrics.comparison(false);
+        let bytes: Arc<[u8]> = serde_json::to_vec(&comparison)
+            .expect("a comparison serialises")
+            .into();
+        let mut cache = lock(&self.view.cache);
+        if bytes.len() <= CACHE_BYTES / 4 {
+            while cache.bytes + bytes.len() > CACHE_BYTES {
+                let Some(k) = cache.entries.keys().next().cloned() else {
+                    break;
+                };
+                if let Some((_, b)) = cache.entries.remove(&k) {
+                    cache.bytes -= b.len();
+                }
+            }
+            cache.bytes += bytes.len();
+            if let Some((_, old)) = cache.entries.insert(key, (deps, bytes.clone())) {
+                cache.bytes -= old.len();
+            }
+        }
+        Ok(bytes)
+    }
+
+    /// The rosters in force, as the engine reads them.
+    fn alliance_views(&self) -> Vec<AllianceView> {
+        self.membership()
             .roster_docs()
             .map(|d| {
                 let r = d.roster();
@@ -64,31 +114,106 @@ impl Node {
                     digest: d.id().to_string(),
                 }
             })
-            .collect();
-        let inputs = Inputs {
+            .collect()
+    }
+
+    /// Builds the view from every document held and puts it in place of the
+    /// current one. Readers go on with the current view meanwhile. Called
+    /// under the ingest lock (or before the node serves), so no document is
+    /// accepted between the read and the swap.
+    pub(crate) fn rebuild_view(&self) -> Result<(), StoreError> {
+        let started = std::time::Instant::now();
+        let inputs = deltabench_engine::compare::Inputs {
             frameworks: self.held_docs::<Framework>()?,
             summaries: self.held_docs::<Summary>()?,
             crosswalks: self.held_docs::<Crosswalk>()?,
             endorsements: self.held_docs::<Endorsement>()?,
-            alliances,
+            alliances: self.alliance_views(),
         };
-        let catalogue = Arc::new(Catalogue::build(inputs));
-        *slot = Some((key, catalogue.clone()));
-        Ok(catalogue)
+        let view = View::build(inputs);
+        tracing::info!(
+            documents = view.documents(),
+            ms = started.elapsed().as_millis() as u64,
+            "harmonised view built from the store"
+        );
+        *self.view.view.write().unwrap_or_else(|e| e.into_inner()) = view;
+        self.view.ready.store(true, Ordering::Release);
+        Ok(())
     }
 
-    fn held_docs<P: Payload>(&self) -> Result<Vec<Held<P>>, StoreError> {
-        Ok(self
-            .held::<P>(None)?
-            .into_iter()
-            .map(|(meta, payload)| Held {
-                hash: meta.hash,
-                issuer: meta.issuer,
-                seq: meta.seq,
-                issued_at: meta.issued_at,
-                payload,
+    /// Takes a newly stored document into the view.
+    pub(crate) fn view_accept(&self, doc: &Document) {
+        if !self.view.ready.load(Ordering::Acquire) {
+            return;
+        }
+        fn held<P: Payload>(doc: &Document) -> Result<Held<P>, serde_json::Error> {
+            Ok(Held {
+                hash: doc.hash().clone(),
+                issuer: doc.issuer.clone(),
+                seq: doc.seq,
+                issued_at: doc.issued_at,
+                payload: serde_json::from_value(doc.payload.clone())?,
             })
-            .collect())
+        }
+        let parsed = match doc.kind {
+            DocKind::Framework => held(doc).map(Doc::Framework),
+            DocKind::Summary => held(doc).map(Doc::Summary),
+            DocKind::Crosswalk => held(doc).map(Doc::Crosswalk),
+            DocKind::Endorsement => held(doc).map(Doc::Endorsement),
+            _ => return,
+        };
+        match parsed {
+            Ok(d) => self
+                .view
+                .view
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .apply(d),
+            // Checked against its schema on entry, so this is a defect; the
+            // document stays held and the next start reads it.
+            Err(e) => tracing::error!(kind = %doc.kind, hash = %doc.hash(), error = %e,
+                "a stored document could not be read into the harmonised view"),
+        }
+    }
+
+    /// Puts the rosters now in force into the view.
+    pub(crate) fn view_rosters(&self) {
+        if !self.view.ready.load(Ordering::Acquire) {
+            return;
+        }
+        let alliances = self.alliance_views();
+        self.view
+            .view
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .set_alliances(alliances);
+    }
+
+    /// The held documents of `P`'s kind, payloads decoded on all cores.
+    fn held_docs<P: Payload + Send>(&self) -> Result<Vec<Held<P>>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Envelope<P> {
+            payload: P,
+        }
+        let mut raw = Vec::new();
+        for meta in self.store().list(Some(P::KIND), None)? {
+            if let Some(bytes) = self.store().document(&meta.hash)? {
+                raw.push((meta, bytes));
+            }
+        }
+        raw.into_par_iter()
+            .map(|(meta, bytes)| {
+                let e: Envelope<P> = serde_json::from_slice(&bytes)
+                    .map_err(|e| StoreError::Corrupt(format!("{} {}: {e}", P::KIND, meta.hash)))?;
+                Ok(Held {
+                    hash: meta.hash,
+                    issuer: meta.issuer,
+                    seq: meta.seq,
+                    issued_at: meta.issued_at,
+                    payload: e.payload,
+                })
+            })
+            .collect()
     }
 
     /// Checks, signs and publishes a crosswalk proposed by this node, and,
@@ -101,12 +226,10 @@ impl Node {
         endorse: bool,
     ) -> Result<(Document, Option<Document>), LocalError> {
         let _guard = lock(&self.local_lock);
-        let catalogue = self.catalogue()?;
-        let same_id: Vec<&CrosswalkRecord> = catalogue
-            .crosswalks()
-            .iter()
-            .filter(|r| r.crosswalk.id == c.id)
-            .collect();
+        // The view's read guard must be gone before publishing, which
+        // updates the view.
+        let view = self.view();
+        let same_id: Vec<CrosswalkRecord> = view.crosswalk_versions(&c.id);
         // The id belongs to the issuer of its earliest version, as in
         // recognition; versions others issued under it do not count.
         let owner = same_id
@@ -146,7 +269,7 @@ impl Node {
                      code: &deltabench_model::IndicatorCode,
                      field: &str|
          -> Result<Vec<semver::Version>, LocalError> {
-            let versions = catalogue.framework_versions(framework);
+            let versions = view.framework_versions(framework);
             if versions.is_empty() {
                 return Err(LocalError::Invalid(InvalidField::new(
                     format!("{field}.framework"),
@@ -181,6 +304,7 @@ impl Node {
             )));
         }
         known(&c.target.framework, &c.target.code, "target")?;
+        drop(view);
         if c.source.framework == c.target.framework {
             return Err(LocalError::Invalid(InvalidField::new(
                 "target",
@@ -212,12 +336,7 @@ impl Node {
         comment: Option<String>,
     ) -> Result<(Document, CrosswalkRecord), LocalError> {
         let _guard = lock(&self.local_lock);
-        let catalogue = self.catalogue()?;
-        let records: Vec<&CrosswalkRecord> = catalogue
-            .crosswalks()
-            .iter()
-            .filter(|r| &r.crosswalk.id == id)
-            .collect();
+        let records: Vec<CrosswalkRecord> = self.view().crosswalk_versions(id);
         let current = records
             .iter()
             .find(|r| r.status != CrosswalkStatus::Superseded)
@@ -259,11 +378,8 @@ impl Node {
             comment,
         })?;
         let after = self
-            .catalogue()?
-            .crosswalks()
-            .iter()
-            .find(|r| r.hash == current.hash)
-            .cloned()
+            .view()
+            .crosswalk_record(&current.hash)
             .ok_or_else(|| LocalError::NotFound(format!("no crosswalk {id} is held")))?;
         Ok((doc, after))
     }

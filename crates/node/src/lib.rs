@@ -199,8 +199,8 @@ pub struct Node {
     local_lock: Mutex<()>,
     /// Where documents to pass on go; unset, they go nowhere.
     outbox: OnceLock<Outbox>,
-    /// The comparison catalogue, until a document arrives or a roster changes.
-    catalogue: harmonise::CatalogueCache,
+    /// The harmonised view of the documents held, and its answer cache.
+    view: harmonise::ViewSlot,
     /// Set when a roster history changed under the ingest lock, so that held
     /// rosters are tried again before the lock is released.
     history_changed: AtomicBool,
@@ -245,11 +245,12 @@ impl Node {
             publish_lock: Mutex::new(()),
             local_lock: Mutex::new(()),
             outbox: OnceLock::new(),
-            catalogue: Default::default(),
+            view: Default::default(),
             history_changed: AtomicBool::new(false),
         };
         node.restore_rosters(anchors)?;
         node.check_own_chain()?;
+        node.rebuild_view()?;
         node.metrics.held.set(node.store.document_count() as i64);
         node.metrics.pending.set(node.store.pending_count() as i64);
         Ok(node)
@@ -828,6 +829,7 @@ impl Node {
             }
         }
         fresh.push(doc.shared_bytes());
+        self.view_accept(&doc);
         self.metrics.accepted.inc();
         self.metrics.held.inc();
         if let Some((r, placement)) = roster {
@@ -874,6 +876,7 @@ impl Node {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .apply(r, &placement);
+        self.view_rosters();
         self.history_changed.store(true, Ordering::Relaxed);
         if placement == Placement::History {
             self.place_stored_history(&alliance, version)?;
@@ -902,6 +905,7 @@ impl Node {
                 }
             }
         }
+        let mut withdrawn = false;
         for (code, last_seq) in from {
             let mut cut = None;
             for bytes in self
@@ -934,6 +938,11 @@ impl Node {
                 )?;
             }
             tracing::warn!(issuer = %code, count = gone.len(), "documents of a removed member withdrawn");
+            withdrawn |= !gone.is_empty();
+        }
+        if withdrawn {
+            // Rare: documents leave the store, so the view is built again.
+            self.rebuild_view()?;
         }
         self.metrics.pending.set(self.store.pending_count() as i64);
         Ok(())

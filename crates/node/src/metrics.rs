@@ -30,6 +30,16 @@ pub struct Metrics {
     /// Evidence recorded, by kind: `equivocation` (two documents at one
     /// issuer and sequence) and `roster_fork` (two rosters for one version).
     pub evidence: Family<EvidenceLabel, Counter>,
+    /// Comparison answers, by whether the cache held them (`hit`) or they
+    /// were computed (`miss`).
+    pub comparisons: Family<CacheLabel, Counter>,
+}
+
+/// The label of the comparison answer counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CacheLabel {
+    /// `hit` or `miss`.
+    pub cache: String,
 }
 
 /// The label of the evidence counter.
@@ -69,6 +79,16 @@ impl Metrics {
             "Evidence recorded: equivocations and roster forks",
             self.evidence.clone(),
         );
+        r.register(
+            "comparisons_answered",
+            "Comparison answers, by whether the answer cache held them",
+            self.comparisons.clone(),
+        );
+        for cache in ["hit", "miss"] {
+            let _ = self.comparisons.get_or_create(&CacheLabel {
+                cache: cache.into(),
+            });
+        }
         for kind in ["equivocation", "roster_fork"] {
             let _ = self
                 .evidence
@@ -87,6 +107,15 @@ impl Metrics {
     pub fn evidence(&self, kind: &str) {
         self.evidence
             .get_or_create(&EvidenceLabel { kind: kind.into() })
+            .inc();
+    }
+
+    /// Counts one comparison answer, from the cache or computed.
+    pub fn comparison(&self, hit: bool) {
+        self.comparisons
+            .get_or_create(&CacheLabel {
+                cache: if hit { "hit" } else { "miss" }.into(),
+            })
             .inc();
     }
 

@@ -438,15 +438,7 @@ fn a_crosswalk_id_belongs_to_its_first_issuer_and_both_owners_recognise_it() {
     let (doc, accepted) = k.propose_crosswalk(crosswalk_json("ks.x"), true).unwrap();
     assert!(accepted.is_some());
     import(&t, &bundle_of(&k));
-    let status = |n: &Node, hash: &DocHash| {
-        n.catalogue()
-            .unwrap()
-            .crosswalks()
-            .iter()
-            .find(|r| &r.hash == hash)
-            .unwrap()
-            .status
-    };
+    let status = |n: &Node, hash: &DocHash| n.view().crosswalk_record(hash).unwrap().status;
     assert_eq!(status(&t, doc.hash()), CrosswalkStatus::Pending);
     let (_, after) = t
         .endorse_crosswalk(&"ks.x".parse().unwrap(), None, Decision::Accept, None)
@@ -477,11 +469,33 @@ fn a_crosswalk_id_belongs_to_its_first_issuer_and_both_owners_recognise_it() {
         .endorse_crosswalk(&"no.such".parse().unwrap(), None, Decision::Accept, None)
         .unwrap_err();
     assert!(matches!(e, LocalError::NotFound(_)), "{e}");
-    // The catalogue is rebuilt when a document arrives, not before.
-    let a = k.catalogue().unwrap();
-    assert!(Arc::ptr_eq(&a, &k.catalogue().unwrap()));
-    endorse(&k, "one more document");
-    assert!(!Arc::ptr_eq(&a, &k.catalogue().unwrap()));
+    // The view takes each document as it is stored, and a cached answer
+    // is served only while nothing it read has changed.
+    let held = k.view().documents();
+    let r = deltabench_model::IndicatorRef::parse("taicang.hqd/tax_ontime").unwrap();
+    let p = deltabench_model::Period::parse("2025").unwrap();
+    let first = k.comparison_json(&r, p, false).unwrap();
+    assert!(Arc::ptr_eq(
+        &first,
+        &k.comparison_json(&r, p, false).unwrap()
+    ));
+    endorse(&k, "an endorsement of a crosswalk not held");
+    assert_eq!(k.view().documents(), held + 1);
+    assert!(
+        Arc::ptr_eq(&first, &k.comparison_json(&r, p, false).unwrap()),
+        "nothing the answer read changed"
+    );
+    k.endorse_crosswalk(&"ks.x".parse().unwrap(), None, Decision::Accept, None)
+        .unwrap();
+    let again = k.comparison_json(&r, p, false).unwrap();
+    assert!(
+        !Arc::ptr_eq(&first, &again),
+        "an endorsement onto the indicator was read"
+    );
+    assert_eq!(
+        again.as_ref(),
+        serde_json::to_vec(&k.view().compare(&r, p, false).unwrap()).unwrap()
+    );
 }
 
 /// A node whose clock the test sets.
