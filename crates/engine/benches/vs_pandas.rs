@@ -76,6 +76,8 @@ fn main() {
     let mut build = Vec::new();
     let mut compare_all = Vec::new();
     let mut total = Vec::new();
+    let mut compare_par = Vec::new();
+    let mut total_par = Vec::new();
     let mut last: Vec<Comparison> = Vec::new();
     let mut view = None;
     for _ in 0..runs {
@@ -95,9 +97,18 @@ fn main() {
         let results = black_box(results);
         let c = ms(t.elapsed());
 
+        // The same comparisons on all cores, as concurrent requests are.
+        let t = Instant::now();
+        let parallel = black_box(v.compare_all(&refs, period, false));
+        let p = ms(t.elapsed());
+        assert!(parallel.iter().all(Result::is_ok));
+        drop(parallel);
+
         build.push(b);
         compare_all.push(c);
+        compare_par.push(p);
         total.push(b + c);
+        total_par.push(b + p);
         // The previous run's results and view are dropped here, outside the
         // timed sections.
         last = results;
@@ -150,11 +161,16 @@ fn main() {
         "build_ms": build,
         "compare_all_ms": compare_all,
         "total_ms": total,
+        "threads": rayon::current_num_threads(),
+        "compare_all_parallel_ms": compare_par,
+        "total_parallel_ms": total_par,
         "median": {
             "clone_ms": median(&clone),
             "build_ms": median(&build),
             "compare_all_ms": median(&compare_all),
             "total_ms": median(&total),
+            "compare_all_parallel_ms": median(&compare_par),
+            "total_parallel_ms": median(&total_par),
         },
     });
     println!("{line}");

@@ -215,6 +215,23 @@ static ALIASES: [(&str, &str); 32] = [
 /// The unit of measure called `name`: a canonical name or an alias, with
 /// surrounding whitespace ignored and ASCII letters matched in any case.
 pub fn unit(name: &str) -> Option<UnitInfo> {
+    // Names written exactly as listed (the usual case) are found in a table
+    // that the search below filled, so both ways give the same unit.
+    static EXACT: std::sync::OnceLock<std::collections::HashMap<&'static str, UnitInfo>> =
+        std::sync::OnceLock::new();
+    let exact = EXACT.get_or_init(|| {
+        let names = ALIASES
+            .iter()
+            .map(|(a, _)| *a)
+            .chain(UNITS.iter().map(|u| u.name));
+        names
+            .filter_map(|n| search_unit(n).map(|u| (n, u)))
+            .collect()
+    });
+    exact.get(name).copied().or_else(|| search_unit(name))
+}
+
+fn search_unit(name: &str) -> Option<UnitInfo> {
     let name = name.trim();
     let canonical = ALIASES
         .iter()

@@ -44,6 +44,7 @@ use deltabench_model::documents::{
 use deltabench_model::{
     CrosswalkId, DocHash, FrameworkId, IndicatorCode, IndicatorRef, JurisdictionCode, Period,
 };
+use rayon::prelude::*;
 use rustc_hash::FxHashMap as Map;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -73,8 +74,9 @@ struct IRef {
 struct Fw {
     id: FrameworkId,
     /// Every code seen under this id (framework, summary or crosswalk), by
-    /// position.
+    /// position, and the codes in position order.
     codes: Map<IndicatorCode, u32>,
+    code_list: Vec<IndicatorCode>,
     /// Every framework document with this id.
     docs: Vec<Arc<Held<Framework>>>,
     owner: Option<Owner>,
@@ -201,7 +203,7 @@ pub struct View {
     reqs: Vec<semver::VersionReq>,
     matches: Vec<Vec<bool>>,
     version_ix: Map<semver::Version, u32>,
-    req_ix: Map<String, u32>,
+    req_ix: Map<semver::VersionReq, u32>,
     /// Documents taken in.
     documents: usize,
     clock: u64,
@@ -239,13 +241,29 @@ impl View {
         for f in 0..v.fws.len() as u32 {
             v.settle_owner(f);
         }
+        // What needs no index is worked out on all cores first.
+        let crosswalks: Vec<(Held<Crosswalk>, transform::Prepared)> = crosswalks
+            .into_par_iter()
+            .map(|c| {
+                let t = transform::Prepared::new(&c.payload.transform);
+                (c, t)
+            })
+            .collect();
         v.xws.reserve(crosswalks.len());
-        for c in crosswalks {
-            v.add_crosswalk(c);
+        for (c, t) in crosswalks {
+            v.add_crosswalk_prepared(c, t);
         }
+        let endorsements: Vec<(Held<Endorsement>, [u8; 32], u64)> = endorsements
+            .into_par_iter()
+            .map(|e| {
+                let key = e.payload.crosswalk_hash.to_bytes();
+                let pfx = prefix(&e.hash.to_bytes());
+                (e, key, pfx)
+            })
+            .collect();
         v.ends.reserve(endorsements.len());
-        for e in endorsements {
-            v.add_endorsement(e);
+        for (e, key, pfx) in endorsements {
+            v.add_endorsement_keyed(e, key, pfx);
         }
         for s in summaries {
             v.apply_summary(s);
@@ -370,6 +388,7 @@ impl View {
         self.fws.push(Fw {
             id: id.clone(),
             codes: Map::default(),
+            code_list: Vec::new(),
             docs: Vec::new(),
             owner: None,
             owner_member: None,
@@ -383,13 +402,23 @@ impl View {
     }
 
     fn code_ix(&mut self, fw: u32, code: &IndicatorCode) -> u32 {
-        let codes = &mut self.fws[fw as usize].codes;
-        if let Some(&i) = codes.get(code) {
+        let f = &mut self.fws[fw as usize];
+        if let Some(&i) = f.codes.get(code) {
             return i;
         }
-        let i = codes.len() as u32;
-        codes.insert(code.clone(), i);
+        let i = f.codes.len() as u32;
+        f.codes.insert(code.clone(), i);
+        f.code_list.push(code.clone());
         i
+    }
+
+    /// [`View::code_ix`] for the `k`th entry of a list, which is usually
+    /// at position `k` of the framework already.
+    fn code_at(&mut self, fw: u32, k: usize, code: &IndicatorCode) -> u32 {
+        if self.fws[fw as usize].code_list.get(k) == Some(code) {
+            return k as u32;
+        }
+        self.code_ix(fw, code)
     }
 
     fn version_ix(&mut self, v: &semver::Version) -> u32 {
@@ -406,11 +435,10 @@ impl View {
     }
 
     fn req_ix(&mut self, r: &semver::VersionReq) -> u32 {
-        let key = r.to_string();
-        if let Some(&i) = self.req_ix.get(&key) {
+        if let Some(&i) = self.req_ix.get(r) {
             return i;
         }
-        self.req_ix.insert(key, self.reqs.len() as u32);
+        self.req_ix.insert(r.clone(), self.reqs.len() as u32);
         self.matches
             .push(self.versions.iter().map(|v| r.matches(v)).collect());
         self.reqs.push(r.clone());
@@ -524,8 +552,8 @@ impl View {
         let n = self.fws[fw as usize].codes.len();
         let mut values = vec![f64::NAN; n];
         let mut seen = vec![false; n];
-        for e in &s.payload.indicators {
-            let ind = self.code_ix(fw, &e.indicator) as usize;
+        for (k, e) in s.payload.indicators.iter().enumerate() {
+            let ind = self.code_at(fw, k, &e.indicator) as usize;
             if values.len() <= ind {
                 values.resize(ind + 1, f64::NAN);
                 seen.resize(ind + 1, false);
@@ -566,6 +594,15 @@ impl View {
     }
 
     fn add_crosswalk(&mut self, c: Held<Crosswalk>) -> u32 {
+        let t = transform::Prepared::new(&c.payload.transform);
+        self.add_crosswalk_prepared(c, t)
+    }
+
+    fn add_crosswalk_prepared(
+        &mut self,
+        c: Held<Crosswalk>,
+        transform: transform::Prepared,
+    ) -> u32 {
         self.documents += 1;
         let issuer = self.member(&c.issuer);
         let sf = self.framework_ix(&c.payload.source.framework);
@@ -602,7 +639,7 @@ impl View {
         };
         let req = self.req_ix(&c.payload.source.versions);
         self.xws.push(Xw {
-            transform: transform::Prepared::new(&c.payload.transform),
+            transform,
             req,
             pfx: prefix(&key),
             key,
@@ -628,11 +665,22 @@ impl View {
     /// Files an endorsement under the crosswalk document it names; returns
     /// that document when it is held and the endorsement counts for it.
     fn add_endorsement(&mut self, e: Held<Endorsement>) -> Option<u32> {
+        let key = e.payload.crosswalk_hash.to_bytes();
+        let pfx = prefix(&e.hash.to_bytes());
+        self.add_endorsement_keyed(e, key, pfx)
+    }
+
+    /// [`View::add_endorsement`] with the named document's hash as bytes
+    /// (`key`) and the prefix of its own hash worked out.
+    fn add_endorsement_keyed(
+        &mut self,
+        e: Held<Endorsement>,
+        key: [u8; 32],
+        pfx: u64,
+    ) -> Option<u32> {
         self.documents += 1;
         let issuer = self.member(&e.issuer);
-        let key = e.payload.crosswalk_hash.to_bytes();
         let slot = self.ends.len() as u32;
-        let pfx = prefix(&e.hash.to_bytes());
         let target = self.xw_by_hash.get(&key).copied();
         self.ends.push(End {
             held: e,
@@ -1216,6 +1264,18 @@ impl View {
     ) -> Result<Comparison, CompareError> {
         self.compare_with_deps(r, period, include_flagged)
             .map(|(c, _)| c)
+    }
+
+    /// [`View::compare`] of each of `refs`, on all cores.
+    pub fn compare_all(
+        &self,
+        refs: &[IndicatorRef],
+        period: Period,
+        include_flagged: bool,
+    ) -> Vec<Result<Comparison, CompareError>> {
+        refs.par_iter()
+            .map(|r| self.compare(r, period, include_flagged))
+            .collect()
     }
 
     /// [`View::compare`], with the stamps the answer depends on.
