@@ -202,11 +202,12 @@ pub(crate) struct ComparisonQuery {
     summary = "A harmonised comparison of one reference indicator in one period, with provenance per row",
     security(("viewer" = []), ("admin" = [])),
     params(ComparisonQuery),
-    responses((status = 200, description = "the comparison (JSON), or the same rows as CSV or SDMX-CSV", content((Object = "application/json"), (String = "text/csv"), (String = "application/vnd.sdmx.data+csv"))), (status = 404, description = "no such framework or indicator", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    responses((status = 200, description = "the comparison (JSON, with the SHA-256 of its bytes as ETag), or the same rows as CSV or SDMX-CSV", content((Object = "application/json"), (String = "text/csv"), (String = "application/vnd.sdmx.data+csv"))), (status = 304, description = "If-None-Match named the current answer's ETag: unchanged, no body"), (status = 404, description = "no such framework or indicator", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub(crate) async fn get_comparison(
     _: Viewer,
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     query: Result<Query<ComparisonQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(q) = query?;
@@ -239,12 +240,26 @@ pub(crate) async fn get_comparison(
     let include_flagged = q.include_flagged.unwrap_or(false);
     let node = state.node.clone();
     if let Format::Json = format {
-        let bytes =
+        let answer =
             blocking(move || Ok(node.comparison_json(&indicator, period, include_flagged)?))
                 .await?;
+        // A client that holds this answer is answered 304 with no body.
+        let etag = format!("\"{}\"", answer.digest);
+        let unchanged = headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+        let tags = [
+            (header::ETAG, etag),
+            (header::CACHE_CONTROL, "no-cache".to_string()),
+        ];
+        if unchanged {
+            return Ok((StatusCode::NOT_MODIFIED, tags).into_response());
+        }
         return Ok((
-            [(header::CONTENT_TYPE, "application/json")],
-            axum::body::Bytes::from_owner(bytes),
+            [(header::CONTENT_TYPE, "application/json".to_string())],
+            tags,
+            axum::body::Bytes::from_owner(answer.json),
         )
             .into_response());
     }

@@ -15,6 +15,7 @@ use deltabench_trust::roster::{RosterDoc, approve_roster};
 use http_body_util::BodyExt;
 use prometheus_client::registry::Registry;
 use serde_json::{Value, json};
+use sha2::Digest as _;
 use std::sync::Arc;
 use tower::ServiceExt;
 
@@ -387,4 +388,57 @@ async fn comparison_and_composite_requests_are_checked() {
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     assert!(v["detail"].as_str().unwrap().contains("geometric"), "{v}");
+}
+
+/// A comparison's ETag is the SHA-256 of its bytes: a client holding it
+/// gets 304 with no body until a document changes the answer.
+#[tokio::test]
+async fn a_comparison_is_revalidated_by_the_digest_of_its_bytes() {
+    let app = loaded().await;
+    let uri = "/api/v1/comparisons?indicator=yrd.tax/ontime_filing_rate&period=2025";
+    let get = |tag: Option<String>| {
+        let app = app.clone();
+        async move {
+            let mut req = Request::builder()
+                .uri(uri)
+                .header(header::AUTHORIZATION, format!("Bearer {VIEWER}"));
+            if let Some(t) = tag {
+                req = req.header(header::IF_NONE_MATCH, t);
+            }
+            let resp = app.oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+            let status = resp.status();
+            let etag = resp
+                .headers()
+                .get(header::ETAG)
+                .map(|v| v.to_str().unwrap().to_string());
+            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+            (status, etag, bytes)
+        }
+    };
+    let (s, etag, body) = get(None).await;
+    assert_eq!(s, StatusCode::OK);
+    let etag = etag.expect("an ETag");
+    assert_eq!(
+        etag,
+        format!("\"{}\"", hex::encode(sha2::Sha256::digest(&body)))
+    );
+    let (s, again, body) = get(Some(etag.clone())).await;
+    assert_eq!(s, StatusCode::NOT_MODIFIED);
+    assert_eq!(again.as_deref(), Some(etag.as_str()));
+    assert!(body.is_empty());
+    let (s, _, _) = get(Some("\"something else\"".into())).await;
+    assert_eq!(s, StatusCode::OK);
+    // Taicang publishes a 2025 summary: the answer changes, so does its tag.
+    let (s, v) = admin(
+        &app,
+        "POST",
+        "/api/v1/summaries",
+        json!({"framework": "taicang.hqd", "period": "2025"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, _, body) = get(Some(etag.clone())).await;
+    assert_eq!(s, StatusCode::OK, "a summary of the period arrived");
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_ne!(v["missing"][0]["reason"], "no summary for 2025", "{v}");
 }

@@ -153,6 +153,7 @@ fn main() {
         },
         "write_csv_ms": write_ms,
         "view_documents": view.documents(),
+        "comparison_json_bytes": serde_json::to_vec(&last[0]).expect("serialise").len(),
         "identical_to_full_build": same,
         "full_build_ms": oracle_build,
         "full_build_compare_all_ms": oracle_compare,

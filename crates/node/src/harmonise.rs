@@ -26,6 +26,7 @@ use deltabench_model::{CrosswalkId, IndicatorRef, InvalidField, Period};
 use deltabench_store::StoreError;
 use deltabench_trust::Document;
 use rayon::prelude::*;
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
@@ -33,8 +34,21 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 /// The most bytes of comparison answers kept in the cache.
 const CACHE_BYTES: usize = 64 << 20;
 
-/// A cached comparison answer: what it read, and its JSON.
-type Cached = (Deps, Arc<[u8]>);
+/// A comparison answer as JSON, with its manifest hash.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The comparison, serialised.
+    pub json: Arc<[u8]>,
+    /// Its manifest hash (the same on every node holding the same inputs).
+    pub manifest: Arc<str>,
+    /// SHA-256 of `json`, hex: an entity tag that changes whenever a byte of
+    /// the answer does (a member's reason for having no row is not in the
+    /// manifest).
+    pub digest: Arc<str>,
+}
+
+/// A cached comparison answer: what it read, and the answer.
+type Cached = (Deps, Answer);
 
 /// The node's harmonised view and its answer cache.
 #[derive(Default)]
@@ -66,37 +80,41 @@ impl Node {
         r: &IndicatorRef,
         period: Period,
         include_flagged: bool,
-    ) -> Result<Arc<[u8]>, CompareError> {
+    ) -> Result<Answer, CompareError> {
         let key = (r.clone(), period, include_flagged);
         let view = self.view();
-        if let Some((deps, bytes)) = lock(&self.view.cache).entries.get(&key) {
+        if let Some((deps, answer)) = lock(&self.view.cache).entries.get(&key) {
             if view.still_valid(deps) {
                 self.metrics.comparison(true);
-                return Ok(bytes.clone());
+                return Ok(answer.clone());
             }
         }
         let (comparison, deps) = view.compare_with_deps(r, period, include_flagged)?;
         drop(view);
         self.metrics.comparison(false);
-        let bytes: Arc<[u8]> = serde_json::to_vec(&comparison)
-            .expect("a comparison serialises")
-            .into();
+        let json = serde_json::to_vec(&comparison).expect("a comparison serialises");
+        let answer = Answer {
+            digest: hex::encode(Sha256::digest(&json)).into(),
+            json: json.into(),
+            manifest: comparison.manifest.as_str().into(),
+        };
+        let size = answer.json.len();
         let mut cache = lock(&self.view.cache);
-        if bytes.len() <= CACHE_BYTES / 4 {
-            while cache.bytes + bytes.len() > CACHE_BYTES {
+        if size <= CACHE_BYTES / 4 {
+            while cache.bytes + size > CACHE_BYTES {
                 let Some(k) = cache.entries.keys().next().cloned() else {
                     break;
                 };
-                if let Some((_, b)) = cache.entries.remove(&k) {
-                    cache.bytes -= b.len();
+                if let Some((_, a)) = cache.entries.remove(&k) {
+                    cache.bytes -= a.json.len();
                 }
             }
-            cache.bytes += bytes.len();
-            if let Some((_, old)) = cache.entries.insert(key, (deps, bytes.clone())) {
-                cache.bytes -= old.len();
+            cache.bytes += size;
+            if let Some((_, old)) = cache.entries.insert(key, (deps, answer.clone())) {
+                cache.bytes -= old.json.len();
             }
         }
-        Ok(bytes)
+        Ok(answer)
     }
 
     /// The rosters in force, as the engine reads them.

@@ -16,7 +16,8 @@ mod harmonise;
 pub mod local;
 mod metrics;
 
-pub use metrics::{EvidenceLabel, Metrics, ReasonLabel};
+pub use harmonise::Answer;
+pub use metrics::{CacheLabel, EvidenceLabel, Metrics, ReasonLabel};
 
 use deltabench_model::documents::{DocKind, JurisdictionDecl, Payload};
 use deltabench_model::{DocHash, JurisdictionCode, Timestamp};

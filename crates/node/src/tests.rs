@@ -476,24 +476,26 @@ fn a_crosswalk_id_belongs_to_its_first_issuer_and_both_owners_recognise_it() {
     let p = deltabench_model::Period::parse("2025").unwrap();
     let first = k.comparison_json(&r, p, false).unwrap();
     assert!(Arc::ptr_eq(
-        &first,
-        &k.comparison_json(&r, p, false).unwrap()
+        &first.json,
+        &k.comparison_json(&r, p, false).unwrap().json
     ));
     endorse(&k, "an endorsement of a crosswalk not held");
     assert_eq!(k.view().documents(), held + 1);
     assert!(
-        Arc::ptr_eq(&first, &k.comparison_json(&r, p, false).unwrap()),
+        Arc::ptr_eq(&first.json, &k.comparison_json(&r, p, false).unwrap().json),
         "nothing the answer read changed"
     );
     k.endorse_crosswalk(&"ks.x".parse().unwrap(), None, Decision::Accept, None)
         .unwrap();
     let again = k.comparison_json(&r, p, false).unwrap();
     assert!(
-        !Arc::ptr_eq(&first, &again),
+        !Arc::ptr_eq(&first.json, &again.json),
         "an endorsement onto the indicator was read"
     );
+    assert_ne!(first.manifest, again.manifest);
+    assert_ne!(first.digest, again.digest);
     assert_eq!(
-        again.as_ref(),
+        again.json.as_ref(),
         serde_json::to_vec(&k.view().compare(&r, p, false).unwrap()).unwrap()
     );
 }
