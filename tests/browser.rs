@@ -160,6 +160,36 @@ pub fn check_dashboard(api: &str, viewer: &str) {
         assert!(chart.contains(&attr), "no bar for {code}: {chart}");
     }
 
+    // A link may sort the table and filter it; the chart follows the filter.
+    for (dir, want) in [
+        ("asc", ["310114", "320583", "320585"]),
+        ("desc", ["320585", "320583", "310114"]),
+    ] {
+        let html = dom(
+            &browser,
+            &format!("{}&sort=jurisdiction&dir={dir}", page("comparison", "en")),
+        );
+        let table = loaded_table(&html, "comparison");
+        let order: Vec<String> = rows(table).into_iter().map(|(code, _)| code).collect();
+        assert_eq!(order, want, "sorted by name, {dir}: {table}");
+        let sort = if dir == "asc" {
+            "ascending"
+        } else {
+            "descending"
+        };
+        assert!(
+            table.contains(&format!(r#"data-sort="jurisdiction" aria-sort="{sort}""#))
+                || table.contains(&format!(r#"aria-sort="{sort}" data-sort="jurisdiction""#)),
+            "the sorted column says so: {table}"
+        );
+    }
+    let html = dom(&browser, &format!("{}&q=kunshan", page("comparison", "en")));
+    let table = loaded_table(&html, "comparison");
+    assert_eq!(visible(table), ["320583"], "{table}");
+    let chart = element(&html, r#"class="chart""#, "svg").expect("a chart");
+    assert_eq!(chart.matches(r#"<g class="bar"#).count(), 1, "{chart}");
+    assert!(html.contains(r#"id="filter-rows""#), "the search box");
+
     // Every other page loads without an error, in both languages.
     for (name, lang) in [
         ("overview", "en"),
@@ -207,6 +237,45 @@ pub fn check_dashboard(api: &str, viewer: &str) {
             &shots.join(format!("{name}-{lang}.png")),
         );
     }
+}
+
+/// The comparison (or composite) table of a page that finished loading.
+fn loaded_table<'a>(html: &'a str, page: &str) -> &'a str {
+    assert!(
+        html.contains(&format!(r#"data-ready="{page}""#)),
+        "the {page} page did not finish loading: {}",
+        tail(html)
+    );
+    assert!(!html.contains("data-error="), "{}", tail(html));
+    element(html, &format!("{page}-table"), "table")
+        .unwrap_or_else(|| panic!("no {page} table: {}", tail(html)))
+}
+
+/// The rows of a table in order: each one's jurisdiction and whether it is
+/// hidden by the filter.
+fn rows(table: &str) -> Vec<(String, bool)> {
+    table
+        .split("<tr ")
+        .skip(1)
+        .filter_map(|row| {
+            let attrs = &row[..row.find('>')?];
+            let code = attrs
+                .split(r#"data-jurisdiction=""#)
+                .nth(1)?
+                .split('"')
+                .next()?;
+            Some((code.to_owned(), attrs.contains("hidden")))
+        })
+        .collect()
+}
+
+/// The jurisdictions of the rows the filter shows, in order.
+fn visible(table: &str) -> Vec<String> {
+    rows(table)
+        .into_iter()
+        .filter(|(_, hidden)| !hidden)
+        .map(|(code, _)| code)
+        .collect()
 }
 
 /// The whole element `<tag ...>...</tag>` whose opening tag holds `marker`
