@@ -239,6 +239,75 @@ pub fn check_dashboard(api: &str, viewer: &str) {
     }
 }
 
+/// Checks the comparison and composite pages of a node that compares many
+/// members (`codes`, at least a dozen): one row and one bar per member, a
+/// name query that matches `found`, and the composite's rank intervals.
+/// Screenshots go to `target/dashboard/PREFIX-*.png`.
+pub fn check_long_dashboard(
+    api: &str,
+    viewer: &str,
+    indicator: &str,
+    period: &str,
+    codes: &[&str],
+    (query, found): (&str, &[&str]),
+    prefix: &str,
+) {
+    let Some(browser) = chromium() else { return };
+    let shots = screenshot_dir();
+    let page = |name: &str, extra: &str| {
+        format!(
+            "{api}/#/{name}?token={viewer}&lang=en&indicator={indicator}&period={period}{extra}"
+        )
+    };
+    let html = dom(&browser, &page("comparison", ""));
+    let table = loaded_table(&html, "comparison");
+    let chart = element(&html, r#"class="chart""#, "svg")
+        .unwrap_or_else(|| panic!("no SVG chart: {}", tail(&html)));
+    assert_eq!(table.matches("<tr ").count(), codes.len(), "{table}");
+    assert_eq!(
+        chart.matches(r#"<g class="bar"#).count(),
+        codes.len(),
+        "one bar per member"
+    );
+    assert!(html.contains(r#"class="scroll-y""#), "a long chart scrolls");
+    for code in codes {
+        let attr = format!(r#"data-jurisdiction="{code}""#);
+        assert!(table.contains(&attr), "no table row for {code}");
+        assert!(chart.contains(&attr), "no bar for {code}");
+    }
+
+    let html = dom(&browser, &page("comparison", &format!("&q={query}")));
+    let table = loaded_table(&html, "comparison");
+    let mut shown = visible(table);
+    shown.sort();
+    let mut want: Vec<String> = found.iter().map(|s| s.to_string()).collect();
+    want.sort();
+    assert_eq!(shown, want, "the rows matching {query:?}");
+    let chart = element(&html, r#"class="chart""#, "svg").expect("a chart");
+    assert_eq!(chart.matches(r#"<g class="bar"#).count(), found.len());
+
+    let html = dom(&browser, &page("composite", ""));
+    assert!(
+        html.contains(r#"data-ready="composite""#),
+        "the composite page did not finish loading: {}",
+        tail(&html)
+    );
+    assert!(!html.contains("data-error="), "{}", tail(&html));
+    let intervals = html.matches(r#"<g class="interval""#).count();
+    assert_eq!(intervals, codes.len(), "one rank interval per member");
+
+    screenshot(
+        &browser,
+        &page("comparison", ""),
+        &shots.join(format!("{prefix}-comparison-en.png")),
+    );
+    screenshot(
+        &browser,
+        &page("composite", ""),
+        &shots.join(format!("{prefix}-composite-en.png")),
+    );
+}
+
 /// The comparison (or composite) table of a page that finished loading.
 fn loaded_table<'a>(html: &'a str, page: &str) -> &'a str {
     assert!(

@@ -546,6 +546,7 @@
     $('#brand-title').textContent = t('app.title');
     const self = state.names.get(state.selfCode || '');
     $('#brand-sub').textContent = t('app.sub') + (state.selfCode ? ` · ${self ? self[state.lang] + ' ' : ''}${state.selfCode}` : '');
+    $('#brand-sub').title = $('#brand-sub').textContent; // a long office name is cut short
     $('#nav').replaceChildren(...PAGES.map((p) => h('a', {
       href: '#/' + p, class: 'nav-link' + (p === page ? ' active' : ''), 'aria-current': p === page ? 'page' : null,
       text: t('nav.' + p), dataset: { page: p },

@@ -199,6 +199,11 @@ pub struct DemoArgs {
     /// removed at the end.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
+    /// Also start a coordinator node (the Delta coordination office, 319900,
+    /// API on the port after the three) that imports a generated federation
+    /// of the Delta's 41 cities as a bundle.
+    #[arg(long)]
+    pub delta: bool,
 }
 
 /// Where a client command finds its node.
