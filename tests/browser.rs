@@ -160,6 +160,36 @@ pub fn check_dashboard(api: &str, viewer: &str) {
         assert!(chart.contains(&attr), "no bar for {code}: {chart}");
     }
 
+    // A link may sort the table and filter it; the chart follows the filter.
+    for (dir, want) in [
+        ("asc", ["310114", "320583", "320585"]),
+        ("desc", ["320585", "320583", "310114"]),
+    ] {
+        let html = dom(
+            &browser,
+            &format!("{}&sort=jurisdiction&dir={dir}", page("comparison", "en")),
+        );
+        let table = loaded_table(&html, "comparison");
+        let order: Vec<String> = rows(table).into_iter().map(|(code, _)| code).collect();
+        assert_eq!(order, want, "sorted by name, {dir}: {table}");
+        let sort = if dir == "asc" {
+            "ascending"
+        } else {
+            "descending"
+        };
+        assert!(
+            table.contains(&format!(r#"data-sort="jurisdiction" aria-sort="{sort}""#))
+                || table.contains(&format!(r#"aria-sort="{sort}" data-sort="jurisdiction""#)),
+            "the sorted column says so: {table}"
+        );
+    }
+    let html = dom(&browser, &format!("{}&q=kunshan", page("comparison", "en")));
+    let table = loaded_table(&html, "comparison");
+    assert_eq!(visible(table), ["320583"], "{table}");
+    let chart = element(&html, r#"class="chart""#, "svg").expect("a chart");
+    assert_eq!(chart.matches(r#"<g class="bar"#).count(), 1, "{chart}");
+    assert!(html.contains(r#"id="filter-rows""#), "the search box");
+
     // Every other page loads without an error, in both languages.
     for (name, lang) in [
         ("overview", "en"),
@@ -207,6 +237,114 @@ pub fn check_dashboard(api: &str, viewer: &str) {
             &shots.join(format!("{name}-{lang}.png")),
         );
     }
+}
+
+/// Checks the comparison and composite pages of a node that compares many
+/// members (`codes`, at least a dozen): one row and one bar per member, a
+/// name query that matches `found`, and the composite's rank intervals.
+/// Screenshots go to `target/dashboard/PREFIX-*.png`.
+pub fn check_long_dashboard(
+    api: &str,
+    viewer: &str,
+    indicator: &str,
+    period: &str,
+    codes: &[&str],
+    (query, found): (&str, &[&str]),
+    prefix: &str,
+) {
+    let Some(browser) = chromium() else { return };
+    let shots = screenshot_dir();
+    let page = |name: &str, extra: &str| {
+        format!(
+            "{api}/#/{name}?token={viewer}&lang=en&indicator={indicator}&period={period}{extra}"
+        )
+    };
+    let html = dom(&browser, &page("comparison", ""));
+    let table = loaded_table(&html, "comparison");
+    let chart = element(&html, r#"class="chart""#, "svg")
+        .unwrap_or_else(|| panic!("no SVG chart: {}", tail(&html)));
+    assert_eq!(table.matches("<tr ").count(), codes.len(), "{table}");
+    assert_eq!(
+        chart.matches(r#"<g class="bar"#).count(),
+        codes.len(),
+        "one bar per member"
+    );
+    assert!(html.contains(r#"class="scroll-y""#), "a long chart scrolls");
+    for code in codes {
+        let attr = format!(r#"data-jurisdiction="{code}""#);
+        assert!(table.contains(&attr), "no table row for {code}");
+        assert!(chart.contains(&attr), "no bar for {code}");
+    }
+
+    let html = dom(&browser, &page("comparison", &format!("&q={query}")));
+    let table = loaded_table(&html, "comparison");
+    let mut shown = visible(table);
+    shown.sort();
+    let mut want: Vec<String> = found.iter().map(|s| s.to_string()).collect();
+    want.sort();
+    assert_eq!(shown, want, "the rows matching {query:?}");
+    let chart = element(&html, r#"class="chart""#, "svg").expect("a chart");
+    assert_eq!(chart.matches(r#"<g class="bar"#).count(), found.len());
+
+    let html = dom(&browser, &page("composite", ""));
+    assert!(
+        html.contains(r#"data-ready="composite""#),
+        "the composite page did not finish loading: {}",
+        tail(&html)
+    );
+    assert!(!html.contains("data-error="), "{}", tail(&html));
+    let intervals = html.matches(r#"<g class="interval""#).count();
+    assert_eq!(intervals, codes.len(), "one rank interval per member");
+
+    screenshot(
+        &browser,
+        &page("comparison", ""),
+        &shots.join(format!("{prefix}-comparison-en.png")),
+    );
+    screenshot(
+        &browser,
+        &page("composite", ""),
+        &shots.join(format!("{prefix}-composite-en.png")),
+    );
+}
+
+/// The comparison (or composite) table of a page that finished loading.
+fn loaded_table<'a>(html: &'a str, page: &str) -> &'a str {
+    assert!(
+        html.contains(&format!(r#"data-ready="{page}""#)),
+        "the {page} page did not finish loading: {}",
+        tail(html)
+    );
+    assert!(!html.contains("data-error="), "{}", tail(html));
+    element(html, &format!("{page}-table"), "table")
+        .unwrap_or_else(|| panic!("no {page} table: {}", tail(html)))
+}
+
+/// The rows of a table in order: each one's jurisdiction and whether it is
+/// hidden by the filter.
+fn rows(table: &str) -> Vec<(String, bool)> {
+    table
+        .split("<tr ")
+        .skip(1)
+        .filter_map(|row| {
+            let attrs = &row[..row.find('>')?];
+            let code = attrs
+                .split(r#"data-jurisdiction=""#)
+                .nth(1)?
+                .split('"')
+                .next()?;
+            Some((code.to_owned(), attrs.contains("hidden")))
+        })
+        .collect()
+}
+
+/// The jurisdictions of the rows the filter shows, in order.
+fn visible(table: &str) -> Vec<String> {
+    rows(table)
+        .into_iter()
+        .filter(|(_, hidden)| !hidden)
+        .map(|(code, _)| code)
+        .collect()
 }
 
 /// The whole element `<tag ...>...</tag>` whose opening tag holds `marker`

@@ -23,9 +23,15 @@ struct Demo {
 
 impl Demo {
     fn start(base: u16, dir: &std::path::Path) -> Demo {
+        Demo::start_with(base, dir, &[])
+    }
+
+    /// `deltabench demo` with further arguments.
+    fn start_with(base: u16, dir: &std::path::Path, args: &[&str]) -> Demo {
         let mut cmd = Command::new(bin());
         cmd.args(["demo", "--api-port-base", &base.to_string(), "--data-dir"])
-            .arg(dir);
+            .arg(dir)
+            .args(args);
         Demo::spawn(cmd, dir)
     }
 
@@ -161,14 +167,20 @@ impl Drop for Demo {
 /// that run at the same time ask with different `lane`s (0 to 5), which
 /// never hand out the same port.
 fn free_ports_in(lane: u16) -> u16 {
-    assert!(lane < 6);
+    free_run_in(lane, 3)
+}
+
+/// `n` consecutive free ports in `lane`; lane 5 may take four (the others'
+/// runs end before it).
+fn free_run_in(lane: u16, n: u16) -> u16 {
+    assert!(lane < 6 && 3 * lane + n <= 20);
     // Below the kernel's ephemeral range (32768 up), where other tests' ports
     // 127.0.0.1:0 land.
     let start = 20_000 + (std::process::id() % 500) as u16 * 20 + 3 * lane;
     (start..60_000)
         .step_by(20)
-        .find(|&b| (b..b + 3).all(|p| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok()))
-        .expect("three free ports")
+        .find(|&b| (b..b + n).all(|p| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok()))
+        .expect("free ports")
 }
 
 fn free_ports() -> u16 {
@@ -253,6 +265,82 @@ fn the_demo_compares_three_nodes_stops_on_ctrl_c_and_resumes() {
     let out = again.seen.join("\n");
     assert!(out.contains("resuming the demo"), "{out}");
     assert!(out.contains(&manifest), "the same comparison: {out}");
+    again.interrupt();
+}
+
+#[test]
+fn the_delta_demo_adds_a_coordinator_that_compares_the_41_cities() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("demo");
+    let base = free_run_in(5, 4);
+    let mut demo = Demo::start_with(base, &dir, &["--delta"]);
+    demo.wait_line("press Ctrl-C to stop the four nodes");
+    let out = demo.seen.join("\n");
+    let coordinator_api = format!("http://127.0.0.1:{}", base + 3);
+    assert!(out.contains("time to ready:"), "{out}");
+    assert!(out.contains("documents/s"), "{out}");
+    assert!(out.contains(&coordinator_api), "{out}");
+
+    // demo.json lists the coordinator after the three nodes.
+    let state = demo.state();
+    let nodes = state["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 4, "{state}");
+    let c = &nodes[3];
+    assert_eq!(c["code"], "319900", "{c}");
+    assert_eq!(c["role"], "coordinator", "{c}");
+    assert_eq!(c["api"], coordinator_api.as_str());
+    for k in ["config", "admin_token", "viewer_token"] {
+        assert!(c[k].as_str().is_some_and(|s| !s.is_empty()), "{k}: {c}");
+    }
+    assert!(alive(c["pid"].as_i64().unwrap() as i32));
+    let viewer = c["viewer_token"].as_str().unwrap();
+    assert!(out.contains(c["admin_token"].as_str().unwrap()), "{out}");
+
+    // It compares all 41 cities, each through a recognised crosswalk.
+    let cmp: Value = http()
+        .get(format!(
+            "{coordinator_api}/api/v1/comparisons?indicator=yrd.delta/service_satisfaction&period=2025"
+        ))
+        .bearer_auth(viewer)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let codes: Vec<&str> = deltabench::delta::DELTA41.iter().map(|c| c.code).collect();
+    let rows = cmp["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 41, "{cmp}");
+    for code in &codes {
+        assert!(
+            rows.iter().any(|r| r["jurisdiction"] == *code),
+            "no row for {code}"
+        );
+    }
+    crate::browser::check_long_dashboard(
+        &coordinator_api,
+        viewer,
+        "yrd.delta/service_satisfaction",
+        "2025",
+        &codes,
+        ("Suzhou", &["320500", "341300"]),
+        "delta",
+    );
+
+    // Ctrl-C stops all four; a second run resumes the coordinator with its data.
+    let pids = demo.pids();
+    assert_eq!(pids.len(), 4);
+    demo.interrupt();
+    for pid in &pids {
+        assert!(!alive(*pid), "node {pid} still runs after the demo stopped");
+    }
+    let mut again = Demo::start_with(base, &dir, &["--delta"]);
+    again.wait_line("press Ctrl-C to stop the four nodes");
+    let out = again.seen.join("\n");
+    assert!(out.contains("resuming the demo"), "{out}");
+    assert!(out.contains("time to ready:"), "{out}");
+    assert!(
+        out.contains(" 0 new)"),
+        "the bundle was held already: {out}"
+    );
     again.interrupt();
 }
 

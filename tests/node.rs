@@ -2,6 +2,7 @@
 //! the command line and the HTTP API as an office would drive them.
 
 mod browser;
+mod delta;
 mod demo;
 mod faults;
 mod federation;

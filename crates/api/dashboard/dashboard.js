@@ -67,6 +67,8 @@
       'agg.arithmetic': '加权算术平均', 'agg.geometric': '加权几何平均',
       'miss.exclude': '剔除缺项成员', 'miss.reweight': '按已有指标重新加权',
       'median_line': '中位数',
+      'tbl.filter': '按代码或名称筛选', 'tbl.showing': '显示 {n} / {m} 行', 'tbl.sort': '点击按此列排序',
+      'tbl.nomatch': '没有匹配的行。',
       'footer': '数据仅来自本节点；令牌只保存在本标签页。',
     },
     en: {
@@ -129,6 +131,8 @@
       'agg.arithmetic': 'weighted arithmetic mean', 'agg.geometric': 'weighted geometric mean',
       'miss.exclude': 'leave out members lacking a value', 'miss.reweight': 'reweight over the values present',
       'median_line': 'median',
+      'tbl.filter': 'Filter by code or name', 'tbl.showing': 'showing {n} of {m}', 'tbl.sort': 'Sort by this column',
+      'tbl.nomatch': 'No row matches.',
       'footer': 'All data comes from this node; the token stays in this tab.',
     },
   };
@@ -262,6 +266,102 @@
   const badge = (text, cls, title) => h('span', { class: 'badge ' + (cls || ''), title: title || null, text });
   const statusBadge = (st) => badge(t('status.' + st), 'st-' + st);
   const flagBadges = (flags) => (flags || []).map((f) => badge(tOr('flag.' + f, f), 'flag', f));
+
+  // ------------------------------------------------- long tables: sort, filter
+
+  /** The lower-cased text a jurisdiction is found by: its code and both names. */
+  function searchText(code) {
+    const n = state.names.get(String(code)) || {};
+    return [code, n.zh, n.en].filter(Boolean).join(' ').toLowerCase();
+  }
+  /** Whether every word of the query occurs in the jurisdiction's code or names. */
+  function matches(code, q) {
+    const words = String(q || '').toLowerCase().split(/\s+/).filter(Boolean);
+    const text = searchText(code);
+    return words.every((w) => text.includes(w));
+  }
+  /** A long name cut to `n` characters (the full one goes in a title). */
+  const clip = (text, n) => (text.length > n ? text.slice(0, n - 1) + '…' : text);
+
+  /**
+   * Makes a data table (from `table()`) sortable by its header cells and
+   * filterable by jurisdiction. `items[k]` is the data of `trs[k]`, each with
+   * a `jurisdiction`; `sorts[i]` is null or `{ id, key, desc }` for column i:
+   * `key(item)` gives a number or string (null or undefined sort last), and
+   * `desc` makes descending the first order chosen. `view` is `{ sort, dir, q }`
+   * (sort: a column id) and is kept current; `changed(visibleItems)` runs after
+   * every change, with the items shown, in table order. Returns a function
+   * that re-applies the view.
+   */
+  function sortable(wrap, items, trs, sorts, view, changed) {
+    const table = wrap.querySelector('table');
+    const tbody = table.tBodies[0];
+    const ths = [...table.tHead.rows[0].cells];
+    const apply = () => {
+      const order = items.map((_, k) => k);
+      const col = sorts.find((c) => c && c.id === view.sort);
+      if (col) {
+        const dir = view.dir === 'desc' ? -1 : 1;
+        order.sort((a, b) => {
+          const x = col.key(items[a]), y = col.key(items[b]);
+          const xm = x === null || x === undefined || Number.isNaN(x), ym = y === null || y === undefined || Number.isNaN(y);
+          if (xm || ym) return (xm - ym) || a - b; // missing values last, whatever the direction
+          const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), locale());
+          return dir * c || a - b;
+        });
+      }
+      const shown = [];
+      for (const k of order) {
+        const visible = matches(items[k].jurisdiction, view.q);
+        trs[k].hidden = !visible;
+        if (visible) shown.push(items[k]);
+        tbody.append(trs[k]);
+      }
+      ths.forEach((th, i) => {
+        if (sorts[i]) th.setAttribute('aria-sort', col && sorts[i].id === col.id ? (view.dir === 'desc' ? 'descending' : 'ascending') : 'none');
+      });
+      changed(shown);
+    };
+    ths.forEach((th, i) => {
+      const c = sorts[i];
+      if (!c) return;
+      th.dataset.sort = c.id;
+      const btn = h('button', { type: 'button', class: 'sort-btn', title: t('tbl.sort') }, [...th.childNodes], h('span', { class: 'sort-mark', 'aria-hidden': 'true' }));
+      btn.addEventListener('click', () => {
+        if (view.sort === c.id) view.dir = view.dir === 'desc' ? 'asc' : 'desc';
+        else { view.sort = c.id; view.dir = c.desc ? 'desc' : 'asc'; }
+        apply();
+      });
+      th.replaceChildren(btn);
+    });
+    apply();
+    return apply;
+  }
+
+  /** The search box over a table, and the "showing n of m" line beside it. */
+  function filterBox(view, onquery) {
+    const input = h('input', { type: 'search', id: 'filter-rows', class: 'filter', value: view.q || '',
+      placeholder: t('tbl.filter'), 'aria-label': t('tbl.filter'), autocomplete: 'off', spellcheck: 'false' });
+    let timer = null;
+    input.addEventListener('input', () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => { view.q = input.value.trim(); onquery(); }, 120);
+    });
+    const count = h('span', { class: 'muted small filter-count', 'aria-live': 'polite' });
+    return { el: h('div', { class: 'table-tools' }, input, count), count };
+  }
+  /** The view of a sortable table from the hash: `q`, `sort`, `dir`. */
+  const tableView = (params) => ({ q: params.get('q') || '', sort: params.get('sort') || null, dir: params.get('dir') === 'desc' ? 'desc' : 'asc' });
+  /** Adds a table view to hash parameters. */
+  function withView(params, view) {
+    if (view.q) params.set('q', view.q); else params.delete('q');
+    if (view.sort) { params.set('sort', view.sort); params.set('dir', view.dir); } else { params.delete('sort'); params.delete('dir'); }
+    return params;
+  }
+  /** A box that scrolls a tall chart instead of shrinking it. */
+  const chartBox = (...kids) => h('div', { class: 'scroll-y' }, ...kids);
+  /** Row height in chart units: smaller for long lists, fixed per count. */
+  const rowHeight = (n, roomy) => (n > 60 ? 20 : n > 15 ? 26 : roomy);
 
   // --------------------------------------------------------------------- API
 
@@ -446,6 +546,7 @@
     $('#brand-title').textContent = t('app.title');
     const self = state.names.get(state.selfCode || '');
     $('#brand-sub').textContent = t('app.sub') + (state.selfCode ? ` · ${self ? self[state.lang] + ' ' : ''}${state.selfCode}` : '');
+    $('#brand-sub').title = $('#brand-sub').textContent; // a long office name is cut short
     $('#nav').replaceChildren(...PAGES.map((p) => h('a', {
       href: '#/' + p, class: 'nav-link' + (p === page ? ' active' : ''), 'aria-current': p === page ? 'page' : null,
       text: t('nav.' + p), dataset: { page: p },
@@ -599,7 +700,7 @@
         h('h3', { text: t('peers.title') }),
         h('p', { class: 'muted small', text: t('peers.count', { n: (peers.peers || []).length }) }),
         peerRows.length ? table([[t('jurisdiction')], [t('node.peer')], [t('member_of')], [t('addresses')], [t('connected_at')]], peerRows) : null)),
-      card(t('docs.title'), docChart(issuers, kinds, counts),
+      card(t('docs.title'), chartBox(docChart(issuers, kinds, counts)),
         table([[t('issuer')], ...kinds.map((k) => [tOr('kind.' + k, k), 'num']), [t('total'), 'num']], docRows)),
       card(t('frameworks.title'), table([[t('framework')], [t('name')], [t('version')], [t('owner')], [t('indicators'), 'num'], [t('periods')]], fwRows)),
       card(t('evidence.title'),
@@ -655,14 +756,16 @@
     const period = ctx.params.get('period') || state.lastPeriod || latestPeriod(cat);
     const flagged = ctx.params.get('flagged') === '1';
     const query = `?indicator=${encodeURIComponent(indicator)}&period=${encodeURIComponent(period)}${flagged ? '&include_flagged=true' : ''}`;
-    settle('comparison', new URLSearchParams({ indicator, period, ...(flagged ? { flagged: '1' } : {}) }));
+    const view = tableView(ctx.params);
+    const here = () => withView(new URLSearchParams({ indicator, period, ...(flagged ? { flagged: '1' } : {}) }), view);
+    settle('comparison', here());
 
     const update = () => {
       const p = new URLSearchParams();
       p.set('indicator', $('#pick-indicator').value);
       p.set('period', $('#pick-period').value.trim() || period);
       if ($('#pick-flagged').checked) p.set('flagged', '1');
-      go('comparison', p);
+      go('comparison', withView(p, view));
     };
     const downloads = h('div', { class: 'downloads' },
       downloadButton(t('cmp.download_csv'), '/comparisons' + query + '&format=csv', `comparison-${indicator.replace('/', '-')}-${period}.csv`),
@@ -691,13 +794,33 @@
     const cols = [[t('col.rank'), 'num'], [t('jurisdiction')], [`${t('col.value')} (${unit})`, 'num'], [t('col.source')],
       [t('col.z'), 'num'], [t('col.minmax'), 'num'], [t('col.dtf'), 'num'], [t('col.median'), 'num'],
       [t('col.change'), 'num'], [t('col.flags')], [t('col.crosswalk')], [t('col.document')]];
+    // Higher first for values and scores (the frontier for "higher is
+    // better"); ranks and distances lowest first.
+    const sorts = [{ id: 'rank', key: (r) => r.rank }, { id: 'jurisdiction', key: (r) => jurName(r.jurisdiction) },
+      { id: 'value', key: (r) => r.value, desc: true }, { id: 'source', key: (r) => r.source_value, desc: true },
+      { id: 'z', key: (r) => r.z_score, desc: true }, { id: 'minmax', key: (r) => r.minmax, desc: true },
+      { id: 'dtf', key: (r) => r.distance_to_frontier }, { id: 'median', key: (r) => r.peer_median, desc: true },
+      { id: 'change', key: (r) => r.change, desc: true }, { id: 'flags', key: (r) => (r.flags || []).length, desc: true },
+      { id: 'crosswalk', key: (r) => (r.crosswalk ? r.crosswalk.id : '') }, null];
     const missing = cmp.missing || [];
+    const chart = chartBox();
+    const tableEl = table(cols, rows, 'comparison-table');
+    const tools = filterBox(view, () => { apply(); });
+    const none = h('p', { class: 'muted', hidden: true, text: t('tbl.nomatch') });
     ctx.view.replaceChildren(controls, card(null, head,
-      cmp.rows.length ? barChart(cmp) : h('p', { class: 'muted', text: t('cmp.norows') }),
-      table(cols, rows, 'comparison-table'),
+      cmp.rows.length ? h('div', null, tools.el, chart, none) : h('p', { class: 'muted', text: t('cmp.norows') }),
+      tableEl,
       missing.length ? h('div', { class: 'missing' }, h('h3', { text: t('cmp.missing') }),
         h('ul', null, missing.map((m) => h('li', { dataset: { jurisdiction: m.jurisdiction } }, jurLabel(m.jurisdiction), ': ', m.reason)))) : null,
       manifestLine(cmp.manifest, (cmp.inputs || []).length)));
+    // The chart keeps rank order and shows the rows the filter lets through.
+    const apply = sortable(tableEl, cmp.rows, rows, sorts, view, (shown) => {
+      const visible = cmp.rows.filter((r) => matches(r.jurisdiction, view.q));
+      chart.replaceChildren(...(visible.length ? [barChart({ ...cmp, rows: visible })] : []));
+      none.hidden = visible.length > 0;
+      tools.count.textContent = t('tbl.showing', { n: shown.length, m: cmp.rows.length });
+      settle('comparison', here());
+    });
   }
 
   function kpi(label, value, unit) {
@@ -923,7 +1046,8 @@
       indicators: [...chosen].map(([indicator, weight]) => ({ indicator, weight })),
     };
     state.lastPeriod = spec.period;
-    settle('composite', specParams(spec));
+    const view = tableView(P);
+    settle('composite', withView(specParams(spec), view));
 
     const form = compositeForm(cat, chosen, spec);
     ctx.view.replaceChildren(form, h('p', { class: 'loading', text: t('loading') }));
@@ -943,16 +1067,29 @@
       h('td', { class: 'num', text: fmt(r.coverage * 100, 1) + '%' }),
       (r.scores || []).map((sc) => h('td', { class: 'num', text: fmt(sc, 2) }))));
     const excluded = res.excluded || [];
+    const sorts = [{ id: 'rank', key: (r) => r.rank }, { id: 'jurisdiction', key: (r) => jurName(r.jurisdiction) },
+      { id: 'index', key: (r) => r.index, desc: true }, { id: 'interval', key: (r) => r.rank_interval[1] - r.rank_interval[0] },
+      { id: 'coverage', key: (r) => r.coverage, desc: true },
+      ...inds.map((_, i) => ({ id: 'score' + i, key: (r) => (r.scores || [])[i], desc: true }))];
+    const chart = chartBox();
+    const tableEl = table(cols, rows, 'composite-table');
+    const tools = filterBox(view, () => { apply(); });
     ctx.view.replaceChildren(form, card(null,
       h('div', { class: 'headline' }, h('h2', { text: `${t('nav.composite')}, ${res.period}` }),
         h('p', { class: 'muted', text: `${tOr('norm.' + res.normalisation, res.normalisation)} · ${tOr('agg.' + res.aggregation, res.aggregation)} · ${tOr('miss.' + res.missing, res.missing)} · ${t('comp.draws')} ${res.draws} · ${t('comp.seed')} ${res.seed} · ±${fmt(res.perturbation * 100, 1)}%` })),
-      res.rows.length ? intervalChart(res.rows) : h('p', { class: 'muted', text: t('comp.norows') }),
-      table(cols, rows, 'composite-table'),
+      res.rows.length ? h('div', null, tools.el, chart) : h('p', { class: 'muted', text: t('comp.norows') }),
+      tableEl,
       excluded.length ? h('div', { class: 'missing' }, h('h3', { text: t('comp.excluded') }),
         h('ul', null, excluded.map((x) => h('li', { dataset: { jurisdiction: x.jurisdiction } }, jurLabel(x.jurisdiction), ': ',
           t('comp.lacks', { list: (x.lacks || []).map(indicatorName).join(', ') }))))) : null,
       h('div', { class: 'method' }, h('h3', { text: t('comp.method') }), h('p', { text: res.method })),
       manifestLine(res.manifest, (res.inputs || []).length)));
+    const apply = sortable(tableEl, res.rows, rows, sorts, view, (shown) => {
+      const visible = res.rows.filter((r) => matches(r.jurisdiction, view.q));
+      chart.replaceChildren(...(visible.length ? [intervalChart(visible, res.rows.length)] : []));
+      tools.count.textContent = t('tbl.showing', { n: shown.length, m: res.rows.length });
+      settle('composite', withView(specParams(spec), view));
+    });
   }
 
   /** A composite request as hash parameters (ind=REF:WEIGHT,...). */
@@ -1044,7 +1181,7 @@
   /** Horizontal bars of the harmonised value, ranked rows first; flagged rows hatched. */
   function barChart(cmp) {
     const rows = cmp.rows;
-    const rowH = 38, top = 30, left = 210, right = 230, bottom = 46;
+    const rowH = rowHeight(rows.length, 38), top = 30, left = 210, right = 230, bottom = 46;
     const H = top + rows.length * rowH + bottom;
     const vals = rows.map((r) => r.value).concat(cmp.median !== undefined ? [cmp.median] : []);
     const [lo, hi, step] = niceScale(vals, true);
@@ -1053,6 +1190,7 @@
     const id = 'hatch' + ++chartSeq;
     const unit = unitLabel(cmp.unit);
     const svg = svgRoot(H, t('cmp.heading', { name: indicatorName(cmp.indicator), period: cmp.period }));
+    if (rowH < 38) svg.dataset.density = 'dense';
     svg.append(hatch(id));
     for (const v of ticks(lo, hi, step)) {
       svg.append(s('line', { x1: x(v), x2: x(v), y1: top - 6, y2: H - bottom, class: 'grid' }),
@@ -1071,8 +1209,8 @@
       const g = s('g', { class: 'bar' + (flagged ? ' flagged' : ''), dataset: { jurisdiction: r.jurisdiction } }, s('title', { text: tip }));
       g.append(
         s('text', { x: left - 12, y: y + rowH / 2 + 1, 'text-anchor': 'end', 'dominant-baseline': 'middle', class: 'label' },
-          s('tspan', { class: 'rank', text: r.rank !== undefined ? `${r.rank}.  ` : '–  ' }), jurName(r.jurisdiction)),
-        s('rect', { x: Math.min(x(base), x(r.value)), y: y + 6, width: Math.max(w, 1.5), height: rowH - 12, rx: 2,
+          s('tspan', { class: 'rank', text: r.rank !== undefined ? `${r.rank}.  ` : '–  ' }), clip(jurName(r.jurisdiction), 22)),
+        s('rect', { x: Math.min(x(base), x(r.value)), y: y + rowH * 0.16, width: Math.max(w, 1.5), height: rowH * 0.68, rx: 2,
           fill: flagged ? `url(#${id})` : colorOf(r.jurisdiction), stroke: flagged ? '#8a8f98' : 'none' }),
         s('text', { x: Math.max(x(base), x(r.value)) + 8, y: y + rowH / 2 + 1, 'dominant-baseline': 'middle', class: 'value' },
           fmt(r.value), flagged ? s('tspan', { class: 'flag-text', text: '  ⚑ ' + r.flags.map((f) => tOr('flag.' + f, f)).join(', ') }) : null));
@@ -1122,7 +1260,9 @@
       if (last) legendY.push({ sr, y: y(last[1].value), g });
       svg.append(g);
     });
-    // End labels at the right, nudged apart so they don't overlap.
+    // End labels at the right, nudged apart so they don't overlap; too many
+    // to fit are left to the points' tooltips and the table below.
+    if (legendY.length > Math.floor((H - top) / 18)) legendY.length = 0;
     legendY.sort((a, b) => a.y - b.y);
     for (let i = 1; i < legendY.length; i++) legendY[i].y = Math.max(legendY[i].y, legendY[i - 1].y + 18);
     for (const { sr, y: ly, g } of legendY) {
@@ -1132,9 +1272,11 @@
   }
 
   /** Composite ranks: a dot at the rank, a line over the P5–P95 interval. */
-  function intervalChart(rows) {
-    const rowH = 38, top = 46, left = 210, right = 150, bottom = 20;
-    const N = Math.max(rows.length, ...rows.map((r) => r.rank_interval[1]), 2);
+  function intervalChart(rows, total) {
+    const rowH = rowHeight(rows.length, 38), top = 46, left = 210, right = 150;
+    // A long list repeats the rank axis at its foot.
+    const bottom = rows.length > 15 ? 36 : 20;
+    const N = Math.max(total || rows.length, ...rows.map((r) => r.rank_interval[1]), 2);
     const H = top + rows.length * rowH + bottom;
     const inner = 24; // keeps the end dots off the labels
     const x = (k) => left + inner + ((k - 1) / (N - 1)) * (W - left - right - 2 * inner);
@@ -1144,7 +1286,10 @@
       if ((k - 1) % every) continue;
       svg.append(s('line', { x1: x(k), x2: x(k), y1: top - 8, y2: H - bottom, class: 'grid' }),
         s('text', { x: x(k), y: top - 14, 'text-anchor': 'middle', class: 'tick', text: String(k) }));
+      if (rows.length > 15) svg.append(s('text', { x: x(k), y: H - bottom + 20, 'text-anchor': 'middle', class: 'tick', text: String(k) }));
     }
+    if (rowH < 38) svg.dataset.density = 'dense';
+    const half = Math.min(9, rowH * 0.35), dot = Math.min(7, rowH * 0.28);
     svg.append(s('text', { x: left, y: 14, class: 'axis-label', text: t('comp.rank_axis') }));
     rows.forEach((r, i) => {
       const y = top + i * rowH + rowH / 2;
@@ -1152,19 +1297,20 @@
       const c = colorOf(r.jurisdiction);
       svg.append(s('g', { class: 'interval', dataset: { jurisdiction: r.jurisdiction } },
         s('title', { text: `${jurName(r.jurisdiction)} (${r.jurisdiction}): ${t('col.rank')} ${r.rank}, P5–P95 ${a}–${b}, ${t('comp.index')} ${fmt(r.index, 2)}` }),
-        s('text', { x: left - 12, y, 'text-anchor': 'end', 'dominant-baseline': 'middle', class: 'label', text: jurName(r.jurisdiction) }),
+        s('text', { x: left - 12, y, 'text-anchor': 'end', 'dominant-baseline': 'middle', class: 'label' },
+          s('tspan', { class: 'rank', text: `${r.rank}.  ` }), clip(jurName(r.jurisdiction), 22)),
         s('line', { x1: x(a), x2: x(b), y1: y, y2: y, stroke: c, 'stroke-width': 6, 'stroke-linecap': 'round', opacity: 0.35 }),
-        s('line', { x1: x(a), x2: x(a), y1: y - 9, y2: y + 9, stroke: c, 'stroke-width': 2 }),
-        s('line', { x1: x(b), x2: x(b), y1: y - 9, y2: y + 9, stroke: c, 'stroke-width': 2 }),
-        s('circle', { cx: x(r.rank), cy: y, r: 7, fill: c, stroke: '#fff', 'stroke-width': 2 }),
-        s('text', { x: W - right + 16, y, 'dominant-baseline': 'middle', class: 'value', text: `${t('comp.index')} ${fmt(r.index, 2)}` })));
+        s('line', { x1: x(a), x2: x(a), y1: y - half, y2: y + half, stroke: c, 'stroke-width': 2 }),
+        s('line', { x1: x(b), x2: x(b), y1: y - half, y2: y + half, stroke: c, 'stroke-width': 2 }),
+        s('circle', { cx: x(r.rank), cy: y, r: dot, fill: c, stroke: '#fff', 'stroke-width': 2 }),
+        s('text', { x: W - right + 16, y, 'dominant-baseline': 'middle', class: 'value', text: `${fmt(r.index, 2)}  (${a}–${b})` })));
     });
     return svg;
   }
 
   /** Stacked bars: documents per issuer, one colour per kind. */
   function docChart(issuers, kinds, counts) {
-    const rowH = 30, top = 40, left = 210, right = 60, bottom = 12;
+    const rowH = rowHeight(issuers.length, 30), top = 40, left = 210, right = 60, bottom = 12;
     const H = top + issuers.length * rowH + bottom;
     const max = Math.max(1, ...issuers.map((i) => Object.values(counts.get(i)).reduce((a, b) => a + b, 0)));
     const x = (v) => (v / max) * (W - left - right);
@@ -1180,10 +1326,11 @@
       const y = top + i * rowH;
       const row = counts.get(iss);
       let cx = left, total = 0;
-      svg.append(s('text', { x: left - 12, y: y + rowH / 2, 'text-anchor': 'end', 'dominant-baseline': 'middle', class: 'label', text: jurName(iss) }));
+      svg.append(s('text', { x: left - 12, y: y + rowH / 2, 'text-anchor': 'end', 'dominant-baseline': 'middle', class: 'label' },
+        s('title', { text: `${jurName(iss)} (${iss})` }), clip(jurName(iss), 22)));
       for (const k of kinds) {
         if (!row[k]) continue;
-        svg.append(s('rect', { x: cx, y: y + 5, width: x(row[k]), height: rowH - 10, fill: KIND_COLORS[k] || '#999', stroke: '#fff' },
+        svg.append(s('rect', { x: cx, y: y + rowH * 0.16, width: x(row[k]), height: rowH * 0.68, fill: KIND_COLORS[k] || '#999', stroke: '#fff' },
           s('title', { text: `${jurName(iss)} (${iss}) · ${tOr('kind.' + k, k)}: ${row[k]}` })));
         cx += x(row[k]); total += row[k];
       }

@@ -60,6 +60,53 @@ pub enum Command {
     Peers(ShowArgs),
     /// Show a running node's refused documents by reason and equivocation evidence.
     Evidence(ShowArgs),
+    /// Generate a signed federation of Delta jurisdictions (each with its own
+    /// key and chain) as a bundle, with the roster a coordinator anchors on.
+    GenerateFederation(GenerateFederationArgs),
+}
+
+/// Which real jurisdictions `generate-federation` makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CitySet {
+    /// The 41 prefecture-level cities of the Yangtze River Delta.
+    Delta41,
+}
+
+/// `deltabench generate-federation`
+#[derive(Debug, Args)]
+pub struct GenerateFederationArgs {
+    /// The folder to write bundle.json, yrd.delta.roster.json and
+    /// federation.json into (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The jurisdictions: the Delta's 41 cities (the default).
+    #[arg(long, value_enum, conflicts_with = "synthetic")]
+    pub cities: Option<CitySet>,
+    /// Instead, this many generated jurisdictions (codes 900001 onwards), for
+    /// scale runs.
+    #[arg(long)]
+    pub synthetic: Option<usize>,
+    /// Indicators of the reference framework and of each member's framework.
+    #[arg(long, default_value_t = 12)]
+    pub indicators: usize,
+    /// The years with summaries: a range such as 2021-2025, or one year.
+    #[arg(long, default_value = "2021-2025", value_parser = deltabench::delta::parse_periods)]
+    pub periods: (u16, u16),
+    /// Seeds the members' keys and values: the same seed, the same federation.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The issue time of the newest document (RFC 3339); default now. The
+    /// others are issued one second apart before it.
+    #[arg(long)]
+    pub issued_at: Option<String>,
+    /// Also configure the node whose config this is to accept the
+    /// federation: the roster is copied beside it as the alliance's anchor,
+    /// and its bundle limit raised to fit the bundle. Restart the node to apply.
+    #[arg(long)]
+    pub join: Option<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `deltabench summary`
@@ -152,6 +199,11 @@ pub struct DemoArgs {
     /// removed at the end.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
+    /// Also start a coordinator node (the Delta coordination office, 319900,
+    /// API on the port after the three) that imports a generated federation
+    /// of the Delta's 41 cities as a bundle.
+    #[arg(long)]
+    pub delta: bool,
 }
 
 /// Where a client command finds its node.

@@ -10,6 +10,14 @@
 //! comparison, it prints the comparisons and serves until Ctrl-C, then stops
 //! its nodes. Run again on the same `--data-dir`, it restarts the same nodes
 //! with their data.
+//!
+//! With `--delta` it also starts a fourth node, the Delta coordination
+//! office ([`COORDINATOR`], 319900: a code GB/T 2260 does not allocate, so it
+//! meets none of the cities), generates the signed federation of the Delta's
+//! 41 cities (`deltabench::delta`), names its roster as the coordinator's
+//! anchor, imports the bundle over the coordinator's API and waits until it
+//! answers a comparison of all 41. The time from the start of generation to
+//! that answer is printed as the time to ready.
 
 use crate::cli::DemoArgs;
 use crate::config::Loaded;
@@ -91,6 +99,31 @@ const JURISDICTIONS: [Jurisdiction; 3] = [
         ],
     },
 ];
+
+/// The coordinator of `--delta`: the Delta's regional cooperation office. It
+/// publishes nothing but its declaration; it anchors on the generated
+/// federation's roster without being a member and imports it as a bundle.
+/// 319900 lies in Shanghai's range (31) but in no allocated block of
+/// GB/T 2260, so it collides with no city or district.
+const COORDINATOR: Jurisdiction = Jurisdiction {
+    code: "319900",
+    name_zh: "长三角区域合作办公室",
+    name_en: "Yangtze River Delta Regional Cooperation Office",
+    folder: "coordinator",
+    framework_id: "",
+    framework: "",
+    units: "",
+    observations: ["", ""],
+};
+
+/// The federation the coordinator imports: the 41 cities, 12 indicators,
+/// five years.
+fn delta_spec() -> deltabench::delta::Spec {
+    deltabench::delta::Spec::default()
+}
+
+/// The reference indicator the coordinator's readiness is judged by.
+const DELTA_INDICATOR: &str = "yrd.delta/service_satisfaction";
 
 const REFERENCE: &str = sample!("yrd.tax/framework.json");
 
@@ -364,6 +397,23 @@ pub fn demo(a: DemoArgs) -> Result<()> {
             }
         }
     }
+    // The coordinator of an earlier `--delta` run: kept in demo.json whether
+    // or not this run starts it.
+    let mut coordinator = if resume {
+        read_coordinator(&state)?
+    } else {
+        None
+    };
+    let coordinator_port = a.api_port_base.checked_add(JURISDICTIONS.len() as u16);
+    if a.delta && coordinator.is_none() {
+        let Some(port) = coordinator_port else {
+            bail!(
+                "--api-port-base {} leaves no room for a fourth port (--delta)",
+                a.api_port_base
+            );
+        };
+        check_port(port, &COORDINATOR)?;
+    }
     let mut nodes = if resume {
         println!("resuming the demo in {}", dir.display());
         read_state(&state)?
@@ -372,22 +422,48 @@ pub fn demo(a: DemoArgs) -> Result<()> {
         create(&exe, &dir, a.api_port_base)?
     };
     start_all(&exe, &mut nodes)?;
-    write_state(&state, &nodes)?;
+    write_state(&state, &nodes, coordinator.as_ref())?;
     if !resume {
         load(&nodes)?;
     }
     let manifest = converge(&mut nodes)?;
     print_summary(&nodes, &manifest, &dir)?;
-    println!("serving; press Ctrl-C to stop the three nodes");
+    if a.delta {
+        let c = match coordinator.take() {
+            Some(c) => c,
+            None => {
+                let port = coordinator_port.context("no port for the coordinator")?;
+                let c = create_coordinator(&exe, &dir, port)?;
+                write_state(&state, &nodes, Some(&c))?;
+                c
+            }
+        };
+        let c = coordinator.insert(c);
+        let ready = ready_coordinator(&exe, &dir, c)?;
+        write_state(&state, &nodes, Some(c))?;
+        print_coordinator(c, &ready);
+    }
+    let running = if a.delta { "four" } else { "three" };
+    println!("serving; press Ctrl-C to stop the {running} nodes");
     while !stop.load(Ordering::SeqCst) {
-        for n in nodes.iter_mut() {
+        for n in nodes.iter_mut().chain(coordinator.iter_mut()) {
             n.check_alive()?;
         }
         std::thread::sleep(Duration::from_millis(200));
     }
     println!("stopping the nodes");
-    for n in nodes.iter_mut() {
+    for n in nodes.iter_mut().chain(coordinator.iter_mut()) {
         n.stop();
+    }
+    Ok(())
+}
+
+fn check_port(port: u16, j: &Jurisdiction) -> Result<()> {
+    if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+        bail!(
+            "port {port} for {}'s API is taken; free it or choose another --api-port-base",
+            j.name_en
+        );
     }
     Ok(())
 }
@@ -652,53 +728,304 @@ fn print_summary(nodes: &[DemoNode], manifest: &str, dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn write_state(path: &Path, nodes: &[DemoNode]) -> Result<()> {
+fn write_state(path: &Path, nodes: &[DemoNode], coordinator: Option<&DemoNode>) -> Result<()> {
     let list: Vec<Value> = nodes
         .iter()
-        .map(|n| {
-            json!({
+        .map(|n| (n, None))
+        .chain(coordinator.map(|c| (c, Some("coordinator"))))
+        .map(|(n, role)| {
+            let mut v = json!({
                 "code": n.j.code,
                 "api": n.api,
                 "config": n.config.display().to_string(),
                 "pid": n.pid(),
                 "admin_token": n.admin,
                 "viewer_token": n.viewer,
-            })
+            });
+            if let Some(role) = role {
+                v["role"] = role.into();
+            }
+            v
         })
         .collect();
     let text = serde_json::to_string_pretty(&json!({ "nodes": list }))?;
     crate::config::write_atomic(path, text.as_bytes(), true)
 }
 
-fn read_state(path: &Path) -> Result<Vec<DemoNode>> {
+/// The nodes listed in demo.json.
+fn state_entries(path: &Path) -> Result<Vec<Value>> {
     let mut text = String::new();
     std::fs::File::open(path)?.read_to_string(&mut text)?;
     let v: Value = serde_json::from_str(&text)
         .with_context(|| format!("{} is not the demo's state", path.display()))?;
-    let list = v["nodes"]
+    v["nodes"]
         .as_array()
-        .ok_or_else(|| anyhow!("{} lists no nodes", path.display()))?;
+        .cloned()
+        .ok_or_else(|| anyhow!("{} lists no nodes", path.display()))
+}
+
+/// The node of `j` from its demo.json entry.
+fn node_from_entry(path: &Path, j: &'static Jurisdiction, n: &Value) -> Result<DemoNode> {
+    let s = |k: &str| {
+        n[k].as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("{} gives no {k} for {}", path.display(), j.code))
+    };
+    let config = PathBuf::from(s("config")?);
+    Ok(DemoNode {
+        j,
+        api: s("api")?,
+        log: config.with_file_name("node.log"),
+        config,
+        admin: s("admin_token")?,
+        viewer: s("viewer_token")?,
+        child: None,
+    })
+}
+
+fn read_state(path: &Path) -> Result<Vec<DemoNode>> {
+    let list = state_entries(path)?;
     let mut nodes = Vec::new();
     for j in &JURISDICTIONS {
         let n = list
             .iter()
             .find(|n| n["code"] == j.code)
             .ok_or_else(|| anyhow!("{} does not list {}", path.display(), j.code))?;
-        let s = |k: &str| {
-            n[k].as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| anyhow!("{} gives no {k} for {}", path.display(), j.code))
-        };
-        let config = PathBuf::from(s("config")?);
-        nodes.push(DemoNode {
-            j,
-            api: s("api")?,
-            log: config.with_file_name("node.log"),
-            config,
-            admin: s("admin_token")?,
-            viewer: s("viewer_token")?,
-            child: None,
-        });
+        nodes.push(node_from_entry(path, j, n)?);
     }
     Ok(nodes)
+}
+
+/// The coordinator of an earlier `--delta` run, if demo.json lists one.
+fn read_coordinator(path: &Path) -> Result<Option<DemoNode>> {
+    state_entries(path)?
+        .iter()
+        .find(|n| n["code"] == COORDINATOR.code)
+        .map(|n| node_from_entry(path, &COORDINATOR, n))
+        .transpose()
+}
+
+// ------------------------------------------------------------ the coordinator
+
+/// `init` of the coordinator's node.
+fn create_coordinator(exe: &Path, dir: &Path, port: u16) -> Result<DemoNode> {
+    let j = &COORDINATOR;
+    let folder = dir.join(j.folder);
+    if folder.join("node.toml").exists() {
+        bail!(
+            "{} already holds a node but {} does not list it; remove the folder or choose another --data-dir",
+            folder.display(),
+            dir.join("demo.json").display()
+        );
+    }
+    let out = run_self(
+        exe,
+        &[
+            "init",
+            "--jurisdiction",
+            j.code,
+            "--name-zh",
+            j.name_zh,
+            "--name-en",
+            j.name_en,
+            "--dir",
+            &folder.display().to_string(),
+            "--api-listen",
+            &format!("127.0.0.1:{port}"),
+            "--p2p-listen",
+            "/ip4/127.0.0.1/tcp/0",
+            "--json",
+        ],
+    )?;
+    let v: Value = serde_json::from_str(&out).context("init printed no JSON")?;
+    let s = |k: &str| {
+        v[k].as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("init gave no {k}"))
+    };
+    Ok(DemoNode {
+        j,
+        api: format!("http://127.0.0.1:{port}"),
+        config: PathBuf::from(s("config")?),
+        admin: s("admin_token")?,
+        viewer: s("viewer_token")?,
+        log: folder.join("node.log"),
+        child: None,
+    })
+}
+
+/// The node's answer to a bundle import.
+#[derive(Debug, serde::Deserialize)]
+struct ImportAnswer {
+    accepted: usize,
+    duplicates: usize,
+    rejected: Vec<Refusal>,
+}
+
+/// One refused document of an import.
+#[derive(Debug, serde::Deserialize)]
+struct Refusal {
+    index: usize,
+    reason: String,
+    #[serde(default)]
+    detail: String,
+}
+
+/// How the coordinator became ready.
+struct Ready {
+    /// From the start of generation (or of the restart) to the first
+    /// comparison of all cities answered.
+    total: Duration,
+    /// How long signing the federation took, when it was generated now.
+    signing: Option<Duration>,
+    /// The number of documents in the bundle.
+    documents: usize,
+    /// The import's answer and how long it took.
+    import: ImportAnswer,
+    import_time: Duration,
+    /// The first comparison answered.
+    comparison: Comparison,
+}
+
+/// Generates the federation (unless an earlier run left it), configures the
+/// coordinator to accept it, starts the coordinator, imports the bundle and
+/// waits until it compares every city.
+fn ready_coordinator(exe: &Path, dir: &Path, c: &mut DemoNode) -> Result<Ready> {
+    use deltabench::delta::{DELTA41, Federation, Written};
+    let start = Instant::now();
+    let fed_dir = dir.join("delta-federation");
+    let bundle = fed_dir.join("bundle.json");
+    let anchor = fed_dir.join(Federation::anchor_file_name());
+    // A bundle already written was made before anything was imported from
+    // it; making it again would sign other documents for the same positions.
+    let (written, signing) = match std::fs::metadata(&bundle) {
+        Ok(meta) if anchor.exists() => (
+            Written {
+                bundle,
+                bundle_bytes: meta.len(),
+                anchor,
+                manifest: fed_dir.join("federation.json"),
+            },
+            None,
+        ),
+        _ => {
+            println!(
+                "generating the signed federation of the Delta's {} cities",
+                DELTA41.len()
+            );
+            let g = crate::generate::generate_into(&delta_spec(), &fed_dir, false)?;
+            (g.written, Some(g.signing))
+        }
+    };
+    crate::generate::configure_coordinator(&c.config, &written)?;
+    println!("starting {} at {}", c.name(), c.api);
+    c.start(exe)?;
+    let body = std::fs::read(&written.bundle)
+        .with_context(|| format!("cannot read {}", written.bundle.display()))?;
+    println!(
+        "importing {} ({:.1} MB) into the coordinator",
+        written.bundle.display(),
+        body.len() as f64 / 1e6
+    );
+    let documents = {
+        #[derive(serde::Deserialize)]
+        struct Bundle<'a> {
+            #[serde(borrow)]
+            documents: Vec<&'a serde_json::value::RawValue>,
+        }
+        let b: Bundle<'_> = serde_json::from_slice(&body)
+            .with_context(|| format!("{} is not a bundle", written.bundle.display()))?;
+        b.documents.len()
+    };
+    let t = Instant::now();
+    let v = c.post(
+        "/api/v1/bundle",
+        "application/json",
+        &String::from_utf8(body)?,
+    )?;
+    let import_time = t.elapsed();
+    let import: ImportAnswer =
+        serde_json::from_value(v).context("the coordinator's answer to the import")?;
+    // A document held for its predecessor and released by the same bundle
+    // counts as pending and as accepted: only the stored ones count here.
+    if !import.rejected.is_empty() || import.accepted + import.duplicates != documents {
+        let first: Vec<String> = import
+            .rejected
+            .iter()
+            .take(3)
+            .map(|r| format!("#{} {}: {}", r.index, r.reason, r.detail))
+            .collect();
+        bail!(
+            "the coordinator stored {} of the federation's {documents} documents ({} refused): {}",
+            import.accepted + import.duplicates,
+            import.rejected.len(),
+            first.join("; ")
+        );
+    }
+    let (period, path) = {
+        let last = delta_spec().periods.1;
+        (
+            last,
+            format!("/api/v1/comparisons?indicator={DELTA_INDICATOR}&period={last}"),
+        )
+    };
+    let comparison = wait(
+        &format!(
+            "the coordinator to compare the {} cities in {period}",
+            DELTA41.len()
+        ),
+        || {
+            c.check_alive()?;
+            let (status, text) = c.viewer()?.get(&path)?;
+            if status != 200 {
+                return Ok(None);
+            }
+            let cmp: Comparison = serde_json::from_str(&text).context("a comparison")?;
+            Ok((cmp.rows.len() >= DELTA41.len()).then_some(cmp))
+        },
+    )?;
+    Ok(Ready {
+        total: start.elapsed(),
+        documents,
+        signing,
+        import,
+        import_time,
+        comparison,
+    })
+}
+
+fn print_coordinator(c: &DemoNode, ready: &Ready) {
+    println!();
+    println!("{}", crate::compare::table(&ready.comparison));
+    let documents = ready.documents;
+    let secs = ready.import_time.as_secs_f64();
+    println!(
+        "{:<20} {}  pid {}  admin token {}  viewer token {}",
+        c.name(),
+        c.api,
+        c.pid().unwrap_or_default(),
+        c.admin,
+        c.viewer
+    );
+    match ready.signing {
+        Some(s) => println!(
+            "time to ready: {:.1} s from the start of generation to the first comparison of all cities \
+             (signing {:.1} s; import: {documents} documents in {secs:.1} s, {:.0} documents/s, {} new)",
+            ready.total.as_secs_f64(),
+            s.as_secs_f64(),
+            documents as f64 / secs.max(1e-9),
+            ready.import.accepted
+        ),
+        None => println!(
+            "time to ready: {:.1} s from the restart to the first comparison of all cities \
+             (import: {documents} documents in {secs:.1} s, {:.0} documents/s, {} new)",
+            ready.total.as_secs_f64(),
+            documents as f64 / secs.max(1e-9),
+            ready.import.accepted
+        ),
+    }
+    println!(
+        "  dashboard: {}/#/comparison?token={}&indicator={DELTA_INDICATOR}&period={}",
+        c.api, c.viewer, ready.comparison.period
+    );
 }

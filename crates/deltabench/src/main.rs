@@ -6,6 +6,7 @@ mod client;
 mod compare;
 mod config;
 mod demo;
+mod generate;
 mod import;
 mod init;
 mod maintenance;
@@ -32,6 +33,7 @@ fn main() -> std::process::ExitCode {
         cli::Command::Bundle(a) => client::bundle(a),
         cli::Command::Peers(a) => client::peers(a),
         cli::Command::Evidence(a) => client::evidence(a),
+        cli::Command::GenerateFederation(a) => generate::generate_federation(a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
