@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Sustained API load on comparisons, with and without gossip ingest.
+# Sustained API load on comparisons, with and without ingest.
 #
-#   scripts/load.sh [SECONDS]      (default 30 s per run; needs wrk and curl)
+#   scripts/load.sh [SECONDS]        the demo federation (default 30 s per run)
+#   scripts/load.sh delta [SECONDS] [MEMBERS] [INDICATORS]
+#                                    one coordinator holding the generated Delta
+#                                    federation (default 300 members x 200
+#                                    indicators, about 182,000 documents); see
+#                                    the delta section below
+# Both need wrk, curl and python3.
 #
 # Starts the demo federation (release build) on 127.0.0.1:18700-18702, then
 # drives GET /api/v1/comparisons on Taicang's node with wrk (2 threads, 8
@@ -11,6 +17,10 @@
 # Taicang ingested during the second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = delta ]; then
+  shift
+  exec bash scripts/load_delta.sh "$@"
+fi
 SECS=${1:-30}
 BASE=18700
 command -v wrk >/dev/null || { echo "error: wrk is not installed (Debian: apt-get install wrk)" >&2; exit 2; }

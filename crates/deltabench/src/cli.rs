@@ -99,6 +99,12 @@ pub struct GenerateFederationArgs {
     /// others are issued one second apart before it.
     #[arg(long)]
     pub issued_at: Option<String>,
+    /// Also write stream.json: this many further documents continuing the
+    /// members' chains (each member in turn accepts again one of the
+    /// previous member's crosswalks), to feed a node that holds the
+    /// federation (scripts/load.sh delta).
+    #[arg(long, default_value_t = 0)]
+    pub stream: usize,
     /// Also configure the node whose config this is to accept the
     /// federation: the roster is copied beside it as the alliance's anchor,
     /// and its bundle limit raised to fit the bundle. Restart the node to apply.

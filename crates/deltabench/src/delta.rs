@@ -196,6 +196,11 @@ pub struct Spec {
     pub issued_at: Option<Timestamp>,
     /// How many days the roster stays in force.
     pub roster_days: u32,
+    /// Further documents continuing the members' chains after the
+    /// federation (`stream.json`), for feeding a node that already holds it:
+    /// each member in turn accepts again one of the previous member's
+    /// crosswalks, with a review note.
+    pub stream: usize,
 }
 
 impl Default for Spec {
@@ -207,6 +212,7 @@ impl Default for Spec {
             seed: 1,
             issued_at: None,
             roster_days: 365,
+            stream: 0,
         }
     }
 }
@@ -626,6 +632,9 @@ fn round(v: f64, decimals: u32) -> f64 {
 pub struct Federation {
     /// The signed documents as their canonical bytes, each chain in order.
     pub documents: Vec<Vec<u8>>,
+    /// Further documents continuing the chains (`Spec::stream`), in the
+    /// order to send them.
+    pub stream: Vec<Vec<u8>>,
     /// The alliance roster as published, approved by a threshold of members:
     /// the anchor a coordinator's configuration names.
     pub roster: RosterDoc,
@@ -1080,8 +1089,11 @@ pub fn generate(
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0),
     };
-    // The longest chain is the first member's: two more documents.
-    let longest = (2 + years.len() + 3 * indicators.len() + 2) as i64;
+    // The longest chain is the first member's: two more documents, and its
+    // share of the stream.
+    let n_members = jurisdictions.len().max(1);
+    let longest =
+        (2 + years.len() + 3 * indicators.len() + 2 + spec.stream.div_ceil(n_members)) as i64;
     let time_base = now - longest;
 
     let keys: Vec<NodeKey> = jurisdictions
@@ -1154,6 +1166,25 @@ pub fn generate(
             Ok(())
         })?;
 
+    // The stream: each member in turn accepts again one of the previous
+    // member's crosswalks.
+    let mut stream = Vec::with_capacity(spec.stream);
+    for j in 0..spec.stream {
+        let m = j % n;
+        let round = j / n;
+        let previous = &theirs[(m + n - 1) % n];
+        let (id, hash) = &previous[round % previous.len()];
+        let chain = &mut parts[m].chain;
+        let before = chain.documents.len();
+        chain.sign(&Endorsement {
+            comment: Some(format!("reviewed again, round {}", round + 1)),
+            ..accept(id, hash)
+        })?;
+        stream.push(chain.documents.remove(before));
+        chain.counts.total -= 1;
+        chain.counts.endorsement -= 1;
+    }
+
     let mut counts = DocumentCounts::default();
     let mut documents = Vec::with_capacity(spec.document_count());
     let mut manifest_members = Vec::with_capacity(n);
@@ -1195,6 +1226,7 @@ pub fn generate(
     };
     Ok(Federation {
         documents,
+        stream,
         roster: common.roster,
         manifest,
     })
@@ -1214,6 +1246,8 @@ pub struct Written {
     pub anchor: PathBuf,
     /// `DIR/federation.json`: the [`Manifest`].
     pub manifest: PathBuf,
+    /// `DIR/stream.json` (`{"documents": [...]}`), when a stream was asked for.
+    pub stream: Option<PathBuf>,
 }
 
 impl Federation {
@@ -1224,14 +1258,7 @@ impl Federation {
 
     /// The bundle body, as `POST /api/v1/bundle` takes it.
     pub fn write_bundle(&self, out: &mut impl Write) -> std::io::Result<()> {
-        out.write_all(b"{\"documents\":[")?;
-        for (i, d) in self.documents.iter().enumerate() {
-            if i > 0 {
-                out.write_all(b",\n")?;
-            }
-            out.write_all(d)?;
-        }
-        out.write_all(b"]}\n")
+        write_documents(out, &self.documents)
     }
 
     /// Writes the bundle, the anchor roster and the manifest into `dir`
@@ -1250,13 +1277,33 @@ impl Federation {
             serde_json::to_writer_pretty(&mut *w, &self.manifest)?;
             w.write_all(b"\n")
         })?;
+        let stream = if self.stream.is_empty() {
+            None
+        } else {
+            let path = dir.join("stream.json");
+            write_file(&path, |w| write_documents(w, &self.stream))?;
+            Some(path)
+        };
         Ok(Written {
             bundle,
             bundle_bytes,
             anchor,
             manifest,
+            stream,
         })
     }
+}
+
+/// `{"documents": [...]}` of the envelopes as signed.
+fn write_documents(out: &mut impl Write, documents: &[Vec<u8>]) -> std::io::Result<()> {
+    out.write_all(b"{\"documents\":[")?;
+    for (i, d) in documents.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",\n")?;
+        }
+        out.write_all(d)?;
+    }
+    out.write_all(b"]}\n")
 }
 
 /// Writes `path` through a temporary file renamed into place; answers the size.
@@ -1396,6 +1443,7 @@ mod tests {
             seed: 7,
             issued_at: Some(Timestamp::from_unix(1_767_225_600).unwrap()),
             roster_days: 365,
+            stream: 7,
         }
     }
 
@@ -1437,6 +1485,16 @@ mod tests {
             heads.insert(doc.issuer.to_string(), (doc.seq, doc.hash().clone()));
         }
         assert_eq!(heads.len(), 3);
+        // The stream continues the chains: endorsements of held crosswalks.
+        assert_eq!(fed.stream.len(), 7);
+        for bytes in &fed.stream {
+            let doc = Document::decode(bytes, &Limits::default()).expect("decodes");
+            assert_eq!(doc.kind, DocKind::Endorsement);
+            let (seq, hash) = &heads[doc.issuer.as_str()];
+            assert_eq!((doc.seq, doc.prev.as_ref()), (seq + 1, Some(hash)));
+            assert!(doc.issued_at <= spec.issued_at.unwrap());
+            heads.insert(doc.issuer.to_string(), (doc.seq, doc.hash().clone()));
+        }
         deltabench_trust::roster::check_anchor(&fed.roster, spec.issued_at).unwrap();
         assert_eq!(fed.roster.roster().threshold, 2);
     }

@@ -905,6 +905,7 @@ fn ready_coordinator(exe: &Path, dir: &Path, c: &mut DemoNode) -> Result<Ready> 
                 bundle_bytes: meta.len(),
                 anchor,
                 manifest: fed_dir.join("federation.json"),
+                stream: None,
             },
             None,
         ),

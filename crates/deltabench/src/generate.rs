@@ -125,6 +125,7 @@ pub fn generate_federation(a: crate::cli::GenerateFederationArgs) -> Result<()> 
         periods,
         seed,
         issued_at,
+        stream,
         join,
         json,
     } = a;
@@ -138,6 +139,7 @@ pub fn generate_federation(a: crate::cli::GenerateFederationArgs) -> Result<()> 
         periods,
         seed,
         issued_at,
+        stream,
         ..Spec::default()
     };
     let g = generate_into(&spec, &out, json)?;
