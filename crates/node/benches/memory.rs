@@ -15,8 +15,9 @@
 //! 10,000 documents (and at the end of the base set) it prints:
 //!
 //! - `docs`: documents held; `view`: documents the harmonised view took in;
-//! - `rss`: VmRSS, MiB; `heap`: bytes live in Rust allocations (a counting
-//!   global allocator), MiB; `free`: bytes glibc holds free in its arenas
+//! - `rss`: VmRSS, MiB; `peak`: the highest RSS so far (VmHWM), MiB;
+//!   `heap`: bytes live in Rust allocations (a counting global allocator),
+//!   MiB; `free`: bytes glibc holds free in its arenas
 //!   (`mallinfo2().fordblks`), MiB; `trim`: VmRSS after `malloc_trim(0)`,
 //!   with `MEMORY_TRIM=1`;
 //! - `json_ms`: one comparison through `Node::comparison_json` (the view
@@ -298,7 +299,7 @@ fn decode(batch: &[&[u8]]) -> Vec<Document> {
 
 /// What is measured: the node, or one of its parts.
 enum Subject {
-    Node(Node),
+    Node(Box<Node>),
     Store(Store),
     View(Box<View>),
 }
@@ -345,18 +346,18 @@ impl Subject {
         match self {
             Subject::Node(node) => {
                 let t = Instant::now();
-                std::hint::black_box(node.comparison_json(&r, period, false).unwrap());
+                std::hint::black_box(node.comparison_json(&r, period, false).ok());
                 let json = ms(t);
                 let t = Instant::now();
-                std::hint::black_box(node.comparison_json(&r, period, false).unwrap());
+                std::hint::black_box(node.comparison_json(&r, period, false).ok());
                 let cached = ms(t);
                 let t = Instant::now();
-                std::hint::black_box(node.view().compare(&r, period, false).unwrap());
+                std::hint::black_box(node.view().compare(&r, period, false).ok());
                 (Some(json), Some(cached), ms(t))
             }
             Subject::View(view) => {
                 let t = Instant::now();
-                std::hint::black_box(view.compare(&r, period, false).unwrap());
+                std::hint::black_box(view.compare(&r, period, false).ok());
                 (None, None, ms(t))
             }
             Subject::Store(_) => (None, None, 0.0),
@@ -370,10 +371,10 @@ impl Subject {
             let r = delta::reference(k);
             match self {
                 Subject::Node(node) => {
-                    std::hint::black_box(node.comparison_json(&r, period, false).unwrap());
+                    std::hint::black_box(node.comparison_json(&r, period, false).ok());
                 }
                 Subject::View(view) => {
-                    std::hint::black_box(view.compare(&r, period, false).unwrap());
+                    std::hint::black_box(view.compare(&r, period, false).ok());
                 }
                 Subject::Store(_) => {}
             }
@@ -424,7 +425,10 @@ fn measure(path: &Path, s: Settings) {
     );
     let before = probe();
     let mut subject = match s.mode {
-        Mode::Node => Subject::Node(delta::node(Store::open(dir.path()).unwrap(), roster)),
+        Mode::Node => Subject::Node(Box::new(delta::node(
+            Store::open(dir.path()).unwrap(),
+            roster,
+        ))),
         Mode::Store => Subject::Store(Store::open(dir.path()).unwrap()),
         Mode::View => Subject::View(Box::new(View::new(delta::alliance_views(&roster)))),
     };

@@ -358,8 +358,8 @@ pub fn generate(total: usize) -> DataSet {
     let ends = |chains: &mut Vec<Chain>, back: usize, each: &(dyn Fn(usize) -> usize + Sync)| {
         chains.par_iter_mut().for_each(|c| {
             let owner = (c.m + MEMBERS - back) % MEMBERS;
-            for k in 0..each(c.m).min(INDICATORS) {
-                c.endorse(owner, k, &hashes[owner][k]);
+            for (k, hash) in hashes[owner].iter().enumerate().take(each(c.m)) {
+                c.endorse(owner, k, hash);
             }
         })
     };
