@@ -207,27 +207,27 @@ impl Node {
             .set_alliances(alliances);
     }
 
-    /// The held documents of `P`'s kind, payloads decoded on all cores.
+    /// The held documents of `P`'s kind, decoded on all cores (each read
+    /// once; they were verified when they entered the store).
     fn held_docs<P: Payload + Send>(&self) -> Result<Vec<Held<P>>, StoreError> {
         #[derive(serde::Deserialize)]
         struct Envelope<P> {
+            issuer: deltabench_model::JurisdictionCode,
+            seq: u64,
+            issued_at: deltabench_model::Timestamp,
             payload: P,
         }
-        let mut raw = Vec::new();
-        for meta in self.store().list(Some(P::KIND), None)? {
-            if let Some(bytes) = self.store().document(&meta.hash)? {
-                raw.push((meta, bytes));
-            }
-        }
-        raw.into_par_iter()
-            .map(|(meta, bytes)| {
+        self.store()
+            .of_kind(P::KIND)?
+            .into_par_iter()
+            .map(|(hash, bytes)| {
                 let e: Envelope<P> = serde_json::from_slice(&bytes)
-                    .map_err(|e| StoreError::Corrupt(format!("{} {}: {e}", P::KIND, meta.hash)))?;
+                    .map_err(|e| StoreError::Corrupt(format!("{} {hash}: {e}", P::KIND)))?;
                 Ok(Held {
-                    hash: meta.hash,
-                    issuer: meta.issuer,
-                    seq: meta.seq,
-                    issued_at: meta.issued_at,
+                    hash,
+                    issuer: e.issuer,
+                    seq: e.seq,
+                    issued_at: e.issued_at,
                     payload: e.payload,
                 })
             })

@@ -492,6 +492,22 @@ impl Store {
         Ok(out)
     }
 
+    /// The held documents of `kind` with their hashes, as stored, in
+    /// (issuer, seq) order: one read each, for loading them all at once.
+    pub fn of_kind(&self, kind: DocKind) -> Result<Vec<(DocHash, Vec<u8>)>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.by_kind.scan_prefix(keys::kind_prefix(kind)) {
+            let (_, h) = entry?;
+            let bytes = self
+                .docs
+                .get(&h)?
+                .ok_or_else(|| StoreError::Corrupt("an index entry has no document".into()))?;
+            let hash = keys::hash_from(&h).map_err(StoreError::Corrupt)?;
+            out.push((hash, bytes.to_vec()));
+        }
+        Ok(out)
+    }
+
     /// Every held document's bytes, issuer by issuer in chain order (so that a
     /// bundle of them imports without gaps).
     pub fn all_documents(&self) -> impl Iterator<Item = Result<Vec<u8>, StoreError>> + '_ {
