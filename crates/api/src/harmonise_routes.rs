@@ -240,9 +240,15 @@ pub(crate) async fn get_comparison(
     let include_flagged = q.include_flagged.unwrap_or(false);
     let node = state.node.clone();
     if let Format::Json = format {
-        let answer =
-            blocking(move || Ok(node.comparison_json(&indicator, period, include_flagged)?))
-                .await?;
+        // A cached answer is served on this thread; computing one goes to
+        // the blocking pool.
+        let answer = match node.cached_comparison(&indicator, period, include_flagged) {
+            Some(answer) => answer,
+            None => {
+                blocking(move || Ok(node.comparison_json(&indicator, period, include_flagged)?))
+                    .await?
+            }
+        };
         // A client that holds this answer is answered 304 with no body.
         let etag = format!("\"{}\"", answer.digest);
         let unchanged = headers

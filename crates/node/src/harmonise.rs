@@ -29,7 +29,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 /// The most bytes of comparison answers kept in the cache.
 const CACHE_BYTES: usize = 64 << 20;
@@ -57,7 +57,7 @@ pub(crate) struct ViewSlot {
     /// Set once the view was built from the store; updates before that are
     /// skipped (the build reads them from the store).
     ready: AtomicBool,
-    cache: Mutex<AnswerCache>,
+    cache: RwLock<AnswerCache>,
 }
 
 #[derive(Default)]
@@ -83,11 +83,8 @@ impl Node {
     ) -> Result<Answer, CompareError> {
         let key = (r.clone(), period, include_flagged);
         let view = self.view();
-        if let Some((deps, answer)) = lock(&self.view.cache).entries.get(&key) {
-            if view.still_valid(deps) {
-                self.metrics.comparison(true);
-                return Ok(answer.clone());
-            }
+        if let Some(answer) = self.cached(&view, &key) {
+            return Ok(answer);
         }
         let (comparison, deps) = view.compare_with_deps(r, period, include_flagged)?;
         drop(view);
@@ -99,7 +96,7 @@ impl Node {
             manifest: comparison.manifest.as_str().into(),
         };
         let size = answer.json.len();
-        let mut cache = lock(&self.view.cache);
+        let mut cache = self.view.cache.write().unwrap_or_else(|e| e.into_inner());
         if size <= CACHE_BYTES / 4 {
             while cache.bytes + size > CACHE_BYTES {
                 let Some(k) = cache.entries.keys().next().cloned() else {
@@ -115,6 +112,30 @@ impl Node {
             }
         }
         Ok(answer)
+    }
+
+    /// The cached answer, when it is still valid and can be had without
+    /// waiting: `None` while a document's update holds the view, or when
+    /// the answer must be computed ([`Node::comparison_json`]). For
+    /// answering on a thread that must not block.
+    pub fn cached_comparison(
+        &self,
+        r: &IndicatorRef,
+        period: Period,
+        include_flagged: bool,
+    ) -> Option<Answer> {
+        let view = self.view.view.try_read().ok()?;
+        self.cached(&view, &(r.clone(), period, include_flagged))
+    }
+
+    fn cached(&self, view: &View, key: &(IndicatorRef, Period, bool)) -> Option<Answer> {
+        let cache = self.view.cache.read().unwrap_or_else(|e| e.into_inner());
+        let (deps, answer) = cache.entries.get(key)?;
+        if !view.still_valid(deps) {
+            return None;
+        }
+        self.metrics.comparison(true);
+        Some(answer.clone())
     }
 
     /// The rosters in force, as the engine reads them.
