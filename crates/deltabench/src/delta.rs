@@ -123,7 +123,8 @@ const fn city(code: &'static str, zh: &'static str, en: &'static str, p: Provinc
 /// prefecture-level cities, with their administrative division codes of
 /// GB/T 2260 (Codes for the administrative divisions of the People's Republic
 /// of China). The two Suzhous (苏州 320500, 宿州 341300) and two Taizhous (泰州
-/// 321200, 台州 331000) share an English name; their codes tell them apart.
+/// 321200, 台州 331000) share a romanised name, so their English names carry
+/// the province, as in "Suzhou (Jiangsu)".
 pub const DELTA41: [City; 41] = {
     use Province::*;
     [
@@ -132,14 +133,14 @@ pub const DELTA41: [City; 41] = {
         city("320200", "无锡市", "Wuxi", Jiangsu),
         city("320300", "徐州市", "Xuzhou", Jiangsu),
         city("320400", "常州市", "Changzhou", Jiangsu),
-        city("320500", "苏州市", "Suzhou", Jiangsu),
+        city("320500", "苏州市", "Suzhou (Jiangsu)", Jiangsu),
         city("320600", "南通市", "Nantong", Jiangsu),
         city("320700", "连云港市", "Lianyungang", Jiangsu),
         city("320800", "淮安市", "Huai'an", Jiangsu),
         city("320900", "盐城市", "Yancheng", Jiangsu),
         city("321000", "扬州市", "Yangzhou", Jiangsu),
         city("321100", "镇江市", "Zhenjiang", Jiangsu),
-        city("321200", "泰州市", "Taizhou", Jiangsu),
+        city("321200", "泰州市", "Taizhou (Jiangsu)", Jiangsu),
         city("321300", "宿迁市", "Suqian", Jiangsu),
         city("330100", "杭州市", "Hangzhou", Zhejiang),
         city("330200", "宁波市", "Ningbo", Zhejiang),
@@ -150,7 +151,7 @@ pub const DELTA41: [City; 41] = {
         city("330700", "金华市", "Jinhua", Zhejiang),
         city("330800", "衢州市", "Quzhou", Zhejiang),
         city("330900", "舟山市", "Zhoushan", Zhejiang),
-        city("331000", "台州市", "Taizhou", Zhejiang),
+        city("331000", "台州市", "Taizhou (Zhejiang)", Zhejiang),
         city("331100", "丽水市", "Lishui", Zhejiang),
         city("340100", "合肥市", "Hefei", Anhui),
         city("340200", "芜湖市", "Wuhu", Anhui),
@@ -163,7 +164,7 @@ pub const DELTA41: [City; 41] = {
         city("341000", "黄山市", "Huangshan", Anhui),
         city("341100", "滁州市", "Chuzhou", Anhui),
         city("341200", "阜阳市", "Fuyang", Anhui),
-        city("341300", "宿州市", "Suzhou", Anhui),
+        city("341300", "宿州市", "Suzhou (Anhui)", Anhui),
         city("341500", "六安市", "Lu'an", Anhui),
         city("341600", "亳州市", "Bozhou", Anhui),
         city("341700", "池州市", "Chizhou", Anhui),
@@ -199,7 +200,7 @@ pub struct Spec {
     /// Further documents continuing the members' chains after the
     /// federation (`stream.json`), for feeding a node that already holds it:
     /// each member in turn accepts again one of the previous member's
-    /// crosswalks, with a review note.
+    /// crosswalks (spread over the indicators), with a review note.
     pub stream: usize,
 }
 
@@ -1173,7 +1174,8 @@ pub fn generate(
         let m = j % n;
         let round = j / n;
         let previous = &theirs[(m + n - 1) % n];
-        let (id, hash) = &previous[round % previous.len()];
+        // Spread over the indicators, as reviews of many crosswalks would.
+        let (id, hash) = &previous[(m + round * 37) % previous.len()];
         let chain = &mut parts[m].chain;
         let before = chain.documents.len();
         chain.sign(&Endorsement {
@@ -1366,8 +1368,12 @@ mod tests {
         let find = |code: &str| DELTA41.iter().find(|c| c.code == code).unwrap();
         assert_eq!(
             (find("320500").name_zh, find("320500").name_en),
-            ("苏州市", "Suzhou")
+            ("苏州市", "Suzhou (Jiangsu)")
         );
+        // Two pairs of cities share an English name; the province tells
+        // them apart, so every English name is unique.
+        let names: std::collections::BTreeSet<&str> = DELTA41.iter().map(|c| c.name_en).collect();
+        assert_eq!(names.len(), DELTA41.len());
         assert_eq!(
             (find("330100").name_zh, find("330100").name_en),
             ("杭州市", "Hangzhou")

@@ -27,9 +27,9 @@ use deltabench_store::StoreError;
 use deltabench_trust::Document;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Condvar, Mutex, RwLock, RwLockReadGuard};
 
 /// The most bytes of comparison answers kept in the cache.
 const CACHE_BYTES: usize = 64 << 20;
@@ -58,6 +58,23 @@ pub(crate) struct ViewSlot {
     /// skipped (the build reads them from the store).
     ready: AtomicBool,
     cache: RwLock<AnswerCache>,
+    /// The questions being computed now, and a signal when one is done.
+    computing: Mutex<HashSet<(IndicatorRef, Period, bool)>>,
+    computed: Condvar,
+}
+
+/// The right to compute one answer; handed back (and waiters woken) when
+/// dropped, also when the computation fails.
+struct Turn<'a> {
+    slot: &'a ViewSlot,
+    key: (IndicatorRef, Period, bool),
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        lock(&self.slot.computing).remove(&self.key);
+        self.slot.computed.notify_all();
+    }
 }
 
 #[derive(Default)]
@@ -82,6 +99,28 @@ impl Node {
         include_flagged: bool,
     ) -> Result<Answer, CompareError> {
         let key = (r.clone(), period, include_flagged);
+        // One computation per question at a time: a request that finds the
+        // same answer being computed waits for it rather than computing it
+        // again beside it.
+        let _turn = loop {
+            if let Some(answer) = self.cached(&self.view(), &key) {
+                return Ok(answer);
+            }
+            let mut busy = lock(&self.view.computing);
+            if busy.insert(key.clone()) {
+                break Turn {
+                    slot: &self.view,
+                    key: key.clone(),
+                };
+            }
+            while busy.contains(&key) {
+                busy = self
+                    .view
+                    .computed
+                    .wait(busy)
+                    .unwrap_or_else(|e| e.into_inner());
+            }
+        };
         let view = self.view();
         if let Some(answer) = self.cached(&view, &key) {
             return Ok(answer);

@@ -499,6 +499,22 @@ fn a_crosswalk_id_belongs_to_its_first_issuer_and_both_owners_recognise_it() {
         again.json.as_ref(),
         serde_json::to_vec(&k.view().compare(&r, p, false).unwrap()).unwrap()
     );
+    // Many requests for an answer that has just gone stale compute it once
+    // and all get that one answer.
+    k.endorse_crosswalk(&"ks.x".parse().unwrap(), None, Decision::Accept, None)
+        .unwrap();
+    let answers: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| k.comparison_json(&r, p, false).unwrap()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(
+        answers
+            .iter()
+            .all(|a| Arc::ptr_eq(&a.json, &answers[0].json))
+    );
+    assert!(!Arc::ptr_eq(&answers[0].json, &again.json));
 }
 
 /// A node whose clock the test sets.
