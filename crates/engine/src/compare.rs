@@ -496,22 +496,7 @@ impl Catalogue {
             .flatten()
             .map(|&i| &self.records[i])
             .filter(|rec| frameworks.contains(&&rec.crosswalk.source.framework))
-            .map(|rec| {
-                let c = &rec.crosswalk;
-                let why = match rec.status {
-                    CrosswalkStatus::Rejected | CrosswalkStatus::Superseded => {
-                        format!("is {} ({})", rec.status.as_str(), rec.why)
-                    }
-                    _ if !period_within(c.valid_from, c.valid_to, period) => {
-                        format!("is not valid for {period}")
-                    }
-                    _ => format!(
-                        "maps {}/{}, for which its {period} summary has no value",
-                        c.source.framework, c.source.indicator
-                    ),
-                };
-                format!("crosswalk {} version {} {why}", c.id, c.version)
-            })
+            .map(|rec| unusable(&rec.crosswalk, rec.status, || rec.why.clone(), period))
             .collect();
         if !unusable.is_empty() {
             return Err(unusable.join("; "));
@@ -994,6 +979,30 @@ pub(crate) fn finish(
         inputs,
         manifest,
     }
+}
+
+/// Why crosswalk `c`, in state `status`, gives a member no value for
+/// `period`; `why` is the record's own explanation, asked for only when the
+/// crosswalk is rejected or superseded.
+pub(crate) fn unusable(
+    c: &Crosswalk,
+    status: CrosswalkStatus,
+    why: impl FnOnce() -> String,
+    period: Period,
+) -> String {
+    let why = match status {
+        CrosswalkStatus::Rejected | CrosswalkStatus::Superseded => {
+            format!("is {} ({})", status.as_str(), why())
+        }
+        _ if !period_within(c.valid_from, c.valid_to, period) => {
+            format!("is not valid for {period}")
+        }
+        _ => format!(
+            "maps {}/{}, for which its {period} summary has no value",
+            c.source.framework, c.source.indicator
+        ),
+    };
+    format!("crosswalk {} version {} {why}", c.id, c.version)
 }
 
 /// Whether `period` lies wholly between the start of `from` and the end of

@@ -1226,21 +1226,8 @@ impl View {
             .map(|&i| &self.xws[i as usize])
             .filter(|x| list().any(|s| s.fw == x.src.fw))
             .map(|x| {
-                let c = &x.held.payload;
-                let why = match x.status {
-                    CrosswalkStatus::Rejected | CrosswalkStatus::Superseded => {
-                        let rec = self.record(self.xw_by_hash[&x.key]);
-                        format!("is {} ({})", rec.status.as_str(), rec.why)
-                    }
-                    _ if !period_within(c.valid_from, c.valid_to, period) => {
-                        format!("is not valid for {period}")
-                    }
-                    _ => format!(
-                        "maps {}/{}, for which its {period} summary has no value",
-                        c.source.framework, c.source.indicator
-                    ),
-                };
-                format!("crosswalk {} version {} {why}", c.id, c.version)
+                let why = || self.record(self.xw_by_hash[&x.key]).why;
+                compare::unusable(&x.held.payload, x.status, why, period)
             })
             .collect();
         if !unusable.is_empty() {
