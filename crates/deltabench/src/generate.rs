@@ -12,7 +12,7 @@ use serde_json::json;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// How often progress is printed when stderr is not a terminal.
@@ -46,23 +46,21 @@ pub fn generate_into(spec: &Spec, out: &Path, quiet: bool) -> Result<Generated> 
         );
         bar
     };
-    // Without a terminal, a line every few seconds says how far it got.
-    let finished = Arc::new(AtomicBool::new(false));
+    // Without a terminal, a line every few seconds says how far it got,
+    // until signing ends (the sender is dropped).
+    let (finished, stop) = std::sync::mpsc::channel::<()>();
     let reporter = (!quiet && bar.is_hidden()).then(|| {
-        let (done, finished) = (done.clone(), finished.clone());
+        let done = done.clone();
         std::thread::spawn(move || {
             let start = Instant::now();
-            let mut last = Instant::now();
-            while !finished.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(100));
-                if last.elapsed() >= PROGRESS_LINE_EVERY {
-                    last = Instant::now();
-                    eprintln!(
-                        "signed {}/{total} documents ({:.0} s)",
-                        done.load(Ordering::Relaxed),
-                        start.elapsed().as_secs_f64()
-                    );
-                }
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stop.recv_timeout(PROGRESS_LINE_EVERY)
+            {
+                eprintln!(
+                    "signed {}/{total} documents ({:.0} s)",
+                    done.load(Ordering::Relaxed),
+                    start.elapsed().as_secs_f64()
+                );
             }
         })
     });
@@ -71,7 +69,7 @@ pub fn generate_into(spec: &Spec, out: &Path, quiet: bool) -> Result<Generated> 
         done.fetch_add(n, Ordering::Relaxed);
         bar.inc(n as u64);
     });
-    finished.store(true, Ordering::Relaxed);
+    drop(finished);
     if let Some(r) = reporter {
         let _ = r.join();
     }
