@@ -506,47 +506,12 @@ fn create(exe: &Path, dir: &Path, base: u16) -> Result<Vec<DemoNode>> {
                 dir.join("demo.json").display()
             );
         }
-        let out = run_self(
-            exe,
-            &[
-                "init",
-                "--jurisdiction",
-                j.code,
-                "--name-zh",
-                j.name_zh,
-                "--name-en",
-                j.name_en,
-                "--dir",
-                &folder.display().to_string(),
-                "--api-listen",
-                &format!("127.0.0.1:{port}"),
-                "--p2p-listen",
-                "/ip4/127.0.0.1/tcp/0",
-                "--json",
-            ],
-        )?;
-        let v: Value = serde_json::from_str(&out).context("init printed no JSON")?;
-        let s = |k: &str| {
-            v[k].as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| anyhow!("init gave no {k}"))
-        };
+        let (node, public_key) = init_node(exe, j, &folder, port)?;
         members.push(format!(
             "{},{},{},{}",
-            j.code,
-            s("public_key")?,
-            j.name_zh,
-            j.name_en
+            j.code, public_key, j.name_zh, j.name_en
         ));
-        nodes.push(DemoNode {
-            j,
-            api: format!("http://127.0.0.1:{port}"),
-            config: PathBuf::from(s("config")?),
-            admin: s("admin_token")?,
-            viewer: s("viewer_token")?,
-            log: folder.join("node.log"),
-            child: None,
-        });
+        nodes.push(node);
     }
     let roster = dir.join("yrd.tax.v1.json");
     let roster_arg = roster.display().to_string();
@@ -818,6 +783,17 @@ fn create_coordinator(exe: &Path, dir: &Path, port: u16) -> Result<DemoNode> {
             dir.join("demo.json").display()
         );
     }
+    init_node(exe, j, &folder, port).map(|(node, _)| node)
+}
+
+/// `deltabench init` of `j`'s node in `folder`, its API on `port`: the node
+/// (not started) and its public key.
+fn init_node(
+    exe: &Path,
+    j: &'static Jurisdiction,
+    folder: &Path,
+    port: u16,
+) -> Result<(DemoNode, String)> {
     let out = run_self(
         exe,
         &[
@@ -843,7 +819,7 @@ fn create_coordinator(exe: &Path, dir: &Path, port: u16) -> Result<DemoNode> {
             .map(str::to_owned)
             .ok_or_else(|| anyhow!("init gave no {k}"))
     };
-    Ok(DemoNode {
+    let node = DemoNode {
         j,
         api: format!("http://127.0.0.1:{port}"),
         config: PathBuf::from(s("config")?),
@@ -851,7 +827,8 @@ fn create_coordinator(exe: &Path, dir: &Path, port: u16) -> Result<DemoNode> {
         viewer: s("viewer_token")?,
         log: folder.join("node.log"),
         child: None,
-    })
+    };
+    Ok((node, s("public_key")?))
 }
 
 /// The node's answer to a bundle import.
