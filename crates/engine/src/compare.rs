@@ -501,11 +501,7 @@ impl Catalogue {
         if !unusable.is_empty() {
             return Err(unusable.join("; "));
         }
-        let names: Vec<String> = frameworks.iter().map(|f| f.to_string()).collect();
-        Err(format!(
-            "no usable crosswalk from {} onto {r}, and no value of {r} itself",
-            names.join(", ")
-        ))
+        Err(no_way(frameworks.iter().map(|f| f.as_str()), r))
     }
 
     /// The harmonised comparison of reference indicator `r` for `period`.
@@ -979,6 +975,16 @@ pub(crate) fn finish(
         inputs,
         manifest,
     }
+}
+
+/// Why a member whose summaries are of `frameworks` has no value of `r`
+/// when no crosswalk onto `r` even applies.
+pub(crate) fn no_way<'a>(frameworks: impl Iterator<Item = &'a str>, r: &IndicatorRef) -> String {
+    let names: Vec<&str> = frameworks.collect();
+    format!(
+        "no usable crosswalk from {} onto {r}, and no value of {r} itself",
+        names.join(", ")
+    )
 }
 
 /// Why crosswalk `c`, in state `status`, gives a member no value for

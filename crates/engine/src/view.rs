@@ -1233,12 +1233,9 @@ impl View {
         if !unusable.is_empty() {
             return Err(unusable.join("; "));
         }
-        let names: Vec<String> = list()
-            .map(|s| self.fws[s.fw as usize].id.to_string())
-            .collect();
-        Err(format!(
-            "no usable crosswalk from {} onto {r}, and no value of {r} itself",
-            names.join(", ")
+        Err(compare::no_way(
+            list().map(|s| self.fws[s.fw as usize].id.as_str()),
+            r,
         ))
     }
 
