@@ -70,6 +70,26 @@ fn bench(c: &mut Criterion) {
     g.bench_function("one comparison (300 rows, with previous period)", |b| {
         b.iter(|| black_box(view.compare(&r, period, false).unwrap()))
     });
+    // What a node does for a question it has not cached: the comparison,
+    // its JSON bytes and their BLAKE3 hash (the ETag).
+    g.bench_function("one answer: comparison, JSON and its BLAKE3 hash", |b| {
+        b.iter(|| {
+            let c = view.compare(&r, period, false).unwrap();
+            let json = serde_json::to_vec(&c).unwrap();
+            black_box(blake3::hash(&json))
+        })
+    });
+    g.bench_function("JSON of one comparison", |b| {
+        b.iter(|| black_box(serde_json::to_vec(&one).unwrap()))
+    });
+    // The ETag's hash, and the one it replaced, on the same bytes.
+    let json = serde_json::to_vec(&one).unwrap();
+    g.bench_function("BLAKE3 of one answer's JSON", |b| {
+        b.iter(|| black_box(blake3::hash(&json)))
+    });
+    g.bench_function("SHA-256 of one answer's JSON", |b| {
+        b.iter(|| black_box(<sha2::Sha256 as sha2::Digest>::digest(&json)))
+    });
     g.sample_size(10);
     g.bench_function("composite 50 indicators, 1000 draws", |b| {
         b.iter(|| black_box(view.composite(&spec).unwrap()))

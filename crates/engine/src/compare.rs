@@ -559,7 +559,7 @@ impl Catalogue {
                 value: f.value,
                 source_value: f.source_value,
                 summary: f.summary,
-                source: f.source,
+                source: f.source.cloned(),
                 source_version: f.source_version,
                 crosswalk: f.path.as_ref().map(|p| self.crosswalk_use(p)),
                 flags: f.flags,
@@ -859,7 +859,7 @@ pub(crate) struct FoundRow<'a> {
     pub(crate) source_value: f64,
     pub(crate) summary: &'a DocHash,
     /// The source indicator; `None` for the reference itself.
-    pub(crate) source: Option<&'a IndicatorRef>,
+    pub(crate) source: Option<IndicatorRef>,
     pub(crate) source_version: &'a semver::Version,
     pub(crate) crosswalk: Option<CrosswalkUse>,
     pub(crate) flags: Vec<RowFlag>,
@@ -918,10 +918,19 @@ pub(crate) fn finish(
         stat[i] = Some(k);
     }
     let val = |v: f64| Value::new(v).ok();
-    let mut rows: Vec<ComparisonRow> = found
+    let rank_of = |i: usize| stat[i].map(|k| ranks[k]);
+    // Rows in rank order, unranked last, then by code: the order is worked
+    // out on indices, so each row is built once in its place.
+    let mut order: Vec<usize> = (0..found.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (ra, rb) = (rank_of(a), rank_of(b));
+        (ra.is_none(), ra, &found[a].jurisdiction).cmp(&(rb.is_none(), rb, &found[b].jurisdiction))
+    });
+    let mut found: Vec<Option<FoundRow<'_>>> = found.into_iter().map(Some).collect();
+    let rows: Vec<ComparisonRow> = order
         .into_iter()
-        .enumerate()
-        .filter_map(|(i, f)| {
+        .filter_map(|i| {
+            let f = found[i].take()?;
             let k = stat[i];
             let value = Value::new(f.value).ok()?;
             let source_value = Value::new(f.source_value).ok()?;
@@ -929,7 +938,7 @@ pub(crate) fn finish(
                 jurisdiction: f.jurisdiction,
                 value,
                 source_value,
-                source_indicator: f.source.unwrap_or(r).clone(),
+                source_indicator: f.source.unwrap_or_else(|| r.clone()),
                 source_version: f.source_version.clone(),
                 rank: k.map(|k| ranks[k]),
                 z_score: k.and_then(|k| val(z[k])),
@@ -945,13 +954,6 @@ pub(crate) fn finish(
             })
         })
         .collect();
-    rows.sort_by(|a, b| {
-        (a.rank.is_none(), a.rank, &a.jurisdiction).cmp(&(
-            b.rank.is_none(),
-            b.rank,
-            &b.jurisdiction,
-        ))
-    });
     let manifest = manifest(
         &[
             format!("indicator {r}"),

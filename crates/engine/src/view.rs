@@ -126,7 +126,6 @@ struct Xw {
     id: u32,
     src: IRef,
     tgt: IRef,
-    source_ref: IndicatorRef,
     transform: transform::Prepared,
     /// The interned source version range, for `View::matches`.
     req: u32,
@@ -180,6 +179,10 @@ pub struct View {
     alliances: Vec<AllianceView>,
     /// Per alliance, whether member index i belongs.
     alliance_sets: Vec<Vec<bool>>,
+    /// Per alliance, its members in code order; then every alliance's
+    /// members in code order (the group of a framework no alliance owns).
+    groups: Vec<Vec<u32>>,
+    all_members: Vec<u32>,
     members: Vec<JurisdictionCode>,
     member_ix: Map<JurisdictionCode, u32>,
     fws: Vec<Fw>,
@@ -188,7 +191,8 @@ pub struct View {
     sums: Vec<Sum>,
     latest: Map<(u32, Period, u32), u32>,
     /// The newest summaries of an (issuer, period), by framework id.
-    current: Map<(u32, Period), Vec<u32>>,
+    /// Each entry is (framework, summary slot).
+    current: Map<(u32, Period), Vec<(u32, u32)>>,
     xws: Vec<Xw>,
     xw_by_hash: Map<[u8; 32], u32>,
     ids: Vec<IdState>,
@@ -250,6 +254,9 @@ impl View {
             })
             .collect();
         v.xws.reserve(crosswalks.len());
+        v.xw_by_hash.reserve(crosswalks.len());
+        v.id_ix.reserve(crosswalks.len());
+        v.ids.reserve(crosswalks.len());
         for (c, t) in crosswalks {
             v.add_crosswalk_prepared(c, t);
         }
@@ -333,6 +340,16 @@ impl View {
                 set
             })
             .collect();
+        let in_order = |codes: &mut dyn Iterator<Item = &JurisdictionCode>| -> Vec<u32> {
+            let set: BTreeSet<&JurisdictionCode> = codes.collect();
+            set.into_iter().map(|c| self.member_ix[c]).collect()
+        };
+        self.groups = self
+            .alliances
+            .iter()
+            .map(|a| in_order(&mut a.members.iter()))
+            .collect();
+        self.all_members = in_order(&mut self.alliances.iter().flat_map(|a| a.members.iter()));
         for f in 0..self.fws.len() as u32 {
             self.settle_owner(f);
         }
@@ -449,6 +466,15 @@ impl View {
         let fw = *self.fw_ix.get(&r.framework)?;
         let ind = *self.fws[fw as usize].codes.get(&r.code)?;
         Some(IRef { fw, ind })
+    }
+
+    /// The indicator `i` stands for.
+    fn indicator(&self, i: IRef) -> IndicatorRef {
+        let f = &self.fws[i.fw as usize];
+        IndicatorRef {
+            framework: f.id.clone(),
+            code: f.code_list[i.ind as usize].clone(),
+        }
     }
 
     fn in_alliance(&self, a: usize, member: u32) -> bool {
@@ -583,11 +609,8 @@ impl View {
                 self.latest.insert(key, slot);
                 let list = self.current.entry((m, period)).or_default();
                 let fws = &self.fws;
-                let sums = &self.sums;
-                let at = list.partition_point(|&o| {
-                    fws[sums[o as usize].fw as usize].id < fws[fw as usize].id
-                });
-                list.insert(at, slot);
+                let at = list.partition_point(|&(o, _)| fws[o as usize].id < fws[fw as usize].id);
+                list.insert(at, (fw, slot));
             }
         }
         self.bump_period(period);
@@ -633,10 +656,6 @@ impl View {
             .into_iter()
             .filter(|&e| self.ends[e as usize].held.payload.crosswalk == c.payload.id)
             .collect();
-        let source_ref = IndicatorRef {
-            framework: c.payload.source.framework.clone(),
-            code: c.payload.source.indicator.clone(),
-        };
         let req = self.req_ix(&c.payload.source.versions);
         self.xws.push(Xw {
             transform,
@@ -647,7 +666,6 @@ impl View {
             id,
             src,
             tgt,
-            source_ref,
             // Not in any list until its state is read.
             status: CrosswalkStatus::Superseded,
             ends,
@@ -947,10 +965,7 @@ impl View {
     pub fn periods(&self) -> BTreeSet<Period> {
         self.current
             .iter()
-            .filter(|((m, _), list)| {
-                list.iter()
-                    .any(|&s| self.allowed(*m, self.sums[s as usize].fw))
-            })
+            .filter(|((m, _), list)| list.iter().any(|&(fw, _)| self.allowed(*m, fw)))
             .map(|((_, p), _)| *p)
             .collect()
     }
@@ -1027,25 +1042,14 @@ impl View {
 
     /// The comparison's group (member indices in code order) and the
     /// alliance it comes from.
-    fn group(&self, framework: &FrameworkId) -> (Vec<u32>, Option<usize>) {
+    fn group(&self, framework: &FrameworkId) -> (&[u32], Option<usize>) {
         if let Some(&f) = self.fw_ix.get(framework) {
             let f = &self.fws[f as usize];
             if let (Some(Owner::Alliance(_)), Some(a)) = (&f.owner, f.owner_alliance) {
-                let mut m: Vec<u32> = self.alliances[a]
-                    .members
-                    .iter()
-                    .map(|c| self.member_ix[c])
-                    .collect();
-                m.sort_by(|x, y| self.members[*x as usize].cmp(&self.members[*y as usize]));
-                return (m, Some(a));
+                return (&self.groups[a], Some(a));
             }
         }
-        let set: BTreeSet<&JurisdictionCode> = self
-            .alliances
-            .iter()
-            .flat_map(|v| v.members.iter())
-            .collect();
-        (set.into_iter().map(|c| self.member_ix[c]).collect(), None)
+        (&self.all_members, None)
     }
 
     fn valid(&self, i: u32, period: Period) -> bool {
@@ -1123,7 +1127,7 @@ impl View {
         period: Period,
         ways: &[(u32, Way)],
     ) -> Result<VFound<'a>, String> {
-        let slots: &[u32] = self
+        let slots: &[(u32, u32)] = self
             .current
             .get(&(member, period))
             .map(Vec::as_slice)
@@ -1131,10 +1135,10 @@ impl View {
         let list = || {
             slots
                 .iter()
-                .map(|&s| &self.sums[s as usize])
-                .filter(|s| self.allowed(member, s.fw))
+                .filter(|&&(fw, _)| self.allowed(member, fw))
+                .map(|&(_, s)| &self.sums[s as usize])
         };
-        if list().next().is_none() {
+        if !slots.iter().any(|&(fw, _)| self.allowed(member, fw)) {
             return Err(format!("no summary for {period}"));
         }
         let range_flag = |v: f64, flags: &mut Vec<RowFlag>| {
@@ -1278,18 +1282,19 @@ impl View {
         let ways = self.index_ways(self.paths_to(rk, period, &mut read));
         let prev_period = period.previous();
         let prev_ways = prev_period.map(|p| self.index_ways(self.paths_to(rk, p, &mut read)));
-        let mut inputs: Vec<(u64, &DocHash)> = Vec::with_capacity(members.len() * 8 + 2);
-        inputs.push((prefix(&rf.hash.to_bytes()), &rf.hash));
-        let mut consulted: Vec<usize> = match alliance {
-            Some(a) => vec![a],
-            None => (0..self.alliances.len()).collect(),
+        let mut g = Gather {
+            inputs: Vec::with_capacity(members.len() * 8 + 2),
+            consulted: match alliance {
+                Some(a) => vec![a],
+                None => (0..self.alliances.len()).collect(),
+            },
+            frameworks: vec![false; self.fws.len()],
         };
-        if let Some((p, h)) = &self.fws[rk.fw as usize].owner_doc {
-            inputs.push((*p, h));
-        }
+        g.inputs.push((prefix(&rf.hash.to_bytes()), &rf.hash));
+        self.note_framework(rk.fw, &mut g);
         let mut found: Vec<FoundRow<'_>> = Vec::with_capacity(members.len());
         let mut missing = Vec::new();
-        for &m in &members {
+        for &m in members {
             let code = &self.members[m as usize];
             match self.find(m, r, rk, reference, period, &ways) {
                 Ok(f) => {
@@ -1301,14 +1306,14 @@ impl View {
                         }
                         _ => None,
                     };
-                    self.note_inputs(&f, &mut inputs, &mut consulted);
+                    self.note_inputs(&f, &mut g);
                     if let Some(p) = &prev {
                         match (&p.way, &f.way) {
                             // The same way: only the summary is new.
                             (Some(a), Some(b)) if a.links() == b.links() => {
-                                inputs.push((p.sum.pfx, &p.sum.hash));
+                                g.inputs.push((p.sum.pfx, &p.sum.hash));
                             }
-                            _ => self.note_inputs(p, &mut inputs, &mut consulted),
+                            _ => self.note_inputs(p, &mut g),
                         }
                     }
                     found.push(FoundRow {
@@ -1316,7 +1321,9 @@ impl View {
                         value: f.value,
                         source_value: f.source_value,
                         summary: &f.sum.hash,
-                        source: f.way.map(|w| &self.xws[w.first() as usize].source_ref),
+                        source: f
+                            .way
+                            .map(|w| self.indicator(self.xws[w.first() as usize].src)),
                         source_version: &f.sum.version,
                         crosswalk: f.way.map(|w| self.crosswalk_use(&w)),
                         flags: f.flags,
@@ -1329,6 +1336,11 @@ impl View {
                 }),
             }
         }
+        let Gather {
+            mut inputs,
+            mut consulted,
+            ..
+        } = g;
         inputs.sort_unstable_by(|a, b| {
             a.0.cmp(&b.0).then_with(|| {
                 if std::ptr::eq(a.1, b.1) {
@@ -1385,34 +1397,35 @@ impl View {
             })
     }
 
-    fn note_inputs<'a>(
-        &'a self,
-        f: &VFound<'a>,
-        inputs: &mut Vec<(u64, &'a DocHash)>,
-        consulted: &mut Vec<usize>,
-    ) {
-        inputs.push((f.sum.pfx, &f.sum.hash));
+    fn note_inputs<'a>(&'a self, f: &VFound<'a>, g: &mut Gather<'a>) {
+        g.inputs.push((f.sum.pfx, &f.sum.hash));
         let Some(w) = &f.way else { return };
         let first = &self.xws[w.first() as usize];
-        if let Some((p, h)) = &self.fws[first.src.fw as usize].owner_doc {
-            inputs.push((*p, h));
-        }
+        self.note_framework(first.src.fw, g);
         for &i in w.links() {
             let x = &self.xws[i as usize];
-            inputs.push((x.pfx, &x.held.hash));
-            for fw in [x.src.fw, x.tgt.fw] {
-                let f = &self.fws[fw as usize];
-                if let Some((p, h)) = &f.owner_doc {
-                    inputs.push((*p, h));
-                }
-                if let (Some(Owner::Alliance(_)), Some(a)) = (&f.owner, f.owner_alliance) {
-                    consulted.push(a);
-                }
-            }
+            g.inputs.push((x.pfx, &x.held.hash));
+            self.note_framework(x.src.fw, g);
+            self.note_framework(x.tgt.fw, g);
             for &e in &x.ends {
                 let e = &self.ends[e as usize];
-                inputs.push((e.pfx, &e.held.hash));
+                g.inputs.push((e.pfx, &e.held.hash));
             }
+        }
+    }
+
+    /// Notes, once per comparison, the document establishing framework
+    /// `fw`'s owner and the roster of an alliance that owns it.
+    fn note_framework<'a>(&'a self, fw: u32, g: &mut Gather<'a>) {
+        if std::mem::replace(&mut g.frameworks[fw as usize], true) {
+            return;
+        }
+        let f = &self.fws[fw as usize];
+        if let Some((p, h)) = &f.owner_doc {
+            g.inputs.push((*p, h));
+        }
+        if let (Some(Owner::Alliance(_)), Some(a)) = (&f.owner, f.owner_alliance) {
+            g.consulted.push(a);
         }
     }
 
@@ -1461,8 +1474,8 @@ impl Harmonised for View {
     fn group_members(&self, framework: &FrameworkId) -> Vec<JurisdictionCode> {
         self.group(framework)
             .0
-            .into_iter()
-            .map(|m| self.members[m as usize].clone())
+            .iter()
+            .map(|&m| self.members[m as usize].clone())
             .collect()
     }
 
@@ -1517,6 +1530,15 @@ impl Way {
             len: self.len + 1,
         }
     }
+}
+
+/// What a comparison read, as it is gathered: input documents (with their
+/// hash prefix, for sorting), the rosters consulted, and the frameworks
+/// already noted.
+struct Gather<'a> {
+    inputs: Vec<(u64, &'a DocHash)>,
+    consulted: Vec<usize>,
+    frameworks: Vec<bool>,
 }
 
 /// How one member's value was reached.
