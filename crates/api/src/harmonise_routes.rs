@@ -202,7 +202,7 @@ pub(crate) struct ComparisonQuery {
     summary = "A harmonised comparison of one reference indicator in one period, with provenance per row",
     security(("viewer" = []), ("admin" = [])),
     params(ComparisonQuery),
-    responses((status = 200, description = "the comparison (JSON, with the SHA-256 of its bytes as ETag), or the same rows as CSV or SDMX-CSV", content((Object = "application/json"), (String = "text/csv"), (String = "application/vnd.sdmx.data+csv"))), (status = 304, description = "If-None-Match named the current answer's ETag: unchanged, no body"), (status = 404, description = "no such framework or indicator", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    responses((status = 200, description = "the comparison (JSON, with the BLAKE3 hash of its bytes as ETag), or the same rows as CSV or SDMX-CSV", content((Object = "application/json"), (String = "text/csv"), (String = "application/vnd.sdmx.data+csv"))), (status = 304, description = "If-None-Match named the current answer's ETag: unchanged, no body"), (status = 404, description = "no such framework or indicator", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub(crate) async fn get_comparison(
     _: Viewer,
@@ -265,7 +265,7 @@ pub(crate) async fn get_comparison(
         return Ok((
             [(header::CONTENT_TYPE, "application/json".to_string())],
             tags,
-            axum::body::Bytes::from_owner(answer.json),
+            answer.json,
         )
             .into_response());
     }

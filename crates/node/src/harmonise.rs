@@ -26,10 +26,9 @@ use deltabench_model::{CrosswalkId, IndicatorRef, InvalidField, Period};
 use deltabench_store::StoreError;
 use deltabench_trust::Document;
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 /// The most bytes of comparison answers kept in the cache.
 const CACHE_BYTES: usize = 64 << 20;
@@ -37,11 +36,12 @@ const CACHE_BYTES: usize = 64 << 20;
 /// A comparison answer as JSON, with its manifest hash.
 #[derive(Debug, Clone)]
 pub struct Answer {
-    /// The comparison, serialised.
-    pub json: Arc<[u8]>,
+    /// The comparison, serialised (shared, never copied: the cache and
+    /// every response hold the same bytes).
+    pub json: bytes::Bytes,
     /// Its manifest hash (the same on every node holding the same inputs).
     pub manifest: Arc<str>,
-    /// SHA-256 of `json`, hex: an entity tag that changes whenever a byte of
+    /// BLAKE3 of `json`, hex: an entity tag that changes whenever a byte of
     /// the answer does (a member's reason for having no row is not in the
     /// manifest).
     pub digest: Arc<str>,
@@ -53,7 +53,11 @@ type Cached = (Deps, Answer);
 /// The node's harmonised view and its answer cache.
 #[derive(Default)]
 pub(crate) struct ViewSlot {
-    view: RwLock<View>,
+    /// A `parking_lot` lock: a reader of a cached answer may join the
+    /// readers already in while a document's update waits for them
+    /// (`try_read_recursive`), so one long computation followed by a waiting
+    /// update never stalls the cached answers.
+    view: parking_lot::RwLock<View>,
     /// Set once the view was built from the store; updates before that are
     /// skipped (the build reads them from the store).
     ready: AtomicBool,
@@ -86,8 +90,8 @@ struct AnswerCache {
 impl Node {
     /// The harmonised view of the documents held, for reading. A reader
     /// waits at most for one document's update, never for a rebuild.
-    pub fn view(&self) -> RwLockReadGuard<'_, View> {
-        self.view.view.read().unwrap_or_else(|e| e.into_inner())
+    pub fn view(&self) -> parking_lot::RwLockReadGuard<'_, View> {
+        self.view.view.read()
     }
 
     /// The comparison of `r` in `period` as JSON, from the cache while
@@ -128,9 +132,20 @@ impl Node {
         let (comparison, deps) = view.compare_with_deps(r, period, include_flagged)?;
         drop(view);
         self.metrics.comparison(false);
-        let json = serde_json::to_vec(&comparison).expect("a comparison serialises");
+        // The answer it replaces, if any, tells the size to expect: the
+        // bytes are written once rather than copied as the buffer grows.
+        let size = self
+            .view
+            .cache
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .entries
+            .get(&key)
+            .map_or(64 << 10, |(_, a)| a.json.len() + 4096);
+        let mut json = Vec::with_capacity(size);
+        serde_json::to_writer(&mut json, &comparison).expect("a comparison serialises");
         let answer = Answer {
-            digest: hex::encode(Sha256::digest(&json)).into(),
+            digest: blake3::hash(&json).to_hex().as_str().into(),
             json: json.into(),
             manifest: comparison.manifest.as_str().into(),
         };
@@ -163,7 +178,7 @@ impl Node {
         period: Period,
         include_flagged: bool,
     ) -> Option<Answer> {
-        let view = self.view.view.try_read().ok()?;
+        let view = self.view.view.try_read_recursive()?;
         self.cached(&view, &(r.clone(), period, include_flagged))
     }
 
@@ -214,7 +229,7 @@ impl Node {
             ms = started.elapsed().as_millis() as u64,
             "harmonised view built from the store"
         );
-        *self.view.view.write().unwrap_or_else(|e| e.into_inner()) = view;
+        *self.view.view.write() = view;
         self.view.ready.store(true, Ordering::Release);
         Ok(())
     }
@@ -241,12 +256,7 @@ impl Node {
             _ => return,
         };
         match parsed {
-            Ok(d) => self
-                .view
-                .view
-                .write()
-                .unwrap_or_else(|e| e.into_inner())
-                .apply(d),
+            Ok(d) => self.view.view.write().apply(d),
             // Checked against its schema on entry, so this is a defect; the
             // document stays held and the next start reads it.
             Err(e) => tracing::error!(kind = %doc.kind, hash = %doc.hash(), error = %e,
@@ -260,11 +270,7 @@ impl Node {
             return;
         }
         let alliances = self.alliance_views();
-        self.view
-            .view
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .set_alliances(alliances);
+        self.view.view.write().set_alliances(alliances);
     }
 
     /// The held documents of `P`'s kind, decoded on all cores (each read
