@@ -84,6 +84,9 @@ wait_ready() {
   echo "error: the node did not answer $probe" >&2; tail -20 "$DIR/node.log" >&2; exit 1
 }
 rss_mib() { echo $(( $(ps -o rss= -p "$NODE") / 1024 )); }
+# CPU seconds the node has used (user + system).
+TICK=$(getconf CLK_TCK)
+cpu_s() { awk -v t="$TICK" '{printf "%.2f", ($14 + $15) / t}' "/proc/$NODE/stat"; }
 
 start_node
 wait_ready "$(date +%s.%N)" "$URL/metrics" >/dev/null
@@ -121,17 +124,21 @@ for r in refs:
     urllib.request.urlopen(req, timeout=120).read()
 PY
 echo "== quiet: comparisons over $N_IND indicators, ${SECS} s"
+c0=$(cpu_s)
 read -r q_rps q_p50 q_p99 q_err < <(run_wrk)
-echo "   $q_rps requests/s, p50 $q_p50, p99 $q_p99 (error lines: $q_err)"
+Q_CPU=$(python3 -c "print(round($(cpu_s) - $c0, 2))")
+echo "   $q_rps requests/s, p50 $q_p50, p99 $q_p99 (error lines: $q_err); node CPU $Q_CPU s"
 RSS_QUIET=$(rss_mib)
 
 echo "== with ingest: $RATE documents/s arriving, ${SECS} s"
 python3 scripts/load_delta.py feed "$URL" "$ADMIN" "$DIR/fed/stream.json" "$RATE" "$SECS" >"$DIR/feed.json" &
 FEED=$!
+c0=$(cpu_s)
 read -r i_rps i_p50 i_p99 i_err < <(run_wrk)
+I_CPU=$(python3 -c "print(round($(cpu_s) - $c0, 2))")
 wait "$FEED" || { echo "error: the feeder failed" >&2; exit 1; }
 FEED=""
-echo "   $i_rps requests/s, p50 $i_p50, p99 $i_p99 (error lines: $i_err); fed $(cat "$DIR/feed.json")"
+echo "   $i_rps requests/s, p50 $i_p50, p99 $i_p99 (error lines: $i_err); node CPU $I_CPU s; fed $(cat "$DIR/feed.json")"
 RSS_INGEST=$(rss_mib)
 sleep 5
 RSS_AFTER=$(rss_mib)
@@ -164,6 +171,7 @@ print(json.dumps({
     "ingest": {"rps": i_rps, "p50_ms": ms(i_p50), "p99_ms": ms(i_p99), "error_lines": int(i_err),
                "fed": feed},
     "ratio_ingest_over_quiet": ratio,
+    "node_cpu_s": {"quiet": $Q_CPU, "ingest": $I_CPU},
     "rss_mib": {"imported": $RSS_IMPORTED, "quiet": $RSS_QUIET, "ingest": $RSS_INGEST, "after": $RSS_AFTER},
     "goals": goals,
 }))
