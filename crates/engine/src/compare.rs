@@ -584,7 +584,7 @@ impl Catalogue {
             found,
             missing,
             inputs,
-            &consulted,
+            &manifest_head(&comparison_params(r, period, include_flagged), &consulted),
         ))
     }
 
@@ -878,13 +878,14 @@ pub(crate) struct Head<'a> {
 
 /// Statistics, rows in rank order and the manifest: the part of a
 /// comparison that follows from the values found. `inputs` are sorted;
-/// `consulted` are the rosters the answer depends on.
+/// `manifest_head` names the parameters and the rosters the answer depends
+/// on ([`manifest_head`]).
 pub(crate) fn finish(
     head: Head<'_>,
     found: Vec<FoundRow<'_>>,
     missing: Vec<MissingMember>,
     inputs: Vec<DocHash>,
-    consulted: &[&AllianceView],
+    manifest_head: &[u8],
 ) -> Comparison {
     let Head {
         r,
@@ -954,15 +955,7 @@ pub(crate) fn finish(
             })
         })
         .collect();
-    let manifest = manifest(
-        &[
-            format!("indicator {r}"),
-            format!("period {period}"),
-            format!("include_flagged {include_flagged}"),
-        ],
-        consulted,
-        &inputs,
-    );
+    let manifest = manifest_over(manifest_head, inputs.iter().map(DocHash::as_str));
     Comparison {
         indicator: r.clone(),
         period,
@@ -1073,23 +1066,53 @@ pub(crate) fn manifest(
     alliances: &[&AllianceView],
     inputs: &[DocHash],
 ) -> String {
-    let mut h = Sha256::new();
-    h.update(b"deltabench-comparison/1\n");
+    manifest_over(
+        &manifest_head(params, alliances),
+        inputs.iter().map(DocHash::as_str),
+    )
+}
+
+/// The manifest's lines before its inputs: the format, the parameters and
+/// the rosters consulted (by id).
+pub(crate) fn manifest_head(params: &[String], alliances: &[&AllianceView]) -> Vec<u8> {
+    let mut head = b"deltabench-comparison/1\n".to_vec();
     for p in params {
-        h.update(p.as_bytes());
-        h.update(b"\n");
+        head.extend_from_slice(p.as_bytes());
+        head.push(b'\n');
     }
     let mut alliances = alliances.to_vec();
     alliances.sort_by(|a, b| a.id.cmp(&b.id));
     for a in alliances {
-        h.update(format!("alliance {} {} {}\n", a.id, a.version, a.digest).as_bytes());
+        head.extend_from_slice(
+            format!("alliance {} {} {}\n", a.id, a.version, a.digest).as_bytes(),
+        );
     }
+    head
+}
+
+/// The manifest: SHA-256 over `head` and one line per input, hex.
+pub(crate) fn manifest_over<'a>(head: &[u8], inputs: impl Iterator<Item = &'a str>) -> String {
+    let mut h = Sha256::new();
+    h.update(head);
     for i in inputs {
         h.update(b"input ");
-        h.update(i.as_str().as_bytes());
+        h.update(i.as_bytes());
         h.update(b"\n");
     }
     hex::encode(h.finalize())
+}
+
+/// The parameters a comparison's manifest names.
+pub(crate) fn comparison_params(
+    r: &IndicatorRef,
+    period: Period,
+    include_flagged: bool,
+) -> [String; 3] {
+    [
+        format!("indicator {r}"),
+        format!("period {period}"),
+        format!("include_flagged {include_flagged}"),
+    ]
 }
 
 pub(crate) trait RangeExt {

@@ -17,12 +17,16 @@
 //!   harmonised comparisons and composites, with [`scores`] (ranks, z-scores,
 //!   min-max, distance to frontier) and [`composite`] (normalisation,
 //!   aggregation, Monte Carlo rank intervals).
+//! - [`view::View`] answers what the catalogue answers, kept up to date one
+//!   document at a time; [`answer`] writes its comparisons as JSON bytes and
+//!   amends them when only endorsements were added to their inputs.
 //!
 //! Nothing here does IO or reads the clock: the same inputs give the same
 //! outputs on every node.
 #![deny(missing_docs)]
 
 pub mod aggregate;
+pub mod answer;
 pub mod appraisal;
 pub mod changelog;
 pub mod compare;

@@ -162,14 +162,50 @@ struct Target {
     /// Recognised and exact, for chains.
     exact: Vec<u32>,
     stamp: u64,
+    /// Endorsements that changed no crosswalk's state since `stamp`, as
+    /// (crosswalk document, endorsement): an answer that used the
+    /// crosswalk gains the endorsement among its inputs, and nothing else
+    /// changes ([`View::revalidate`]).
+    soft: Vec<(u32, u32)>,
 }
+
+/// How many endorsements a target logs before it counts them as a change
+/// like any other (the log is cleared when its stamp moves).
+const SOFT_MAX: usize = 256;
 
 /// The stamps a comparison read: it still holds while they are unchanged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deps {
     global: u64,
     periods: Vec<(Period, u64)>,
-    targets: Vec<(u32, u32, u64)>,
+    /// (framework, indicator, stamp, endorsements logged since).
+    targets: Vec<(u32, u32, u64, u32)>,
+    /// The crosswalk documents its rows' ways go through, sorted.
+    used: Vec<u32>,
+    /// The manifest's lines before its inputs.
+    head: Arc<[u8]>,
+}
+
+impl Deps {
+    /// The manifest's lines before its inputs, for amending the answer's
+    /// manifest ([`crate::answer::with_inputs`]).
+    pub fn manifest_head(&self) -> &[u8] {
+        &self.head
+    }
+}
+
+/// What became of an answer since it was computed ([`View::revalidate`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revalidation {
+    /// It is still the answer; the stamps it now holds at.
+    Same(Deps),
+    /// Only endorsements arrived that change no crosswalk's state; the
+    /// answer is the same but for these inputs, which join its sorted
+    /// input list and change its manifest (see [`crate::answer::with_inputs`]).
+    /// The stamps the amended answer holds at, and the manifest's head.
+    Inputs(Vec<DocHash>, Deps),
+    /// It must be computed again.
+    Stale,
 }
 
 /// The documents held, indexed for comparisons and kept up to date one
@@ -302,16 +338,33 @@ impl View {
                 let (id, tgt) = (x.id, x.tgt);
                 self.insert_sorted(tgt, i, List::All);
                 self.settle_id(id);
+                // The id's owner and current version explain why each of
+                // its documents is superseded: every answer onto any of
+                // them may read differently, whether its state moved or not.
                 for j in self.ids[id as usize].docs.clone() {
                     self.refresh(j);
+                    let t = self.xws[j as usize].tgt;
+                    self.bump_target(t);
                 }
                 self.bump_target(tgt);
             }
             Doc::Endorsement(e) => {
                 if let Some(i) = self.add_endorsement(e) {
-                    self.refresh(i);
-                    let tgt = self.xws[i as usize].tgt;
-                    self.bump_target(tgt);
+                    let x = &self.xws[i as usize];
+                    let (before, tgt) = (x.status, x.tgt);
+                    let now = self.status(i);
+                    // A recognised or pending crosswalk that stays so is
+                    // used, and explained, as before: the answers through
+                    // it only gain the endorsement as an input.
+                    let soft = now == before
+                        && matches!(now, CrosswalkStatus::Recognised | CrosswalkStatus::Pending);
+                    let target = self.targets.entry(tgt).or_default();
+                    if soft && target.soft.len() < SOFT_MAX {
+                        target.soft.push((i, (self.ends.len() - 1) as u32));
+                    } else {
+                        self.refresh(i);
+                        self.bump_target(tgt);
+                    }
                 }
             }
         }
@@ -376,7 +429,9 @@ impl View {
 
     fn bump_target(&mut self, t: IRef) {
         self.clock += 1;
-        self.targets.entry(t).or_default().stamp = self.clock;
+        let target = self.targets.entry(t).or_default();
+        target.stamp = self.clock;
+        target.soft.clear();
     }
 
     fn bump_period(&mut self, p: Period) {
@@ -1293,6 +1348,7 @@ impl View {
         g.inputs.push((prefix(&rf.hash.to_bytes()), &rf.hash));
         self.note_framework(rk.fw, &mut g);
         let mut found: Vec<FoundRow<'_>> = Vec::with_capacity(members.len());
+        let mut used: Vec<u32> = Vec::with_capacity(members.len() * 2);
         let mut missing = Vec::new();
         for &m in members {
             let code = &self.members[m as usize];
@@ -1307,6 +1363,11 @@ impl View {
                         _ => None,
                     };
                     self.note_inputs(&f, &mut g);
+                    used.extend(f.way.iter().flat_map(|w| w.links().iter().copied()));
+                    used.extend(
+                        prev.iter()
+                            .flat_map(|p| p.way.iter().flat_map(|w| w.links().iter().copied())),
+                    );
                     if let Some(p) = &prev {
                         match (&p.way, &f.way) {
                             // The same way: only the summary is new.
@@ -1355,6 +1416,11 @@ impl View {
         consulted.sort_unstable();
         consulted.dedup();
         let consulted: Vec<&AllianceView> = consulted.iter().map(|&a| &self.alliances[a]).collect();
+        let head: Arc<[u8]> = compare::manifest_head(
+            &compare::comparison_params(r, period, include_flagged),
+            &consulted,
+        )
+        .into();
         let comparison = compare::finish(
             Head {
                 r,
@@ -1366,9 +1432,11 @@ impl View {
             found,
             missing,
             inputs,
-            &consulted,
+            &head,
         );
         read.sort_unstable();
+        used.sort_unstable();
+        used.dedup();
         read.dedup();
         let stamp = |p: Period| (p, self.period_stamps.get(&p).copied().unwrap_or(0));
         let deps = Deps {
@@ -1379,22 +1447,75 @@ impl View {
                 .collect(),
             targets: read
                 .into_iter()
-                .map(|t| (t.fw, t.ind, self.targets.get(&t).map_or(0, |x| x.stamp)))
+                .map(|t| {
+                    let x = self.targets.get(&t);
+                    (
+                        t.fw,
+                        t.ind,
+                        x.map_or(0, |x| x.stamp),
+                        x.map_or(0, |x| x.soft.len() as u32),
+                    )
+                })
                 .collect(),
+            used,
+            head,
         };
         Ok((comparison, deps))
     }
 
     /// Whether an answer that read `deps` would still be the same now.
     pub fn still_valid(&self, deps: &Deps) -> bool {
+        self.stamps_hold(deps)
+            && deps.targets.iter().all(|&(fw, ind, _, n)| {
+                self.targets
+                    .get(&IRef { fw, ind })
+                    .map_or(0, |t| t.soft.len())
+                    == n as usize
+            })
+    }
+
+    /// Whether every stamp `deps` read is unchanged (endorsements logged
+    /// since aside).
+    fn stamps_hold(&self, deps: &Deps) -> bool {
         deps.global == self.global_stamp
             && deps
                 .periods
                 .iter()
                 .all(|(p, s)| self.period_stamps.get(p).copied().unwrap_or(0) == *s)
-            && deps.targets.iter().all(|&(fw, ind, s)| {
+            && deps.targets.iter().all(|&(fw, ind, s, _)| {
                 self.targets.get(&IRef { fw, ind }).map_or(0, |t| t.stamp) == s
             })
+    }
+
+    /// What became of an answer that read `deps`: still the same, the same
+    /// but for endorsements to add to its inputs, or stale.
+    pub fn revalidate(&self, deps: &Deps) -> Revalidation {
+        if !self.stamps_hold(deps) {
+            return Revalidation::Stale;
+        }
+        let mut added = Vec::new();
+        let mut now = deps.clone();
+        for t in &mut now.targets {
+            let logged = self
+                .targets
+                .get(&IRef { fw: t.0, ind: t.1 })
+                .map_or(&[][..], |x| x.soft.as_slice());
+            // The log only grows while the stamp holds.
+            let Some(new) = logged.get(t.3 as usize..) else {
+                return Revalidation::Stale;
+            };
+            for &(i, e) in new {
+                if deps.used.binary_search(&i).is_ok() {
+                    added.push(self.ends[e as usize].held.hash.clone());
+                }
+            }
+            t.3 = logged.len() as u32;
+        }
+        if added.is_empty() {
+            Revalidation::Same(now)
+        } else {
+            Revalidation::Inputs(added, now)
+        }
     }
 
     fn note_inputs<'a>(&'a self, f: &VFound<'a>, g: &mut Gather<'a>) {

@@ -3,12 +3,14 @@
 //! reused by other issuers, chains, rejections, endorsements before their
 //! crosswalk, rosters changing midway), their documents applied one at a
 //! time in random orders. Every answer must serialise to the same bytes,
-//! manifests included.
+//! manifests included; so must an answer kept in a cache and amended with
+//! the endorsements it gained.
 
 use deltabench_engine::Held;
+use deltabench_engine::answer;
 use deltabench_engine::compare::{Catalogue, Inputs};
 use deltabench_engine::recognition::AllianceView;
-use deltabench_engine::view::{Doc, View};
+use deltabench_engine::view::{Deps, Doc, Revalidation, View};
 use deltabench_model::comparison::CompositeSpec;
 use deltabench_model::{
     AllianceId, DocHash, FrameworkId, IndicatorRef, JurisdictionCode, Period, Timestamp,
@@ -419,4 +421,82 @@ fn stamps_tell_when_a_cached_answer_is_stale() {
     // A roster change makes every answer stale.
     view.set_alliances(late);
     assert!(!view.still_valid(&deps));
+}
+
+/// What a cache holding one answer per question sees as documents arrive
+/// one at a time: an answer [`View::revalidate`] calls the same must be the
+/// bytes computed afresh, and one amended with the endorsements it gained
+/// ([`answer::with_inputs`]) too. Returns how often each happened.
+fn cache_through(seed: u64) -> (usize, usize, usize) {
+    let (mut docs, early, late) = generate(seed);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xcace);
+    docs.shuffle(&mut rng);
+    let cut = rng.random_range(0..=docs.len());
+    let p = Period::parse("2025").unwrap();
+    let questions: Vec<(IndicatorRef, bool)> = framework_ids()
+        .into_iter()
+        .flat_map(|(id, _, prefix, _)| {
+            (0..4).map(move |k| IndicatorRef::parse(&format!("{id}/{prefix}{k}")).unwrap())
+        })
+        .flat_map(|r| [(r.clone(), false), (r, true)])
+        .collect();
+    let mut view = View::new(early);
+    let mut cache: Vec<Option<(Deps, Vec<u8>)>> = vec![None; questions.len()];
+    let (mut same, mut amended, mut stale) = (0, 0, 0);
+    for (k, d) in docs.iter().enumerate() {
+        if k == cut {
+            view.set_alliances(late.clone());
+        }
+        view.apply(d.clone());
+        for ((r, flagged), slot) in questions.iter().zip(&mut cache) {
+            let fresh = view
+                .compare_with_deps(r, p, *flagged)
+                .map(|(c, deps)| (deps, answer::to_json(&c, 0)));
+            let Ok((deps, bytes)) = fresh else {
+                *slot = None;
+                continue;
+            };
+            if let Some((old_deps, old)) = slot.take() {
+                match view.revalidate(&old_deps) {
+                    Revalidation::Same(now) => {
+                        assert_eq!(old, bytes, "{r} called the same after document {k}");
+                        assert!(view.still_valid(&now));
+                        same += 1;
+                    }
+                    Revalidation::Inputs(added, now) => {
+                        let patched = answer::with_inputs(&old, &added, now.manifest_head())
+                            .expect("the bytes are a comparison's");
+                        assert_eq!(
+                            String::from_utf8(patched).unwrap(),
+                            String::from_utf8(bytes.clone()).unwrap(),
+                            "{r} amended after document {k}"
+                        );
+                        assert!(view.still_valid(&now));
+                        amended += 1;
+                    }
+                    Revalidation::Stale => stale += 1,
+                }
+            }
+            *slot = Some((deps, bytes));
+        }
+    }
+    (same, amended, stale)
+}
+
+/// Answers kept across documents, amended by the endorsements that change
+/// no crosswalk's state, are what computing them again gives.
+#[test]
+fn answers_amended_by_endorsements_are_the_answers_computed_again() {
+    let (mut same, mut amended, mut stale) = (0, 0, 0);
+    for seed in 0..32 {
+        let (s, a, x) = cache_through(seed);
+        same += s;
+        amended += a;
+        stale += x;
+    }
+    // The federations exercise every case.
+    assert!(
+        same > 1000 && amended > 100 && stale > 1000,
+        "{same} {amended} {stale}"
+    );
 }
