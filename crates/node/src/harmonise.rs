@@ -15,9 +15,10 @@
 use crate::local::LocalError;
 use crate::{Node, lock};
 use deltabench_engine::Held;
+use deltabench_engine::answer;
 use deltabench_engine::compare::CompareError;
 use deltabench_engine::recognition::AllianceView;
-use deltabench_engine::view::{Deps, Doc, View};
+use deltabench_engine::view::{Deps, Doc, Revalidation, View};
 use deltabench_model::comparison::{CrosswalkRecord, CrosswalkStatus};
 use deltabench_model::documents::{
     Crosswalk, Decision, DocKind, Endorsement, Framework, Payload, Summary,
@@ -45,6 +46,25 @@ pub struct Answer {
     /// the answer does (a member's reason for having no row is not in the
     /// manifest).
     pub digest: Arc<str>,
+}
+
+impl Answer {
+    /// The answer of these bytes (a comparison's, from
+    /// [`answer::to_json`]).
+    fn of(json: Vec<u8>) -> Self {
+        // The manifest's 64 digits end the bytes, before `"}`.
+        let manifest = json
+            .len()
+            .checked_sub(66)
+            .and_then(|at| std::str::from_utf8(&json[at..json.len() - 2]).ok())
+            .unwrap_or_default()
+            .into();
+        Answer {
+            digest: blake3::hash(&json).to_hex().as_str().into(),
+            manifest,
+            json: json.into(),
+        }
+    }
 }
 
 /// A cached comparison answer: what it read, and the answer.
@@ -129,25 +149,41 @@ impl Node {
         if let Some(answer) = self.cached(&view, &key) {
             return Ok(answer);
         }
-        let (comparison, deps) = view.compare_with_deps(r, period, include_flagged)?;
-        drop(view);
-        self.metrics.comparison(false);
-        // The answer it replaces, if any, tells the size to expect: the
-        // bytes are written once rather than copied as the buffer grows.
-        let size = self
+        let prior = self
             .view
             .cache
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .entries
             .get(&key)
+            .cloned();
+        // The answer it replaces, if any, tells the size to expect: the
+        // bytes are written once rather than copied as the buffer grows.
+        let size_hint = prior
+            .as_ref()
             .map_or(64 << 10, |(_, a)| a.json.len() + 4096);
-        let mut json = Vec::with_capacity(size);
-        serde_json::to_writer(&mut json, &comparison).expect("a comparison serialises");
-        let answer = Answer {
-            digest: blake3::hash(&json).to_hex().as_str().into(),
-            json: json.into(),
-            manifest: comparison.manifest.as_str().into(),
+        // An answer that only gained endorsements is amended in place of
+        // being computed again.
+        let amended = prior.and_then(|(deps, old)| match view.revalidate(&deps) {
+            Revalidation::Same(now) => Some((now, old, "same")),
+            Revalidation::Inputs(added, now) => {
+                let json = answer::with_inputs(&old.json, &added, now.manifest_head())?;
+                Some((now, Answer::of(json), "amended"))
+            }
+            Revalidation::Stale => None,
+        });
+        let (answer, deps) = match amended {
+            Some((deps, answer, how)) => {
+                drop(view);
+                self.metrics.comparison(how);
+                (answer, deps)
+            }
+            None => {
+                let (comparison, deps) = view.compare_with_deps(r, period, include_flagged)?;
+                drop(view);
+                self.metrics.comparison("miss");
+                (Answer::of(answer::to_json(&comparison, size_hint)), deps)
+            }
         };
         let size = answer.json.len();
         let mut cache = self.view.cache.write().unwrap_or_else(|e| e.into_inner());
@@ -188,7 +224,7 @@ impl Node {
         if !view.still_valid(deps) {
             return None;
         }
-        self.metrics.comparison(true);
+        self.metrics.comparison("hit");
         Some(answer.clone())
     }
 

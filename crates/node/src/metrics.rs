@@ -38,7 +38,9 @@ pub struct Metrics {
 /// The label of the comparison answer counter.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CacheLabel {
-    /// `hit` or `miss`.
+    /// `hit` (served from the cache), `same` (checked again and still the
+    /// answer), `amended` (endorsements added to its inputs) or `miss`
+    /// (computed).
     pub cache: String,
 }
 
@@ -81,10 +83,10 @@ impl Metrics {
         );
         r.register(
             "comparisons_answered",
-            "Comparison answers, by whether the answer cache held them",
+            "Comparison answers, by how the answer cache gave them",
             self.comparisons.clone(),
         );
-        for cache in ["hit", "miss"] {
+        for cache in ["hit", "same", "amended", "miss"] {
             let _ = self.comparisons.get_or_create(&CacheLabel {
                 cache: cache.into(),
             });
@@ -110,12 +112,11 @@ impl Metrics {
             .inc();
     }
 
-    /// Counts one comparison answer, from the cache or computed.
-    pub fn comparison(&self, hit: bool) {
+    /// Counts one comparison answer by how it was had: `hit`, `same`,
+    /// `amended` or `miss` ([`CacheLabel`]).
+    pub fn comparison(&self, how: &str) {
         self.comparisons
-            .get_or_create(&CacheLabel {
-                cache: if hit { "hit" } else { "miss" }.into(),
-            })
+            .get_or_create(&CacheLabel { cache: how.into() })
             .inc();
     }
 
