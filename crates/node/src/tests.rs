@@ -524,6 +524,84 @@ fn a_crosswalk_id_belongs_to_its_first_issuer_and_both_owners_recognise_it() {
     assert_eq!(answers[0].digest, again.digest);
 }
 
+/// An endorsement that leaves a crosswalk recognised amends the cached
+/// answers whose rows go through it: the same bytes as computing them
+/// again, without computing them.
+#[test]
+fn an_answer_through_a_crosswalk_endorsed_again_is_amended() {
+    use deltabench_model::comparison::{Comparison, CrosswalkStatus};
+    use deltabench_model::documents::{Framework, Summary};
+    let (t, k) = (node(&TAICANG), node(&KUNSHAN));
+    let read = |s: &str| serde_json::from_str::<Framework>(s).unwrap();
+    t.publish_framework(read(include_str!(
+        "../../../node-config/samples/taicang/framework.json"
+    )))
+    .unwrap();
+    k.publish_framework(read(include_str!(
+        "../../../node-config/samples/kunshan/framework.json"
+    )))
+    .unwrap();
+    import(&t, &bundle_of(&k));
+    import(&k, &bundle_of(&t));
+    k.propose_crosswalk(crosswalk_json("ks.x"), true).unwrap();
+    import(&t, &bundle_of(&k));
+    let (_, record) = t
+        .endorse_crosswalk(&"ks.x".parse().unwrap(), None, Decision::Accept, None)
+        .unwrap();
+    assert_eq!(record.status, CrosswalkStatus::Recognised);
+    // Kunshan's 2025 summary gives it a row through ks.x.
+    let summary: Summary = serde_json::from_value(serde_json::json!({
+        "framework": "kunshan.perf", "version": "1.0.0", "period": "2025", "k": 1,
+        "indicators": [{"indicator": "filing_ontime_pct", "value": 97.5, "contributors": 0}]
+    }))
+    .unwrap();
+    k.publish(&summary).unwrap();
+    import(&t, &bundle_of(&k));
+
+    let r = deltabench_model::IndicatorRef::parse("taicang.hqd/tax_ontime").unwrap();
+    let p = deltabench_model::Period::parse("2025").unwrap();
+    let first = t.comparison_json(&r, p, false).unwrap();
+    let c: Comparison = serde_json::from_slice(&first.json).unwrap();
+    let row = c
+        .rows
+        .iter()
+        .find(|row| row.jurisdiction == code("320583"))
+        .expect("Kunshan's row");
+    assert_eq!(row.crosswalk.as_ref().unwrap().id.as_str(), "ks.x");
+
+    let answered = |how: &str| {
+        t.metrics()
+            .comparisons
+            .get_or_create(&crate::CacheLabel { cache: how.into() })
+            .get()
+    };
+    let (amended, missed) = (answered("amended"), answered("miss"));
+    // Taicang accepts again: ks.x stays recognised.
+    let (e, record) = t
+        .endorse_crosswalk(&"ks.x".parse().unwrap(), None, Decision::Accept, None)
+        .unwrap();
+    assert_eq!(record.status, CrosswalkStatus::Recognised);
+    let again = t.comparison_json(&r, p, false).unwrap();
+    assert_eq!(answered("amended"), amended + 1);
+    assert_eq!(answered("miss"), missed, "not computed again");
+    assert_eq!(
+        std::str::from_utf8(&again.json).unwrap(),
+        serde_json::to_string(&t.view().compare(&r, p, false).unwrap()).unwrap(),
+        "the amended bytes are the computed ones"
+    );
+    let c2: Comparison = serde_json::from_slice(&again.json).unwrap();
+    assert!(c2.inputs.contains(e.hash()));
+    assert_eq!(c2.rows, c.rows);
+    assert_ne!(c2.manifest, c.manifest);
+    assert_eq!(&*again.manifest, c2.manifest.as_str());
+    assert_ne!(again.digest, first.digest);
+    // Served from the cache afterwards.
+    let hits = answered("hit");
+    let third = t.comparison_json(&r, p, false).unwrap();
+    assert_eq!(third.json.as_ptr(), again.json.as_ptr());
+    assert_eq!(answered("hit"), hits + 1);
+}
+
 /// A node whose clock the test sets.
 fn node_with_clock(p: &Party, clock: Arc<FixedClock>) -> Node {
     node_on(p, Store::open_temporary().unwrap(), clock)
