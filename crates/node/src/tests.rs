@@ -415,10 +415,17 @@ fn crosswalk_json(id: &str) -> deltabench_model::documents::Crosswalk {
     .unwrap()
 }
 
-#[test]
-fn a_crosswalk_id_belongs_to_its_first_issuer_and_both_owners_recognise_it() {
-    use crate::local::LocalError;
-    use deltabench_model::comparison::CrosswalkStatus;
+/// How many comparison answers node `n` gave `how` (hit, same, amended,
+/// miss).
+fn answered(n: &Node, how: &str) -> u64 {
+    n.metrics()
+        .comparisons
+        .get_or_create(&crate::CacheLabel { cache: how.into() })
+        .get()
+}
+
+/// Taicang's and Kunshan's nodes, each holding both sample frameworks.
+fn taicang_and_kunshan() -> (Node, Node) {
     use deltabench_model::documents::Framework;
     let (t, k) = (node(&TAICANG), node(&KUNSHAN));
     let read = |s: &str| serde_json::from_str::<Framework>(s).unwrap();
@@ -432,6 +439,14 @@ fn a_crosswalk_id_belongs_to_its_first_issuer_and_both_owners_recognise_it() {
     .unwrap();
     import(&t, &bundle_of(&k));
     import(&k, &bundle_of(&t));
+    (t, k)
+}
+
+#[test]
+fn a_crosswalk_id_belongs_to_its_first_issuer_and_both_owners_recognise_it() {
+    use crate::local::LocalError;
+    use deltabench_model::comparison::CrosswalkStatus;
+    let (t, k) = taicang_and_kunshan();
 
     // Kunshan proposes ks.x (its acceptance signed with it): pending until
     // Taicang, the target's owner, accepts.
@@ -484,12 +499,7 @@ fn a_crosswalk_id_belongs_to_its_first_issuer_and_both_owners_recognise_it() {
         same(&first, &k.comparison_json(&r, p, false).unwrap()),
         "nothing the answer read changed"
     );
-    let answered = |how: &str| {
-        k.metrics()
-            .comparisons
-            .get_or_create(&crate::CacheLabel { cache: how.into() })
-            .get()
-    };
+    let answered = |how: &str| answered(&k, how);
     // Kunshan endorses its crosswalk again: its state stays, and no row
     // goes through it (no member has a 2025 summary here), so the answer
     // is checked again and kept, the same bytes.
@@ -530,19 +540,8 @@ fn a_crosswalk_id_belongs_to_its_first_issuer_and_both_owners_recognise_it() {
 #[test]
 fn an_answer_through_a_crosswalk_endorsed_again_is_amended() {
     use deltabench_model::comparison::{Comparison, CrosswalkStatus};
-    use deltabench_model::documents::{Framework, Summary};
-    let (t, k) = (node(&TAICANG), node(&KUNSHAN));
-    let read = |s: &str| serde_json::from_str::<Framework>(s).unwrap();
-    t.publish_framework(read(include_str!(
-        "../../../node-config/samples/taicang/framework.json"
-    )))
-    .unwrap();
-    k.publish_framework(read(include_str!(
-        "../../../node-config/samples/kunshan/framework.json"
-    )))
-    .unwrap();
-    import(&t, &bundle_of(&k));
-    import(&k, &bundle_of(&t));
+    use deltabench_model::documents::Summary;
+    let (t, k) = taicang_and_kunshan();
     k.propose_crosswalk(crosswalk_json("ks.x"), true).unwrap();
     import(&t, &bundle_of(&k));
     let (_, record) = t
@@ -569,12 +568,7 @@ fn an_answer_through_a_crosswalk_endorsed_again_is_amended() {
         .expect("Kunshan's row");
     assert_eq!(row.crosswalk.as_ref().unwrap().id.as_str(), "ks.x");
 
-    let answered = |how: &str| {
-        t.metrics()
-            .comparisons
-            .get_or_create(&crate::CacheLabel { cache: how.into() })
-            .get()
-    };
+    let answered = |how: &str| answered(&t, how);
     let (amended, missed) = (answered("amended"), answered("miss"));
     // Taicang accepts again: ks.x stays recognised.
     let (e, record) = t
