@@ -135,7 +135,17 @@ fn flushed_writes_survive_reopening() {
         }
         store.flush().unwrap();
     }
-    let store = Store::open(dir.path()).unwrap();
+    // sled's I/O threads can hold the file lock a moment after the last
+    // handle is dropped, with nothing to wait on: retry for at most 10 s.
+    let start = std::time::Instant::now();
+    let store = loop {
+        match Store::open(dir.path()) {
+            Err(StoreError::Locked(_)) if start.elapsed().as_secs() < 10 => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => break other.unwrap(),
+        }
+    };
     assert_eq!(store.document_count(), 3);
     assert_eq!(store.head(&code("320585")).unwrap().unwrap().0, 3);
 }
