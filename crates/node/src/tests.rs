@@ -89,24 +89,6 @@ fn genesis() -> SignedRoster {
     roster(1, &[&TAICANG, &KUNSHAN, &JIADING], &[&TAICANG, &KUNSHAN])
 }
 
-/// The store in `dir` opened again after a node on it was dropped. sled's
-/// I/O threads can still hold the database file's lock for a moment after
-/// the last handle goes, and sled offers nothing to wait on, so the open is
-/// retried while the lock is held, for at most 10 s.
-fn reopen(dir: &std::path::Path) -> Store {
-    let start = std::time::Instant::now();
-    loop {
-        match Store::open(dir) {
-            Err(deltabench_store::StoreError::Locked(_))
-                if start.elapsed() < std::time::Duration::from_secs(10) =>
-            {
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-            other => return other.unwrap(),
-        }
-    }
-}
-
 fn node_at(p: &Party, store: Store) -> Node {
     node_on(p, store, Arc::new(FixedClock(AtomicI64::new(NOW))))
 }
@@ -308,7 +290,7 @@ fn a_roster_change_admits_a_member_and_survives_restart() {
     }
     // Reopened with only the founding roster configured, the held version 2 is
     // put back in force.
-    let t = node_at(&TAICANG, reopen(dir.path()));
+    let t = node_at(&TAICANG, Store::open_waiting(dir.path()).unwrap());
     assert_eq!(
         t.membership()
             .roster(&AllianceId::new("yrd.tax").unwrap())
@@ -335,7 +317,7 @@ fn a_store_with_another_keys_chain_is_refused() {
     let err = Node::open(
         impostor.identity(),
         impostor.key(),
-        reopen(dir.path()),
+        Store::open_waiting(dir.path()).unwrap(),
         vec![RosterDoc::from_signed(&genesis()).unwrap()],
         Policy::default(),
         clock,
@@ -768,7 +750,7 @@ fn a_restart_days_later_keeps_the_version_in_force() {
     // Three days on, v2 has expired; the node comes back with v3 in force
     // and Jiading still out.
     clock.0.store(NOW + 3 * 86_400, Ordering::Relaxed);
-    let t = node_on(&TAICANG, reopen(dir.path()), clock);
+    let t = node_on(&TAICANG, Store::open_waiting(dir.path()).unwrap(), clock);
     assert_eq!(in_force(&t), 3);
     let j = node(&JIADING);
     assert_eq!(
@@ -952,7 +934,7 @@ fn an_alliance_left_in_the_configuration_is_left_on_restart() {
     let t = Node::open(
         TAICANG.identity(),
         TAICANG.key(),
-        reopen(dir.path()),
+        Store::open_waiting(dir.path()).unwrap(),
         vec![],
         Policy::default(),
         clock,

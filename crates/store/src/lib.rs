@@ -198,6 +198,29 @@ impl Store {
         })
     }
 
+    /// [`Store::open`], after waiting until nothing holds the store in
+    /// `dir`. When the last handle of a store is dropped, sled's I/O threads
+    /// can hold its file lock a moment longer; this waits on that lock (the
+    /// lock sled takes, held by the kernel until released) rather than
+    /// failing with [`StoreError::Locked`]. For reopening a store this
+    /// process has just closed; it blocks for as long as a running node
+    /// holds the directory.
+    pub fn open_waiting(dir: &Path) -> Result<Self, StoreError> {
+        use fs2::FileExt;
+        match std::fs::File::open(dir.join("db")) {
+            Ok(file) => {
+                file.lock_exclusive().map_err(|e| {
+                    StoreError::Engine(format!("waiting for the store's lock: {e}"))
+                })?;
+                // Closing the file releases the lock for sled to take.
+                drop(file);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(StoreError::Engine(e.to_string())),
+        }
+        Self::open(dir)
+    }
+
     /// A store in a temporary directory that disappears when dropped.
     pub fn open_temporary() -> Result<Self, StoreError> {
         Self::from_config(sled::Config::new().temporary(true))

@@ -135,17 +135,7 @@ fn flushed_writes_survive_reopening() {
         }
         store.flush().unwrap();
     }
-    // sled's I/O threads can hold the file lock a moment after the last
-    // handle is dropped, with nothing to wait on: retry for at most 10 s.
-    let start = std::time::Instant::now();
-    let store = loop {
-        match Store::open(dir.path()) {
-            Err(StoreError::Locked(_)) if start.elapsed().as_secs() < 10 => {
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-            other => break other.unwrap(),
-        }
-    };
+    let store = Store::open_waiting(dir.path()).unwrap();
     assert_eq!(store.document_count(), 3);
     assert_eq!(store.head(&code("320585")).unwrap().unwrap().0, 3);
 }
@@ -268,4 +258,14 @@ fn backup_restores_the_whole_node_and_refuses_damage() {
         "{err}"
     );
     assert!(!target.exists());
+}
+
+#[test]
+fn a_waiting_open_takes_the_store_once_its_holder_lets_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Store::open(dir.path()).unwrap();
+    let path = dir.path().to_path_buf();
+    let waiter = std::thread::spawn(move || Store::open_waiting(&path).map(|s| s.document_count()));
+    drop(first);
+    assert_eq!(waiter.join().unwrap().unwrap(), 0);
 }
