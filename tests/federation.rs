@@ -120,8 +120,16 @@ fn a_node_killed_during_five_publications_catches_up() {
     }
     f.procs[2] = Some(f.nodes[2].start());
     f.wait_all_hold(&published);
-    assert!(held(f.p(2), &f.nodes[2].viewer, Some("320585")).is_superset(&published));
-    assert!(metric(f.p(2), "deltabench_sync_documents_total") >= 3.0);
+    // Held byte for byte as published. Which path brought each one (catch-up
+    // sync, or gossip's IHAVE/IWANT on a busy machine) is not what this
+    // test is about, so it does not ask.
+    for hash in &published {
+        assert_eq!(
+            document_bytes(f.p(2), &f.nodes[2].viewer, hash),
+            document_bytes(f.p(0), &f.nodes[0].viewer, hash),
+            "{hash}"
+        );
+    }
 }
 
 /// `deltabench roster publish` through node `i`.

@@ -356,7 +356,7 @@ async fn catch_up(docs: u64) {
     println!(
         "catch-up: {want} documents fetched from one peer and stored in {secs:.1} s = {per_sec:.0} documents/s \
          (pages of {}); raw verify_strict on one core in this run: {verify_per_sec:.0}/s; ratio {:.2}",
-        deltabench::federation::PAGE,
+        deltabench_sync::Limits::default().page_docs,
         per_sec / verify_per_sec
     );
     let _ = stop_tx.send(true);

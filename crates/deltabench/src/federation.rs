@@ -1,5 +1,7 @@
 //! Wires the node to the network: gossip in and out, catch-up sync, the peer
-//! table the API reads, and the network metrics.
+//! table the API reads, and the network metrics. The decisions are made
+//! elsewhere: catch-up by the `deltabench_sync` state machine (driven here
+//! by one task that does its IO), the gossip verdicts by `Reason::relay`.
 //!
 //! Every document from the network goes through the node's one validation
 //! path ([`Node::ingest_many`] for gossip, [`Node::ingest_bundle`] for sync
@@ -7,34 +9,48 @@
 //! - stored, or held for a missing predecessor: `Accept` (forward it);
 //! - equivocation: `Accept` too, so that every member records the evidence;
 //! - already held: `Ignore`;
-//! - refused for a reason an honest forwarder could not have known (a newer
-//!   schema, a roster change in flight, the issuer's clock): `Ignore`;
-//! - any other refusal (bad signature, malformed, forged roster...): `Reject`,
-//!   which costs the forwarding peer score until it is disconnected.
+//! - refused: as the reason's [`Relay`] says (`Reason::relay`, one table
+//!   beside the reasons): forwarded (equivocation evidence), dropped without
+//!   blame (what a forwarder could not have known), or `Reject`, which costs
+//!   the forwarding peer score until it is disconnected.
+//!
+//! After a catch-up session stores documents, the node pushes its heads to
+//! its other peers (`Announce`), and each one that is behind fetches from
+//! it at once: what a heal or a restart brings in spreads in a few round
+//! trips instead of waiting for each peer's periodic sync.
 //!
 //! Storage work runs on the blocking pool, never in the swarm task.
 
 use deltabench_api::{PeerEntry, PeerTable};
 use deltabench_model::JurisdictionCode;
 use deltabench_net::{
-    Event, Handle, Head, InboundId, MessageAcceptance, MessageId, PeerId, SyncRequest, SyncResponse,
+    Event, Handle, Head, InboundId, MessageAcceptance, MessageId, NetError, PeerId, SyncRequest,
+    SyncResponse,
 };
 use deltabench_node::{Node, Outcome};
-use deltabench_trust::Reason;
+use deltabench_sync::{Action, Failure, Fault, Limits, RequestId, Sync, SyncError};
+use deltabench_trust::Relay;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 use tokio::sync::{broadcast, mpsc};
-
-/// Documents asked for per sync request.
-pub const PAGE: u32 = 500;
 
 /// Gossip messages validated together at most.
 const GOSSIP_BATCH: usize = 256;
+
+/// Label of the sync fault counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FaultLabel {
+    /// `failed`, `too_many_heads`, `oversized_page`, `shortfall` or
+    /// `unplaceable`.
+    pub kind: String,
+}
 
 /// Label of the gossip verdict counter.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -56,6 +72,10 @@ pub struct NetMetrics {
     pub banned: Counter,
     /// Gossip messages dropped for exceeding a peer's rate.
     pub rate_limited: Counter,
+    /// Peers' sync faults by kind.
+    pub sync_faults: Family<FaultLabel, Counter>,
+    /// Heads pushed to peers after a catch-up stored documents.
+    pub announced: Counter,
 }
 
 impl NetMetrics {
@@ -83,6 +103,19 @@ impl NetMetrics {
             "Gossip messages dropped for exceeding a peer's rate",
             self.rate_limited.clone(),
         );
+        r.register(
+            "sync_faults",
+            "Peers' catch-up sync faults by kind",
+            self.sync_faults.clone(),
+        );
+        r.register(
+            "sync_announcements",
+            "Heads pushed to a peer after a catch-up stored documents",
+            self.announced.clone(),
+        );
+        for kind in FAULT_KINDS {
+            let _ = self.sync_faults.get_or_create(&FaultLabel { kind: kind.into() });
+        }
         for v in ["accept", "reject", "ignore"] {
             let _ = self
                 .gossip
@@ -102,36 +135,37 @@ impl NetMetrics {
     }
 }
 
-/// The gossip answer for a validation outcome.
+const FAULT_KINDS: [&str; 5] = [
+    "failed",
+    "too_many_heads",
+    "oversized_page",
+    "shortfall",
+    "unplaceable",
+];
+
+fn fault_kind(f: &Fault) -> &'static str {
+    match f {
+        Fault::Failed { .. } => FAULT_KINDS[0],
+        Fault::TooManyHeads { .. } => FAULT_KINDS[1],
+        Fault::OversizedPage { .. } => FAULT_KINDS[2],
+        Fault::Shortfall { .. } => FAULT_KINDS[3],
+        Fault::Unplaceable { .. } => FAULT_KINDS[4],
+    }
+}
+
+/// The gossip answer for a validation outcome: stored or held documents
+/// travel on, duplicates stop here, and a refusal is answered as its
+/// reason's [`Relay`] says.
 pub fn acceptance(outcome: &Outcome) -> MessageAcceptance {
     match outcome {
         Outcome::Accepted { .. } | Outcome::Pending { .. } | Outcome::Waiting { .. } => {
             MessageAcceptance::Accept
         }
         Outcome::Duplicate { .. } => MessageAcceptance::Ignore,
-        Outcome::Rejected(r) => match r.reason {
-            Reason::Equivocation => MessageAcceptance::Accept,
-            Reason::UnsupportedSchemaVersion
-            | Reason::UnknownKind
-            | Reason::NotAMember
-            | Reason::UnknownAlliance
-            | Reason::RosterOutdated
-            | Reason::RosterVersionGap
-            | Reason::RosterExpired
-            | Reason::RosterNotOnPath
-            | Reason::IssuedInFuture
-            | Reason::ChainBroken => MessageAcceptance::Ignore,
-            Reason::Oversized
-            | Reason::Malformed
-            | Reason::NonFiniteNumber
-            | Reason::BadSignature
-            | Reason::InvalidPayload
-            | Reason::BadChainLink
-            | Reason::KeyMismatch
-            | Reason::RosterThresholdNotMet
-            | Reason::RosterBadApproval
-            | Reason::RosterBadHistory
-            | Reason::RosterConflict => MessageAcceptance::Reject,
+        Outcome::Rejected(r) => match r.reason.relay() {
+            Relay::Forward => MessageAcceptance::Accept,
+            Relay::Drop => MessageAcceptance::Ignore,
+            Relay::Penalise => MessageAcceptance::Reject,
         },
     }
 }
@@ -146,6 +180,37 @@ pub struct Arrival {
     pub at: std::time::Instant,
 }
 
+/// What the sync task hears: the inputs of the state machine, once their IO
+/// is done.
+enum SyncInput {
+    /// Sync with this peer (it connected, it is due, or gossip showed a gap).
+    Start(PeerId),
+    /// The answer to a request, with the local heads when it was a heads
+    /// request (read right after, so that the machine compares like with
+    /// like).
+    Answer {
+        peer: PeerId,
+        id: RequestId,
+        result: Result<SyncResponse, NetError>,
+        local: Option<Vec<Head>>,
+    },
+    /// A peer's heads, pushed by it or returned for ours, with the local
+    /// heads read meanwhile.
+    Heads {
+        peer: PeerId,
+        heads: Vec<Head>,
+        local: Vec<Head>,
+    },
+    /// A page of `issuer` was ingested: documents newly stored and the
+    /// issuer's head.
+    Ingested {
+        id: RequestId,
+        issuer: String,
+        result: Result<(usize, u64), String>,
+    },
+    Disconnected(PeerId),
+}
+
 /// The running federation of one node.
 pub struct Federation {
     node: Arc<Node>,
@@ -153,9 +218,14 @@ pub struct Federation {
     peers: PeerTable,
     metrics: NetMetrics,
     alliances: Vec<String>,
-    /// Peers being synced with, and whether another sync was asked for
-    /// meanwhile (it then runs right after, so no gap waits for the timer).
-    syncing: Mutex<HashMap<PeerId, bool>>,
+    limits: Limits,
+    sync: mpsc::UnboundedSender<SyncInput>,
+    /// Connected peers, for pushing heads.
+    connected: std::sync::Mutex<HashSet<PeerId>>,
+    /// A push of heads is under way; another one asked for meanwhile runs
+    /// after it (`announce_again`), so pushes never pile up.
+    announcing: AtomicBool,
+    announce_again: AtomicBool,
     arrivals: broadcast::Sender<Arrival>,
 }
 
@@ -167,26 +237,84 @@ impl std::fmt::Debug for Federation {
     }
 }
 
+/// Why the federation could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The network could not start.
+    #[error(transparent)]
+    Net(#[from] deltabench_net::NetError),
+    /// The sync limits derived from the configuration cannot work.
+    #[error("sync limits: {0}")]
+    Limits(#[from] deltabench_sync::LimitsError),
+}
+
+fn to_sync_heads(heads: Vec<Head>) -> Vec<deltabench_sync::Head> {
+    heads
+        .into_iter()
+        .map(|h| deltabench_sync::Head::new(h.issuer, h.seq))
+        .collect()
+}
+
+fn to_request(r: deltabench_sync::Request) -> SyncRequest {
+    match r {
+        deltabench_sync::Request::Heads => SyncRequest::Heads,
+        deltabench_sync::Request::Range {
+            issuer,
+            after,
+            limit,
+        } => SyncRequest::Range {
+            issuer,
+            after,
+            limit,
+        },
+    }
+}
+
+/// The node's heads, as the protocol carries them.
+fn local_heads(node: &Node) -> Result<Vec<Head>, deltabench_store::StoreError> {
+    Ok(node
+        .store()
+        .heads()?
+        .into_iter()
+        .map(|(issuer, seq)| Head {
+            issuer: issuer.to_string(),
+            seq,
+        })
+        .collect())
+}
+
 impl Federation {
     /// Starts the network for `node` and the tasks that connect the two.
-    /// Runs until `shutdown` resolves.
+    /// Runs until `shutdown` resolves. The sync page bounds derive from the
+    /// network's response bound (`response_bytes_max`) and the node's
+    /// document size limit.
     pub fn start(
         node: Arc<Node>,
         config: deltabench_net::Config,
         peers: PeerTable,
         metrics: NetMetrics,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> Result<(Arc<Self>, tokio::task::JoinHandle<()>), deltabench_net::NetError> {
+    ) -> Result<(Arc<Self>, tokio::task::JoinHandle<()>), StartError> {
+        let limits = Limits::new(
+            config.response_bytes_max,
+            node.policy().limits.document_bytes_max,
+            config.request_timeout,
+        )?;
         let alliances = config.alliances.clone();
         let (net, events, swarm) = deltabench_net::start(config, shutdown)?;
         let (arrivals, _) = broadcast::channel(4096);
+        let (sync_tx, sync_rx) = mpsc::unbounded_channel();
         let fed = Arc::new(Federation {
             node,
             net,
             peers,
             metrics,
             alliances,
-            syncing: Mutex::new(HashMap::new()),
+            limits,
+            sync: sync_tx,
+            connected: std::sync::Mutex::new(HashSet::new()),
+            announcing: AtomicBool::new(false),
+            announce_again: AtomicBool::new(false),
             arrivals,
         });
         // The node's own documents and those learnt from bundles go out on
@@ -198,6 +326,7 @@ impl Federation {
         tokio::spawn(fed.clone().outbox(out_rx));
         let (gossip_tx, gossip_rx) = mpsc::channel(4096);
         tokio::spawn(fed.clone().gossip_worker(gossip_rx));
+        tokio::spawn(fed.clone().drive_sync(sync_rx));
         tokio::spawn(fed.clone().events(events, gossip_tx));
         Ok((fed, swarm))
     }
@@ -207,9 +336,21 @@ impl Federation {
         &self.net
     }
 
+    /// The sync bounds in use.
+    pub fn sync_limits(&self) -> &Limits {
+        &self.limits
+    }
+
     /// Documents received by gossip, as they arrive.
     pub fn arrivals(&self) -> broadcast::Receiver<Arrival> {
         self.arrivals.subscribe()
+    }
+
+    /// Asks for a catch-up session with `peer`: its heads, then every gap.
+    /// One session per peer at a time; a request during one runs once more
+    /// after it.
+    pub fn sync_with(&self, peer: PeerId) {
+        let _ = self.sync.send(SyncInput::Start(peer));
     }
 
     async fn outbox(self: Arc<Self>, mut rx: mpsc::UnboundedReceiver<Arc<[u8]>>) {
@@ -242,11 +383,14 @@ impl Federation {
                         addresses: vec![address.to_string()],
                         connected_at: self.node.now().to_string(),
                     });
-                    tokio::spawn(self.clone().sync_with(peer));
+                    self.connected_peers().insert(peer);
+                    self.sync_with(peer);
                 }
                 Event::Disconnected { peer } => {
                     self.metrics.peers.dec();
                     self.peers.disconnected(&peer.to_string());
+                    self.connected_peers().remove(&peer);
+                    let _ = self.sync.send(SyncInput::Disconnected(peer));
                 }
                 Event::Message {
                     id, source, data, ..
@@ -262,9 +406,7 @@ impl Federation {
                 Event::Request { peer, id, request } => {
                     tokio::spawn(self.clone().answer(peer, id, request));
                 }
-                Event::SyncDue { peer } => {
-                    tokio::spawn(self.clone().sync_with(peer));
-                }
+                Event::SyncDue { peer } => self.sync_with(peer),
                 Event::Banned { peer, score } => {
                     self.metrics.banned.inc();
                     tracing::warn!(%peer, score, "peer banned");
@@ -275,6 +417,10 @@ impl Federation {
                 }
             }
         }
+    }
+
+    fn connected_peers(&self) -> std::sync::MutexGuard<'_, HashSet<PeerId>> {
+        self.connected.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Validates gossip in arrival order, in batches so that signature checks
@@ -324,7 +470,7 @@ impl Federation {
             // A document ahead of its predecessor: fetch the gap from the
             // peer that sent it.
             for peer in gaps {
-                tokio::spawn(self.clone().sync_with(peer));
+                self.sync_with(peer);
             }
         }
     }
@@ -352,20 +498,25 @@ impl Federation {
             return;
         }
         let node = self.node.clone();
+        let limits = self.limits;
+        let sync = self.sync.clone();
         let response = tokio::task::spawn_blocking(move || -> Result<SyncResponse, String> {
             let store = node.store();
             match request {
                 SyncRequest::Heads => Ok(SyncResponse::Heads(
-                    store
-                        .heads()
-                        .map_err(|e| e.to_string())?
-                        .into_iter()
-                        .map(|(issuer, seq)| Head {
-                            issuer: issuer.to_string(),
-                            seq,
-                        })
-                        .collect(),
+                    local_heads(&node).map_err(|e| e.to_string())?,
                 )),
+                SyncRequest::Announce(heads) => {
+                    // Answered with ours, so that the announcer learns what
+                    // it lacks too; and fetched from if it is ahead.
+                    let local = local_heads(&node).map_err(|e| e.to_string())?;
+                    let _ = sync.send(SyncInput::Heads {
+                        peer,
+                        heads,
+                        local: local.clone(),
+                    });
+                    Ok(SyncResponse::Heads(local))
+                }
                 SyncRequest::Range {
                     issuer,
                     after,
@@ -374,18 +525,13 @@ impl Federation {
                     let Ok(issuer) = JurisdictionCode::new(&issuer) else {
                         return Ok(SyncResponse::Refused(format!("{issuer:?} is not a code")));
                     };
-                    let limit = limit.min(PAGE) as usize;
+                    let wanted = limit.min(limits.page_docs) as usize;
                     let docs = store
-                        .range(&issuer, after, limit)
+                        .range(&issuer, after, wanted)
                         .map_err(|e| e.to_string())?;
-                    // Stay well inside the response bound: cut the page short.
-                    let mut total = 0usize;
-                    let page: Vec<serde_bytes::ByteBuf> = docs
+                    let page = limits
+                        .cut_page(docs, limit)
                         .into_iter()
-                        .take_while(|d| {
-                            total += d.len() + 16;
-                            total < 12 * 1024 * 1024
-                        })
                         .map(serde_bytes::ByteBuf::from)
                         .collect();
                     Ok(SyncResponse::Documents(page))
@@ -412,166 +558,245 @@ impl Federation {
             .collect()
     }
 
-    /// Exchanges heads with `peer` and fetches every gap in pages. Repeats
-    /// while a fetched roster changes membership (documents refused before
-    /// may be accepted now). One sync per peer at a time; a request during
-    /// one runs once more after it.
-    pub async fn sync_with(self: Arc<Self>, peer: PeerId) {
-        {
-            let mut s = self.syncing.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(again) = s.get_mut(&peer) {
-                *again = true;
+    /// The one task that owns the sync state machine: feeds it what the IO
+    /// brought, performs what it asks, and wakes it at its deadlines.
+    async fn drive_sync(self: Arc<Self>, mut rx: mpsc::UnboundedReceiver<SyncInput>) {
+        let mut sync: Sync<PeerId> = Sync::new(self.limits);
+        let mut rosters = self.roster_versions();
+        loop {
+            let deadline = sync.poll_timeout();
+            let input = tokio::select! {
+                input = rx.recv() => match input {
+                    Some(i) => Some(i),
+                    None => return,
+                },
+                _ = tokio::time::sleep_until(deadline.map_or_else(tokio::time::Instant::now, Into::into)),
+                    if deadline.is_some() => None,
+            };
+            let now = Instant::now();
+            let mut settled = false;
+            let outcome = match input {
+                None => {
+                    sync.tick(now);
+                    Ok(())
+                }
+                Some(SyncInput::Start(peer)) => {
+                    sync.start(peer, now);
+                    Ok(())
+                }
+                Some(SyncInput::Answer {
+                    peer,
+                    id,
+                    result,
+                    local,
+                }) => {
+                    for h in local.into_iter().flatten() {
+                        sync.set_local_head(&h.issuer, h.seq);
+                    }
+                    answered(&mut sync, peer, id, result, now)
+                }
+                Some(SyncInput::Heads { peer, heads, local }) => {
+                    for h in local {
+                        sync.set_local_head(&h.issuer, h.seq);
+                    }
+                    sync.on_announce(peer, to_sync_heads(heads), now);
+                    Ok(())
+                }
+                Some(SyncInput::Ingested { id, issuer, result }) => {
+                    settled = true;
+                    match result {
+                        Ok((stored, head)) => sync.on_ingested(id, head, stored, now),
+                        Err(e) => {
+                            // Storage failed: the page counts as not placed,
+                            // and a later session tries again.
+                            tracing::error!(error = %e, "storage failed while ingesting a sync page");
+                            let head = sync.local_head(&issuer);
+                            sync.on_ingested(id, head, 0, now)
+                        }
+                    }
+                }
+                Some(SyncInput::Disconnected(peer)) => {
+                    sync.on_disconnected(&peer, now);
+                    Ok(())
+                }
+            };
+            if let Err(e) = outcome {
+                tracing::debug!(error = %e, "sync answer not wanted any more");
+            }
+            if settled {
+                // A roster stored from a page may admit members whose
+                // documents were refused before.
+                let current = self.roster_versions();
+                if current != rosters {
+                    rosters = current;
+                    sync.unblock(now);
+                }
+            }
+            while let Some(action) = sync.poll_action() {
+                self.perform(action);
+            }
+        }
+    }
+
+    fn perform(self: &Arc<Self>, action: Action<PeerId>) {
+        match action {
+            Action::Send { peer, id, request } => {
+                let fed = self.clone();
+                tokio::spawn(async move {
+                    let heads = matches!(request, deltabench_sync::Request::Heads);
+                    let result = fed.net.request(peer, to_request(request)).await;
+                    let local = if heads && result.is_ok() {
+                        let node = fed.node.clone();
+                        tokio::task::spawn_blocking(move || local_heads(&node).ok())
+                            .await
+                            .ok()
+                            .flatten()
+                    } else {
+                        None
+                    };
+                    let _ = fed.sync.send(SyncInput::Answer {
+                        peer,
+                        id,
+                        result,
+                        local,
+                    });
+                });
+            }
+            Action::Ingest { id, issuer, docs } => {
+                let fed = self.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = fed.ingest_page(&issuer, &docs);
+                    if let Ok((stored, _)) = &result {
+                        fed.metrics.synced.inc_by(*stored as u64);
+                    }
+                    let _ = fed.sync.send(SyncInput::Ingested { id, issuer, result });
+                });
+            }
+            Action::Settled { peer, fetched } => {
+                if fetched == 0 {
+                    tracing::debug!(%peer, "in sync");
+                } else {
+                    tracing::info!(%peer, documents = fetched, "caught up");
+                    self.clone().announce(peer);
+                }
+            }
+            Action::Fault { peer, fault } => {
+                tracing::info!(%peer, %fault, "sync fault");
+                self.metrics
+                    .sync_faults
+                    .get_or_create(&FaultLabel {
+                        kind: fault_kind(&fault).into(),
+                    })
+                    .inc();
+            }
+        }
+    }
+
+    /// Ingests one sync page with the bundle path (in chain order, nothing
+    /// passed on by gossip); returns the documents newly stored and the
+    /// issuer's head afterwards.
+    fn ingest_page(&self, issuer: &str, docs: &[Vec<u8>]) -> Result<(usize, u64), String> {
+        let issuer = JurisdictionCode::new(issuer).map_err(|e| e.to_string())?;
+        let envelopes: Vec<&[u8]> = docs.iter().map(Vec::as_slice).collect();
+        let report = self
+            .node
+            .ingest_synced(&envelopes, "sync")
+            .map_err(|e| e.to_string())?;
+        let head = self
+            .node
+            .store()
+            .head(&issuer)
+            .map_err(|e| e.to_string())?
+            .map_or(0, |(s, _)| s);
+        Ok((report.accepted, head))
+    }
+
+    /// Pushes this node's heads to every connected peer but `source`: those
+    /// behind fetch from it now. One push at a time; one asked for during
+    /// it runs after it.
+    fn announce(self: Arc<Self>, source: PeerId) {
+        if self.announcing.swap(true, Ordering::AcqRel) {
+            self.announce_again.store(true, Ordering::Release);
+            return;
+        }
+        tokio::spawn(async move {
+            loop {
+                let node = self.node.clone();
+                let heads = tokio::task::spawn_blocking(move || local_heads(&node))
+                    .await
+                    .ok()
+                    .and_then(Result::ok);
+                let peers: Vec<PeerId> = self
+                    .connected_peers()
+                    .iter()
+                    .filter(|p| **p != source)
+                    .copied()
+                    .collect();
+                if let Some(heads) = heads {
+                    let mut pushes = tokio::task::JoinSet::new();
+                    for peer in peers {
+                        let fed = self.clone();
+                        let heads = heads.clone();
+                        pushes.spawn(async move {
+                            fed.metrics.announced.inc();
+                            let answer = fed.net.request(peer, SyncRequest::Announce(heads)).await;
+                            if let Ok(SyncResponse::Heads(theirs)) = answer {
+                                // What the peer holds and this node lacks.
+                                let node = fed.node.clone();
+                                if let Ok(Ok(local)) =
+                                    tokio::task::spawn_blocking(move || local_heads(&node)).await
+                                {
+                                    let _ = fed.sync.send(SyncInput::Heads {
+                                        peer,
+                                        heads: theirs,
+                                        local,
+                                    });
+                                }
+                            }
+                        });
+                    }
+                    while pushes.join_next().await.is_some() {}
+                }
+                // Done, unless another push was asked for meanwhile.
+                if self.announce_again.swap(false, Ordering::AcqRel) {
+                    continue;
+                }
+                self.announcing.store(false, Ordering::Release);
+                // One asked for between the check and the store above found
+                // `announcing` still set: take it over.
+                if self.announce_again.swap(false, Ordering::AcqRel)
+                    && !self.announcing.swap(true, Ordering::AcqRel)
+                {
+                    continue;
+                }
                 return;
             }
-            s.insert(peer, false);
-        }
-        loop {
-            match self.sync_rounds(peer).await {
-                Ok(0) => tracing::debug!(%peer, "in sync"),
-                Ok(n) => tracing::info!(%peer, documents = n, "caught up"),
-                Err(e) => tracing::info!(%peer, error = %e, "sync interrupted; will retry"),
-            }
-            let mut s = self.syncing.lock().unwrap_or_else(|e| e.into_inner());
-            match s.get_mut(&peer) {
-                Some(again) if *again => *again = false,
-                _ => {
-                    s.remove(&peer);
-                    return;
-                }
-            }
-        }
+        });
     }
+}
 
-    async fn sync_rounds(&self, peer: PeerId) -> Result<usize, String> {
-        let mut fetched = 0;
-        for _round in 0..4 {
-            let before = self.roster_versions();
-            let remote = match self
-                .net
-                .request(peer, SyncRequest::Heads)
-                .await
-                .map_err(|e| e.to_string())?
-            {
-                SyncResponse::Heads(h) => h,
-                SyncResponse::Refused(why) => return Err(format!("refused: {why}")),
-                SyncResponse::Documents(_) => return Err("answered heads with documents".into()),
-            };
-            let node = self.node.clone();
-            let local: BTreeMap<String, u64> = tokio::task::spawn_blocking(move || {
-                node.store().heads().map(|h| {
-                    h.into_iter()
-                        .map(|(c, s)| (c.to_string(), s))
-                        .collect::<BTreeMap<_, _>>()
-                })
-            })
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
-            let mut progressed = false;
-            for head in remote {
-                let after = local.get(&head.issuer).copied().unwrap_or(0);
-                if after < head.seq {
-                    let stored = self.fetch_chain(peer, &head, after).await?;
-                    fetched += stored;
-                    progressed |= stored > 0;
-                }
-            }
-            if !progressed || self.roster_versions() == before {
-                break;
-            }
-        }
-        Ok(fetched)
-    }
-
-    async fn fetch_page(
-        &self,
-        peer: PeerId,
-        issuer: &str,
-        after: u64,
-    ) -> Result<Vec<serde_bytes::ByteBuf>, String> {
-        let request = SyncRequest::Range {
-            issuer: issuer.to_owned(),
-            after,
-            limit: PAGE,
-        };
-        match self
-            .net
-            .request(peer, request)
-            .await
-            .map_err(|e| e.to_string())?
-        {
-            SyncResponse::Documents(d) => Ok(d),
-            SyncResponse::Refused(why) => Err(format!("refused: {why}")),
-            SyncResponse::Heads(_) => Err("answered a range with heads".into()),
-        }
-    }
-
-    /// Fetches one issuer's chain after `after` up to the peer's head, in
-    /// pages. The next page is requested while the current one is verified
-    /// and stored; it is used only if the current page was stored whole.
-    async fn fetch_chain(
-        &self,
-        peer: PeerId,
-        head: &Head,
-        mut after: u64,
-    ) -> Result<usize, String> {
-        let mut stored_total = 0;
-        let mut page = self.fetch_page(peer, &head.issuer, after).await?;
-        loop {
-            if page.is_empty() {
-                break;
-            }
-            let expected = after + page.len() as u64;
-            let next = (expected < head.seq).then(|| self.fetch_page(peer, &head.issuer, expected));
-            let ((stored, new_after), next) = match next {
-                Some(next) => {
-                    let (ingested, next) = tokio::join!(self.ingest_page(&head.issuer, page), next);
-                    (ingested?, Some(next))
-                }
-                None => (self.ingest_page(&head.issuer, page).await?, None),
-            };
-            stored_total += stored;
-            if new_after <= after {
-                // Nothing of the page could be placed (refused, or the
-                // issuer is not a member here yet).
-                break;
-            }
-            after = new_after;
-            page = match next {
-                Some(next) if after == expected => next?,
-                Some(_) => {
-                    // The page was cut short: ask again from where it ended.
-                    if after >= head.seq {
-                        break;
-                    }
-                    self.fetch_page(peer, &head.issuer, after).await?
-                }
-                None => break,
-            };
-        }
-        Ok(stored_total)
-    }
-
-    /// Ingests one sync page with the bundle path; returns the documents
-    /// newly stored and the issuer's head afterwards.
-    async fn ingest_page(
-        &self,
-        issuer: &str,
-        page: Vec<serde_bytes::ByteBuf>,
-    ) -> Result<(usize, u64), String> {
-        let node = self.node.clone();
-        let issuer = JurisdictionCode::new(issuer).map_err(|e| e.to_string())?;
-        let (report, head) = tokio::task::spawn_blocking(move || {
-            let envelopes: Vec<&[u8]> = page.iter().map(|b| b.as_slice()).collect();
-            let report = node.ingest_synced(&envelopes, "sync")?;
-            let head = node.store().head(&issuer)?.map_or(0, |(s, _)| s);
-            Ok::<_, deltabench_store::StoreError>((report, head))
-        })
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
-        self.metrics.synced.inc_by(report.accepted as u64);
-        Ok((report.accepted, head))
+/// Feeds an answer to the machine, matching its kind to what was asked.
+fn answered(
+    sync: &mut Sync<PeerId>,
+    peer: PeerId,
+    id: RequestId,
+    result: Result<SyncResponse, NetError>,
+    now: Instant,
+) -> Result<(), SyncError> {
+    let outcome = match result {
+        Ok(SyncResponse::Heads(h)) => sync.on_heads(peer, id, to_sync_heads(h), now),
+        Ok(SyncResponse::Documents(d)) => sync.on_page(
+            peer,
+            id,
+            d.into_iter().map(serde_bytes::ByteBuf::into_vec).collect(),
+            now,
+        ),
+        Ok(SyncResponse::Refused(why)) => return sync.on_failure(peer, id, Failure::Refused(why), now),
+        Err(e) => return sync.on_failure(peer, id, Failure::Transport(e.to_string()), now),
+    };
+    match outcome {
+        Err(SyncError::WrongKind(_)) => sync.on_failure(peer, id, Failure::WrongAnswer, now),
+        other => other,
     }
 }
 
@@ -579,14 +804,10 @@ impl Federation {
 mod tests {
     use super::*;
     use deltabench_model::DocHash;
-    use deltabench_trust::Rejection;
-
-    fn refused(reason: Reason) -> MessageAcceptance {
-        acceptance(&Outcome::Rejected(Rejection::new(reason, "test")))
-    }
+    use deltabench_trust::{Reason, Rejection};
 
     #[test]
-    fn gossip_verdicts_penalise_only_what_a_forwarder_could_check() {
+    fn gossip_verdicts_follow_the_outcome_and_the_reasons_table() {
         let hash = DocHash::from_bytes([1; 32]);
         assert_eq!(
             acceptance(&Outcome::Accepted {
@@ -608,32 +829,18 @@ mod tests {
             acceptance(&Outcome::Duplicate { hash }),
             MessageAcceptance::Ignore
         );
-        // Evidence travels on, so every member records it.
-        assert_eq!(refused(Reason::Equivocation), MessageAcceptance::Accept);
-        for r in [
-            Reason::NotAMember,
-            Reason::UnsupportedSchemaVersion,
-            Reason::RosterVersionGap,
-            // Depends on which versions this node knows.
-            Reason::RosterNotOnPath,
-        ] {
-            assert_eq!(refused(r), MessageAcceptance::Ignore, "{r}");
+        for r in Reason::ALL {
+            let want = match r.relay() {
+                Relay::Forward => MessageAcceptance::Accept,
+                Relay::Drop => MessageAcceptance::Ignore,
+                Relay::Penalise => MessageAcceptance::Reject,
+            };
+            let got = acceptance(&Outcome::Rejected(Rejection::new(r, "test")));
+            assert_eq!(got, want, "{r}");
         }
-        for r in [
-            Reason::BadSignature,
-            Reason::Malformed,
-            Reason::RosterBadApproval,
-            Reason::RosterBadHistory,
-            Reason::Oversized,
-        ] {
-            assert_eq!(refused(r), MessageAcceptance::Reject, "{r}");
-        }
-        // Eleven of the twenty-two reasons are faults a forwarder could have
-        // checked.
-        let rejecting = Reason::ALL
-            .iter()
-            .filter(|r| refused(**r) == MessageAcceptance::Reject)
-            .count();
-        assert_eq!(rejecting, 11);
+        assert_eq!(
+            acceptance(&Outcome::Rejected(Rejection::new(Reason::BadSignature, "x"))),
+            MessageAcceptance::Reject
+        );
     }
 }

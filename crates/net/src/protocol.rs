@@ -28,6 +28,10 @@ pub enum SyncRequest {
         /// The most documents wanted.
         limit: u32,
     },
+    /// The asker's heads, pushed after it fetched documents: a peer behind
+    /// fetches from it. Answered with the peer's own heads, so the asker
+    /// learns what it lacks too.
+    Announce(Vec<Head>),
 }
 
 /// The answer.

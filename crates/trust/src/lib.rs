@@ -40,6 +40,6 @@ mod validate;
 
 pub use envelope::{Document, Header, Limits, SchemaVersion, SignError};
 pub use keys::{DOCUMENT_DOMAIN, KeyError, NodeKey, ROSTER_DOMAIN, verify, verify_prefixed};
-pub use reason::{Reason, Rejection};
+pub use reason::{Reason, Rejection, Relay};
 pub use roster::Membership;
 pub use validate::{Checks, Ledger, Verdict, check_chain, validate, validate_document};

@@ -115,11 +115,55 @@ impl Reason {
         }
     }
 
-    /// Whether a peer that relays such a document should be penalised. A newer
-    /// schema is not the sender's fault; everything else is.
-    pub fn penalises_sender(self) -> bool {
-        !matches!(self, Reason::UnsupportedSchemaVersion)
+    /// What a gossip peer that forwarded a document refused for this reason
+    /// deserves: the gossip verdict policy, as one table.
+    ///
+    /// The rule: a forwarder is penalised only for a fault it could have
+    /// checked itself before forwarding, from the bytes alone (size, JSON,
+    /// signature, payload, chain link form, roster approvals and history).
+    /// A refusal that depends on what this node holds or knows (its
+    /// membership, its roster versions, its schema versions, its clock, its
+    /// chain) is dropped without blame. Evidence travels on, so that every
+    /// member records it.
+    pub const fn relay(self) -> Relay {
+        match self {
+            Reason::Equivocation => Relay::Forward,
+            Reason::UnsupportedSchemaVersion
+            | Reason::UnknownKind
+            | Reason::NotAMember
+            | Reason::UnknownAlliance
+            | Reason::RosterOutdated
+            | Reason::RosterVersionGap
+            | Reason::RosterExpired
+            | Reason::RosterNotOnPath
+            | Reason::IssuedInFuture
+            | Reason::ChainBroken => Relay::Drop,
+            Reason::Oversized
+            | Reason::Malformed
+            | Reason::NonFiniteNumber
+            | Reason::BadSignature
+            | Reason::InvalidPayload
+            | Reason::BadChainLink
+            | Reason::KeyMismatch
+            | Reason::RosterThresholdNotMet
+            | Reason::RosterBadApproval
+            | Reason::RosterBadHistory
+            | Reason::RosterConflict => Relay::Penalise,
+        }
     }
+}
+
+/// The gossip verdict for a forwarded document that was refused (see
+/// [`Reason::relay`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Relay {
+    /// Pass it on: it is evidence every member should hold.
+    Forward,
+    /// Drop it without blame: the forwarder could not have known.
+    Drop,
+    /// Drop it and lower the forwarder's score: it relayed what it could
+    /// have checked.
+    Penalise,
 }
 
 impl fmt::Display for Reason {
@@ -161,6 +205,35 @@ mod tests {
                 serde_json::to_value(r).unwrap(),
                 serde_json::json!(r.code())
             );
+        }
+    }
+
+    #[test]
+    fn forwarders_are_penalised_only_for_what_the_bytes_alone_show() {
+        // Eleven of the twenty-two reasons are faults a forwarder could have
+        // checked; evidence alone is forwarded.
+        let count = |v: Relay| Reason::ALL.iter().filter(|r| r.relay() == v).count();
+        assert_eq!(count(Relay::Penalise), 11);
+        assert_eq!(count(Relay::Forward), 1);
+        assert_eq!(Reason::Equivocation.relay(), Relay::Forward);
+        for r in [
+            Reason::NotAMember,
+            Reason::UnsupportedSchemaVersion,
+            Reason::RosterVersionGap,
+            // Depends on which versions this node knows.
+            Reason::RosterNotOnPath,
+            Reason::IssuedInFuture,
+        ] {
+            assert_eq!(r.relay(), Relay::Drop, "{r}");
+        }
+        for r in [
+            Reason::BadSignature,
+            Reason::Malformed,
+            Reason::RosterBadApproval,
+            Reason::RosterBadHistory,
+            Reason::Oversized,
+        ] {
+            assert_eq!(r.relay(), Relay::Penalise, "{r}");
         }
     }
 }
