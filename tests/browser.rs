@@ -121,12 +121,16 @@ pub fn dom(browser: &Path, url: &str) -> String {
     run(browser, url, "--dump-dom")
 }
 
-/// Saves a screenshot of a page to `file`.
+/// Saves a screenshot of a page to `file`. Chromium writes to a name of
+/// this process's own, renamed into place once checked, so that two runs of
+/// the suite at once never read each other's half-written file.
 pub fn screenshot(browser: &Path, url: &str, file: &Path) {
-    let _ = std::fs::remove_file(file);
-    run(browser, url, &format!("--screenshot={}", file.display()));
-    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
-    assert!(size > 10_000, "{} is {size} bytes", file.display());
+    let own = file.with_extension(format!("{}.png", std::process::id()));
+    let _ = std::fs::remove_file(&own);
+    run(browser, url, &format!("--screenshot={}", own.display()));
+    let size = std::fs::metadata(&own).map(|m| m.len()).unwrap_or(0);
+    assert!(size > 10_000, "{} is {size} bytes", own.display());
+    std::fs::rename(&own, file).expect("move the screenshot into place");
 }
 
 /// Checks every page of the dashboard of the node at `api`, reading with a
