@@ -1,7 +1,10 @@
-//! The JSON Schemas the node ships in `schemas/`, compiled into the binary and
-//! applied to every document it accepts, after the checks that have their own
-//! reason codes. They add nothing the Rust types do not already check; running
-//! them proves that the published schemas describe what the node accepts.
+//! The JSON Schemas the node ships in `schemas/`: the published contract for
+//! documents, compiled into the binary for tools and tests. The ingest path
+//! does not run them: [`crate::Document::decode`] applies the typed checks,
+//! which accept exactly what these schemas accept (`tests/typed_schema.rs`
+//! and the fuzzing crate's `tests/typed_schema.rs` compare the two on every
+//! example, every fuzz seed and tens of thousands of edits of them), and
+//! refuse more only by rules between members that JSON Schema cannot state.
 
 use jsonschema::{Registry, Validator};
 use serde_json::Value;
@@ -70,7 +73,8 @@ pub fn validator(file: &str) -> Result<Validator, String> {
 }
 
 /// Checks a whole envelope against `envelope.v1.schema.json`; the first
-/// violation, with its place, is the error.
+/// violation, with its place, is the error. Not on the ingest path (see the
+/// module documentation).
 pub fn check_envelope(envelope: &Value) -> Result<(), String> {
     static ENVELOPE: OnceLock<Result<Validator, String>> = OnceLock::new();
     let v = ENVELOPE
