@@ -63,11 +63,6 @@ stop() {
   wait "${PIDS[@]}" 2>/dev/null || true
 }
 trap stop EXIT
-# Ctrl-C and SIGTERM end the script (and so stop the nodes) wherever it is:
-# with a trap set, bash runs it even when the signal comes before the final
-# `wait` starts; without one, a signal in that window was lost, and `wait`
-# then waited forever for nodes that, as background jobs, ignore SIGINT.
-trap 'exit 130' INT TERM
 
 field() { # field NAME JSON: one string field of a JSON object
   sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" <<<"$2"
