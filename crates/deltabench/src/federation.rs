@@ -114,7 +114,9 @@ impl NetMetrics {
             self.announced.clone(),
         );
         for kind in FAULT_KINDS {
-            let _ = self.sync_faults.get_or_create(&FaultLabel { kind: kind.into() });
+            let _ = self
+                .sync_faults
+                .get_or_create(&FaultLabel { kind: kind.into() });
         }
         for v in ["accept", "reject", "ignore"] {
             let _ = self
@@ -206,9 +208,21 @@ enum SyncInput {
     Ingested {
         id: RequestId,
         issuer: String,
-        result: Result<(usize, u64), String>,
+        result: Result<(usize, u64), PageError>,
     },
     Disconnected(PeerId),
+}
+
+/// Why a sync page could not be ingested.
+#[derive(Debug, thiserror::Error)]
+enum PageError {
+    /// The machine named an issuer that is not a jurisdiction code (a peer
+    /// claimed a head for it).
+    #[error("{0:?} is not a jurisdiction code")]
+    Issuer(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] deltabench_store::StoreError),
 }
 
 /// The running federation of one node.
@@ -500,44 +514,42 @@ impl Federation {
         let node = self.node.clone();
         let limits = self.limits;
         let sync = self.sync.clone();
-        let response = tokio::task::spawn_blocking(move || -> Result<SyncResponse, String> {
-            let store = node.store();
-            match request {
-                SyncRequest::Heads => Ok(SyncResponse::Heads(
-                    local_heads(&node).map_err(|e| e.to_string())?,
-                )),
-                SyncRequest::Announce(heads) => {
-                    // Answered with ours, so that the announcer learns what
-                    // it lacks too; and fetched from if it is ahead.
-                    let local = local_heads(&node).map_err(|e| e.to_string())?;
-                    let _ = sync.send(SyncInput::Heads {
-                        peer,
-                        heads,
-                        local: local.clone(),
-                    });
-                    Ok(SyncResponse::Heads(local))
+        let response = tokio::task::spawn_blocking(
+            move || -> Result<SyncResponse, deltabench_store::StoreError> {
+                let store = node.store();
+                match request {
+                    SyncRequest::Heads => Ok(SyncResponse::Heads(local_heads(&node)?)),
+                    SyncRequest::Announce(heads) => {
+                        // Answered with ours, so that the announcer learns what
+                        // it lacks too; and fetched from if it is ahead.
+                        let local = local_heads(&node)?;
+                        let _ = sync.send(SyncInput::Heads {
+                            peer,
+                            heads,
+                            local: local.clone(),
+                        });
+                        Ok(SyncResponse::Heads(local))
+                    }
+                    SyncRequest::Range {
+                        issuer,
+                        after,
+                        limit,
+                    } => {
+                        let Ok(issuer) = JurisdictionCode::new(&issuer) else {
+                            return Ok(SyncResponse::Refused(format!("{issuer:?} is not a code")));
+                        };
+                        let wanted = limit.min(limits.page_docs) as usize;
+                        let docs = store.range(&issuer, after, wanted)?;
+                        let page = limits
+                            .cut_page(docs, limit)
+                            .into_iter()
+                            .map(serde_bytes::ByteBuf::from)
+                            .collect();
+                        Ok(SyncResponse::Documents(page))
+                    }
                 }
-                SyncRequest::Range {
-                    issuer,
-                    after,
-                    limit,
-                } => {
-                    let Ok(issuer) = JurisdictionCode::new(&issuer) else {
-                        return Ok(SyncResponse::Refused(format!("{issuer:?} is not a code")));
-                    };
-                    let wanted = limit.min(limits.page_docs) as usize;
-                    let docs = store
-                        .range(&issuer, after, wanted)
-                        .map_err(|e| e.to_string())?;
-                    let page = limits
-                        .cut_page(docs, limit)
-                        .into_iter()
-                        .map(serde_bytes::ByteBuf::from)
-                        .collect();
-                    Ok(SyncResponse::Documents(page))
-                }
-            }
-        })
+            },
+        )
         .await;
         let response = match response {
             Ok(Ok(r)) => r,
@@ -695,19 +707,12 @@ impl Federation {
     /// Ingests one sync page with the bundle path (in chain order, nothing
     /// passed on by gossip); returns the documents newly stored and the
     /// issuer's head afterwards.
-    fn ingest_page(&self, issuer: &str, docs: &[Vec<u8>]) -> Result<(usize, u64), String> {
-        let issuer = JurisdictionCode::new(issuer).map_err(|e| e.to_string())?;
+    fn ingest_page(&self, issuer: &str, docs: &[Vec<u8>]) -> Result<(usize, u64), PageError> {
+        let issuer =
+            JurisdictionCode::new(issuer).map_err(|_| PageError::Issuer(issuer.to_owned()))?;
         let envelopes: Vec<&[u8]> = docs.iter().map(Vec::as_slice).collect();
-        let report = self
-            .node
-            .ingest_synced(&envelopes, "sync")
-            .map_err(|e| e.to_string())?;
-        let head = self
-            .node
-            .store()
-            .head(&issuer)
-            .map_err(|e| e.to_string())?
-            .map_or(0, |(s, _)| s);
+        let report = self.node.ingest_synced(&envelopes, "sync")?;
+        let head = self.node.store().head(&issuer)?.map_or(0, |(s, _)| s);
         Ok((report.accepted, head))
     }
 
@@ -791,7 +796,9 @@ fn answered(
             d.into_iter().map(serde_bytes::ByteBuf::into_vec).collect(),
             now,
         ),
-        Ok(SyncResponse::Refused(why)) => return sync.on_failure(peer, id, Failure::Refused(why), now),
+        Ok(SyncResponse::Refused(why)) => {
+            return sync.on_failure(peer, id, Failure::Refused(why), now);
+        }
         Err(e) => return sync.on_failure(peer, id, Failure::Transport(e.to_string()), now),
     };
     match outcome {
@@ -839,7 +846,10 @@ mod tests {
             assert_eq!(got, want, "{r}");
         }
         assert_eq!(
-            acceptance(&Outcome::Rejected(Rejection::new(Reason::BadSignature, "x"))),
+            acceptance(&Outcome::Rejected(Rejection::new(
+                Reason::BadSignature,
+                "x"
+            ))),
             MessageAcceptance::Reject
         );
     }
