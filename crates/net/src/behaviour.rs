@@ -88,7 +88,11 @@ pub(crate) fn thresholds() -> gossipsub::PeerScoreThresholds {
     }
 }
 
-pub(crate) fn build(key: &identity::Keypair, config: &Config) -> Result<Behaviour, NetError> {
+pub(crate) fn build(
+    key: &identity::Keypair,
+    config: &Config,
+    registry: &mut prometheus_client::registry::Registry,
+) -> Result<Behaviour, NetError> {
     let gs_config = gossipsub::ConfigBuilder::default()
         .validation_mode(ValidationMode::Anonymous)
         .validate_messages()
@@ -104,7 +108,8 @@ pub(crate) fn build(key: &identity::Keypair, config: &Config) -> Result<Behaviou
         .build()
         .map_err(|e| NetError::Config(format!("gossipsub: {e}")))?;
     let mut gossipsub = gossipsub::Behaviour::new(MessageAuthenticity::Anonymous, gs_config)
-        .map_err(|e| NetError::Config(format!("gossipsub: {e}")))?;
+        .map_err(|e| NetError::Config(format!("gossipsub: {e}")))?
+        .with_metrics(registry, Default::default());
     gossipsub
         .with_peer_score(score_params(&config.alliances), thresholds())
         .map_err(|e| NetError::Config(format!("peer score: {e}")))?;
@@ -125,12 +130,12 @@ pub(crate) fn build(key: &identity::Keypair, config: &Config) -> Result<Behaviou
             identify::Config::new("/deltabench/1".into(), key.public())
                 .with_agent_version(config.agent.clone()),
         ),
-        // A silent peer is noticed within about 20 s (see the ping arm of
-        // the swarm task).
+        // A silent peer is noticed within ping_interval + ping_timeout
+        // (see `Task::check_pings` in the swarm task).
         ping: ping::Behaviour::new(
             ping::Config::new()
-                .with_interval(Duration::from_secs(10))
-                .with_timeout(Duration::from_secs(10)),
+                .with_interval(config.ping_interval)
+                .with_timeout(config.ping_timeout),
         ),
         gossipsub,
         sync,

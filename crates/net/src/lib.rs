@@ -21,6 +21,7 @@
 mod behaviour;
 mod protocol;
 mod swarm_task;
+mod traffic;
 
 pub use libp2p::gossipsub::{MessageAcceptance, MessageId};
 pub use libp2p::{Multiaddr, PeerId};
@@ -57,6 +58,12 @@ pub struct Config {
     pub response_bytes_max: u64,
     /// The version string told to peers by identify.
     pub agent: String,
+    /// How often each connection is pinged.
+    pub ping_interval: Duration,
+    /// How long a ping may go unanswered. A connection with no answered
+    /// ping for `ping_interval + ping_timeout` (plus a second of slack) is
+    /// closed: that is how long a cut network takes to notice.
+    pub ping_timeout: Duration,
 }
 
 impl Config {
@@ -75,6 +82,8 @@ impl Config {
             request_timeout: Duration::from_secs(30),
             response_bytes_max: 16 * 1024 * 1024,
             agent: concat!("deltabench/", env!("CARGO_PKG_VERSION")).into(),
+            ping_interval: Duration::from_secs(10),
+            ping_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -209,6 +218,36 @@ pub(crate) enum Command {
     Peers {
         done: oneshot::Sender<Vec<PeerInfo>>,
     },
+    Traffic {
+        done: oneshot::Sender<Traffic>,
+    },
+}
+
+/// What a node's connections have carried since it started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Traffic {
+    /// Bytes written to TCP sockets (Noise, Yamux and every protocol
+    /// included).
+    pub bytes_sent: u64,
+    /// Bytes read from TCP sockets.
+    pub bytes_received: u64,
+    /// Gossip messages received, duplicates included (gossipsub's
+    /// `topic_msg_recv_counts_unfiltered`).
+    pub gossip_received: u64,
+    /// Gossip messages received for a message id already seen: copies of a
+    /// document the node already had from another peer (gossipsub's
+    /// unfiltered count minus its `topic_msg_recv_counts`). These never
+    /// reach the node's validation.
+    pub gossip_duplicates: u64,
+    /// Gossip messages sent to peers (published and forwarded), as
+    /// gossipsub's `topic_msg_sent_counts`.
+    pub gossip_sent: u64,
+    /// IWANT requests this node made for messages announced by gossip
+    /// (`topic_iwant_msgs`): a message that reached it through IHAVE
+    /// rather than through the mesh.
+    pub iwant: u64,
+    /// IDONTWANT message ids received (`idontwant_msgs_ids`).
+    pub idontwant_received: u64,
 }
 
 /// The node's way to talk to the swarm task. Cheap to clone.
@@ -226,6 +265,7 @@ impl std::fmt::Debug for Command {
             Command::Request { .. } => "Request",
             Command::Respond { .. } => "Respond",
             Command::Peers { .. } => "Peers",
+            Command::Traffic { .. } => "Traffic",
         })
     }
 }
@@ -287,6 +327,13 @@ impl Handle {
     pub async fn peers(&self) -> Result<Vec<PeerInfo>, NetError> {
         let (done, rx) = oneshot::channel();
         self.send(Command::Peers { done })?;
+        rx.await.map_err(|_| NetError::Stopped)
+    }
+
+    /// What the node's connections have carried so far.
+    pub async fn traffic(&self) -> Result<Traffic, NetError> {
+        let (done, rx) = oneshot::channel();
+        self.send(Command::Traffic { done })?;
         rx.await.map_err(|_| NetError::Stopped)
     }
 }

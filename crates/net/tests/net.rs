@@ -1,13 +1,17 @@
 //! Two and three swarms on loopback: gossip with validation, sync requests,
-//! the bounds on message size and rate, and the ban of a peer whose
-//! messages are rejected. Every wait is on an event, bounded in time.
+//! the bounds on message size and rate, the ban of a peer whose messages
+//! are rejected, and how soon a cut connection is noticed. Every wait is on
+//! an event, bounded in time.
 
 use deltabench_net::{
     Config, Event, Handle, MessageAcceptance, MessageId, Multiaddr, PeerId, SyncRequest,
     SyncResponse, start,
 };
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc::Receiver;
+use tokio::sync::watch;
 use tokio::time::timeout;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -209,4 +213,147 @@ async fn oversized_messages_and_excess_rate_do_not_reach_the_node() {
     let (_, source, data) = message(&mut a_ev).await;
     assert_eq!(data, b"after", "{} bytes arrived first", data.len());
     assert_eq!(source, d.peer_id());
+}
+
+/// A TCP relay on loopback to `target` that can stop passing bytes while
+/// keeping every socket open: a cut cable, as far as either end can tell
+/// (no FIN, no RST, nothing arrives). Connections accepted after the cut
+/// are held silent too. Its tasks end with the test's runtime.
+async fn relay(target: &Multiaddr) -> (Multiaddr, watch::Sender<bool>) {
+    let port: u16 = target
+        .to_string()
+        .rsplit('/')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("a /ip4/127.0.0.1/tcp/PORT address");
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr: Multiaddr = format!(
+        "/ip4/127.0.0.1/tcp/{}",
+        listener.local_addr().unwrap().port()
+    )
+    .parse()
+    .unwrap();
+    let (cut_tx, cut) = watch::channel(false);
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        loop {
+            let Ok((inbound, _)) = listener.accept().await else {
+                return;
+            };
+            if *cut.borrow() {
+                held.push(inbound);
+                continue;
+            }
+            let outbound = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+            let (ri, wi) = inbound.into_split();
+            let (ro, wo) = outbound.into_split();
+            tokio::spawn(pass(ri, wo, cut.clone()));
+            tokio::spawn(pass(ro, wi, cut.clone()));
+        }
+    });
+    (addr, cut_tx)
+}
+
+/// Copies bytes one way until the cut; then holds both halves open.
+async fn pass(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    mut cut: watch::Receiver<bool>,
+) {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        tokio::select! {
+            _ = async { let _ = cut.wait_for(|c| *c).await; } => break,
+            n = from.read(&mut buf) => match n {
+                Ok(0) | Err(_) => return,
+                Ok(n) => {
+                    if to.write_all(&buf[..n]).await.is_err() {
+                        return;
+                    }
+                }
+            },
+        }
+    }
+    // Cut: keep both sockets open and silent until the runtime ends.
+    std::future::pending::<()>().await;
+    drop((from, to));
+}
+
+/// When `peer`'s last connection closed.
+async fn gone(ev: &mut Receiver<Event>, peer: PeerId, bound: Duration) -> Instant {
+    timeout(bound, async {
+        loop {
+            match ev.recv().await.expect("network stopped") {
+                Event::Disconnected { peer: p } if p == peer => return Instant::now(),
+                // A redial through the cut relay never completes.
+                Event::Connected { peer: p, .. } if p == peer => panic!("connected through a cut"),
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("the cut was not noticed")
+}
+
+/// Connects two nodes through a relay, cuts it shortly after they connect,
+/// and returns how long after the cut both had dropped the connection.
+async fn cut_noticed_after(seed: u8, interval: Duration, ping_timeout: Duration) -> Duration {
+    let mut ca = config(seed, vec![]);
+    ca.ping_interval = interval;
+    ca.ping_timeout = ping_timeout;
+    let (a, mut a_ev, a_addr) = started(ca).await;
+    let (via, cut) = relay(&a_addr).await;
+    let mut cb = config(seed + 1, vec![via]);
+    cb.ping_interval = interval;
+    cb.ping_timeout = ping_timeout;
+    let (b, mut b_ev, _) = started(cb).await;
+    let a_id = a.peer_id();
+    let b_id = b.peer_id();
+    next(&mut b_ev, |e| match e {
+        Event::Connected { peer, .. } if peer == a_id => Some(()),
+        _ => None,
+    })
+    .await;
+    next(&mut a_ev, |e| match e {
+        Event::Connected { peer, .. } if peer == b_id => Some(()),
+        _ => None,
+    })
+    .await;
+    // The first ping goes out as the connection opens and is answered in
+    // well under this.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    cut.send(true).unwrap();
+    let at = Instant::now();
+    let bound = (interval + ping_timeout) * 3;
+    let (ta, tb) = tokio::join!(gone(&mut a_ev, b_id, bound), gone(&mut b_ev, a_id, bound));
+    ta.max(tb).duration_since(at)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_connection_is_noticed_within_one_ping_interval_and_timeout() {
+    // Pings every 2 s, answered within 2 s: the cut (0.3 s after the first
+    // answered ping) is due to be noticed about 2 + 2 + 1 (slack) - 0.3 s
+    // after it. Waiting for libp2p's ping error instead took two rounds,
+    // the second on a new stream bounded by the 10 s substream upgrade
+    // timeout: not noticed within 12 s.
+    let s = Duration::from_secs(2);
+    let noticed = cut_noticed_after(20, s, s).await;
+    println!("cut noticed after {:.2} s", noticed.as_secs_f64());
+    assert!(
+        noticed < Duration::from_millis(6_000),
+        "noticed {:.2} s after the cut",
+        noticed.as_secs_f64()
+    );
+}
+
+/// The product's settings (10 s + 10 s). Takes about 21 s; run with
+/// `cargo test -p deltabench-net -- --ignored --nocapture`. Measured
+/// 2026-12-03: 20.9 s; 40.0 s when waiting for libp2p's ping error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn a_cut_is_noticed_within_the_default_ping_settings() {
+    let d = Config::new([0; 32]);
+    let noticed = cut_noticed_after(22, d.ping_interval, d.ping_timeout).await;
+    println!("cut noticed after {:.2} s", noticed.as_secs_f64());
+    assert!(noticed <= d.ping_interval + d.ping_timeout + Duration::from_secs(2));
 }
