@@ -603,46 +603,37 @@ impl Node {
             .collect();
         order.sort();
         let mut fresh = Vec::new();
-        // Decoding (parse, canonical bytes, strict signature, schema) is the
-        // bulk of the work and needs no lock: spread it over the cores, a
-        // slice at a time, so a large bundle never holds every parsed
-        // payload at once.
-        for slice in order.chunks(DECODE_SLICE) {
-            let decoded: Vec<(usize, Result<Document, Rejection>)> = slice
+        // Decoding (parse, canonical bytes, strict signature, payload checks)
+        // is the bulk of the work and needs no lock: spread it over the cores,
+        // a slice at a time, so a large bundle never holds every parsed
+        // payload at once. The next slice decodes while this thread stores
+        // the current one under the ingest lock (never on a pool thread, so a
+        // pool thread never waits for the lock).
+        let limits = self.policy.limits;
+        let decode = |slice: &[Slot]| -> Decoded {
+            slice
                 .par_iter()
-                .map(|&(_, _, _, index)| {
-                    (
-                        index,
-                        Document::decode(envelopes[index], &self.policy.limits),
-                    )
-                })
-                .collect();
-            for (index, result) in decoded {
-                let doc = match result {
-                    Ok(doc) => doc,
-                    Err(r) => {
-                        let issuer = claimed_issuer(envelopes[index]);
-                        self.refuse(r.clone(), source, issuer)?;
-                        report.rejected.push(BundleRejection {
-                            index,
-                            reason: r.reason,
-                            detail: r.detail,
-                        });
-                        continue;
-                    }
+                .map(|&(_, _, _, index)| (index, Document::decode(envelopes[index], &limits)))
+                .collect()
+        };
+        std::thread::scope(|scope| -> Result<(), StoreError> {
+            let mut slices = order.chunks(DECODE_SLICE);
+            let decode = &decode;
+            let start = |slice| start_decode(scope, slice, decode);
+            let mut ahead = slices.next().map(start);
+            while let Some(next) = ahead.take() {
+                let decoded = match next {
+                    Ok(handle) => handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                    // No thread to spare: decode here.
+                    Err(slice) => decode(slice),
                 };
-                match self.ingest_into(doc, source, &mut fresh)? {
-                    Outcome::Accepted { released, .. } => report.accepted += 1 + released,
-                    Outcome::Duplicate { .. } => report.duplicates += 1,
-                    Outcome::Pending { .. } | Outcome::Waiting { .. } => report.pending += 1,
-                    Outcome::Rejected(r) => report.rejected.push(BundleRejection {
-                        index,
-                        reason: r.reason,
-                        detail: r.detail,
-                    }),
-                }
+                ahead = slices.next().map(start);
+                self.store_decoded(decoded, envelopes, source, &mut report, &mut fresh)?;
             }
-        }
+            Ok(())
+        })?;
         report.rejected.sort_by_key(|r| r.index);
         self.store.flush()?;
         if pass_on {
@@ -652,6 +643,44 @@ impl Node {
             release_free_memory();
         }
         Ok(report)
+    }
+
+    /// The stateful half for a decoded slice of a batch, in its order,
+    /// counted in `report`.
+    fn store_decoded(
+        &self,
+        decoded: Decoded,
+        envelopes: &[&[u8]],
+        source: &str,
+        report: &mut BundleReport,
+        fresh: &mut Vec<Arc<[u8]>>,
+    ) -> Result<(), StoreError> {
+        for (index, result) in decoded {
+            let doc = match result {
+                Ok(doc) => doc,
+                Err(r) => {
+                    let issuer = claimed_issuer(envelopes[index]);
+                    self.refuse(r.clone(), source, issuer)?;
+                    report.rejected.push(BundleRejection {
+                        index,
+                        reason: r.reason,
+                        detail: r.detail,
+                    });
+                    continue;
+                }
+            };
+            match self.ingest_into(doc, source, fresh)? {
+                Outcome::Accepted { released, .. } => report.accepted += 1 + released,
+                Outcome::Duplicate { .. } => report.duplicates += 1,
+                Outcome::Pending { .. } | Outcome::Waiting { .. } => report.pending += 1,
+                Outcome::Rejected(r) => report.rejected.push(BundleRejection {
+                    index,
+                    reason: r.reason,
+                    detail: r.detail,
+                }),
+            }
+        }
+        Ok(())
     }
 
     /// The stateful half of validation, and what follows from its verdict.
@@ -1111,9 +1140,30 @@ impl Node {
     }
 }
 
-/// The issuer an undecodable envelope claims, for the rejection log.
 /// How many envelopes of a bundle are decoded together.
 const DECODE_SLICE: usize = 256;
+
+/// A decoded slice of a batch: each envelope's index and verdict.
+type Decoded = Vec<(usize, Result<Document, Rejection>)>;
+
+/// A batch's sort key and index: rosters first, issuer, seq.
+type Slot = (bool, String, u64, usize);
+
+/// Starts decoding `slice` on a thread of `scope`; gives the slice back when
+/// no thread can be started.
+fn start_decode<'scope, 'env, F>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    slice: &'env [Slot],
+    decode: &'env F,
+) -> Result<std::thread::ScopedJoinHandle<'scope, Decoded>, &'env [Slot]>
+where
+    F: Fn(&[Slot]) -> Decoded + Sync,
+{
+    std::thread::Builder::new()
+        .name("ingest-decode".into())
+        .spawn_scoped(scope, move || decode(slice))
+        .map_err(|_| slice)
+}
 
 /// Where an envelope says it belongs, read without decoding its payload;
 /// empty or zero where it does not say (the decode then refuses it).
@@ -1150,6 +1200,7 @@ fn release_free_memory() {
     }
 }
 
+/// The issuer an undecodable envelope claims, for the rejection log.
 fn claimed_issuer(bytes: &[u8]) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct Claim {
