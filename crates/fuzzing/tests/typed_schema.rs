@@ -1,0 +1,207 @@
+//! The typed envelope checks of the ingest path (`Document::check_form`)
+//! agree with the shipped JSON Schema on every fuzz seed of the `document`
+//! and `bundle` targets and on edits of each: every member removed, every
+//! value replaced by values of other types, and random byte edits that still
+//! parse. The typed checks may refuse more only by a payload rule between
+//! members, which JSON Schema cannot state.
+
+use deltabench_fuzzing::seeds;
+use deltabench_model::documents::{
+    Crosswalk, DocKind, Endorsement, Framework, JurisdictionDecl, Payload, SignedRoster, Summary,
+};
+use deltabench_trust::canonical::parse_strict;
+use deltabench_trust::schemas::check_envelope;
+use deltabench_trust::{Document, Reason};
+use serde_json::{Value, json};
+
+/// The envelopes of the `document` seeds (one each) and of the raw `bundle`
+/// seed (its documents).
+fn seed_envelopes() -> Vec<Value> {
+    let mut out: Vec<Value> = seeds("document")
+        .iter()
+        .map(|b| parse_strict(b).expect("a seed parses"))
+        .collect();
+    for seed in seeds("bundle") {
+        if seed.first() == Some(&0)
+            && let Ok(v) = serde_json::from_slice::<Value>(&seed[1..])
+        {
+            let docs = v.get("documents").and_then(Value::as_array).cloned();
+            out.extend(docs.unwrap_or_default());
+        }
+    }
+    out
+}
+
+fn has_form(kind: DocKind, payload: &Value) -> bool {
+    fn de<P: Payload>(v: &Value) -> bool {
+        P::deserialize(v).is_ok()
+    }
+    match kind {
+        DocKind::Jurisdiction => de::<JurisdictionDecl>(payload),
+        DocKind::Summary => de::<Summary>(payload),
+        DocKind::Framework => de::<Framework>(payload),
+        DocKind::Crosswalk => de::<Crosswalk>(payload),
+        DocKind::Endorsement => de::<Endorsement>(payload),
+        DocKind::Roster => de::<SignedRoster>(payload),
+    }
+}
+
+/// `None` when the schema and the typed checks agree on `v` (or the typed
+/// checks refuse by a payload rule only), else what differs.
+fn disagreement(v: &Value) -> Option<String> {
+    let schema = check_envelope(v);
+    let typed = Document::check_form(v);
+    match (&schema, &typed) {
+        (Ok(()), Ok(())) | (Err(_), Err(_)) => None,
+        (Ok(()), Err(r)) if r.reason == Reason::InvalidPayload => {
+            let kind = v.get("kind").and_then(Value::as_str).map(DocKind::parse);
+            match (kind, v.get("payload")) {
+                (Some(Ok(kind)), Some(p)) if has_form(kind, p) => None,
+                _ => Some(format!("schema accepts, typed refuses: {r}")),
+            }
+        }
+        (Ok(()), Err(r)) => Some(format!("schema accepts, typed refuses: {r}")),
+        (Err(e), Ok(())) => Some(format!("schema refuses ({e}), typed accepts")),
+    }
+}
+
+fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, c) in m {
+                pointers(
+                    c,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
+            }
+        }
+        Value::Array(a) => {
+            for (i, c) in a.iter().enumerate() {
+                pointers(c, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+    out.push(at);
+}
+
+fn edits(v: &Value) -> Vec<(String, Value)> {
+    let replacements = [
+        Value::Null,
+        json!(false),
+        json!(0),
+        json!(1),
+        json!(-3),
+        json!(2.5),
+        json!(""),
+        json!("x"),
+        json!("1.0"),
+        json!("2.0"),
+        json!("0001.7"),
+        json!("a".repeat(64)),
+        json!([]),
+        json!({}),
+    ];
+    let mut ps = Vec::new();
+    pointers(v, String::new(), &mut ps);
+    let mut out = vec![("as is".to_string(), v.clone())];
+    for p in &ps {
+        if let Some((parent, last)) = p.rsplit_once('/') {
+            let mut e = v.clone();
+            let done = match e.pointer_mut(parent) {
+                Some(Value::Object(m)) => m.remove(last).is_some(),
+                Some(Value::Array(a)) => last.parse().is_ok_and(|i: usize| {
+                    a.remove(i);
+                    true
+                }),
+                _ => false,
+            };
+            if done {
+                out.push((format!("{p} removed"), e));
+            }
+        }
+        for r in &replacements {
+            let mut e = v.clone();
+            *e.pointer_mut(p).unwrap() = r.clone();
+            out.push((format!("{p} = {r}"), e));
+        }
+    }
+    out
+}
+
+#[test]
+fn typed_checks_agree_with_the_schema_on_every_seed_and_its_edits() {
+    let envelopes = seed_envelopes();
+    assert!(
+        envelopes.len() >= 10,
+        "only {} seed envelopes",
+        envelopes.len()
+    );
+    let kinds: std::collections::BTreeSet<&str> = envelopes
+        .iter()
+        .filter_map(|v| v["kind"].as_str())
+        .collect();
+    assert!(kinds.len() >= 4, "seed kinds: {kinds:?}");
+    let mut compared = 0;
+    let mut bad = Vec::new();
+    for (i, v) in envelopes.iter().enumerate() {
+        assert!(Document::check_form(v).is_ok(), "seed {i} is refused");
+        for (what, e) in edits(v) {
+            compared += 1;
+            if let Some(d) = disagreement(&e) {
+                bad.push(format!("seed {i} ({}), {what}: {d}", v["kind"]));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} of {compared} disagree:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+    eprintln!(
+        "{} seed envelopes, {compared} values compared",
+        envelopes.len()
+    );
+}
+
+/// Random byte edits of the `document` seeds, kept when they still parse:
+/// whatever they turn into, both checks give the same verdict.
+#[test]
+fn typed_checks_agree_with_the_schema_on_byte_edits_of_the_seeds() {
+    let seeds = seeds("document");
+    // A fixed xorshift stream: the same edits on every run.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let alphabet = b"0123456789abcdefxyz.-:\"{}[],null truefalse";
+    let (mut parsed, mut bad) = (0, Vec::new());
+    for round in 0..4000 {
+        let seed = &seeds[round % seeds.len()];
+        let mut b = seed.clone();
+        for _ in 0..1 + next() % 3 {
+            let at = (next() % b.len() as u64) as usize;
+            let c = alphabet[(next() % alphabet.len() as u64) as usize];
+            match next() % 3 {
+                0 => b[at] = c,
+                1 => b.insert(at, c),
+                _ => {
+                    b.remove(at);
+                }
+            }
+        }
+        let Ok(v) = parse_strict(&b) else { continue };
+        parsed += 1;
+        if let Some(d) = disagreement(&v) {
+            bad.push(format!("{}: {d}", String::from_utf8_lossy(&b)));
+        }
+    }
+    assert!(parsed > 400, "only {parsed} edits still parse");
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    eprintln!("{parsed} byte edits compared");
+}
