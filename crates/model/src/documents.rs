@@ -79,16 +79,6 @@ pub trait Payload: Serialize + DeserializeOwned {
     fn validate(&self) -> Result<(), InvalidField>;
 }
 
-/// Reads an optional member that, when present, holds a value: the schemas
-/// let a member be left out, never be `null`.
-fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    T::deserialize(d).map(Some)
-}
-
 fn text(field: &str, s: &str, max: usize) -> Result<(), InvalidField> {
     let n = s.chars().count();
     if s.trim().is_empty() {
@@ -166,18 +156,10 @@ pub struct Roster {
     /// After this time the roster is no longer in force.
     pub expires_at: Timestamp,
     /// The alliance's reference framework, if it has one.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_framework: Option<FrameworkId>,
     /// How many members must accept a crosswalk onto the reference framework.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recognition_quorum: Option<u32>,
     /// Every member that this or an earlier version removed (and no later
     /// version re-admitted), each with where its chain stood when it was
@@ -188,11 +170,7 @@ pub struct Roster {
     /// The id of the version this one follows (the SHA-256 of that
     /// version's approval message). Optional; when present, only that exact
     /// roster is accepted as the version before.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<crate::DocHash>,
 }
 
@@ -211,11 +189,7 @@ pub struct FormerMember {
     /// (0: none does).
     pub last_seq: u64,
     /// The hash of that document (absent exactly when `last_seq` is 0).
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_hash: Option<crate::DocHash>,
 }
 
@@ -442,27 +416,15 @@ pub struct Indicator {
     /// How unit values become the jurisdiction's value.
     pub aggregation: Aggregation,
     /// The valid range of values, if limited.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub range: Option<Range>,
     /// The target value, required when the direction is `closest_to_target`.
     /// An observation's own target takes precedence.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<Value>,
     /// How a unit's value becomes a score; without one the indicator is not
     /// scored (it may still be aggregated, or weight another).
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scoring: Option<ScoringRule>,
 }
 
@@ -572,19 +534,11 @@ pub struct GradeRule {
     /// The grade.
     pub grade: Grade,
     /// The lowest total that earns the grade.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_total: Option<Value>,
     /// The largest share of a category's units that may get the grade (0-1),
     /// for forced distributions.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_share: Option<Value>,
     /// The pay coefficient tied to the grade.
     pub pay_coefficient: Value,
@@ -666,19 +620,11 @@ impl Grading {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Weight {
     /// The weighted indicator; absent for a group.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub indicator: Option<IndicatorCode>,
     /// The name of a group of weighted parts (e.g. `department`), instead of
     /// an indicator.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// Its weight in percent; the weights of one level sum to 100.
     pub weight: Value,
@@ -841,21 +787,13 @@ pub struct Framework {
     #[serde(default)]
     pub categories: Vec<Category>,
     /// The version this one replaces, if any.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<semver::Version>,
     /// What changed against the previous version.
     #[serde(default)]
     pub changelog: Vec<Change>,
     /// How totals become grades; the standard thresholds when absent.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grading: Option<Grading>,
 }
 
@@ -1001,27 +939,15 @@ pub struct IndicatorSummary {
     pub indicator: IndicatorCode,
     /// The jurisdiction-level value by the indicator's aggregation rule; absent
     /// when no unit reported it.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Value>,
     /// How many units contributed.
     pub contributors: u32,
     /// The units' distribution, present only when at least k units contributed.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distribution: Option<Distribution>,
     /// Why the distribution is withheld, when it is.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withheld: Option<String>,
 }
 
@@ -1031,18 +957,10 @@ pub struct GradeDistribution {
     /// The category.
     pub category: CategoryId,
     /// How many units got each grade; absent when fewer than k units were graded.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counts: Option<BTreeMap<Grade, u32>>,
     /// Why the counts are withheld, when they are.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withheld: Option<String>,
 }
 
@@ -1072,11 +990,7 @@ pub struct Summary {
     #[serde(default)]
     pub grades: Vec<GradeDistribution>,
     /// The earlier summary this one corrects, if any.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supersedes: Option<Supersedes>,
 }
 
@@ -1198,18 +1112,10 @@ pub struct Crosswalk {
     /// How a source value becomes a target value.
     pub transform: Vec<TransformStep>,
     /// The first period the mapping is valid for, if limited.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_from: Option<Period>,
     /// The last period the mapping is valid for, if limited.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_to: Option<Period>,
     /// Why the mapping holds.
     pub justification: String,
@@ -1280,11 +1186,7 @@ pub struct Endorsement {
     /// Accept or reject.
     pub decision: Decision,
     /// An optional comment.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
 

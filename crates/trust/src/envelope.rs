@@ -508,8 +508,29 @@ fn decode_payload<P: Payload>(payload: &Value) -> Result<P, Rejection> {
     Ok(p)
 }
 
-/// A payload against its kind's types and checks, nothing else.
+/// A payload against its kind's types and checks, nothing else. The types
+/// read a `null` member as absent, which the schemas refuse, so a payload
+/// holding a `null` anywhere (rare: no writer makes one) is also checked
+/// against its schema.
 fn check_payload_form(kind: DocKind, payload: &Value) -> Result<(), Rejection> {
+    typed_payload_form(kind, payload)?;
+    if holds_null(payload) {
+        crate::schemas::check_payload(kind, payload)
+            .map_err(|e| Rejection::new(Reason::InvalidPayload, format!("schema: {e}")))?;
+    }
+    Ok(())
+}
+
+fn holds_null(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.iter().any(holds_null),
+        Value::Object(m) => m.values().any(holds_null),
+        _ => false,
+    }
+}
+
+fn typed_payload_form(kind: DocKind, payload: &Value) -> Result<(), Rejection> {
     match kind {
         DocKind::Jurisdiction => decode_payload::<JurisdictionDecl>(payload).map(drop),
         DocKind::Summary => decode_payload::<Summary>(payload).map(drop),
@@ -544,5 +565,6 @@ fn check_payload(
             "declares a key other than the one that signed it",
         ));
     }
-    Ok(())
+    // As in check_payload_form, after the checks with their own reasons.
+    check_payload_form(kind, payload)
 }
