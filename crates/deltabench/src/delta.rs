@@ -1529,7 +1529,7 @@ mod tests {
             if doc.kind != DocKind::Summary {
                 continue;
             }
-            let s: Summary = serde_json::from_value(doc.payload.clone()).unwrap();
+            let s: Summary = doc.payload_as().unwrap();
             for i in &s.indicators {
                 let v = i.value.unwrap().get();
                 let harmonised = match i.indicator.as_str() {

@@ -58,12 +58,11 @@
 use deltabench_engine::Held;
 use deltabench_engine::view::{Doc, View};
 use deltabench_model::Period;
-use deltabench_model::documents::DocKind;
+use deltabench_model::documents::{DocKind, Payload};
 use deltabench_node::Node;
 use deltabench_store::Store;
 use deltabench_trust::{Document, Limits};
 use rayon::prelude::*;
-use serde::de::DeserializeOwned;
 use serde_json::json;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::{Path, PathBuf};
@@ -272,13 +271,13 @@ fn main() {
 
 /// A document as the view takes it in, as the node reads it on acceptance.
 fn view_doc(doc: &Document) -> Option<Doc> {
-    fn held<P: DeserializeOwned>(doc: &Document) -> Held<P> {
+    fn held<P: Payload + Clone + 'static>(doc: &Document) -> Held<P> {
         Held {
             hash: doc.hash().clone(),
             issuer: doc.issuer.clone(),
             seq: doc.seq,
             issued_at: doc.issued_at,
-            payload: serde_json::from_value(doc.payload.clone()).unwrap(),
+            payload: doc.payload_as().unwrap(),
         }
     }
     Some(match doc.kind {

@@ -25,7 +25,7 @@ use deltabench_model::documents::{
 };
 use deltabench_model::{CrosswalkId, IndicatorRef, InvalidField, Period};
 use deltabench_store::StoreError;
-use deltabench_trust::Document;
+use deltabench_trust::{Document, Rejection};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -275,13 +275,14 @@ impl Node {
         if !self.view.ready.load(Ordering::Acquire) {
             return;
         }
-        fn held<P: Payload>(doc: &Document) -> Result<Held<P>, serde_json::Error> {
+        // The payload as the decode checks read it: no second parse.
+        fn held<P: Payload + Clone + 'static>(doc: &Document) -> Result<Held<P>, Rejection> {
             Ok(Held {
                 hash: doc.hash().clone(),
                 issuer: doc.issuer.clone(),
                 seq: doc.seq,
                 issued_at: doc.issued_at,
-                payload: serde_json::from_value(doc.payload.clone())?,
+                payload: doc.payload_as()?,
             })
         }
         let parsed = match doc.kind {

@@ -1011,7 +1011,7 @@ impl Node {
                 let Ok(doc) = Document::decode(&bytes, &self.policy.limits) else {
                     continue;
                 };
-                let Ok(r) = RosterDoc::from_payload(doc.payload.clone()) else {
+                let Ok(r) = RosterDoc::from_payload(doc.payload()) else {
                     continue;
                 };
                 if &r.roster().alliance != alliance || r.roster().version != version - 1 {

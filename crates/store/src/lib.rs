@@ -283,32 +283,46 @@ impl Store {
                     .map_err(|e| StoreError::Corrupt(e.to_string()))
             })
             .transpose()?;
-        let result = (
-            &self.docs,
-            &self.by_issuer,
-            &self.by_kind,
-            &self.pending,
-            &self.roster_history,
-        )
-            .transaction(|(docs, by_issuer, by_kind, pending, roster_history)| {
-                if let Some(held) = by_issuer.get(issuer_key)? {
-                    return if held.as_ref() == hash {
-                        Ok(Put::AlreadyHeld)
-                    } else {
-                        let held =
-                            keys::hash_from(&held).map_err(ConflictableTransactionError::Abort)?;
-                        Ok(Put::SeqTaken(held))
-                    };
-                }
-                docs.insert(&hash[..], bytes)?;
-                by_issuer.insert(&issuer_key[..], &hash[..])?;
-                by_kind.insert(kind_key.as_slice(), &hash[..])?;
+        // Only the trees this document touches take part: a transaction
+        // costs per tree, and most documents clear no pending entry and
+        // carry no roster. Writers are serialised by the caller (the node's
+        // ingest lock), so a pending entry cannot appear between this look
+        // and the commit.
+        let clears_pending = self.pending.contains_key(issuer_key)?;
+        let mut trees = vec![
+            self.docs.clone(),
+            self.by_issuer.clone(),
+            self.by_kind.clone(),
+        ];
+        if clears_pending {
+            trees.push(self.pending.clone());
+        }
+        if history.is_some() {
+            trees.push(self.roster_history.clone());
+        }
+        let result = trees.as_slice().transaction(|t| {
+            let (docs, by_issuer, by_kind) = (&t[0], &t[1], &t[2]);
+            if let Some(held) = by_issuer.get(issuer_key)? {
+                return if held.as_ref() == hash {
+                    Ok(Put::AlreadyHeld)
+                } else {
+                    let held =
+                        keys::hash_from(&held).map_err(ConflictableTransactionError::Abort)?;
+                    Ok(Put::SeqTaken(held))
+                };
+            }
+            docs.insert(&hash[..], bytes)?;
+            by_issuer.insert(&issuer_key[..], &hash[..])?;
+            by_kind.insert(kind_key.as_slice(), &hash[..])?;
+            let mut rest = t[3..].iter();
+            if clears_pending && let Some(pending) = rest.next() {
                 pending.remove(&issuer_key[..])?;
-                if let Some((k, v)) = &history {
-                    roster_history.insert(k.as_slice(), v.as_slice())?;
-                }
-                Ok(Put::Stored)
-            });
+            }
+            if let (Some((k, v)), Some(roster_history)) = (&history, rest.next()) {
+                roster_history.insert(k.as_slice(), v.as_slice())?;
+            }
+            Ok(Put::Stored)
+        });
         result.map_err(tx_error)
     }
 

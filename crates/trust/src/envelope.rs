@@ -27,8 +27,14 @@ use deltabench_model::{DocHash, JurisdictionCode, KeyHex, SigHex, Timestamp};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
+
+/// A payload read into its kind's type by the checks, kept so that no
+/// reader parses it a second time: a `JurisdictionDecl`, `Summary`,
+/// `Framework`, `Crosswalk`, `Endorsement` or `SignedRoster`, by kind.
+type Typed = Arc<dyn Any + Send + Sync>;
 
 /// A payload schema version, `MAJOR.MINOR`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -111,12 +117,11 @@ pub struct Document {
     pub prev: Option<DocHash>,
     /// When the issuer says it signed.
     pub issued_at: Timestamp,
-    /// The payload, checked against its kind.
-    pub payload: Value,
     /// The signature.
     pub signature: SigHex,
     hash: DocHash,
     bytes: Arc<[u8]>,
+    typed: Typed,
 }
 
 impl fmt::Debug for Document {
@@ -179,7 +184,7 @@ impl Document {
         let fail = |detail: String| SignError { kind, detail };
         // A non-finite float would have become `null`: reading the value back
         // through the validating types catches that before anything is signed.
-        check_payload(kind, &payload_value, &header.issuer, &key.public_hex())
+        let typed = check_payload(kind, &payload_value, &header.issuer, &key.public_hex())
             .map_err(|r| fail(r.detail))?;
 
         let mut body = Map::new();
@@ -207,12 +212,6 @@ impl Document {
         let signature = key.sign_prefixed(&message);
         let hash = DocHash::from_bytes(Sha256::digest(&message).into());
         let bytes = envelope_bytes(&message, &signature);
-        // The payload as every receiver reads it: from the canonical bytes, so
-        // that `30.0`, signed as `30`, is the same value here as there.
-        let payload_value = parse_strict(&bytes)
-            .ok()
-            .and_then(|mut v| v.get_mut("payload").map(Value::take))
-            .unwrap_or(Value::Null);
         Ok(Document {
             kind,
             schema_version: SchemaVersion::CURRENT,
@@ -221,10 +220,10 @@ impl Document {
             seq: header.seq,
             prev: header.prev,
             issued_at: header.issued_at,
-            payload: payload_value,
             signature,
             hash,
             bytes,
+            typed,
         })
     }
 
@@ -292,8 +291,8 @@ impl Document {
             ));
         }
         parts.check_link(kind)?;
-        let payload = body.remove("payload").unwrap_or(Value::Null);
-        check_payload(kind, &payload, &parts.issuer, &parts.issuer_key)?;
+        let payload = body.get("payload").unwrap_or(&Value::Null);
+        let typed = check_payload(kind, payload, &parts.issuer, &parts.issuer_key)?;
         let bytes = envelope_bytes(&message, &signature);
         Ok(Document {
             kind,
@@ -303,10 +302,10 @@ impl Document {
             seq: parts.seq,
             prev: parts.prev,
             issued_at: parts.issued_at,
-            payload,
             signature,
             hash,
             bytes,
+            typed,
         })
     }
 
@@ -336,7 +335,7 @@ impl Document {
         parts.check_link(kind)?;
         let payload = body.get("payload").unwrap_or(&Value::Null);
         if parts.schema_version.major == SchemaVersion::CURRENT.major {
-            check_payload_form(kind, payload)
+            check_payload_form(kind, payload).map(drop)
         } else if payload.is_object() {
             Ok(())
         } else {
@@ -351,7 +350,7 @@ impl Document {
     /// `<kind>.v1.schema.json` accepts. [`Document::from_value`] adds, for a
     /// jurisdiction declaration, that it names the envelope's issuer and key.
     pub fn check_payload_form(kind: DocKind, payload: &Value) -> Result<(), Rejection> {
-        check_payload_form(kind, payload)
+        check_payload_form(kind, payload).map(drop)
     }
 
     /// The document's hash: SHA-256 of its signed message.
@@ -369,16 +368,31 @@ impl Document {
         self.bytes.clone()
     }
 
-    /// The payload decoded as `P`. The payload was checked at decode time, so
-    /// this fails only when `P` is not the document's kind.
-    pub fn payload_as<P: Payload>(&self) -> Result<P, Rejection> {
-        if P::KIND != self.kind {
-            return Err(Rejection::new(
+    /// The payload as JSON, read from the canonical bytes, with any members
+    /// the payload types do not know (a newer minor version's). This parses;
+    /// readers of a known kind use [`Document::payload_ref`], which does not.
+    pub fn payload(&self) -> Value {
+        parse_strict(&self.bytes)
+            .ok()
+            .and_then(|mut v| v.get_mut("payload").map(Value::take))
+            .unwrap_or(Value::Null)
+    }
+
+    /// The payload as `P`, a copy of the one the checks read. It fails only
+    /// when `P` is not the document's kind.
+    pub fn payload_as<P: Payload + Clone + 'static>(&self) -> Result<P, Rejection> {
+        self.payload_ref::<P>().cloned().ok_or_else(|| {
+            Rejection::new(
                 Reason::InvalidPayload,
                 format!("a {} document is not a {}", self.kind, P::KIND),
-            ));
-        }
-        decode_payload(&self.payload)
+            )
+        })
+    }
+
+    /// The payload as `P`, as the checks read it (no parse), or `None` when
+    /// `P` is not the document's kind.
+    pub fn payload_ref<P: Payload + 'static>(&self) -> Option<&P> {
+        self.typed.downcast_ref::<P>()
     }
 }
 
@@ -512,8 +526,15 @@ fn decode_payload<P: Payload>(payload: &Value) -> Result<P, Rejection> {
 /// read a `null` member as absent, which the schemas refuse, so a payload
 /// holding a `null` anywhere (rare: no writer makes one) is also checked
 /// against its schema.
-fn check_payload_form(kind: DocKind, payload: &Value) -> Result<(), Rejection> {
-    typed_payload_form(kind, payload)?;
+fn check_payload_form(kind: DocKind, payload: &Value) -> Result<Typed, Rejection> {
+    let typed = typed_payload_form(kind, payload)?;
+    check_nulls(kind, payload)?;
+    Ok(typed)
+}
+
+/// The schema check for a payload holding a `null`, which the types read
+/// as absent.
+fn check_nulls(kind: DocKind, payload: &Value) -> Result<(), Rejection> {
     if holds_null(payload) {
         crate::schemas::check_payload(kind, payload)
             .map_err(|e| Rejection::new(Reason::InvalidPayload, format!("schema: {e}")))?;
@@ -530,14 +551,17 @@ fn holds_null(v: &Value) -> bool {
     }
 }
 
-fn typed_payload_form(kind: DocKind, payload: &Value) -> Result<(), Rejection> {
+fn typed_payload_form(kind: DocKind, payload: &Value) -> Result<Typed, Rejection> {
+    fn typed<P: Payload + Send + Sync + 'static>(payload: &Value) -> Result<Typed, Rejection> {
+        decode_payload::<P>(payload).map(|p| Arc::new(p) as Typed)
+    }
     match kind {
-        DocKind::Jurisdiction => decode_payload::<JurisdictionDecl>(payload).map(drop),
-        DocKind::Summary => decode_payload::<Summary>(payload).map(drop),
-        DocKind::Framework => decode_payload::<Framework>(payload).map(drop),
-        DocKind::Crosswalk => decode_payload::<Crosswalk>(payload).map(drop),
-        DocKind::Endorsement => decode_payload::<Endorsement>(payload).map(drop),
-        DocKind::Roster => decode_payload::<SignedRoster>(payload).map(drop),
+        DocKind::Jurisdiction => typed::<JurisdictionDecl>(payload),
+        DocKind::Summary => typed::<Summary>(payload),
+        DocKind::Framework => typed::<Framework>(payload),
+        DocKind::Crosswalk => typed::<Crosswalk>(payload),
+        DocKind::Endorsement => typed::<Endorsement>(payload),
+        DocKind::Roster => typed::<SignedRoster>(payload),
     }
 }
 
@@ -548,7 +572,7 @@ fn check_payload(
     payload: &Value,
     issuer: &JurisdictionCode,
     issuer_key: &KeyHex,
-) -> Result<(), Rejection> {
+) -> Result<Typed, Rejection> {
     if kind != DocKind::Jurisdiction {
         return check_payload_form(kind, payload);
     }
@@ -566,5 +590,6 @@ fn check_payload(
         ));
     }
     // As in check_payload_form, after the checks with their own reasons.
-    check_payload_form(kind, payload)
+    check_nulls(kind, payload)?;
+    Ok(Arc::new(decl))
 }

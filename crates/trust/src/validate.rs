@@ -108,7 +108,7 @@ pub fn validate_document(doc: Document, checks: &Checks<'_>, ledger: &impl Ledge
         }
         return check_chain(doc, ledger);
     }
-    let placed = RosterDoc::from_payload(doc.payload.clone()).and_then(|roster| {
+    let placed = RosterDoc::from_payload(doc.payload()).and_then(|roster| {
         checks
             .membership
             .place_roster(

@@ -494,7 +494,7 @@ fn vectors_verify_from_the_file() {
             let written = parse_strict(p.as_str().unwrap().as_bytes()).unwrap();
             assert_eq!(
                 canonical(&written).unwrap(),
-                canonical(&doc.payload).unwrap(),
+                canonical(&doc.payload()).unwrap(),
                 "{name}: the payload as written and as signed differ"
             );
         }

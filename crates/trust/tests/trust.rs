@@ -209,6 +209,39 @@ fn a_valid_chain_is_accepted_and_replays_are_duplicates() {
 }
 
 #[test]
+fn a_decoded_payload_is_read_once_as_its_type_and_kept_whole_as_json() {
+    let ps = parties();
+    let d = decl(&ps[0]);
+    let e = endorsement(&ps[0], 2, &d, "agreed");
+    let back = Document::decode(e.bytes(), &Limits::default()).unwrap();
+    let typed = back.payload_ref::<Endorsement>().unwrap();
+    assert_eq!(typed.comment.as_deref(), Some("agreed"));
+    assert_eq!(back.payload_as::<Endorsement>().unwrap(), *typed);
+    // Another kind's type is refused, not misread.
+    assert!(back.payload_ref::<JurisdictionDecl>().is_none());
+    let wrong = back.payload_as::<JurisdictionDecl>().unwrap_err();
+    assert_eq!(wrong.reason, Reason::InvalidPayload);
+    assert_eq!(back.payload(), serde_json::to_value(typed).unwrap());
+
+    // A member the types do not know (a newer minor version's) is signed,
+    // kept in the JSON payload and left out of the typed one.
+    let mut payload = serde_json::to_value(typed).unwrap();
+    payload["note"] = json!("from 1.1");
+    let body = raw_body(
+        &ps[0],
+        "endorsement",
+        "1.1",
+        2,
+        json!(d.hash().as_str()),
+        payload.clone(),
+    );
+    let bytes = sign_raw(&ps[0], body);
+    let newer = Document::decode(&bytes, &Limits::default()).unwrap();
+    assert_eq!(newer.payload(), payload);
+    assert_eq!(newer.payload_ref::<Endorsement>(), Some(typed));
+}
+
+#[test]
 fn pretty_printed_documents_still_verify() {
     let ps = parties();
     let d = decl(&ps[0]);
