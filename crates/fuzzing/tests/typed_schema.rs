@@ -5,6 +5,9 @@
 //! parse. The typed checks may refuse more only by a payload rule between
 //! members, which JSON Schema cannot state.
 
+mod common;
+
+use common::{edits, seed_envelopes};
 use deltabench_fuzzing::seeds;
 use deltabench_model::documents::{
     Crosswalk, DocKind, Endorsement, Framework, JurisdictionDecl, Payload, SignedRoster, Summary,
@@ -12,25 +15,7 @@ use deltabench_model::documents::{
 use deltabench_trust::canonical::parse_strict;
 use deltabench_trust::schemas::check_envelope;
 use deltabench_trust::{Document, Reason};
-use serde_json::{Value, json};
-
-/// The envelopes of the `document` seeds (one each) and of the raw `bundle`
-/// seed (its documents).
-fn seed_envelopes() -> Vec<Value> {
-    let mut out: Vec<Value> = seeds("document")
-        .iter()
-        .map(|b| parse_strict(b).expect("a seed parses"))
-        .collect();
-    for seed in seeds("bundle") {
-        if seed.first() == Some(&0)
-            && let Ok(v) = serde_json::from_slice::<Value>(&seed[1..])
-        {
-            let docs = v.get("documents").and_then(Value::as_array).cloned();
-            out.extend(docs.unwrap_or_default());
-        }
-    }
-    out
-}
+use serde_json::Value;
 
 fn has_form(kind: DocKind, payload: &Value) -> bool {
     fn de<P: Payload>(v: &Value) -> bool {
@@ -63,71 +48,6 @@ fn disagreement(v: &Value) -> Option<String> {
         (Ok(()), Err(r)) => Some(format!("schema accepts, typed refuses: {r}")),
         (Err(e), Ok(())) => Some(format!("schema refuses ({e}), typed accepts")),
     }
-}
-
-fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, c) in m {
-                pointers(
-                    c,
-                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
-                    out,
-                );
-            }
-        }
-        Value::Array(a) => {
-            for (i, c) in a.iter().enumerate() {
-                pointers(c, format!("{at}/{i}"), out);
-            }
-        }
-        _ => {}
-    }
-    out.push(at);
-}
-
-fn edits(v: &Value) -> Vec<(String, Value)> {
-    let replacements = [
-        Value::Null,
-        json!(false),
-        json!(0),
-        json!(1),
-        json!(-3),
-        json!(2.5),
-        json!(""),
-        json!("x"),
-        json!("1.0"),
-        json!("2.0"),
-        json!("0001.7"),
-        json!("a".repeat(64)),
-        json!([]),
-        json!({}),
-    ];
-    let mut ps = Vec::new();
-    pointers(v, String::new(), &mut ps);
-    let mut out = vec![("as is".to_string(), v.clone())];
-    for p in &ps {
-        if let Some((parent, last)) = p.rsplit_once('/') {
-            let mut e = v.clone();
-            let done = match e.pointer_mut(parent) {
-                Some(Value::Object(m)) => m.remove(last).is_some(),
-                Some(Value::Array(a)) => last.parse().is_ok_and(|i: usize| {
-                    a.remove(i);
-                    true
-                }),
-                _ => false,
-            };
-            if done {
-                out.push((format!("{p} removed"), e));
-            }
-        }
-        for r in &replacements {
-            let mut e = v.clone();
-            *e.pointer_mut(p).unwrap() = r.clone();
-            out.push((format!("{p} = {r}"), e));
-        }
-    }
-    out
 }
 
 #[test]

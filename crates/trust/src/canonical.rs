@@ -307,6 +307,227 @@ fn long_integer_not_a_double(bytes: &[u8]) -> Option<String> {
     None
 }
 
+/// What [`canonical_shape`] saw in text that is canonical.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Members of the outermost object (0 when the text is not an object).
+    pub top_members: usize,
+    /// `null` literals anywhere in the text.
+    pub nulls: usize,
+}
+
+/// `Some` when `bytes` are exactly the canonical form of the JSON text they
+/// hold and [`parse_strict`] reads them: no white space, members in UTF-16
+/// order with no name twice, every number spelt as [`write_canonical`]
+/// spells it, every string escaped exactly where JCS escapes. `None` for
+/// anything else, valid JSON or not. It reads the text once and builds no
+/// value: a reader of canonical bytes (what every node sends) can then take
+/// the signed bytes as they are instead of writing them again.
+pub fn canonical_shape(bytes: &[u8]) -> Option<Shape> {
+    let mut c = Scan {
+        b: bytes,
+        i: 0,
+        nulls: 0,
+        depth: 0,
+        scratch: Vec::new(),
+    };
+    let top_members = c.value()?;
+    (c.i == bytes.len()).then_some(Shape {
+        top_members,
+        nulls: c.nulls,
+    })
+}
+
+/// serde_json's nesting limit, so that the scan accepts no text the parser
+/// refuses.
+const DEPTH_MAX: usize = 128;
+
+struct Scan<'a> {
+    b: &'a [u8],
+    i: usize,
+    nulls: usize,
+    depth: usize,
+    scratch: Vec<u8>,
+}
+
+impl<'a> Scan<'a> {
+    /// One value; for an object, its member count.
+    fn value(&mut self) -> Option<usize> {
+        match *self.b.get(self.i)? {
+            b'{' => return self.object(),
+            b'[' => self.array()?,
+            b'"' => drop(self.string()?),
+            b't' => self.literal(b"true")?,
+            b'f' => self.literal(b"false")?,
+            b'n' => {
+                self.nulls += 1;
+                self.literal(b"null")?
+            }
+            b'-' | b'0'..=b'9' => self.number()?,
+            _ => return None,
+        }
+        Some(0)
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.i + word.len();
+        (self.b.get(self.i..end)? == word).then(|| self.i = end)
+    }
+
+    fn next_byte(&mut self) -> Option<u8> {
+        let b = *self.b.get(self.i)?;
+        self.i += 1;
+        Some(b)
+    }
+
+    fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        self.i += 1;
+        (self.depth <= DEPTH_MAX).then_some(())
+    }
+
+    fn object(&mut self) -> Option<usize> {
+        self.enter()?;
+        let mut count = 0;
+        if self.b.get(self.i) == Some(&b'}') {
+            self.i += 1;
+        } else {
+            let mut previous: Option<std::borrow::Cow<'a, str>> = None;
+            loop {
+                let name = self.name()?;
+                if let Some(p) = &previous
+                    && utf16_cmp(p, &name) != std::cmp::Ordering::Less
+                {
+                    return None;
+                }
+                previous = Some(name);
+                (self.next_byte()? == b':').then_some(())?;
+                self.value()?;
+                count += 1;
+                match self.next_byte()? {
+                    b',' => {}
+                    b'}' => break,
+                    _ => return None,
+                }
+            }
+        }
+        self.depth -= 1;
+        Some(count)
+    }
+
+    fn array(&mut self) -> Option<()> {
+        self.enter()?;
+        if self.b.get(self.i) == Some(&b']') {
+            self.i += 1;
+        } else {
+            loop {
+                self.value()?;
+                match self.next_byte()? {
+                    b',' => {}
+                    b']' => break,
+                    _ => return None,
+                }
+            }
+        }
+        self.depth -= 1;
+        Some(())
+    }
+
+    /// A member name, unescaped (escapes are rare in names).
+    fn name(&mut self) -> Option<std::borrow::Cow<'a, str>> {
+        let (text, escaped) = self.string()?;
+        if !escaped {
+            return Some(text.into());
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            let c = match chars.next()? {
+                'b' => '\u{8}',
+                't' => '\t',
+                'n' => '\n',
+                'f' => '\u{c}',
+                'r' => '\r',
+                'u' => {
+                    let hex: String = chars.by_ref().take(4).collect();
+                    char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?
+                }
+                other => other,
+            };
+            out.push(c);
+        }
+        Some(out.into())
+    }
+
+    /// A string as JCS writes it: its text as written (escapes included) and
+    /// whether it holds an escape.
+    fn string(&mut self) -> Option<(&'a str, bool)> {
+        if self.b.get(self.i) != Some(&b'"') {
+            return None;
+        }
+        let start = self.i + 1;
+        let mut j = start;
+        let mut escaped = false;
+        loop {
+            match *self.b.get(j)? {
+                b'"' => break,
+                b'\\' => {
+                    escaped = true;
+                    match *self.b.get(j + 1)? {
+                        // Each short escape stands for the one byte JCS
+                        // writes it for (the table maps them one to one).
+                        b'"' | b'\\' | b'b' | b't' | b'n' | b'f' | b'r' => j += 2,
+                        b'u' => {
+                            // Only a control character without a short
+                            // escape, as \u00xx in lowercase hex.
+                            let h = self.b.get(j + 2..j + 6)?;
+                            let digit = |d: u8| match d {
+                                b'0'..=b'9' => Some(d - b'0'),
+                                b'a'..=b'f' => Some(d - b'a' + 10),
+                                _ => None,
+                            };
+                            let v = if h[0] == b'0' && h[1] == b'0' {
+                                digit(h[2])? * 16 + digit(h[3])?
+                            } else {
+                                return None;
+                            };
+                            (ESCAPE[v as usize] == b'u').then_some(())?;
+                            j += 6;
+                        }
+                        _ => return None,
+                    }
+                }
+                b if ESCAPE[b as usize] != 0 => return None,
+                _ => j += 1,
+            }
+        }
+        let text = std::str::from_utf8(&self.b[start..j]).ok()?;
+        self.i = j + 1;
+        Some((text, escaped))
+    }
+
+    /// A number spelt exactly as the canonical writer spells the value
+    /// serde_json reads from it.
+    fn number(&mut self) -> Option<()> {
+        let start = self.i;
+        let mut j = start;
+        while j < self.b.len()
+            && matches!(self.b[j], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+        {
+            j += 1;
+        }
+        let token = &self.b[start..j];
+        let n: Number = serde_json::from_slice(token).ok()?;
+        self.scratch.clear();
+        write_number(&n, &mut self.scratch).ok()?;
+        (self.scratch == token).then(|| self.i = j)
+    }
+}
+
 /// A [`Value`] whose objects had no duplicate member names.
 struct Strict(Value);
 
@@ -544,6 +765,79 @@ mod tests {
         assert!(parse_strict(br#"{"a": [{"x": 1}, {"x": 2}]}"#).is_ok());
     }
 
+    fn count_nulls(v: &Value) -> usize {
+        match v {
+            Value::Null => 1,
+            Value::Array(a) => a.iter().map(count_nulls).sum(),
+            Value::Object(m) => m.values().map(count_nulls).sum(),
+            _ => 0,
+        }
+    }
+
+    #[test]
+    fn the_scan_refuses_every_other_spelling() {
+        let yes: &[&[u8]] = &[
+            b"{}",
+            b"[]",
+            b"0",
+            b"-1",
+            b"1.5",
+            b"1e+21",
+            b"1e-7",
+            b"\"\\n\\t\\\"\\\\\\u001f\"",
+            "\"é\u{10000}\"".as_bytes(),
+            b"{\"\\n\":1,\"a\":[null,true,false]}",
+            // UTF-16 order: U+10000 (a surrogate pair, 0xD800...) sorts
+            // before U+E000, unlike in UTF-8.
+            "{\"\u{10000}\":1,\"\u{e000}\":2}".as_bytes(),
+            // 2^60 as ECMAScript spells it.
+            b"1152921504606847000",
+        ];
+        for b in yes {
+            let shape = canonical_shape(b);
+            assert!(shape.is_some(), "{}", String::from_utf8_lossy(b));
+            assert_eq!(canonical(&parse_strict(b).unwrap()).unwrap(), *b);
+        }
+        let no: &[&[u8]] = &[
+            b"",
+            b" 1",
+            b"1 ",
+            b"[1, 2]",
+            b"{\"b\":1,\"a\":2}",
+            b"{\"a\":1,\"a\":1}",
+            b"1.0",
+            b"1E2",
+            b"100e0",
+            b"-0",
+            b"01",
+            b"1e21",
+            b"9007199254740993",
+            // 2^60 exactly: a double, but JCS spells it 1152921504606847000.
+            b"1152921504606846976",
+            b"\"\\/\"",
+            b"\"\\u0041\"",
+            b"\"\\u001F\"",
+            b"\"\\u000a\"",
+            b"\"\\u00e9\"",
+            b"\"\\ud800\"",
+            b"\"\x01\"",
+            b"\"\xff\"",
+            "{\"\u{e000}\":1,\"\u{10000}\":2}".as_bytes(),
+            b"nul",
+            b"[1,]",
+            b"{\"a\":1,}",
+            b"{\"a\"1}",
+            b"[]]",
+        ];
+        for b in no {
+            assert_eq!(canonical_shape(b), None, "{}", String::from_utf8_lossy(b));
+        }
+        let deep = |n: usize| [vec![b'['; n], vec![b']'; n]].concat();
+        assert!(canonical_shape(&deep(DEPTH_MAX)).is_some());
+        assert!(canonical_shape(&deep(DEPTH_MAX + 1)).is_none());
+        assert!(parse_strict(&deep(DEPTH_MAX + 1)).is_err());
+    }
+
     fn arb_json() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
             Just(Value::Null),
@@ -571,6 +865,36 @@ mod tests {
             let c = canonical(&v).unwrap();
             let back = parse_strict(&c).unwrap();
             prop_assert_eq!(canonical(&back).unwrap(), c);
+        }
+
+        /// The scan finds canonical bytes canonical, and any other spelling
+        /// of the same value (serde_json's compact and pretty forms) only
+        /// when it is the same bytes.
+        #[test]
+        fn the_scan_knows_canonical_bytes(v in arb_json()) {
+            let c = canonical(&v).unwrap();
+            let shape = canonical_shape(&c);
+            prop_assert!(shape.is_some(), "{}", String::from_utf8_lossy(&c));
+            let shape = shape.unwrap();
+            prop_assert_eq!(shape.nulls, count_nulls(&v));
+            prop_assert_eq!(shape.top_members, v.as_object().map_or(0, |m| m.len()));
+            for other in [serde_json::to_vec(&v).unwrap(), serde_json::to_vec_pretty(&v).unwrap()] {
+                prop_assert_eq!(canonical_shape(&other).is_some(), other == c,
+                    "{}", String::from_utf8_lossy(&other));
+            }
+        }
+
+        /// Whatever bytes the scan passes, the parser reads, and writing
+        /// what it read gives the same bytes back.
+        #[test]
+        fn what_the_scan_passes_is_canonical(b in prop::collection::vec(
+            prop::sample::select(b"{}[]\",:0123456789-+.eEnulltruefalse\\ubtn\x01\xc3\xa9 ".to_vec()),
+            0..24,
+        )) {
+            if canonical_shape(&b).is_some() {
+                let v = parse_strict(&b).unwrap();
+                prop_assert_eq!(canonical(&v).unwrap(), b);
+            }
         }
 
         /// An independent RFC 8785 implementation agrees byte for byte.
