@@ -13,7 +13,7 @@ use deltabench_model::documents::{
     Crosswalk, DocKind, Endorsement, Framework, JurisdictionDecl, SignedRoster, Summary,
 };
 use deltabench_trust::canonical::{canonical, canonical_shape};
-use deltabench_trust::{DOCUMENT_DOMAIN, Document, Limits, NodeKey, Rejection};
+use deltabench_trust::{DOCUMENT_DOMAIN, Document, Limits, NodeKey, Reason, Rejection};
 use serde_json::{Value, json};
 
 /// One edit in this many is signed and compared.
@@ -173,7 +173,7 @@ fn the_shortcut_agrees_with_the_general_path_on_byte_edits() {
         state
     };
     let alphabet = b"0123456789abcdefxyz.-+eE:\"{}[],\\/u null truefalse";
-    let mut bad = Vec::new();
+    let (mut bad, mut canonical_bad_signatures) = (Vec::new(), 0);
     for round in 0..4000 {
         let mut b = seeds[round % seeds.len()].clone();
         for _ in 0..1 + next() % 3 {
@@ -190,7 +190,18 @@ fn the_shortcut_agrees_with_the_general_path_on_byte_edits() {
         if let Some(d) = disagreement(&b) {
             bad.push(format!("round {round}: {d}"));
         }
+        // The shortcut's own refusal: canonical bytes whose signature fails.
+        if canonical_shape(&b).is_some()
+            && let Err(r) = Document::decode_general(&b, &Limits::default())
+            && r.reason == Reason::BadSignature
+        {
+            canonical_bad_signatures += 1;
+        }
     }
+    assert!(
+        canonical_bad_signatures > 100,
+        "only {canonical_bad_signatures} edits reached the shortcut's signature check"
+    );
     assert!(
         bad.is_empty(),
         "{} disagree:\n{}",

@@ -232,8 +232,8 @@ impl Document {
     /// and the payload's checks. Nothing here depends on what the node holds.
     pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Self, Rejection> {
         check_size(bytes, limits)?;
-        if let Some(doc) = Self::decode_canonical(bytes) {
-            return Ok(doc);
+        if let Some(decided) = Self::decode_canonical(bytes) {
+            return decided;
         }
         Self::decode_general(bytes, limits)
     }
@@ -253,9 +253,11 @@ impl Document {
     /// message is the bytes without their last member (`signature` sorts
     /// after every other envelope member), and the payload is read straight
     /// into its type, with no JSON value built and nothing written again.
-    /// `None` unless every check passes; the general path then decides, and
-    /// names the reason when it refuses.
-    fn decode_canonical(bytes: &[u8]) -> Option<Self> {
+    /// `None` when a check before the signature fails, or one after it: the
+    /// general path then decides, and names the reason. A signature that
+    /// does not verify is final here (the general path would reach the
+    /// same verdict on the same message), so it is checked once.
+    fn decode_canonical(bytes: &[u8]) -> Option<Result<Self, Rejection>> {
         /// The envelope's members, all nine required (the scan counts
         /// them), nothing else.
         #[derive(serde::Deserialize)]
@@ -310,10 +312,10 @@ impl Document {
         message.extend_from_slice(&bytes[..cut]);
         message.push(b'}');
         if !verify_prefixed(&parts.issuer_key, &message, &wire.signature) {
-            return None;
+            return Some(Err(bad_signature(&parts.issuer_key)));
         }
         let typed = check_payload_text(kind, wire.payload.get(), &parts.issuer, &parts.issuer_key)?;
-        Some(Document {
+        Some(Ok(Document {
             kind,
             schema_version: parts.schema_version,
             issuer: parts.issuer,
@@ -325,7 +327,7 @@ impl Document {
             hash: DocHash::from_bytes(Sha256::digest(&message).into()),
             bytes: bytes.into(),
             typed,
-        })
+        }))
     }
 
     /// Verifies an envelope already parsed as JSON. The size limit is the
@@ -352,13 +354,7 @@ impl Document {
 
         let message = signed_message(&body).map_err(canonical_rejection)?;
         if !verify_prefixed(&parts.issuer_key, &message, &signature) {
-            return Err(Rejection::new(
-                Reason::BadSignature,
-                format!(
-                    "signature does not verify under issuer key {}",
-                    parts.issuer_key
-                ),
-            ));
+            return Err(bad_signature(&parts.issuer_key));
         }
         let hash = DocHash::from_bytes(Sha256::digest(&message).into());
 
@@ -477,6 +473,13 @@ impl Document {
     pub fn payload_ref<P: Payload + 'static>(&self) -> Option<&P> {
         self.typed.downcast_ref::<P>()
     }
+}
+
+fn bad_signature(issuer_key: &KeyHex) -> Rejection {
+    Rejection::new(
+        Reason::BadSignature,
+        format!("signature does not verify under issuer key {issuer_key}"),
+    )
 }
 
 fn check_size(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
