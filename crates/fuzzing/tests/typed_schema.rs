@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{edits, seed_envelopes};
+use common::{byte_edits, edits, seed_envelopes};
 use deltabench_fuzzing::seeds;
 use deltabench_model::documents::{
     Crosswalk, DocKind, Endorsement, Framework, JurisdictionDecl, Payload, SignedRoster, Summary,
@@ -91,30 +91,9 @@ fn typed_checks_agree_with_the_schema_on_every_seed_and_its_edits() {
 #[test]
 fn typed_checks_agree_with_the_schema_on_byte_edits_of_the_seeds() {
     let seeds = seeds("document");
-    // A fixed xorshift stream: the same edits on every run.
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
     let alphabet = b"0123456789abcdefxyz.-:\"{}[],null truefalse";
     let (mut parsed, mut bad) = (0, Vec::new());
-    for round in 0..4000 {
-        let seed = &seeds[round % seeds.len()];
-        let mut b = seed.clone();
-        for _ in 0..1 + next() % 3 {
-            let at = (next() % b.len() as u64) as usize;
-            let c = alphabet[(next() % alphabet.len() as u64) as usize];
-            match next() % 3 {
-                0 => b[at] = c,
-                1 => b.insert(at, c),
-                _ => {
-                    b.remove(at);
-                }
-            }
-        }
+    for b in byte_edits(&seeds, 4000, alphabet, 0x9e37_79b9_7f4a_7c15) {
         let Ok(v) = parse_strict(&b) else { continue };
         parsed += 1;
         if let Some(d) = disagreement(&v) {

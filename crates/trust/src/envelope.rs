@@ -315,19 +315,14 @@ impl Document {
             return Some(Err(bad_signature(&parts.issuer_key)));
         }
         let typed = check_payload_text(kind, wire.payload.get(), &parts.issuer, &parts.issuer_key)?;
-        Some(Ok(Document {
+        let hash = DocHash::from_bytes(Sha256::digest(&message).into());
+        Some(Ok(parts.into_document(
             kind,
-            schema_version: parts.schema_version,
-            issuer: parts.issuer,
-            issuer_key: parts.issuer_key,
-            seq: parts.seq,
-            prev: parts.prev,
-            issued_at: parts.issued_at,
-            signature: wire.signature,
-            hash: DocHash::from_bytes(Sha256::digest(&message).into()),
-            bytes: bytes.into(),
+            wire.signature,
+            hash,
+            bytes.into(),
             typed,
-        }))
+        )))
     }
 
     /// Verifies an envelope already parsed as JSON. The size limit is the
@@ -373,19 +368,7 @@ impl Document {
         let payload = body.get("payload").unwrap_or(&Value::Null);
         let typed = check_payload(kind, payload, &parts.issuer, &parts.issuer_key)?;
         let bytes = envelope_bytes(&message, &signature);
-        Ok(Document {
-            kind,
-            schema_version: parts.schema_version,
-            issuer: parts.issuer,
-            issuer_key: parts.issuer_key,
-            seq: parts.seq,
-            prev: parts.prev,
-            issued_at: parts.issued_at,
-            signature,
-            hash,
-            bytes,
-            typed,
-        })
+        Ok(parts.into_document(kind, signature, hash, bytes, typed))
     }
 
     /// The typed checks of [`Document::from_value`] that
@@ -546,6 +529,30 @@ impl Parts {
             prev,
             issued_at,
         })
+    }
+
+    /// The verified document these parts head.
+    fn into_document(
+        self,
+        kind: DocKind,
+        signature: SigHex,
+        hash: DocHash,
+        bytes: Arc<[u8]>,
+        typed: Typed,
+    ) -> Document {
+        Document {
+            kind,
+            schema_version: self.schema_version,
+            issuer: self.issuer,
+            issuer_key: self.issuer_key,
+            seq: self.seq,
+            prev: self.prev,
+            issued_at: self.issued_at,
+            signature,
+            hash,
+            bytes,
+            typed,
+        }
     }
 
     fn kind(&self) -> Result<DocKind, Rejection> {

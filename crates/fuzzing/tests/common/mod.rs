@@ -99,3 +99,37 @@ pub fn edits_with(v: &Value, extra: &[Value]) -> Vec<(String, Value)> {
     }
     out
 }
+
+/// `rounds` random edits of `seeds` in turn (one to three bytes each
+/// replaced by, or inserted from, `alphabet`, or removed), from a fixed
+/// xorshift stream started at `state`: the same edits on every run.
+pub fn byte_edits(
+    seeds: &[Vec<u8>],
+    rounds: usize,
+    alphabet: &[u8],
+    mut state: u64,
+) -> Vec<Vec<u8>> {
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..rounds)
+        .map(|round| {
+            let mut b = seeds[round % seeds.len()].clone();
+            for _ in 0..1 + next() % 3 {
+                let at = (next() % b.len() as u64) as usize;
+                let c = alphabet[(next() % alphabet.len() as u64) as usize];
+                match next() % 3 {
+                    0 => b[at] = c,
+                    1 => b.insert(at, c),
+                    _ => {
+                        b.remove(at);
+                    }
+                }
+            }
+            b
+        })
+        .collect()
+}
