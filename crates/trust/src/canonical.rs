@@ -521,10 +521,51 @@ impl<'a> Scan<'a> {
             j += 1;
         }
         let token = &self.b[start..j];
+        if plain_canonical(token) {
+            self.i = j;
+            return Some(());
+        }
         let n: Number = serde_json::from_slice(token).ok()?;
         self.scratch.clear();
         write_number(&n, &mut self.scratch).ok()?;
         (self.scratch == token).then(|| self.i = j)
+    }
+}
+
+/// Whether a number token is, by its form alone, spelt as
+/// [`write_number`] spells its value; false means "not decided here".
+///
+/// True for a plain decimal (no exponent, no leading zero, no trailing zero
+/// in a fraction, not `-0`) of at most 15 significant digits, at least
+/// 1e-6 and, without a fraction, below 1e15. Any two decimals of at most
+/// 15 significant digits are distinct doubles (15 is f64's `DIGITS`), so the
+/// shortest spelling that reads back as the token's double has the token's
+/// own digits, and ECMAScript writes values from 1e-6 to 1e21 in plain
+/// decimal notation; integers below 1e15 < 2^53 are written as their digits.
+/// This spares the read and the re-spelling for the numbers documents hold.
+fn plain_canonical(token: &[u8]) -> bool {
+    let unsigned = token.strip_prefix(b"-").unwrap_or(token);
+    let (int, frac) = match unsigned.iter().position(|&b| b == b'.') {
+        Some(dot) => (&unsigned[..dot], Some(&unsigned[dot + 1..])),
+        None => (unsigned, None),
+    };
+    let all_digits = |d: &[u8]| !d.is_empty() && d.iter().all(u8::is_ascii_digit);
+    if !all_digits(int) || (int.len() > 1 && int[0] == b'0') {
+        return false;
+    }
+    match frac {
+        None => (int.len() <= 15 && int != b"0") || token == b"0",
+        Some(frac) => {
+            if !all_digits(frac) || frac.last() == Some(&b'0') {
+                return false;
+            }
+            if int == b"0" {
+                let zeros = frac.iter().take_while(|&&d| d == b'0').count();
+                zeros <= 5 && frac.len() - zeros <= 15
+            } else {
+                int.len() + frac.len() <= 15
+            }
+        }
     }
 }
 
@@ -838,6 +879,56 @@ mod tests {
         assert!(parse_strict(&deep(DEPTH_MAX + 1)).is_err());
     }
 
+    /// What the general path says of a number token.
+    fn spelt_canonically(token: &[u8]) -> bool {
+        let Ok(n) = serde_json::from_slice::<Number>(token) else {
+            return false;
+        };
+        let mut out = Vec::new();
+        write_number(&n, &mut out).is_ok() && out == token
+    }
+
+    #[test]
+    fn plain_decimals_are_decided_by_their_form() {
+        let yes: &[&[u8]] = &[
+            b"0",
+            b"7",
+            b"-12",
+            b"89.9",
+            b"-0.5",
+            b"0.000001",
+            b"0.000001234",
+            b"123456789012345",
+            b"12345678901234.5",
+            b"0.123456789012345",
+        ];
+        for t in yes {
+            assert!(plain_canonical(t), "{}", String::from_utf8_lossy(t));
+            assert!(spelt_canonically(t), "{}", String::from_utf8_lossy(t));
+        }
+        // Declined: some are not canonical, the rest go to the general path.
+        let no: &[&[u8]] = &[
+            b"-0",
+            b"0.0",
+            b"5.0",
+            b"01",
+            b"1.",
+            b".5",
+            b"-",
+            b"1.2.3",
+            b"1e5",
+            b"1E5",
+            b"0.0000001",
+            b"1234567890123456",
+            b"1234567890123.456",
+            b"0.1234567890123456",
+            b"+1",
+        ];
+        for t in no {
+            assert!(!plain_canonical(t), "{}", String::from_utf8_lossy(t));
+        }
+    }
+
     fn arb_json() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
             Just(Value::Null),
@@ -881,6 +972,31 @@ mod tests {
             for other in [serde_json::to_vec(&v).unwrap(), serde_json::to_vec_pretty(&v).unwrap()] {
                 prop_assert_eq!(canonical_shape(&other).is_some(), other == c,
                     "{}", String::from_utf8_lossy(&other));
+            }
+        }
+
+        /// A number the form check passes is one the general path passes,
+        /// for decimals of every length around its bounds.
+        #[test]
+        fn the_form_check_passes_only_canonical_numbers(
+            t in "-?(0|[1-9][0-9]{0,17})(\\.0{0,7}[0-9]{0,17})?",
+        ) {
+            if plain_canonical(t.as_bytes()) {
+                prop_assert!(spelt_canonically(t.as_bytes()), "{}", t);
+            }
+        }
+
+        /// The same for the spelling of any finite double.
+        #[test]
+        fn the_form_check_agrees_on_doubles(f in prop_oneof![
+            any::<f64>().prop_filter("finite", |f| f.is_finite()),
+            -1e15..1e15f64,
+            -1.0..1.0f64,
+        ]) {
+            let mut buf = ryu_js::Buffer::new();
+            let t = buf.format_finite(f).to_string();
+            if plain_canonical(t.as_bytes()) {
+                prop_assert!(spelt_canonically(t.as_bytes()), "{}", t);
             }
         }
 
