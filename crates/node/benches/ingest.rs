@@ -160,11 +160,55 @@ fn benches(c: &mut Criterion) {
         })
     });
 
+    g.bench_function("parts/canonical_scan", |b| {
+        b.iter(|| {
+            for d in &docs {
+                std::hint::black_box(deltabench_trust::canonical::canonical_shape(d).unwrap());
+            }
+        })
+    });
+    #[derive(serde::Deserialize)]
+    struct Outer<'a> {
+        #[serde(borrow)]
+        payload: &'a serde_json::value::RawValue,
+    }
+    let payloads: Vec<&str> = docs[1..]
+        .iter()
+        .map(|d| serde_json::from_slice::<Outer>(d).unwrap().payload.get())
+        .collect();
+    g.bench_function("parts/typed_payload", |b| {
+        b.iter(|| {
+            for p in &payloads {
+                let s: Summary = serde_json::from_str(std::hint::black_box(p)).unwrap();
+                std::hint::black_box(s);
+            }
+        })
+    });
+
     g.bench_function("decode", |b| {
         b.iter(|| {
             for d in &docs {
                 Document::decode(std::hint::black_box(d), &Limits::default()).unwrap();
             }
+        })
+    });
+
+    // The same on every core: the ceiling for a batch's decode.
+    g.bench_function("decode_all_cores", |b| {
+        use rayon::prelude::*;
+        b.iter(|| {
+            docs.par_iter().for_each(|d| {
+                Document::decode(std::hint::black_box(d), &Limits::default()).unwrap();
+            })
+        })
+    });
+    g.bench_function("verify_strict_all_cores", |b| {
+        use rayon::prelude::*;
+        b.iter(|| {
+            (0..CHAIN_LEN).into_par_iter().for_each(|_| {
+                vk.verify_strict(std::hint::black_box(&message), &sig)
+                    .unwrap();
+            })
         })
     });
 

@@ -24,11 +24,12 @@ use deltabench_model::{DocHash, JurisdictionCode, Timestamp};
 use deltabench_store::{Put, RejectionRecord, RosterEntry, Store, StoreError};
 use deltabench_trust::roster::{HistoryRecord, Placement, RosterDoc};
 use deltabench_trust::{
-    Checks, Document, Header, Limits, Membership, NodeKey, Reason, Rejection, SignError, Verdict,
-    validate_document,
+    Checks, Document, Header, Ledger, Limits, Membership, NodeKey, Reason, Rejection, SignError,
+    Verdict, validate_document,
 };
 use rayon::prelude::*;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 
@@ -597,7 +598,7 @@ impl Node {
         // Rosters first (they decide membership), then chain order, read
         // from what each envelope claims; the full decode checks the claim.
         let mut order: Vec<(bool, String, u64, usize)> = envelopes
-            .iter()
+            .par_iter()
             .enumerate()
             .map(|(index, bytes)| {
                 let c = claimed_position(bytes);
@@ -650,7 +651,11 @@ impl Node {
     }
 
     /// The stateful half for a decoded slice of a batch, in its order,
-    /// counted in `report`.
+    /// counted in `report`. The slice holds the ingest lock throughout.
+    /// Documents that simply extend a chain (no roster, nothing pending at
+    /// or after their seq) are validated against the store plus the run
+    /// staged so far, and a run is stored in one transaction; anything else
+    /// first commits the run, then takes the single-document path.
     fn store_decoded(
         &self,
         decoded: Decoded,
@@ -659,6 +664,10 @@ impl Node {
         report: &mut BundleReport,
         fresh: &mut Vec<Arc<[u8]>>,
     ) -> Result<(), StoreError> {
+        let _guard = lock(&self.ingest_lock);
+        let mut run = Run::default();
+        // Looked up once, and again after any document that may hold one.
+        let mut pending = self.store.has_pending()?;
         for (index, result) in decoded {
             let doc = match result {
                 Ok(doc) => doc,
@@ -673,16 +682,69 @@ impl Node {
                     continue;
                 }
             };
-            match self.ingest_into(doc, source, fresh)? {
-                Outcome::Accepted { released, .. } => report.accepted += 1 + released,
-                Outcome::Duplicate { .. } => report.duplicates += 1,
-                Outcome::Pending { .. } | Outcome::Waiting { .. } => report.pending += 1,
-                Outcome::Rejected(r) => report.rejected.push(BundleRejection {
-                    index,
-                    reason: r.reason,
-                    detail: r.detail,
-                }),
+            let outcome = if doc.kind == DocKind::Roster {
+                // A roster may change the membership: judged after the run.
+                self.commit_run(&mut run, source, report, fresh)?;
+                self.ingest_under_lock(doc, source, fresh)?
+            } else {
+                let issuer = doc.issuer.to_string();
+                let ledger = Staged {
+                    store: &self.store,
+                    tips: &run.tips,
+                };
+                match self.verdict(doc, &ledger) {
+                    Verdict::Accept(doc)
+                        if !pending
+                            || (!self.store.is_pending(&doc.issuer, doc.seq)?
+                                && !self.store.is_pending(&doc.issuer, doc.seq + 1)?) =>
+                    {
+                        run.stage(index, doc);
+                        continue;
+                    }
+                    // Reached against the store as it is once the run is
+                    // written, so it holds after the commit.
+                    verdict => {
+                        self.commit_run(&mut run, source, report, fresh)?;
+                        self.settle(verdict, issuer, source, fresh)?
+                    }
+                }
+            };
+            count(report, index, outcome);
+            pending = self.store.has_pending()?;
+        }
+        self.commit_run(&mut run, source, report, fresh)
+    }
+
+    /// Stores a staged run in one transaction, then does for each document
+    /// what [`Node::store_accepted`] does after its write.
+    fn commit_run(
+        &self,
+        run: &mut Run,
+        source: &str,
+        report: &mut BundleReport,
+        fresh: &mut Vec<Arc<[u8]>>,
+    ) -> Result<(), StoreError> {
+        let staged = std::mem::take(run);
+        if staged.docs.is_empty() {
+            return Ok(());
+        }
+        let docs: Vec<Document> = staged.docs.iter().map(|(_, d)| d.clone()).collect();
+        if !self.store.put_documents(&docs)? {
+            // Another writer took a seq (the ingest lock rules that out):
+            // one at a time, which tells duplicates from equivocations.
+            for (index, doc) in staged.docs {
+                let outcome = self.ingest_under_lock(doc, source, fresh)?;
+                count(report, index, outcome);
             }
+            return Ok(());
+        }
+        for (_, doc) in staged.docs {
+            fresh.push(doc.shared_bytes());
+            self.view_accept(&doc);
+            self.metrics.accepted.inc();
+            self.metrics.held.inc();
+            tracing::debug!(kind = %doc.kind, issuer = %doc.issuer, seq = doc.seq, source, "document stored");
+            report.accepted += 1;
         }
         Ok(())
     }
@@ -701,9 +763,38 @@ impl Node {
         fresh: &mut Vec<Arc<[u8]>>,
     ) -> Result<Outcome, StoreError> {
         let _guard = lock(&self.ingest_lock);
-        let (issuer, seq) = (doc.issuer.clone(), doc.seq);
-        let outcome = self.ingest_locked(doc, source, fresh)?;
-        if let Outcome::Accepted { hash, .. } = &outcome {
+        self.ingest_under_lock(doc, source, fresh)
+    }
+
+    /// [`Node::ingest_into`] with the ingest lock already held.
+    fn ingest_under_lock(
+        &self,
+        doc: Document,
+        source: &str,
+        fresh: &mut Vec<Arc<[u8]>>,
+    ) -> Result<Outcome, StoreError> {
+        let issuer = doc.issuer.to_string();
+        let verdict = self.verdict(doc, &self.store);
+        self.settle(verdict, issuer, source, fresh)
+    }
+
+    /// Acts on a verdict reached under the ingest lock, then releases what
+    /// an accepted document lets follow.
+    fn settle(
+        &self,
+        verdict: Verdict,
+        issuer_claim: String,
+        source: &str,
+        fresh: &mut Vec<Arc<[u8]>>,
+    ) -> Result<Outcome, StoreError> {
+        let position = match &verdict {
+            Verdict::Accept(doc) | Verdict::AcceptRoster { doc, .. } => {
+                Some((doc.issuer.clone(), doc.seq))
+            }
+            _ => None,
+        };
+        let outcome = self.act(verdict, issuer_claim, source, fresh)?;
+        if let (Outcome::Accepted { hash, .. }, Some((issuer, seq))) = (&outcome, position) {
             // A stored document may release its held successors, and a roster
             // may let held rosters be placed.
             let mut released = self.release_pending(&issuer, seq, source, fresh)?;
@@ -753,18 +844,19 @@ impl Node {
         fresh: &mut Vec<Arc<[u8]>>,
     ) -> Result<Outcome, StoreError> {
         let issuer = doc.issuer.to_string();
-        let verdict = {
-            // The read guard ends before the verdict is acted on: storing a
-            // roster takes the write lock.
-            let membership = self.membership.read().unwrap_or_else(|e| e.into_inner());
-            let checks = Checks {
-                limits: self.policy.limits,
-                membership: &membership,
-                now: self.clock.now(),
-                clock_skew_secs_max: self.policy.clock_skew_secs_max,
-            };
-            validate_document(doc, &checks, &self.store)
-        };
+        let verdict = self.verdict(doc, &self.store);
+        self.act(verdict, issuer, source, fresh)
+    }
+
+    /// What follows from a verdict: store, hold, record evidence, or refuse
+    /// (logged under `issuer`).
+    fn act(
+        &self,
+        verdict: Verdict,
+        issuer: String,
+        source: &str,
+        fresh: &mut Vec<Arc<[u8]>>,
+    ) -> Result<Outcome, StoreError> {
         match verdict {
             Verdict::Accept(doc) => self.store_accepted(doc, None, source, fresh),
             Verdict::AcceptRoster {
@@ -806,6 +898,20 @@ impl Node {
             }
             Verdict::Rejected(r) => self.refuse(r, source, Some(issuer)),
         }
+    }
+
+    /// Validates `doc` against the membership in force and `ledger`. The
+    /// membership's read guard ends here, before the verdict is acted on:
+    /// storing a roster takes the write lock.
+    fn verdict(&self, doc: Document, ledger: &impl Ledger) -> Verdict {
+        let membership = self.membership.read().unwrap_or_else(|e| e.into_inner());
+        let checks = Checks {
+            limits: self.policy.limits,
+            membership: &membership,
+            now: self.clock.now(),
+            clock_skew_secs_max: self.policy.clock_skew_secs_max,
+        };
+        validate_document(doc, &checks, ledger)
     }
 
     /// A document to be held while another, different one is already held
@@ -1141,6 +1247,56 @@ impl Node {
         }
         self.metrics.pending.set(self.store.pending_count() as i64);
         Ok(released)
+    }
+}
+
+/// A run of a batch's documents validated but not yet written: each with
+/// its index in the batch, and the chain positions they take.
+#[derive(Default)]
+struct Run {
+    docs: Vec<(usize, Document)>,
+    tips: HashMap<(JurisdictionCode, u64), DocHash>,
+}
+
+impl Run {
+    fn stage(&mut self, index: usize, doc: Document) {
+        self.tips
+            .insert((doc.issuer.clone(), doc.seq), doc.hash().clone());
+        self.docs.push((index, doc));
+    }
+}
+
+/// The store as it will be once a run is written: what the run's chain
+/// checks read.
+struct Staged<'a> {
+    store: &'a Store,
+    tips: &'a HashMap<(JurisdictionCode, u64), DocHash>,
+}
+
+impl Ledger for Staged<'_> {
+    fn hash_at(&self, issuer: &JurisdictionCode, seq: u64) -> Option<DocHash> {
+        let at = |seq| self.tips.get(&(issuer.clone(), seq));
+        match at(seq) {
+            Some(hash) => Some(hash.clone()),
+            // The store holds a chain without gaps: past a seq new in this
+            // run, it holds nothing.
+            None if seq > 1 && at(seq - 1).is_some() => None,
+            None => Ledger::hash_at(self.store, issuer, seq),
+        }
+    }
+}
+
+/// Counts one document's outcome in a batch's report.
+fn count(report: &mut BundleReport, index: usize, outcome: Outcome) {
+    match outcome {
+        Outcome::Accepted { released, .. } => report.accepted += 1 + released,
+        Outcome::Duplicate { .. } => report.duplicates += 1,
+        Outcome::Pending { .. } | Outcome::Waiting { .. } => report.pending += 1,
+        Outcome::Rejected(r) => report.rejected.push(BundleRejection {
+            index,
+            reason: r.reason,
+            detail: r.detail,
+        }),
     }
 }
 

@@ -265,6 +265,66 @@ fn equivocation_is_kept_as_evidence() {
     assert_eq!(rejected_count(&t, Reason::Equivocation), 1);
 }
 
+/// A bundle's plain documents are stored a run at a time; a document that
+/// breaks the run (a duplicate, an equivocation within the run itself)
+/// still gets its own verdict, and the run around it is stored whole.
+#[test]
+fn a_run_of_a_bundle_meets_duplicates_and_a_fork_of_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = node_at(&KUNSHAN, Store::open(&dir.path().join("a")).unwrap());
+    for i in 2..=6 {
+        endorse(&k, &format!("honest {i}"));
+    }
+    let k2 = node_at(&KUNSHAN, Store::open(&dir.path().join("b")).unwrap());
+    for i in 2..=4 {
+        endorse(&k2, &format!("forked {i}"));
+    }
+    let honest = bundle_of(&k);
+    let forked4 = k2.store().range(&code("320583"), 3, 1).unwrap().remove(0);
+    let t = node(&TAICANG);
+    // Seq 1 and 2 held before: duplicates in front of the run.
+    assert_eq!(import(&t, &honest[..2]).accepted, 2);
+    // The fork's seq 4 sorts beside the honest seq 4 and meets it staged,
+    // not yet written.
+    let mut bundle = honest.clone();
+    bundle.push(forked4);
+    let report = import(&t, &bundle);
+    assert_eq!(
+        (report.accepted, report.duplicates, report.pending),
+        (4, 2, 0),
+        "{report:?}"
+    );
+    assert_eq!(report.rejected.len(), 1, "{report:?}");
+    assert_eq!(report.rejected[0].reason, Reason::Equivocation);
+    assert_eq!(
+        report.rejected[0].index, 6,
+        "the fork's place in the bundle"
+    );
+    assert_eq!(t.store().head(&code("320583")).unwrap().unwrap().0, 6);
+    let ev = t.store().equivocations().unwrap();
+    assert_eq!(ev.len(), 1);
+    assert_eq!(ev[0].seq, 4);
+    let comments: Vec<_> = ev[0]
+        .documents
+        .iter()
+        .map(|d| d["payload"]["comment"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        comments.contains(&"honest 4".to_string()) && comments.contains(&"forked 4".to_string()),
+        "{comments:?}"
+    );
+    // What a run stored is what one-at-a-time storing gives: the same bytes.
+    let one_by_one = node(&TAICANG);
+    for d in &honest {
+        one_by_one.ingest(d, "one").unwrap();
+    }
+    assert_eq!(bundle_of(&t), bundle_of(&one_by_one));
+    assert_eq!(
+        t.metrics().accepted.get(),
+        one_by_one.metrics().accepted.get()
+    );
+}
+
 #[test]
 fn a_roster_change_admits_a_member_and_survives_restart() {
     let dir = tempfile::tempdir().unwrap();

@@ -326,6 +326,70 @@ impl Store {
         result.map_err(tx_error)
     }
 
+    /// Stores verified documents and their index entries in one
+    /// transaction: all of them, or none. For a run of a batch that carries
+    /// no roster and clears no pending entry (the caller checks both).
+    /// Returns false, with nothing written, when one's (issuer, seq) is
+    /// taken; the caller then stores them one at a time, which tells a
+    /// duplicate from an equivocation. Not durable until [`Store::flush`].
+    /// One transaction per run rather than per document: sled's
+    /// transactions cost far more than their writes.
+    pub fn put_documents(&self, docs: &[Document]) -> Result<bool, StoreError> {
+        let trees = [
+            self.docs.clone(),
+            self.by_issuer.clone(),
+            self.by_kind.clone(),
+        ];
+        let entries: Vec<_> = docs
+            .iter()
+            .map(|doc| {
+                (
+                    doc.hash().to_bytes(),
+                    keys::issuer_seq(&doc.issuer, doc.seq),
+                    keys::kind_issuer_seq(doc.kind, &doc.issuer, doc.seq),
+                    doc.bytes(),
+                )
+            })
+            .collect();
+        // A chain is held without gaps (withdrawals take its newest first),
+        // so a seq whose predecessor is new in this run is free: only the
+        // first of each issuer's run is looked up.
+        let follows: Vec<bool> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, doc)| {
+                i > 0 && docs[i - 1].issuer == doc.issuer && docs[i - 1].seq + 1 == doc.seq
+            })
+            .collect();
+        let result = trees.as_slice().transaction(|t| {
+            let (docs, by_issuer, by_kind) = (&t[0], &t[1], &t[2]);
+            for ((hash, issuer_key, kind_key, bytes), follows) in entries.iter().zip(&follows) {
+                if !follows && by_issuer.get(issuer_key)?.is_some() {
+                    return Err(ConflictableTransactionError::Abort(SEQ_TAKEN.to_string()));
+                }
+                docs.insert(&hash[..], *bytes)?;
+                by_issuer.insert(&issuer_key[..], &hash[..])?;
+                by_kind.insert(kind_key.as_slice(), &hash[..])?;
+            }
+            Ok(())
+        });
+        match result {
+            Ok(()) => Ok(true),
+            Err(TransactionError::Abort(m)) if m == SEQ_TAKEN => Ok(false),
+            Err(e) => Err(tx_error(e)),
+        }
+    }
+
+    /// Whether any document is held pending.
+    pub fn has_pending(&self) -> Result<bool, StoreError> {
+        Ok(!self.pending.is_empty())
+    }
+
+    /// Whether a document is held pending at `(issuer, seq)`.
+    pub fn is_pending(&self, issuer: &JurisdictionCode, seq: u64) -> Result<bool, StoreError> {
+        Ok(self.pending.contains_key(keys::issuer_seq(issuer, seq))?)
+    }
+
     // -------------------------------------------------------- roster history
 
     /// Stores a roster history record outside a document (a configured
@@ -699,6 +763,9 @@ impl Ledger for Store {
         Store::hash_at(self, issuer, seq).ok().flatten()
     }
 }
+
+/// The abort of [`Store::put_documents`] when a seq is taken.
+const SEQ_TAKEN: &str = "seq taken";
 
 fn tx_error(e: TransactionError<String>) -> StoreError {
     match e {
