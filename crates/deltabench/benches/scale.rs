@@ -36,6 +36,8 @@
 //! `DELTABENCH_SCALE_RATE` (documents per second, 0 = as fast as the
 //! publisher stores them; default 10), `DELTABENCH_SCALE_DEGREE` (6),
 //! `DELTABENCH_SCALE_NO_CATCHUP=1` (gossip only),
+//! `DELTABENCH_SCALE_NO_GOSSIP=1` (catch-up only: N members' histories
+//! without starting N nodes, so N can be larger than 2 cores run as nodes),
 //! `DELTABENCH_BENCH_QUICK=1` (N = 10 and 20 documents: a smoke run).
 
 use deltabench::federation::{Federation, NetMetrics, VerdictLabel};
@@ -792,9 +794,13 @@ fn main() {
     let mut rows = Vec::new();
     rt.block_on(async {
         for &n in &ns {
-            let mut row = gossip(n, &settings, verify).await;
-            // Let the stopped swarms and stores go before the next scenario.
-            tokio::time::sleep(Duration::from_secs(2)).await;
+            let mut row = serde_json::Map::new();
+            row.insert("nodes".into(), json!(n));
+            if std::env::var_os("DELTABENCH_SCALE_NO_GOSSIP").is_none() {
+                row = gossip(n, &settings, verify).await;
+                // Let the stopped swarms and stores go before the next scenario.
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
             if std::env::var_os("DELTABENCH_SCALE_NO_CATCHUP").is_none() {
                 row.extend(catch_up(n, settings.degree).await);
             }
