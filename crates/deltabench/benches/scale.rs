@@ -141,6 +141,22 @@ struct Running {
     fed: Arc<Federation>,
     peers: PeerTable,
     metrics: NetMetrics,
+    /// The swarm's task, which ends once the scenario's stop is sent.
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Sends the stop and waits for every swarm task to end, so that the next
+/// scenario does not share the cores with swarms still shutting down.
+async fn stop_all(stop: &tokio::sync::watch::Sender<bool>, nodes: Vec<Running>) {
+    let _ = stop.send(true);
+    for r in nodes {
+        if tokio::time::timeout(Duration::from_secs(30), r.task)
+            .await
+            .is_err()
+        {
+            eprintln!("a swarm did not stop within 30 s");
+        }
+    }
 }
 
 async fn start_node(
@@ -176,7 +192,7 @@ async fn start_node(
     let peers = PeerTable::default();
     let metrics = NetMetrics::default();
     let mut stop = stop;
-    let (fed, _) = Federation::start(
+    let (fed, task) = Federation::start(
         node.clone(),
         c,
         peers.clone(),
@@ -196,6 +212,7 @@ async fn start_node(
         fed,
         peers,
         metrics,
+        task,
     }
 }
 
@@ -621,8 +638,7 @@ async fn gossip(n: usize, s: &Settings, verify_per_sec: f64) -> serde_json::Map<
         rss2 as f64 / 1e6,
         (rss2.saturating_sub(rss0)) as f64 / 1e6 / n as f64,
     );
-    let _ = stop_tx.send(true);
-    drop(nodes);
+    stop_all(&stop_tx, nodes).await;
     out.insert("nodes".into(), json!(n));
     out.insert("links".into(), json!(edges));
     out.insert("conn_mean".into(), json!(round1(conn_mean)));
@@ -737,7 +753,8 @@ async fn catch_up(n: usize, degree: usize) -> serde_json::Map<String, Value> {
          {verify:.0}/s; ratio {:.2}",
         per_sec / verify
     );
-    let _ = stop_tx.send(true);
+    sources.push(newcomer);
+    stop_all(&stop_tx, sources).await;
     out.insert("catchup_docs".into(), json!(total));
     out.insert("catchup_s".into(), json!(round2(secs)));
     out.insert("catchup_docs_per_s".into(), json!(per_sec.round()));
