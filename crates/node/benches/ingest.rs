@@ -18,9 +18,15 @@
 //! - `ingest_flush_each`: one document, then a flush, as a durable single
 //!   acknowledgement costs.
 //!
-//! Run: `cargo bench -p deltabench-node --bench ingest`.
+//! - `paired` (after the criterion groups): raw `verify_strict` and
+//!   `ingest_bundle` timed in turn for 15 rounds (`DELTABENCH_INGEST_ROUNDS`),
+//!   with the CPU time ingest took per document, so that each ratio compares
+//!   figures taken moments apart. It ends with one JSON line.
+//!
+//! Run: `cargo bench -p deltabench-node --bench ingest`
+//! (`DELTABENCH_INGEST_PAIRED_ONLY=1` for the paired rounds alone).
 
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group};
 use deltabench_model::documents::{Distribution, IndicatorSummary, JurisdictionDecl, Summary};
 use deltabench_model::{JurisdictionCode, Period, Timestamp, Value};
 use deltabench_store::Store;
@@ -219,6 +225,8 @@ fn benches(c: &mut Criterion) {
             |n| {
                 let report = n.ingest_bundle(&refs, "bench").unwrap();
                 assert_eq!(report.accepted, CHAIN_LEN);
+                // Dropped outside the timing: closing the store is not ingest.
+                n
             },
             BatchSize::PerIteration,
         )
@@ -245,5 +253,81 @@ fn benches(c: &mut Criterion) {
     g.finish();
 }
 
+/// Raw `verify_strict` and `ingest_bundle` timed in turn, round after
+/// round, so that each ratio compares two figures taken moments apart (this
+/// machine's speed drifts over minutes). Prints each round, then one JSON
+/// line with the medians.
+fn paired() {
+    let rounds: usize = std::env::var("DELTABENCH_INGEST_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(15);
+    let kunshan = NodeKey::from_seed([2; 32]);
+    let docs = chain(&kunshan, &code("320583"));
+    let refs: Vec<&[u8]> = docs.iter().map(|d| d.as_slice()).collect();
+    let raw = SigningKey::from_bytes(&kunshan.seed());
+    let vk = raw.verifying_key();
+    let message = [DOCUMENT_DOMAIN, &docs[5][..]].concat();
+    let sig = raw.sign(&message);
+    let per_s = |d: std::time::Duration| CHAIN_LEN as f64 / d.as_secs_f64();
+    let (mut verify, mut ingest, mut ratio, mut cpu) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let t = std::time::Instant::now();
+        for _ in 0..CHAIN_LEN {
+            vk.verify_strict(std::hint::black_box(&message), &sig)
+                .unwrap();
+        }
+        let v = per_s(t.elapsed());
+        let n = node(Store::open_temporary().unwrap());
+        let (t, c) = (std::time::Instant::now(), cpu_secs());
+        let report = n.ingest_bundle(&refs, "bench").unwrap();
+        let i = per_s(t.elapsed());
+        let cpu_us = (cpu_secs() - c) * 1e6 / CHAIN_LEN as f64;
+        assert_eq!(report.accepted, CHAIN_LEN);
+        drop(n);
+        eprintln!(
+            "paired round {round}: verify_strict {v:.0}/s, ingest_bundle {i:.0}/s \
+             ({cpu_us:.0} us CPU a document), ratio {:.3}",
+            i / v
+        );
+        cpu.push(cpu_us);
+        verify.push(v);
+        ingest.push(i);
+        ratio.push(i / v);
+    }
+    let median = |mut xs: Vec<f64>| {
+        xs.sort_by(f64::total_cmp);
+        xs[xs.len() / 2]
+    };
+    let (lo, hi) = ratio
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), r| (lo.min(*r), hi.max(*r)));
+    println!(
+        "{{\"bench\":\"ingest_paired\",\"rounds\":{rounds},\"documents\":{CHAIN_LEN},\"verify_strict_per_s\":{:.0},\"ingest_bundle_per_s\":{:.0},\"ingest_cpu_us_per_doc\":{:.0},\"ratio_median\":{:.3},\"ratio_min\":{lo:.3},\"ratio_max\":{hi:.3}}}",
+        median(verify),
+        median(ingest),
+        median(cpu),
+        median(ratio)
+    );
+}
+
+/// CPU seconds (user and system) this process has used.
+fn cpu_secs() -> f64 {
+    // SAFETY: getrusage fills the struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    t(u.ru_utime) + t(u.ru_stime)
+}
+
 criterion_group!(ingest, benches);
-criterion_main!(ingest);
+
+fn main() {
+    // `DELTABENCH_INGEST_PAIRED_ONLY=1` skips the criterion groups.
+    if std::env::var_os("DELTABENCH_INGEST_PAIRED_ONLY").is_none() {
+        ingest();
+        Criterion::default().configure_from_args().final_summary();
+    }
+    paired();
+}

@@ -1334,6 +1334,9 @@ struct Position {
 }
 
 fn claimed_position(bytes: &[u8]) -> Position {
+    if let Some(position) = canonical_position(bytes) {
+        return position;
+    }
     #[derive(serde::Deserialize, Default)]
     #[serde(default)]
     struct Claim {
@@ -1347,6 +1350,42 @@ fn claimed_position(bytes: &[u8]) -> Position {
         issuer: c.issuer,
         seq: c.seq,
     }
+}
+
+/// [`claimed_position`] read by place from an envelope laid out as a
+/// canonical one is (members in name order, no white space, these members
+/// unescaped), which spares a parse of the whole envelope; `None` for any
+/// other layout. What it reads only orders the batch: the decode checks it.
+fn canonical_position(bytes: &[u8]) -> Option<Position> {
+    /// The text up to the next quote, and what follows that quote.
+    fn quoted(b: &[u8]) -> Option<(&[u8], &[u8])> {
+        let end = b.iter().position(|&c| c == b'"' || c == b'\\')?;
+        (b[end] == b'"').then(|| (&b[..end], &b[end + 1..]))
+    }
+    fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+        hay.windows(needle.len()).rposition(|w| w == needle)
+    }
+    let rest = bytes.strip_prefix(b"{\"issued_at\":\"")?;
+    let (_, rest) = quoted(rest)?;
+    let (issuer, rest) = quoted(rest.strip_prefix(b",\"issuer\":\"")?)?;
+    let (_, rest) = quoted(rest.strip_prefix(b",\"issuer_key\":\"")?)?;
+    let (kind, rest) = quoted(rest.strip_prefix(b",\"kind\":\"")?)?;
+    if !rest.starts_with(b",\"payload\":") {
+        return None;
+    }
+    // The tail: `,"seq":N,"signature":"…"}`.
+    let tail = bytes.strip_suffix(b"\"}")?;
+    let signature = rfind(tail, b",\"signature\":\"")?;
+    let before = &tail[..signature];
+    let digits = &before[rfind(before, b",\"seq\":")? + b",\"seq\":".len()..];
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) || digits.len() > 19 {
+        return None;
+    }
+    Some(Position {
+        kind: String::from_utf8(kind.to_vec()).ok()?,
+        issuer: String::from_utf8(issuer.to_vec()).ok()?,
+        seq: std::str::from_utf8(digits).ok()?.parse().ok()?,
+    })
 }
 
 /// Hands memory the allocator keeps free back to the system: after a large

@@ -181,6 +181,40 @@ fn a_bundle_from_a_member_is_accepted_in_any_order() {
 }
 
 #[test]
+fn the_position_read_by_place_is_the_position_parsed() {
+    let k = node(&KUNSHAN);
+    endorse(&k, "one \"quoted\" ,\"seq\":99,\"signature\":\"");
+    for bytes in bundle_of(&k) {
+        let doc = Document::decode(&bytes, &Limits::default()).unwrap();
+        let by_place = canonical_position(&bytes).expect("a canonical envelope");
+        assert_eq!(
+            (
+                by_place.kind.as_str(),
+                by_place.issuer.as_str(),
+                by_place.seq
+            ),
+            (doc.kind.to_string().as_str(), "320583", doc.seq)
+        );
+        // Laid out otherwise, the envelope is parsed, to the same position.
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let spaced = serde_json::to_vec_pretty(&value).unwrap();
+        assert!(canonical_position(&spaced).is_none());
+        let parsed = claimed_position(&spaced);
+        assert_eq!(
+            (parsed.kind, parsed.issuer, parsed.seq),
+            (by_place.kind, by_place.issuer, by_place.seq)
+        );
+    }
+    // Cut short, or with a seq that is not a number: not read by place.
+    let bytes = &bundle_of(&k)[1];
+    assert!(canonical_position(&bytes[..bytes.len() - 1]).is_none());
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    let at = text.rfind(",\"seq\":").unwrap() + 7;
+    let odd = format!("{}-{}", &text[..at], &text[at..]);
+    assert!(canonical_position(odd.as_bytes()).is_none());
+}
+
+#[test]
 fn a_gap_is_held_until_filled() {
     let k = node(&KUNSHAN);
     endorse(&k, "one");

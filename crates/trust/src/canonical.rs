@@ -314,6 +314,9 @@ pub struct Shape {
     pub top_members: usize,
     /// `null` literals anywhere in the text.
     pub nulls: usize,
+    /// Where the outermost object's `payload` member's value lies in the
+    /// text (start, end), if it has one.
+    pub payload: Option<(usize, usize)>,
 }
 
 /// `Some` when `bytes` are exactly the canonical form of the JSON text they
@@ -324,17 +327,22 @@ pub struct Shape {
 /// value: a reader of canonical bytes (what every node sends) can then take
 /// the signed bytes as they are instead of writing them again.
 pub fn canonical_shape(bytes: &[u8]) -> Option<Shape> {
+    // Checked once here, so that each string's text needs no check of its own.
+    let text = std::str::from_utf8(bytes).ok()?;
     let mut c = Scan {
         b: bytes,
+        text,
         i: 0,
         nulls: 0,
         depth: 0,
         scratch: Vec::new(),
+        payload: None,
     };
     let top_members = c.value()?;
     (c.i == bytes.len()).then_some(Shape {
         top_members,
         nulls: c.nulls,
+        payload: c.payload,
     })
 }
 
@@ -344,10 +352,13 @@ const DEPTH_MAX: usize = 128;
 
 struct Scan<'a> {
     b: &'a [u8],
+    /// `b` as text (it is valid UTF-8).
+    text: &'a str,
     i: usize,
     nulls: usize,
     depth: usize,
     scratch: Vec<u8>,
+    payload: Option<(usize, usize)>,
 }
 
 impl<'a> Scan<'a> {
@@ -400,9 +411,14 @@ impl<'a> Scan<'a> {
                 {
                     return None;
                 }
+                let top_payload = self.depth == 1 && name == "payload";
                 previous = Some(name);
                 (self.next_byte()? == b':').then_some(())?;
+                let start = self.i;
                 self.value()?;
+                if top_payload {
+                    self.payload = Some((start, self.i));
+                }
                 count += 1;
                 match self.next_byte()? {
                     b',' => {}
@@ -505,7 +521,8 @@ impl<'a> Scan<'a> {
                 _ => j += 1,
             }
         }
-        let text = std::str::from_utf8(&self.b[start..j]).ok()?;
+        // Both ends are at a quote, so on character boundaries.
+        let text = self.text.get(start..j)?;
         self.i = j + 1;
         Some((text, escaped))
     }
@@ -972,6 +989,25 @@ mod tests {
             for other in [serde_json::to_vec(&v).unwrap(), serde_json::to_vec_pretty(&v).unwrap()] {
                 prop_assert_eq!(canonical_shape(&other).is_some(), other == c,
                     "{}", String::from_utf8_lossy(&other));
+            }
+        }
+
+        /// The payload range holds exactly the canonical text of the
+        /// outermost object's `payload` member, and nothing when it has none.
+        #[test]
+        fn the_scan_finds_the_payload(v in arb_json(), inner in arb_json(), with in any::<bool>()) {
+            let mut v = v;
+            if let (Value::Object(m), true) = (&mut v, with) {
+                m.insert("payload".into(), inner);
+            }
+            let c = canonical(&v).unwrap();
+            let shape = canonical_shape(&c).unwrap();
+            match v.get("payload") {
+                Some(p) if v.is_object() => {
+                    let (start, end) = shape.payload.unwrap();
+                    prop_assert_eq!(&c[start..end], &canonical(p).unwrap()[..]);
+                }
+                _ => prop_assert_eq!(shape.payload, None),
             }
         }
 
