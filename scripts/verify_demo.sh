@@ -4,14 +4,16 @@
 # summaries and endorsements of all three jurisdictions, downloads each node's
 # bundle (GET /api/v1/bundle with its viewer token), stops the demo, and runs
 # scripts/verify_signing.py (written from docs/SIGNING.md) on the golden
-# vectors and the three bundles.
+# vectors and the three bundles. It also reads the first node's /metrics,
+# asked with no Accept header and as Prometheus asks, with
+# scripts/check_metrics.py (prometheus_client's two parsers).
 #
 #   scripts/verify_demo.sh
 #
 # DELTABENCH_BIN names the binary (default target/debug/deltabench; it is not
 # built here). WAIT_SECS bounds the wait for the demo (default 180). The
-# verifier runs in a Python venv at target/pyverify with rfc8785 and pynacl
-# from PyPI, created when missing. Ports are free ones picked on 127.0.0.1.
+# verifier runs in a Python venv at target/pyverify with rfc8785, pynacl and
+# prometheus-client (pinned) from PyPI, created when missing. Ports are free ones picked on 127.0.0.1.
 # The demo's folder, logs and bundles are removed at the end unless something
 # failed or VERIFY_DEMO_KEEP=1.
 # Exits non-zero when anything fails; the demo and its nodes are stopped on
@@ -31,10 +33,12 @@ if [ ! -x "$BIN" ]; then
 fi
 
 # ------------------------------------------------------------- the verifier
-if ! "$VENV/bin/python" -c 'import rfc8785, nacl.signing' 2>/dev/null; then
-    echo "== creating $VENV (rfc8785, pynacl)"
+PROMETHEUS_CLIENT=prometheus-client==0.26.0
+if ! "$VENV/bin/python" -c 'import rfc8785, nacl.signing' 2>/dev/null ||
+    [ "$("$VENV/bin/pip" show prometheus-client 2>/dev/null | sed -n 's/^Version: //p')" != "${PROMETHEUS_CLIENT#*==}" ]; then
+    echo "== creating $VENV (rfc8785, pynacl, $PROMETHEUS_CLIENT)"
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check rfc8785 pynacl
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check rfc8785 pynacl "$PROMETHEUS_CLIENT"
 fi
 PY="$VENV/bin/python"
 
@@ -198,6 +202,13 @@ while read -r api token; do
     i=$((i + 1))
 done <<<"$NODES"
 
+# ------------------------------------------------------------------ metrics
+read -r api _ <<<"$NODES"
+curl -fsS --max-time 10 -o "$TMP/metrics.txt" "$api/metrics"
+curl -fsS --max-time 10 -o "$TMP/metrics.om" \
+    -H 'Accept: application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2' \
+    "$api/metrics"
+
 echo "== stopping the demo (SIGINT)"
 stop_demo
 if [ "$DEMO_STATUS" != 0 ] || ! grep -q "stopping the nodes" "$LOG"; then
@@ -207,3 +218,6 @@ fi
 
 echo "== verifying with scripts/verify_signing.py"
 "$PY" scripts/verify_signing.py --vectors "$VECTORS" "${BUNDLES[@]}"
+
+echo "== reading /metrics with scripts/check_metrics.py"
+"$PY" scripts/check_metrics.py --classic "$TMP/metrics.txt" --openmetrics "$TMP/metrics.om"

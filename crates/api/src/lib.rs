@@ -10,7 +10,7 @@
 //! | route | role |
 //! |---|---|
 //! | `GET /healthz` | none |
-//! | `GET /metrics` (Prometheus text) | none |
+//! | `GET /metrics` (OpenMetrics, or Prometheus text 0.0.4, by `Accept`) | none |
 //! | `GET /api/v1/node` | viewer |
 //! | `GET /api/v1/documents?kind=&issuer=` | viewer |
 //! | `GET /api/v1/documents/{hash}` | viewer |
@@ -35,6 +35,7 @@ pub mod auth;
 mod dashboard;
 mod error;
 pub mod export;
+pub mod exposition;
 mod harmonise_routes;
 mod latency;
 pub mod local_routes;

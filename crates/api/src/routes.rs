@@ -151,13 +151,23 @@ async fn healthz() -> Json<Value> {
     get,
     path = "/metrics",
     tag = "operations",
-    summary = "Prometheus/OpenMetrics text: documents, peers, gossip, sync and API latency",
-    responses((status = 200, description = "the metrics", body = String, content_type = "application/openmetrics-text"))
+    summary = "Metrics: documents, peers, gossip, sync and API latency",
+    description = "OpenMetrics 1.0.0 when the Accept header prefers \
+        `application/openmetrics-text`; otherwise (`text/plain`, a wildcard, or \
+        no Accept header) the classic Prometheus text format 0.0.4, where a \
+        counter's TYPE line names it with its `_total` suffix.",
+    params(("Accept" = Option<String>, Header, description = "the format wanted")),
+    responses((status = 200, description = "the metrics", content(
+        (String = "text/plain; version=0.0.4; charset=utf-8"),
+        (String = "application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    )))
 )]
 async fn metrics(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     latency: Option<axum::Extension<Arc<crate::latency::ApiLatency>>>,
 ) -> Result<Response, ApiError> {
+    use crate::exposition::{Format, to_classic};
     use prometheus_client::encoding::text::{encode_eof, encode_registry};
     let mut text = String::new();
     encode_registry(&mut text, &state.registry).map_err(ApiError::internal)?;
@@ -165,11 +175,18 @@ async fn metrics(
         encode_registry(&mut text, latency.registry()).map_err(ApiError::internal)?;
     }
     encode_eof(&mut text).map_err(ApiError::internal)?;
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let format = Format::negotiate(accept);
+    if format == Format::Classic {
+        text = to_classic(&text);
+    }
     let mut resp = text.into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        HeaderValue::from_static(format.content_type()),
     );
+    resp.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept"));
     Ok(resp)
 }
 

@@ -347,17 +347,44 @@ async fn a_bundle_moves_between_members_and_tampering_is_reported() {
     let (_, _, b) = call(&jiading, "GET", "/api/v1/evidence", Some(VIEWER), vec![]).await;
     assert_eq!(json(&b)["rejected_by_reason"]["bad_signature"], 1);
 
+    // No Accept header: the classic text format, counters typed by the
+    // name their samples carry.
     let (_, ctype, b) = call(&taicang, "GET", "/metrics", None, vec![]).await;
-    assert!(ctype.starts_with("application/openmetrics-text"));
+    assert_eq!(ctype, "text/plain; version=0.0.4; charset=utf-8");
     let text = String::from_utf8(b).unwrap();
     assert!(
-        text.contains("deltabench_documents_accepted_total 2"),
+        text.contains("# TYPE deltabench_documents_accepted_total counter\ndeltabench_documents_accepted_total 2\n"),
         "{text}"
     );
     assert!(
         text.contains("deltabench_documents_rejected_total{reason=\"bad_signature\"} 0"),
         "{text}"
     );
+    assert!(!text.contains("# EOF"), "{text}");
+    // Asked for OpenMetrics, as Prometheus asks.
+    let req = Request::builder()
+        .uri("/metrics")
+        .header(
+            header::ACCEPT,
+            "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3,*/*;q=0.2",
+        )
+        .body(Body::empty())
+        .unwrap();
+    let resp = taicang.clone().oneshot(req).await.unwrap();
+    assert_eq!(
+        resp.headers()[header::CONTENT_TYPE],
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    );
+    let text = resp.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8(text.to_vec()).unwrap();
+    assert!(
+        text.contains(
+            "# TYPE deltabench_documents_accepted counter\ndeltabench_documents_accepted_total 2\n"
+        ),
+        "{text}"
+    );
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    assert_eq!(text.matches("# EOF").count(), 1, "{text}");
     assert_eq!(taicang_node.store().document_count(), 2);
 }
 
@@ -566,9 +593,10 @@ async fn metrics_show_api_latency_by_route_template() {
         Some("3"),
         "{text}"
     );
-    // The node's own counters are still there, and the text ends once.
+    // The node's own counters are still there, and the classic format has
+    // no end marker (OpenMetrics ends once: the test above).
     assert!(text.contains("deltabench_documents_accepted_total"));
-    assert_eq!(text.matches("# EOF").count(), 1);
+    assert_eq!(text.matches("# EOF").count(), 0);
 }
 
 #[tokio::test]
