@@ -728,7 +728,7 @@ impl Node {
         if staged.docs.is_empty() {
             return Ok(());
         }
-        let docs: Vec<Document> = staged.docs.iter().map(|(_, d)| d.clone()).collect();
+        let docs: Vec<&Document> = staged.docs.iter().map(|(_, d)| d).collect();
         if !self.store.put_documents(&docs)? {
             // Another writer took a seq (the ingest lock rules that out):
             // one at a time, which tells duplicates from equivocations.

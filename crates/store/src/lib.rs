@@ -334,7 +334,7 @@ impl Store {
     /// duplicate from an equivocation. Not durable until [`Store::flush`].
     /// One transaction per run rather than per document: sled's
     /// transactions cost far more than their writes.
-    pub fn put_documents(&self, docs: &[Document]) -> Result<bool, StoreError> {
+    pub fn put_documents(&self, docs: &[&Document]) -> Result<bool, StoreError> {
         let trees = [
             self.docs.clone(),
             self.by_issuer.clone(),
