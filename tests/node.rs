@@ -684,6 +684,9 @@ fn the_command_line_client_publishes_moves_bundles_and_shows_evidence() {
         "--out".into(),
         file.display().to_string(),
         "--json".into(),
+        // Three documents in two pages: the cursor is followed.
+        "--page".into(),
+        "2".into(),
     ];
     a.extend(node(&pt, &t.viewer));
     let out = run(a);
@@ -699,6 +702,9 @@ fn the_command_line_client_publishes_moves_bundles_and_shows_evidence() {
             "bundle".to_string(),
             "import".into(),
             f.display().to_string(),
+            // Sent in two pages.
+            "--page".into(),
+            "2".into(),
         ];
         a.extend(node(&pk, &k.admin));
         if json {
@@ -720,8 +726,11 @@ fn the_command_line_client_publishes_moves_bundles_and_shows_evidence() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 accepted, 3 already held"));
 
     // A tampered copy: exit code 3, the reason printed, and counted as evidence.
+    // Last in the file, so in the second page: refusals keep their index
+    // in the whole file.
     let mut b: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     b["documents"][0]["payload"]["name_en"] = "Taicang!".into();
+    b["documents"].as_array_mut().unwrap().reverse();
     let bad = root.path().join("tampered.json");
     std::fs::write(&bad, serde_json::to_vec(&b).unwrap()).unwrap();
     let out = import_bundle(&bad, false);
@@ -731,7 +740,11 @@ fn the_command_line_client_publishes_moves_bundles_and_shows_evidence() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("bad_signature"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("document 2: bad_signature"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let mut a = vec!["evidence".to_string(), "--json".into()];
     a.extend(node(&pk, &k.viewer));
     let out = run(a);

@@ -12,9 +12,9 @@
 //! | `GET /healthz` | none |
 //! | `GET /metrics` (OpenMetrics, or Prometheus text 0.0.4, by `Accept`) | none |
 //! | `GET /api/v1/node` | viewer |
-//! | `GET /api/v1/documents?kind=&issuer=` | viewer |
+//! | `GET /api/v1/documents?kind=&issuer=&limit=&after=` | viewer |
 //! | `GET /api/v1/documents/{hash}` | viewer |
-//! | `GET /api/v1/bundle` | viewer |
+//! | `GET /api/v1/bundle?limit=&after=` | viewer |
 //! | `POST /api/v1/bundle` | admin |
 //! | `GET /api/v1/evidence` | viewer |
 //! | `GET/POST /api/v1/frameworks`, `GET /api/v1/frameworks/{id}` | viewer / admin |

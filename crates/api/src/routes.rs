@@ -15,6 +15,7 @@ use deltabench_model::documents::DocKind;
 use deltabench_model::documents::SignedRoster;
 use deltabench_model::{DocHash, JurisdictionCode};
 use deltabench_node::{BundleReport, PublishError};
+use deltabench_store::{Position, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
@@ -361,6 +362,119 @@ struct DocumentFilter {
     kind: Option<String>,
     /// The issuing jurisdiction's code, e.g. 320585.
     issuer: Option<String>,
+    /// At most this many documents (1 to 1000), with `next` set when more follow.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    limit: Option<String>,
+    /// Start after this position, as `next` gave it: ISSUER:SEQ (e.g. 320585:17).
+    #[param(pattern = r"^[0-9]{6}:[0-9]+$")]
+    after: Option<String>,
+}
+
+/// The largest page a listing gives.
+pub const PAGE_LIMIT_MAX: usize = 1000;
+
+/// Paging of a listing. Without `limit` the whole listing is streamed.
+#[derive(Deserialize, utoipa::IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+struct PageQuery {
+    /// At most this many documents (1 to 1000), with `next` set when more follow.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    limit: Option<String>,
+    /// Start after this position, as `next` gave it: ISSUER:SEQ (e.g. 320585:17).
+    #[param(pattern = r"^[0-9]{6}:[0-9]+$")]
+    after: Option<String>,
+}
+
+impl PageQuery {
+    /// The page asked for: `None` for the whole listing.
+    fn page(&self) -> Result<Option<(usize, Option<Position>)>, ApiError> {
+        page_of(self.limit.as_deref(), self.after.as_deref())
+    }
+}
+
+/// The page that `limit` and `after` ask for: `None` for the whole listing;
+/// a 400 naming the parameter for either out of form.
+fn page_of(
+    limit: Option<&str>,
+    after: Option<&str>,
+) -> Result<Option<(usize, Option<Position>)>, ApiError> {
+    let after = after
+        .map(str::parse::<Position>)
+        .transpose()
+        .map_err(|e| ApiError::bad_request(format!("after: {e}")))?;
+    let Some(limit) = limit else {
+        if after.is_some() {
+            return Err(ApiError::bad_request("after: only with limit"));
+        }
+        return Ok(None);
+    };
+    let limit = limit
+        .parse::<usize>()
+        .ok()
+        .filter(|l| (1..=PAGE_LIMIT_MAX).contains(l))
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "limit: a whole number from 1 to {PAGE_LIMIT_MAX}, not {limit:?}"
+            ))
+        })?;
+    Ok(Some((limit, after)))
+}
+
+/// A page of documents (metadata or envelopes) and where the next starts.
+#[derive(Serialize)]
+struct PageOut<T> {
+    documents: T,
+    next: Option<String>,
+}
+
+/// How many bytes a streamed listing gathers before it sends them.
+const STREAM_CHUNK: usize = 64 * 1024;
+
+/// Streams `{"documents":[ITEM,...],"next":null}`, the items written by
+/// `produce` on the blocking pool one at a time, so that the memory a
+/// listing takes stays bounded however many documents the node holds. A
+/// client that goes away stops the reading. A storage error in the middle
+/// ends the body early (the status was sent already): the client sees JSON
+/// that does not close, and the error is logged.
+fn stream_documents<F>(produce: F) -> Response
+where
+    F: FnOnce(&mut dyn FnMut(&[u8]) -> bool) -> Result<(), StoreError> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    tokio::task::spawn_blocking(move || {
+        let mut buf = b"{\"documents\":[".to_vec();
+        let mut first = true;
+        let send = |buf: &mut Vec<u8>| {
+            tx.blocking_send(Ok(Bytes::from(std::mem::take(buf))))
+                .is_ok()
+        };
+        let result = produce(&mut |item| {
+            if !std::mem::take(&mut first) {
+                buf.push(b',');
+            }
+            buf.extend_from_slice(item);
+            buf.len() < STREAM_CHUNK || send(&mut buf)
+        });
+        match result {
+            Ok(()) => {
+                buf.extend_from_slice(b"],\"next\":null}");
+                send(&mut buf);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "a streamed listing stopped at a storage error");
+                let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+            }
+        }
+    });
+    let stream = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    let mut resp = axum::body::Body::from_stream(stream).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
 }
 
 #[utoipa::path(
@@ -368,15 +482,18 @@ struct DocumentFilter {
     path = "/documents",
     tag = "documents",
     summary = "The signed documents held, own and received",
+    description = "In (issuer, seq) order, or (kind, issuer, seq) with `kind`. \
+        With `limit`, one page and `next`, the cursor of the page after it (null \
+        on the last); without, the whole listing, streamed.",
     security(("viewer" = []), ("admin" = [])),
     params(DocumentFilter),
-    responses((status = 200, description = r#"{"documents": [{"hash", "kind", "issuer", "seq", ...}]}"#, body = Object))
+    responses((status = 200, description = r#"{"documents": [{"hash", "kind", "issuer", "seq", "issued_at"}], "next": "ISSUER:SEQ" or null}"#, body = Object))
 )]
 async fn list_documents(
     _: Viewer,
     State(state): State<AppState>,
     query: Result<Query<DocumentFilter>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(filter) = query?;
     let kind = filter
         .kind
@@ -390,13 +507,41 @@ async fn list_documents(
         .transpose()
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let node = state.node.clone();
-    let docs = blocking(move || {
+    let Some((limit, after)) = page_of(filter.limit.as_deref(), filter.after.as_deref())? else {
+        return Ok(stream_documents(move |emit| {
+            let mut after = None;
+            loop {
+                let page = node.store().list_page(
+                    kind,
+                    issuer.as_ref(),
+                    after.as_ref(),
+                    PAGE_LIMIT_MAX,
+                )?;
+                for meta in &page.items {
+                    let json =
+                        serde_json::to_vec(meta).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    if !emit(&json) {
+                        return Ok(());
+                    }
+                }
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => return Ok(()),
+                }
+            }
+        }));
+    };
+    let page = blocking(move || {
         node.store()
-            .list(kind, issuer.as_ref())
+            .list_page(kind, issuer.as_ref(), after.as_ref(), limit)
             .map_err(ApiError::storage)
     })
     .await?;
-    Ok(Json(json!({ "documents": docs })))
+    Ok(Json(PageOut {
+        documents: page.items,
+        next: page.next.map(|p| p.to_string()),
+    })
+    .into_response())
 }
 
 fn json_bytes(bytes: Vec<u8>) -> Response {
@@ -438,22 +583,53 @@ async fn get_document(
     path = "/bundle",
     tag = "documents",
     summary = "Every signed document held, as one bundle for an air-gapped office",
+    description = "Issuer by issuer in chain order, each envelope as stored (its signed \
+        bytes). Without `limit`, the whole bundle, streamed; with it, one page and \
+        `next`, the cursor of the page after it (null on the last). A page is itself \
+        a bundle that `POST /bundle` takes.",
     security(("viewer" = []), ("admin" = [])),
-    responses((status = 200, description = r#"{"documents": [ENVELOPE, ...]}"#, body = Object))
+    params(PageQuery),
+    responses((status = 200, description = r#"{"documents": [ENVELOPE, ...], "next": "ISSUER:SEQ" or null}"#, body = Object))
 )]
-async fn export_bundle(_: Viewer, State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn export_bundle(
+    _: Viewer,
+    State(state): State<AppState>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query?;
     let node = state.node.clone();
+    // The stored bytes are the signed canonical bytes: they are written out
+    // as they are, never re-serialised.
+    let Some((limit, after)) = query.page()? else {
+        return Ok(stream_documents(move |emit| {
+            for doc in node.store().documents_after(None) {
+                if !emit(&doc?.1) {
+                    break;
+                }
+            }
+            Ok(())
+        }));
+    };
     let body = blocking(move || {
-        // The stored bytes are the signed canonical bytes: they are written out
-        // as they are, never re-serialised.
         let mut out = b"{\"documents\":[".to_vec();
-        for (i, doc) in node.store().all_documents().enumerate() {
+        let mut next = None;
+        let mut last = None;
+        for (i, doc) in node.store().documents_after(after.as_ref()).enumerate() {
+            let (position, bytes) = doc.map_err(ApiError::storage)?;
+            if i == limit {
+                next = last;
+                break;
+            }
             if i > 0 {
                 out.push(b',');
             }
-            out.extend_from_slice(&doc.map_err(ApiError::storage)?);
+            out.extend_from_slice(&bytes);
+            last = Some(position);
         }
-        out.extend_from_slice(b"]}");
+        out.extend_from_slice(b"],\"next\":");
+        serde_json::to_writer(&mut out, &next.map(|p: Position| p.to_string()))
+            .map_err(ApiError::internal)?;
+        out.push(b'}');
         Ok(out)
     })
     .await?;

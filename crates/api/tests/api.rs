@@ -389,6 +389,96 @@ async fn a_bundle_moves_between_members_and_tampering_is_reported() {
 }
 
 #[tokio::test]
+async fn listings_stream_whole_or_page_by_cursor() {
+    use deltabench_model::documents::{Decision, Endorsement};
+    let (taicang, node) = app(0);
+    for i in 0..6u8 {
+        node.publish(&Endorsement {
+            crosswalk: "kunshan.satisfaction".parse().unwrap(),
+            crosswalk_hash: deltabench_model::DocHash::from_bytes([i; 32]),
+            decision: Decision::Accept,
+            comment: Some(format!("endorsement {i}")),
+        })
+        .unwrap();
+    }
+    let held = node.store().document_count();
+    assert!(held >= 7);
+    let get = |uri: String| {
+        let app = taicang.clone();
+        async move {
+            let (s, ctype, b) = call(&app, "GET", &uri, Some(VIEWER), vec![]).await;
+            assert_eq!(s, StatusCode::OK, "{uri}: {}", String::from_utf8_lossy(&b));
+            assert_eq!(ctype, "application/json", "{uri}");
+            json(&b)
+        }
+    };
+    // Whole, streamed: every document, and no next page.
+    let whole = get("/api/v1/bundle".into()).await;
+    assert_eq!(whole["documents"].as_array().unwrap().len(), held);
+    assert_eq!(whole["next"], serde_json::Value::Null);
+    let listed = get("/api/v1/documents".into()).await;
+    assert_eq!(listed["documents"].as_array().unwrap().len(), held);
+    let endorsements = get("/api/v1/documents?kind=endorsement".into()).await;
+    assert_eq!(endorsements["documents"].as_array().unwrap().len(), 6);
+    // Page by page, following `next`: the same documents in the same order.
+    for (path, expect) in [
+        ("/api/v1/bundle?", &whole),
+        ("/api/v1/documents?", &listed),
+        ("/api/v1/documents?kind=endorsement&", &endorsements),
+    ] {
+        for limit in [1, 2, 5, 1000] {
+            let mut joined = Vec::new();
+            let mut uri = format!("{path}limit={limit}");
+            loop {
+                let page = get(uri.clone()).await;
+                let docs = page["documents"].as_array().unwrap();
+                assert!(docs.len() <= limit);
+                joined.extend(docs.iter().cloned());
+                match page["next"].as_str() {
+                    Some(next) => uri = format!("{path}limit={limit}&after={next}"),
+                    None => break,
+                }
+            }
+            assert_eq!(
+                &serde_json::Value::Array(joined),
+                &expect["documents"],
+                "{path} by {limit}"
+            );
+        }
+    }
+    // A page is a bundle another node takes.
+    let (kunshan, other) = app(1);
+    let page = call(
+        &taicang,
+        "GET",
+        "/api/v1/bundle?limit=3",
+        Some(VIEWER),
+        vec![],
+    )
+    .await
+    .2;
+    let (s, _, b) = call(&kunshan, "POST", "/api/v1/bundle", Some(ADMIN), page).await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    assert_eq!(json(&b)["accepted"], 3);
+    assert_eq!(other.store().document_count(), 1 + 3);
+    // Out of form: a 400 that names the parameter.
+    for (uri, says) in [
+        ("/api/v1/bundle?limit=0", "limit"),
+        ("/api/v1/bundle?limit=1001", "limit"),
+        ("/api/v1/documents?limit=x", "limit"),
+        ("/api/v1/documents?limit=5&after=320585", "after"),
+        ("/api/v1/bundle?limit=5&after=abc:1", "after"),
+        ("/api/v1/bundle?after=320585:1", "after"),
+    ] {
+        let (s, ctype, b) = call(&taicang, "GET", uri, Some(VIEWER), vec![]).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{uri}");
+        assert_eq!(ctype, "application/problem+json", "{uri}");
+        let detail = json(&b)["detail"].as_str().unwrap().to_string();
+        assert!(detail.starts_with(says), "{uri}: {detail}");
+    }
+}
+
+#[tokio::test]
 async fn writes_are_not_bounded_by_the_read_timeout() {
     // A write's work finishes on the blocking pool whatever the client is told,
     // so it must not be cut at the read limit: here zero.

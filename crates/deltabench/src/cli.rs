@@ -165,6 +165,10 @@ pub struct BundleExportArgs {
     /// The file to write.
     #[arg(long)]
     pub out: PathBuf,
+    /// Documents fetched per request (1 to 1000); the file is written page
+    /// by page, so neither side holds the whole bundle.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub page: u16,
     /// Print a JSON line with the file and the number of documents.
     #[arg(long)]
     pub json: bool,
@@ -178,7 +182,12 @@ pub struct BundleImportArgs {
     pub node: NodeArgs,
     /// The bundle file.
     pub file: PathBuf,
-    /// Print the node's JSON answer.
+    /// Documents sent per request; the file is read page by page, so
+    /// neither side holds the whole bundle. A document held back in one
+    /// page and released by a later one counts as both waiting and accepted.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u16).range(1..))]
+    pub page: u16,
+    /// Print the node's JSON answer (added up over the pages).
     #[arg(long)]
     pub json: bool,
 }

@@ -74,16 +74,7 @@ pub fn bundle(a: BundleArgs) -> Result<()> {
     match a.command {
         BundleCommand::Export(e) => {
             let c = Client::new(&e.node.node, &e.node.token)?;
-            let (status, text) = c.get("/api/v1/bundle")?;
-            if status != 200 {
-                let v: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-                bail!("the node answered {status}: {}", problem_detail(&v));
-            }
-            let count = serde_json::from_str::<Value>(&text)
-                .context("the node's bundle is not JSON")?["documents"]
-                .as_array()
-                .map_or(0, Vec::len);
-            crate::config::write_atomic(&e.out, text.as_bytes(), false)?;
+            let count = export_pages(&c, &e.out, usize::from(e.page))?;
             if e.json {
                 return print_json(
                     &json!({"file": e.out.display().to_string(), "documents": count}),
@@ -93,15 +84,37 @@ pub fn bundle(a: BundleArgs) -> Result<()> {
         }
         BundleCommand::Import(i) => {
             let c = Client::new(&i.node.node, &i.node.token)?;
-            let body = std::fs::read(&i.file)
+            let file = std::fs::File::open(&i.file)
                 .with_context(|| format!("cannot read {}", i.file.display()))?;
-            let (status, v) = c.post("/api/v1/bundle", "application/json", body.into())?;
-            if status != 200 {
-                bail!(
-                    "the node refused the bundle ({status}): {}",
-                    problem_detail(&v)
-                );
-            }
+            let mut total = BundleTotal::default();
+            let mut sent = 0usize;
+            let read = for_each_page(std::io::BufReader::new(file), usize::from(i.page), |page| {
+                let mut body = b"{\"documents\":[".to_vec();
+                for (n, doc) in page.iter().enumerate() {
+                    if n > 0 {
+                        body.push(b',');
+                    }
+                    body.extend_from_slice(doc.get().as_bytes());
+                }
+                body.extend_from_slice(b"]}");
+                let (status, v) = c.post("/api/v1/bundle", "application/json", body.into())?;
+                if status != 200 {
+                    bail!(
+                        "the node refused the documents from {sent} on ({status}): {}{}",
+                        problem_detail(&v),
+                        if sent > 0 {
+                            " (the ones before are imported; importing the file again counts them as already held)"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+                total.add(&v, sent);
+                sent += page.len();
+                Ok(())
+            });
+            read.with_context(|| format!("importing {}", i.file.display()))?;
+            let v = total.into_json();
             let refused = v["rejected"].as_array().map_or(0, Vec::len);
             if i.json {
                 print_json(&v)?;
@@ -129,6 +142,185 @@ pub fn bundle(a: BundleArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Writes the node's bundle to `out` page by page (`GET /api/v1/bundle` with
+/// `limit` = `page_size` and `after`, following `next`), so that neither the node nor
+/// this command holds the whole of it; the file appears whole or not at all.
+/// Returns how many documents it holds.
+fn export_pages(c: &Client, out: &std::path::Path, page_size: usize) -> Result<usize> {
+    use std::io::Write;
+    #[derive(serde::Deserialize)]
+    struct PageIn<'a> {
+        #[serde(borrow)]
+        documents: Vec<&'a serde_json::value::RawValue>,
+        next: Option<String>,
+    }
+    let mut count = 0;
+    crate::config::write_atomic_with(out, false, |f| {
+        let mut w = std::io::BufWriter::new(f);
+        w.write_all(b"{\"documents\":[")?;
+        let mut after: Option<String> = None;
+        loop {
+            let path = match &after {
+                None => format!("/api/v1/bundle?limit={page_size}"),
+                Some(a) => format!("/api/v1/bundle?limit={page_size}&after={a}"),
+            };
+            let (status, text) = c.get(&path)?;
+            if status != 200 {
+                let v: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+                bail!("the node answered {status}: {}", problem_detail(&v));
+            }
+            let page: PageIn =
+                serde_json::from_str(&text).context("the node's bundle page is not a bundle")?;
+            for doc in &page.documents {
+                if count > 0 {
+                    w.write_all(b",")?;
+                }
+                w.write_all(doc.get().as_bytes())?;
+                count += 1;
+            }
+            match page.next {
+                // A cursor that does not move would never end.
+                Some(next) if Some(&next) != after.as_ref() && !page.documents.is_empty() => {
+                    after = Some(next)
+                }
+                Some(next) => bail!("the node's next page starts at {next} again"),
+                None => break,
+            }
+        }
+        w.write_all(b"]}")?;
+        w.flush()?;
+        Ok(())
+    })?;
+    Ok(count)
+}
+
+/// Reads a bundle `{"documents": [ENVELOPE, ...]}` from `reader` envelope by
+/// envelope, handing them to `each` in pages of up to `size`: a file of any
+/// size in bounded memory. Other members of the object are skipped. Returns
+/// how many envelopes there were. An error of `each` stops the reading and
+/// comes back as it was; a text that is not a bundle gives an error that
+/// says where it went wrong.
+pub fn for_each_page(
+    reader: impl std::io::Read,
+    size: usize,
+    mut each: impl FnMut(&[Box<serde_json::value::RawValue>]) -> Result<()>,
+) -> Result<usize> {
+    use serde::de::{
+        DeserializeSeed, Deserializer, Error, IgnoredAny, MapAccess, SeqAccess, Visitor,
+    };
+    use serde_json::value::RawValue;
+    type Each<'f> = dyn FnMut(&[Box<RawValue>]) -> Result<()> + 'f;
+    struct Bundle<'e, 'f> {
+        each: &'e mut Each<'f>,
+        size: usize,
+    }
+    impl<'de> Visitor<'de> for Bundle<'_, '_> {
+        type Value = Option<usize>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a bundle {\"documents\": [ENVELOPE, ...]}")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<usize>, A::Error> {
+            let mut count = None;
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "documents" && count.is_none() {
+                    count = Some(map.next_value_seed(Documents {
+                        each: &mut *self.each,
+                        size: self.size,
+                    })?);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(count)
+        }
+    }
+    struct Documents<'e, 'f> {
+        each: &'e mut Each<'f>,
+        size: usize,
+    }
+    impl<'de> DeserializeSeed<'de> for Documents<'_, '_> {
+        type Value = usize;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Documents<'_, '_> {
+        type Value = usize;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array of envelopes")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+            let mut page = Vec::with_capacity(self.size);
+            let mut count = 0;
+            while let Some(doc) = seq.next_element::<Box<RawValue>>()? {
+                page.push(doc);
+                count += 1;
+                if page.len() == self.size {
+                    (self.each)(&page).map_err(|e| A::Error::custom(format!("{e:#}")))?;
+                    page.clear();
+                }
+            }
+            if !page.is_empty() {
+                (self.each)(&page).map_err(|e| A::Error::custom(format!("{e:#}")))?;
+            }
+            Ok(count)
+        }
+    }
+    // An error of `each` stops the reading and is returned as it is; the
+    // reader's own errors say where the text is not a bundle.
+    let mut failed = None;
+    let mut guarded = |page: &[Box<RawValue>]| {
+        each(page).inspect_err(|e| failed = Some(anyhow::anyhow!("{e:#}")))
+    };
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let read = de.deserialize_map(Bundle {
+        each: &mut guarded,
+        size: size.max(1),
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let count = read
+        .map_err(|e| anyhow::anyhow!("not a bundle: {e}"))?
+        .ok_or_else(|| anyhow::anyhow!("not a bundle: it has no \"documents\" member"))?;
+    de.end()
+        .map_err(|e| anyhow::anyhow!("not a bundle: text after it: {e}"))?;
+    Ok(count)
+}
+
+/// The node's answers to the pages of one import, added up; refusals keep
+/// their index in the whole file. A document held back in one page and
+/// released by a later one counts in both `pending` and `accepted`.
+#[derive(Default)]
+struct BundleTotal {
+    accepted: u64,
+    duplicates: u64,
+    pending: u64,
+    rejected: Vec<Value>,
+}
+
+impl BundleTotal {
+    fn add(&mut self, answer: &Value, offset: usize) {
+        self.accepted += answer["accepted"].as_u64().unwrap_or(0);
+        self.duplicates += answer["duplicates"].as_u64().unwrap_or(0);
+        self.pending += answer["pending"].as_u64().unwrap_or(0);
+        for r in answer["rejected"].as_array().into_iter().flatten() {
+            let mut r = r.clone();
+            r["index"] = json!(r["index"].as_u64().unwrap_or(0) + offset as u64);
+            self.rejected.push(r);
+        }
+    }
+
+    fn into_json(self) -> Value {
+        json!({
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "pending": self.pending,
+            "rejected": self.rejected,
+        })
+    }
 }
 
 /// `deltabench peers`
@@ -177,4 +369,64 @@ pub fn evidence(a: ShowArgs) -> Result<()> {
     let eq = v["equivocations"].as_array().map_or(0, Vec::len);
     println!("{eq} equivocations kept as evidence");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pages(text: &str, size: usize) -> Result<(usize, Vec<Vec<String>>)> {
+        let mut seen = Vec::new();
+        let count = for_each_page(text.as_bytes(), size, |page| {
+            seen.push(page.iter().map(|d| d.get().to_string()).collect());
+            Ok(())
+        })?;
+        Ok((count, seen))
+    }
+
+    #[test]
+    fn a_bundle_is_read_in_pages_of_envelopes_as_written() {
+        let text = r#"{"next":null,"documents":[{"a":1},{"b": [2, 3]},{"c":"]"},{"d":{}},{"e":5}],"x":[1]}"#;
+        let (count, seen) = pages(text, 2).unwrap();
+        assert_eq!(count, 5);
+        assert_eq!(
+            seen,
+            vec![
+                vec![r#"{"a":1}"#, r#"{"b": [2, 3]}"#],
+                vec![r#"{"c":"]"}"#, r#"{"d":{}}"#],
+                vec![r#"{"e":5}"#],
+            ]
+        );
+        assert_eq!(pages(r#"{"documents":[]}"#, 2).unwrap(), (0, vec![]));
+    }
+
+    #[test]
+    fn what_is_not_a_bundle_is_refused_with_where() {
+        for (text, says) in [
+            (r#"{"documents":[{"a":1},"#, "line 1"),
+            (r#"{"documents":{}}"#, "an array of envelopes"),
+            (r#"{"other":[]}"#, "no \"documents\" member"),
+            (r#"[1,2]"#, "a bundle"),
+            (r#"{"documents":[]} {}"#, "text after it"),
+        ] {
+            let e = format!("{:#}", pages(text, 2).unwrap_err());
+            assert!(e.starts_with("not a bundle"), "{text}: {e}");
+            assert!(e.contains(says), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn an_error_of_a_page_stops_the_reading_and_is_returned_as_it_was() {
+        let mut calls = 0;
+        let e = for_each_page(r#"{"documents":[1,2,3,4,5]}"#.as_bytes(), 2, |_| {
+            calls += 1;
+            if calls == 2 {
+                bail!("the node refused page 2");
+            }
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(calls, 2);
+        assert_eq!(format!("{e:#}"), "the node refused page 2");
+    }
 }

@@ -410,6 +410,16 @@ pub fn write_config(path: &Path, config: &Config) -> Result<()> {
 /// before any byte is written.
 pub fn write_atomic(path: &Path, bytes: &[u8], secret: bool) -> Result<()> {
     use std::io::Write;
+    write_atomic_with(path, secret, |f| Ok(f.write_all(bytes)?))
+}
+
+/// [`write_atomic`] of what `write` writes to the file, in as many writes as
+/// it likes: the whole or nothing appears under `path`.
+pub fn write_atomic_with(
+    path: &Path,
+    secret: bool,
+    write: impl FnOnce(&mut std::fs::File) -> Result<()>,
+) -> Result<()> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -426,7 +436,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], secret: bool) -> Result<()> {
         }
         #[cfg(not(unix))]
         let _ = secret;
-        f.write_all(bytes)?;
+        write(&mut f)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
     })();

@@ -28,7 +28,9 @@
 //!
 //! Then the documents stop: 10 rounds of comparisons for all 200 reference
 //! indicators (period cycling over the 5 years, so the answer cache fills and
-//! evicts), RSS after each, to show whether memory stays flat. Last come the
+//! evicts), RSS after each, to show whether memory stays flat. Then an export
+//! of every document held, streamed as `GET /api/v1/bundle` streams it and,
+//! to compare, built whole, with the peak RSS growth of each. Last come the
 //! store's size on disk and one JSON line with every figure (`"bench":
 //! "memory"`).
 //!
@@ -165,6 +167,71 @@ fn status_kib(field: &str) -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// An export of every document held, as `GET /api/v1/bundle` writes it:
+/// streamed (read one at a time through `Store::documents_after`, gathered
+/// in 64 KiB chunks and passed on, here to a sink), and, to compare, whole
+/// (the bundle built in one buffer first, as the route did before it
+/// streamed). For each, the growth of peak RSS above RSS before it (VmHWM
+/// is reset through `/proc/self/clear_refs` first), in MiB.
+fn export_figures(store: &Store) -> serde_json::Value {
+    use std::io::Write;
+    let reset_peak = || std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    trim();
+    let reset = reset_peak();
+    let before = status_kib("VmRSS:");
+    let t = Instant::now();
+    let (mut docs, mut bytes) = (0u64, 0u64);
+    let mut sink = std::io::sink();
+    let mut chunk: Vec<u8> = Vec::with_capacity(64 * 1024);
+    for doc in store.documents_after(None) {
+        let (_, d) = doc.unwrap();
+        chunk.extend_from_slice(&d);
+        chunk.push(b',');
+        docs += 1;
+        if chunk.len() >= 64 * 1024 {
+            bytes += chunk.len() as u64;
+            sink.write_all(&chunk).unwrap();
+            chunk.clear();
+        }
+    }
+    bytes += chunk.len() as u64;
+    let streamed_s = t.elapsed().as_secs_f64();
+    let streamed_growth = mib(status_kib("VmHWM:").saturating_sub(before));
+    drop(chunk);
+    trim();
+    reset_peak();
+    let before = status_kib("VmRSS:");
+    let t = Instant::now();
+    let mut whole = b"{\"documents\":[".to_vec();
+    for d in store.all_documents() {
+        whole.extend_from_slice(&d.unwrap());
+        whole.push(b',');
+    }
+    let whole_s = t.elapsed().as_secs_f64();
+    let whole_growth = mib(status_kib("VmHWM:").saturating_sub(before));
+    drop(whole);
+    println!(
+        "export of {docs} documents ({:.1} MiB): streamed {streamed_s:.2} s, peak RSS +{streamed_growth:.1} MiB; \
+         built whole {whole_s:.2} s, peak RSS +{whole_growth:.1} MiB{}",
+        bytes as f64 / (1024.0 * 1024.0),
+        if reset {
+            ""
+        } else {
+            " (peak not reset: figures are upper bounds)"
+        }
+    );
+    json!({
+        "documents": docs,
+        "mib": (bytes as f64 / (1024.0 * 1024.0) * 10.0).round() / 10.0,
+        "streamed_s": (streamed_s * 100.0).round() / 100.0,
+        "streamed_peak_growth_mib": (streamed_growth * 10.0).round() / 10.0,
+        "whole_s": (whole_s * 100.0).round() / 100.0,
+        "whole_peak_growth_mib": (whole_growth * 10.0).round() / 10.0,
+        "peak_reset": reset,
+    })
 }
 
 fn loadavg() -> String {
@@ -562,6 +629,11 @@ fn measure(path: &Path, s: Settings) {
         "after malloc_trim(0): rss {:.1} MiB, heap {:.1} MiB, free {:.1} MiB",
         trimmed.rss, trimmed.heap, trimmed.free
     );
+    let export = match &subject {
+        Subject::Node(node) => Some(export_figures(node.store())),
+        Subject::Store(store) => Some(export_figures(store)),
+        Subject::View(_) => None,
+    };
     println!(
         "store on disk: {:.1} MiB (sled size_on_disk {:.1} MiB); documents held {}",
         mib(disk),
@@ -612,6 +684,7 @@ fn measure(path: &Path, s: Settings) {
         "documents_per_s": (reader.total as f64 / ingest_s).round(),
         "loadavg_start": load_start,
         "loadavg_end": loadavg(),
+        "export": export,
     });
     println!("{line}");
 }

@@ -99,6 +99,44 @@ pub struct DocMeta {
     pub issued_at: Timestamp,
 }
 
+/// Where a document stands in the listings: its issuer and sequence
+/// number. A page of a listing ends at one, and the next page starts after
+/// it. Written `ISSUER:SEQ` (`320585:17`) in the API's cursors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    /// The issuer.
+    pub issuer: JurisdictionCode,
+    /// The sequence number.
+    pub seq: u64,
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.issuer, self.seq)
+    }
+}
+
+impl std::str::FromStr for Position {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("a cursor is ISSUER:SEQ, such as 320585:17, not {s:?}");
+        let (issuer, seq) = s.split_once(':').ok_or_else(bad)?;
+        Ok(Position {
+            issuer: JurisdictionCode::new(issuer).map_err(|e| format!("{}: {e}", bad()))?,
+            seq: seq.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
+/// A page of a listing.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The items, in listing order.
+    pub items: Vec<T>,
+    /// Where the next page starts (after this position); `None` on the last.
+    pub next: Option<Position>,
+}
+
 /// Two documents signed by one issuer for the same sequence number.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Equivocation {
@@ -565,6 +603,93 @@ impl Store {
         Ok(out)
     }
 
+    /// The index entries of the held documents, filtered by kind and
+    /// issuer, in the order [`Store::list`] gives, starting after `after`:
+    /// each document's position and its hash as stored. Read lazily, so a
+    /// caller holds one entry at a time.
+    fn index_after(
+        &self,
+        kind: Option<DocKind>,
+        issuer: Option<&JurisdictionCode>,
+        after: Option<&Position>,
+    ) -> impl Iterator<Item = Result<(Position, sled::IVec), StoreError>> + '_ {
+        // The tree, the bytes before the issuer in its keys, and the prefix
+        // every listed key has.
+        let (tree, head, prefix) = match (kind, issuer) {
+            (Some(k), Some(i)) => (
+                &self.by_kind,
+                keys::kind_prefix(k),
+                keys::kind_issuer_prefix(k, i),
+            ),
+            (Some(k), None) => (&self.by_kind, keys::kind_prefix(k), keys::kind_prefix(k)),
+            (None, Some(i)) => (&self.by_issuer, Vec::new(), i.as_str().as_bytes().to_vec()),
+            (None, None) => (&self.by_issuer, Vec::new(), Vec::new()),
+        };
+        use std::ops::Bound;
+        let start = match after {
+            Some(p) => {
+                let mut k = head.clone();
+                k.extend_from_slice(&keys::issuer_seq(&p.issuer, p.seq));
+                Bound::Excluded(k)
+            }
+            None => Bound::Included(prefix.clone()),
+        };
+        tree.range::<Vec<u8>, _>((start, Bound::Unbounded))
+            .take_while(move |e| e.as_ref().map_or(true, |(k, _)| k.starts_with(&prefix)))
+            .map(move |e| {
+                let (k, h) = e?;
+                let (issuer, seq) =
+                    keys::split_issuer_seq(&k[head.len()..]).map_err(StoreError::Corrupt)?;
+                Ok((Position { issuer, seq }, h))
+            })
+    }
+
+    /// A page of [`Store::list`]: at most `limit` documents (at least one)
+    /// after `after`, and the position to ask for the next page from, when
+    /// there is more.
+    pub fn list_page(
+        &self,
+        kind: Option<DocKind>,
+        issuer: Option<&JurisdictionCode>,
+        after: Option<&Position>,
+        limit: usize,
+    ) -> Result<Page<DocMeta>, StoreError> {
+        // A page holds at least one document, so that paging moves on.
+        let limit = limit.max(1);
+        let mut items = Vec::new();
+        let mut last = None;
+        for entry in self.index_after(kind, issuer, after) {
+            let (position, h) = entry?;
+            if items.len() == limit {
+                return Ok(Page { items, next: last });
+            }
+            let bytes = self
+                .docs
+                .get(&h)?
+                .ok_or_else(|| StoreError::Corrupt("an index entry has no document".into()))?;
+            items.push(meta_of(&h, &bytes)?);
+            last = Some(position);
+        }
+        Ok(Page { items, next: None })
+    }
+
+    /// Every held document's bytes after `after`, in the order of
+    /// [`Store::all_documents`], each with its position: read one at a time,
+    /// for bundles of any size in bounded memory.
+    pub fn documents_after(
+        &self,
+        after: Option<&Position>,
+    ) -> impl Iterator<Item = Result<(Position, Vec<u8>), StoreError>> + '_ {
+        self.index_after(None, None, after).map(move |entry| {
+            let (position, h) = entry?;
+            let bytes = self
+                .docs
+                .get(&h)?
+                .ok_or_else(|| StoreError::Corrupt("an index entry has no document".into()))?;
+            Ok((position, bytes.to_vec()))
+        })
+    }
+
     /// Metadata of held documents, filtered by kind and issuer, in
     /// (kind, issuer, seq) or (issuer, seq) order.
     pub fn list(
@@ -572,25 +697,7 @@ impl Store {
         kind: Option<DocKind>,
         issuer: Option<&JurisdictionCode>,
     ) -> Result<Vec<DocMeta>, StoreError> {
-        let hashes: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
-            match (kind, issuer) {
-                (Some(k), Some(i)) => {
-                    Box::new(self.by_kind.scan_prefix(keys::kind_issuer_prefix(k, i)))
-                }
-                (Some(k), None) => Box::new(self.by_kind.scan_prefix(keys::kind_prefix(k))),
-                (None, Some(i)) => Box::new(self.by_issuer.scan_prefix(i.as_str().as_bytes())),
-                (None, None) => Box::new(self.by_issuer.iter()),
-            };
-        let mut out = Vec::new();
-        for entry in hashes {
-            let (_, h) = entry?;
-            let bytes = self
-                .docs
-                .get(&h)?
-                .ok_or_else(|| StoreError::Corrupt("an index entry has no document".into()))?;
-            out.push(meta_of(&h, &bytes)?);
-        }
-        Ok(out)
+        Ok(self.list_page(kind, issuer, None, usize::MAX)?.items)
     }
 
     /// The held documents of `kind` with their hashes, as stored, in
@@ -612,13 +719,8 @@ impl Store {
     /// Every held document's bytes, issuer by issuer in chain order (so that a
     /// bundle of them imports without gaps).
     pub fn all_documents(&self) -> impl Iterator<Item = Result<Vec<u8>, StoreError>> + '_ {
-        self.by_issuer.iter().map(move |entry| {
-            let (_, h) = entry?;
-            self.docs
-                .get(&h)?
-                .map(|b| b.to_vec())
-                .ok_or_else(|| StoreError::Corrupt("an index entry has no document".into()))
-        })
+        self.documents_after(None)
+            .map(|d| d.map(|(_, bytes)| bytes))
     }
 
     /// How many documents are held.

@@ -93,6 +93,102 @@ fn documents_are_indexed_by_hash_issuer_and_kind() {
 }
 
 #[test]
+fn listings_page_by_position_and_join_up_to_the_whole() {
+    let store = Store::open_temporary().unwrap();
+    let a = chain(1, "320585", 5);
+    let b = chain(2, "320583", 3);
+    let c = chain(3, "310114", 2);
+    for d in a.iter().chain(&b).chain(&c) {
+        store.put_document(d).unwrap();
+    }
+    let filters: [(Option<DocKind>, Option<JurisdictionCode>); 5] = [
+        (None, None),
+        (None, Some(code("320585"))),
+        (Some(DocKind::Endorsement), None),
+        (Some(DocKind::Endorsement), Some(code("320583"))),
+        (Some(DocKind::Summary), None),
+    ];
+    for (kind, issuer) in &filters {
+        let whole = store.list(*kind, issuer.as_ref()).unwrap();
+        for limit in 1..=whole.len() + 1 {
+            let (mut joined, mut after, mut pages) = (Vec::new(), None, 0);
+            loop {
+                let page = store
+                    .list_page(*kind, issuer.as_ref(), after.as_ref(), limit)
+                    .unwrap();
+                assert!(page.items.len() <= limit);
+                pages += 1;
+                joined.extend(page.items);
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
+            }
+            let hashes = |v: &[DocMeta]| v.iter().map(|m| m.hash.clone()).collect::<Vec<_>>();
+            assert_eq!(
+                hashes(&joined),
+                hashes(&whole),
+                "{kind:?} {issuer:?} by {limit}"
+            );
+            assert_eq!(
+                pages,
+                whole.len().div_ceil(limit).max(1),
+                "{kind:?} {issuer:?} by {limit}"
+            );
+        }
+    }
+    // The bundle's order, from any position on.
+    let all: Vec<(Position, Vec<u8>)> = store.documents_after(None).map(Result::unwrap).collect();
+    assert_eq!(all.len(), 10);
+    assert_eq!(
+        all.iter().map(|(_, b)| b.clone()).collect::<Vec<_>>(),
+        store
+            .all_documents()
+            .map(Result::unwrap)
+            .collect::<Vec<_>>()
+    );
+    for (i, (p, _)) in all.iter().enumerate() {
+        let rest: Vec<_> = store.documents_after(Some(p)).map(Result::unwrap).collect();
+        assert_eq!(rest, all[i + 1..].to_vec());
+    }
+    // A position between documents, or past the end.
+    let p = Position {
+        issuer: code("320583"),
+        seq: 99,
+    };
+    let rest: Vec<_> = store
+        .documents_after(Some(&p))
+        .map(|d| d.unwrap().0)
+        .collect();
+    assert_eq!(
+        rest.first(),
+        Some(&Position {
+            issuer: code("320585"),
+            seq: 1
+        })
+    );
+    let end = Position {
+        issuer: code("999999"),
+        seq: 0,
+    };
+    assert_eq!(store.documents_after(Some(&end)).count(), 0);
+    // Cursors as the API writes them.
+    assert_eq!(p.to_string(), "320583:99");
+    assert_eq!("320583:99".parse::<Position>().unwrap(), p);
+    for bad in [
+        "320583",
+        "320583:",
+        "32058:1",
+        "320583:x",
+        ":1",
+        "320583:-1",
+    ] {
+        let e = bad.parse::<Position>().unwrap_err();
+        assert!(e.contains("ISSUER:SEQ"), "{bad}: {e}");
+    }
+}
+
+#[test]
 fn a_taken_sequence_is_reported_with_the_held_hash() {
     let store = Store::open_temporary().unwrap();
     let a = chain(1, "320585", 2);
