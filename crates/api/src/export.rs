@@ -11,6 +11,13 @@
 //! `2025-S1`, `2025-Q3`, `2025-07`), the measure `OBS_VALUE` and the
 //! attributes: `UNIT_MEASURE`, then the same fields as the plain CSV in upper
 //! case. Empty cells are absent values.
+//!
+//! In both, numbers are rounded to 10 significant digits and written in the
+//! shortest form that reads back as the rounded value (`100.00000000000001`
+//! is written `100`): a comparison's values pass through crosswalk
+//! transforms whose floating-point noise says nothing, and indicators
+//! declare no precision of their own. The JSON answer carries every double
+//! as computed.
 
 use deltabench_model::Period;
 use deltabench_model::comparison::{Comparison, ComparisonRow};
@@ -36,14 +43,23 @@ const COLUMNS: [&str; 18] = [
     "flags",
 ];
 
+/// `v` rounded to 10 significant digits, in the shortest decimal that reads
+/// back as the rounded double.
+pub fn round10(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return if v == 0.0 { "0".into() } else { v.to_string() };
+    }
+    let rounded: f64 = format!("{v:.9e}").parse().unwrap_or(v);
+    rounded.to_string()
+}
+
 fn cells(r: &ComparisonRow) -> Vec<String> {
-    let num =
-        |v: Option<deltabench_model::Value>| v.map(|v| v.get().to_string()).unwrap_or_default();
+    let num = |v: Option<deltabench_model::Value>| v.map(|v| round10(v.get())).unwrap_or_default();
     let cw = r.crosswalk.as_ref();
     vec![
         r.jurisdiction.to_string(),
-        r.value.get().to_string(),
-        r.source_value.get().to_string(),
+        round10(r.value.get()),
+        round10(r.source_value.get()),
         r.source_indicator.to_string(),
         r.source_version.to_string(),
         r.rank.map(|v| v.to_string()).unwrap_or_default(),
@@ -134,7 +150,7 @@ pub fn comparison_sdmx_csv(c: &Comparison) -> String {
                 r.jurisdiction.to_string(),
                 c.indicator.to_string(),
                 sdmx_period(c.period),
-                r.value.get().to_string(),
+                round10(r.value.get()),
                 c.unit.clone(),
             ];
             row.extend(all.into_iter().skip(2));
@@ -142,4 +158,43 @@ pub fn comparison_sdmx_csv(c: &Comparison) -> String {
         })
         .collect();
     write(header, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round10;
+
+    #[test]
+    fn numbers_are_written_to_ten_significant_digits() {
+        for (v, text) in [
+            (100.00000000000001, "100"),
+            (0.1 + 0.2, "0.3"),
+            (98.4, "98.4"),
+            (-2.5, "-2.5"),
+            (0.0, "0"),
+            (-0.0, "0"),
+            (1234567.891234, "1234567.891"),
+            (0.000123456789012, "0.000123456789"),
+            (1e21, "1000000000000000000000"),
+            (12345678901234.0, "12345678900000"),
+        ] {
+            assert_eq!(round10(v), text, "{v:?}");
+        }
+        // Never more than 10 significant digits, and within half a unit of
+        // the tenth.
+        for i in 1..2000 {
+            let v = (i as f64).sqrt() * 37.123456789123;
+            let text = round10(v);
+            let digits = text
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect::<String>();
+            assert!(
+                digits.trim_start_matches('0').trim_end_matches('0').len() <= 10,
+                "{text}"
+            );
+            let back: f64 = text.parse().unwrap();
+            assert!((back - v).abs() <= v.abs() * 5e-10, "{v} as {text}");
+        }
+    }
 }
