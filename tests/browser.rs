@@ -163,6 +163,29 @@ pub fn check_dashboard(api: &str, viewer: &str) {
         assert!(table.contains(&attr), "no table row for {code}: {table}");
         assert!(chart.contains(&attr), "no bar for {code}: {chart}");
     }
+    // Bars start from zero (the axis has a 0 tick), so that their lengths
+    // compare as the values do.
+    assert!(
+        chart.contains(r#"class="tick">0</text>"#),
+        "the bar chart's axis does not start at 0: {chart}"
+    );
+    // The card counts the ranked members only; flagged rows are not ranked.
+    let cmp: serde_json::Value = crate::support::http()
+        .get(format!(
+            "{api}/api/v1/comparisons?indicator={indicator}&period=2025"
+        ))
+        .bearer_auth(viewer)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let answer_rows = cmp["rows"].as_array().unwrap();
+    let ranked = answer_rows.iter().filter(|r| r["rank"].is_u64()).count();
+    let all = answer_rows.len() + cmp["missing"].as_array().map_or(0, Vec::len);
+    let card = format!(
+        r#"<div class="kpi-label">Ranked</div><div class="kpi-value">{ranked}<span class="kpi-unit"> / {all}</span>"#
+    );
+    assert!(html.contains(&card), "no {card} in {}", tail(&html));
 
     // A link may sort the table and filter it; the chart follows the filter.
     for (dir, want) in [
@@ -200,6 +223,7 @@ pub fn check_dashboard(api: &str, viewer: &str) {
         ("trend", "en"),
         ("recognition", "en"),
         ("composite", "en"),
+        ("composite", "zh"),
         ("comparison", "zh"),
     ] {
         let html = dom(&browser, &page(name, lang));
@@ -223,6 +247,19 @@ pub fn check_dashboard(api: &str, viewer: &str) {
             assert!(
                 element(&html, r#"class="chart"#, "svg").is_some(),
                 "no chart on the {name} page"
+            );
+        }
+        if name == "composite" {
+            // The method sentence in the page's language.
+            let method = element(&html, r#"class="method""#, "div")
+                .unwrap_or_else(|| panic!("no method on the composite page: {}", tail(&html)));
+            let (want, not) = match lang {
+                "zh" => ("排名区间为", "rank intervals are"),
+                _ => ("rank intervals are", "排名区间为"),
+            };
+            assert!(
+                method.contains(want) && !method.contains(not),
+                "{lang}: {method}"
             );
         }
     }

@@ -39,7 +39,7 @@
       'cmp.heading': '{name}，{period}', 'cmp.meta': '单位：{unit} · {direction} · 参照体系版本 {version}',
       'cmp.frontier': '前沿值', 'cmp.median': '中位数', 'cmp.norows': '该期间没有任何成员的数据。',
       'cmp.missing': '缺少数据的成员', 'cmp.manifest': '清单哈希', 'cmp.inputs': '依据 {n} 份输入文件',
-      'cmp.axis_from': '横轴起点为 {v}', 'cmp.reference_itself': '（即参照指标）', 'cmp.via': '经由',
+      'cmp.reference_itself': '（即参照指标）', 'cmp.via': '经由',
       'col.rank': '排名', 'col.value': '数值', 'col.source': '原始值 / 原始指标', 'col.z': 'z 分数',
       'col.minmax': '极差标准化', 'col.dtf': '距前沿', 'col.median': '同组中位数', 'col.change': '较上期',
       'col.flags': '标记', 'col.crosswalk': '映射（互认状态）', 'col.document': '汇总文件',
@@ -62,6 +62,14 @@
       'comp.submit': '计算', 'comp.index': '综合指数', 'comp.interval': '排名区间 P5–P95',
       'comp.coverage': '权重覆盖率', 'comp.excluded': '未纳入的成员', 'comp.lacks': '缺少：{list}',
       'comp.method': '方法说明', 'comp.rank_axis': '排名（1 为最好），线段为 P5–P95 区间',
+      'mw.miss.exclude': '缺少任一指标的成员不参与合成，列入“未纳入的成员”',
+      'mw.miss.reweight': '成员缺少某项指标时按其余指标计分，其余权重按比例放大至合计为 1（覆盖率为其拥有的权重占比）',
+      'mw.norm.min_max': '各指标按成员中最差到最好缩放到 0–100',
+      'mw.norm.z_score': '各指标取 z 分数（总体标准差），大于 0 表示优于均值',
+      'mw.norm.distance_to_frontier': '各指标取 100 ×（1 − 与最佳成员的距离 ÷ 指标取值区间宽度；未声明区间时用观测极差）',
+      'mw.agg.arithmetic': '加权算术平均', 'mw.agg.geometric': '加权几何平均（任一得分为 0 时指数为 0）',
+      'mw.intervals': '排名区间为 {draws} 次抽样中排名的第 5 和第 95 百分位，每次各权重乘以 [1 − {p}, 1 + {p}] 内均匀分布的随机因子',
+      'cmp.ranked': '参与排名',
       'comp.share': '占比 {s}', 'comp.norows': '没有成员进入综合指数。',
       'norm.min_max': '极差标准化（0–100）', 'norm.z_score': 'z 分数', 'norm.distance_to_frontier': '距前沿',
       'agg.arithmetic': '加权算术平均', 'agg.geometric': '加权几何平均',
@@ -103,7 +111,7 @@
       'cmp.heading': '{name}, {period}', 'cmp.meta': 'Unit: {unit} · {direction} · reference version {version}',
       'cmp.frontier': 'Frontier', 'cmp.median': 'Median', 'cmp.norows': 'No member has a value for this period.',
       'cmp.missing': 'Members without a value', 'cmp.manifest': 'Manifest', 'cmp.inputs': 'over {n} input documents',
-      'cmp.axis_from': 'axis starts at {v}', 'cmp.reference_itself': '(the reference itself)', 'cmp.via': 'via',
+      'cmp.reference_itself': '(the reference itself)', 'cmp.via': 'via',
       'col.rank': 'Rank', 'col.value': 'Value', 'col.source': 'Source value / indicator', 'col.z': 'z',
       'col.minmax': 'Min-max', 'col.dtf': 'To frontier', 'col.median': 'Peer median', 'col.change': 'Change',
       'col.flags': 'Flags', 'col.crosswalk': 'Crosswalk (recognition)', 'col.document': 'Summary document',
@@ -126,6 +134,7 @@
       'comp.submit': 'Compute', 'comp.index': 'Index', 'comp.interval': 'Rank interval P5–P95',
       'comp.coverage': 'Coverage', 'comp.excluded': 'Members left out', 'comp.lacks': 'lacks: {list}',
       'comp.method': 'Method', 'comp.rank_axis': 'Rank (1 = best); lines span P5–P95',
+      'cmp.ranked': 'Ranked',
       'comp.share': 'share {s}', 'comp.norows': 'No member is in the composite.',
       'norm.min_max': 'min-max (0–100)', 'norm.z_score': 'z-score', 'norm.distance_to_frontier': 'distance to frontier',
       'agg.arithmetic': 'weighted arithmetic mean', 'agg.geometric': 'weighted geometric mean',
@@ -788,7 +797,9 @@
       h('p', { class: 'muted', text: t('cmp.meta', { unit: unit || '–', direction: tOr('dir.' + cmp.direction, cmp.direction), version: cmp.reference_version }) }),
       h('div', { class: 'kpis' },
         kpi(t('cmp.frontier'), fmt(cmp.frontier), unit), kpi(t('cmp.median'), fmt(cmp.median), unit),
-        kpi(t('members'), String(cmp.rows.length), `/ ${cmp.rows.length + (cmp.missing || []).length}`)));
+        // Flagged rows are shown but not ranked: they do not count here.
+        kpi(t('cmp.ranked'), String(cmp.rows.filter((r) => r.rank !== undefined && r.rank !== null).length),
+          `/ ${cmp.rows.length + (cmp.missing || []).length}`)));
 
     const rows = cmp.rows.map((r) => comparisonRow(r, cmp));
     const cols = [[t('col.rank'), 'num'], [t('jurisdiction')], [`${t('col.value')} (${unit})`, 'num'], [t('col.source')],
@@ -1082,7 +1093,7 @@
       excluded.length ? h('div', { class: 'missing' }, h('h3', { text: t('comp.excluded') }),
         h('ul', null, excluded.map((x) => h('li', { dataset: { jurisdiction: x.jurisdiction } }, jurLabel(x.jurisdiction), ': ',
           t('comp.lacks', { list: (x.lacks || []).map(indicatorName).join(', ') }))))) : null,
-      h('div', { class: 'method' }, h('h3', { text: t('comp.method') }), h('p', { text: res.method })),
+      h('div', { class: 'method' }, h('h3', { text: t('comp.method') }), h('p', { text: methodText(res) })),
       manifestLine(res.manifest, (res.inputs || []).length)));
     const apply = sortable(tableEl, res.rows, rows, sorts, view, (shown) => {
       const visible = res.rows.filter((r) => matches(r.jurisdiction, view.q));
@@ -1179,14 +1190,23 @@
   }
 
   /** Horizontal bars of the harmonised value, ranked rows first; flagged rows hatched. */
+  /** The composite's method sentence: the node's own in English; in Chinese,
+   *  the same sentence put together from the settings it names. */
+  function methodText(res) {
+    const keys = ['mw.miss.' + res.missing, 'mw.norm.' + res.normalisation, 'mw.agg.' + res.aggregation];
+    if (state.lang !== 'zh' || !keys.every((k) => k in DICT.zh)) return res.method;
+    return keys.map((k) => t(k)).concat(t('mw.intervals', { draws: res.draws, p: res.perturbation })).join('；') + '。';
+  }
+
+  /** Bars from zero, so that their lengths compare as the values do. */
   function barChart(cmp) {
     const rows = cmp.rows;
     const rowH = rowHeight(rows.length, 38), top = 30, left = 210, right = 230, bottom = 46;
     const H = top + rows.length * rowH + bottom;
     const vals = rows.map((r) => r.value).concat(cmp.median !== undefined ? [cmp.median] : []);
-    const [lo, hi, step] = niceScale(vals, true);
+    const [lo, hi, step] = niceScale(vals, false);
     const x = (v) => left + ((v - lo) / (hi - lo)) * (W - left - right);
-    const base = lo > 0 ? lo : hi < 0 ? hi : 0;
+    const base = 0;
     const id = 'hatch' + ++chartSeq;
     const unit = unitLabel(cmp.unit);
     const svg = svgRoot(H, t('cmp.heading', { name: indicatorName(cmp.indicator), period: cmp.period }));
@@ -1198,7 +1218,7 @@
     }
     svg.append(s('line', { x1: x(base), x2: x(base), y1: top - 6, y2: H - bottom, class: 'axis' }),
       s('text', { x: (left + W - right) / 2, y: H - 8, 'text-anchor': 'middle', class: 'axis-label',
-        text: unit + (lo !== 0 && lo > 0 ? `  (${t('cmp.axis_from', { v: fmt(lo) })})` : '') }));
+        text: unit }));
     rows.forEach((r, i) => {
       const y = top + i * rowH;
       const flagged = (r.flags || []).length > 0;
