@@ -74,6 +74,7 @@ fn run(browser: &Path, url: &str, mode: &str) -> String {
             "--disable-dev-shm-usage",
             "--no-first-run",
             "--hide-scrollbars",
+            "--no-pdf-header-footer",
             "--disable-crash-reporter",
             "--disable-breakpad",
             "--window-size=1280,1100",
@@ -114,6 +115,26 @@ fn run(browser: &Path, url: &str, mode: &str) -> String {
             panic!("chromium did not finish {url} within {PAGE_TIMEOUT:?}");
         }
     }
+}
+
+/// How many pages a page prints on (A4, by the dashboard's print
+/// stylesheet): Chromium prints it to a PDF, whose page objects are counted.
+pub fn printed_pages(browser: &Path, url: &str) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("page.pdf");
+    run(browser, url, &format!("--print-to-pdf={}", pdf.display()));
+    let bytes = std::fs::read(&pdf).expect("the printed PDF");
+    assert!(bytes.starts_with(b"%PDF"), "not a PDF");
+    // Each page is an object of `/Type /Page` (the tree's root is `/Pages`).
+    bytes
+        .windows(10)
+        .enumerate()
+        .filter(|(i, w)| {
+            *w == b"/Type /Pag"
+                && bytes.get(i + 10) == Some(&b'e')
+                && bytes.get(i + 11) != Some(&b's')
+        })
+        .count()
 }
 
 /// The rendered DOM of a page.
@@ -249,6 +270,45 @@ pub fn check_dashboard(api: &str, viewer: &str) {
                 "no chart on the {name} page"
             );
         }
+        if name == "overview" {
+            // A kind the node holds no document of has no column: the
+            // roster in force from the configuration is no document.
+            let rosters: serde_json::Value = crate::support::http()
+                .get(format!("{api}/api/v1/documents?kind=roster"))
+                .bearer_auth(viewer)
+                .send()
+                .unwrap()
+                .json()
+                .unwrap();
+            let held = !rosters["documents"].as_array().unwrap().is_empty();
+            assert_eq!(
+                html.contains(">Roster<"),
+                held,
+                "roster documents held: {held}"
+            );
+            assert!(html.contains(">Summary<"), "{}", tail(&html));
+        }
+        if name == "composite" && lang == "en" {
+            // Jiading has only a flagged satisfaction value: it is left out
+            // for that flag, not said to lack the value.
+            let left_out = element(&html, r#"data-jurisdiction="310114""#, "li")
+                .unwrap_or_else(|| panic!("Jiading is not left out: {}", tail(&html)));
+            assert!(
+                left_out.contains("only a flagged value") && !left_out.contains("lacks"),
+                "{left_out}"
+            );
+            // Two members: the intervals and their indices sit together,
+            // not spread over the chart's whole width (960 units; the
+            // labels stood at 826 before).
+            let chart = element(&html, r#"class="chart"#, "svg").unwrap();
+            let xs: Vec<f64> = chart
+                .split("<text ")
+                .filter(|t| t.contains(r#"class="value""#))
+                .filter_map(|t| t.split(r#"x=""#).nth(1)?.split('"').next()?.parse().ok())
+                .collect();
+            assert_eq!(xs.len(), 2, "{chart}");
+            assert!(xs.iter().all(|x| *x < 600.0), "index labels at {xs:?}");
+        }
         if name == "composite" {
             // The method sentence in the page's language.
             let method = element(&html, r#"class="method""#, "div")
@@ -262,6 +322,12 @@ pub fn check_dashboard(api: &str, viewer: &str) {
                 "{lang}: {method}"
             );
         }
+    }
+
+    // A comparison prints on one A4 page, in both languages.
+    for lang in ["en", "zh"] {
+        let pages = printed_pages(&browser, &page("comparison", lang));
+        assert_eq!(pages, 1, "the {lang} comparison prints on {pages} pages");
     }
 
     for (name, lang) in [

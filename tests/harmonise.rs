@@ -461,8 +461,9 @@ fn crosswalks_are_recognised_and_every_node_gives_the_same_comparison() {
         .fold(f64::INFINITY, f64::min);
     assert_eq!(best["value"].as_f64().unwrap(), lowest);
 
-    // A composite of the three: Jiading lacks a ranked satisfaction value, so
-    // by default it is excluded and said to be; with flagged rows it takes part.
+    // A composite of the three: Jiading has only a flagged satisfaction
+    // value, so by default it is excluded, said to be for that flag (not as
+    // lacking the value); with flagged rows it takes part.
     let spec = |extra: Value| {
         let mut s = json!({"period": "2025", "indicators": [
             {"indicator": "yrd.tax/ontime_filing_rate", "weight": 2},
@@ -483,9 +484,11 @@ fn crosswalks_are_recognised_and_every_node_gives_the_same_comparison() {
     assert_eq!(s, 200, "{comp}");
     assert_eq!(comp["rows"].as_array().unwrap().len(), 2, "{comp}");
     assert_eq!(comp["excluded"][0]["jurisdiction"], "310114");
+    assert_eq!(comp["excluded"][0]["lacks"], json!([]), "{comp}");
     assert_eq!(
-        comp["excluded"][0]["lacks"],
-        json!(["yrd.tax/service_satisfaction"])
+        comp["excluded"][0]["flagged"],
+        json!(["yrd.tax/service_satisfaction"]),
+        "{comp}"
     );
     let all = spec(json!({"include_flagged": true}));
     let (s, comp) = post(

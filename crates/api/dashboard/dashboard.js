@@ -60,7 +60,7 @@
       'comp.agg': '加总方法', 'comp.missing': '缺失值处理', 'comp.draws': '抽样次数',
       'comp.seed': '随机种子', 'comp.perturb': '权重扰动幅度', 'comp.flagged': '包含标记行',
       'comp.submit': '计算', 'comp.index': '综合指数', 'comp.interval': '排名区间 P5–P95',
-      'comp.coverage': '权重覆盖率', 'comp.excluded': '未纳入的成员', 'comp.lacks': '缺少：{list}',
+      'comp.coverage': '权重覆盖率', 'comp.excluded': '未纳入的成员', 'comp.lacks': '缺少：{list}', 'comp.flagged_only': '仅有带标记（未参与排名）的数值：{list}',
       'comp.method': '方法说明', 'comp.rank_axis': '排名（1 为最好），线段为 P5–P95 区间',
       'mw.miss.exclude': '缺少任一指标的成员不参与合成，列入“未纳入的成员”',
       'mw.miss.reweight': '成员缺少某项指标时按其余指标计分，其余权重按比例放大至合计为 1（覆盖率为其拥有的权重占比）',
@@ -132,7 +132,7 @@
       'comp.agg': 'Aggregation', 'comp.missing': 'Missing values', 'comp.draws': 'Draws',
       'comp.seed': 'Seed', 'comp.perturb': 'Weight perturbation', 'comp.flagged': 'Include flagged rows',
       'comp.submit': 'Compute', 'comp.index': 'Index', 'comp.interval': 'Rank interval P5–P95',
-      'comp.coverage': 'Coverage', 'comp.excluded': 'Members left out', 'comp.lacks': 'lacks: {list}',
+      'comp.coverage': 'Coverage', 'comp.excluded': 'Members left out', 'comp.lacks': 'lacks: {list}', 'comp.flagged_only': 'only a flagged value, not ranked: {list}',
       'comp.method': 'Method', 'comp.rank_axis': 'Rank (1 = best); lines span P5–P95',
       'cmp.ranked': 'Ranked',
       'comp.share': 'share {s}', 'comp.norows': 'No member is in the composite.',
@@ -676,9 +676,12 @@
 
     // Documents: count by issuer and kind.
     const counts = new Map();
-    const kinds = [...KINDS];
+    // Only the kinds held: a roster in force from the node's configuration
+    // is no document here (the alliances card shows it), and an empty
+    // Roster column would read as "no roster".
+    const present = new Set((docs.documents || []).map((d) => d.kind));
+    const kinds = [...KINDS.filter((k) => present.has(k)), ...[...present].filter((k) => !KINDS.includes(k))];
     for (const d of docs.documents || []) {
-      if (!kinds.includes(d.kind)) kinds.push(d.kind);
       const row = counts.get(d.issuer) || {};
       row[d.kind] = (row[d.kind] || 0) + 1;
       counts.set(d.issuer, row);
@@ -1092,7 +1095,9 @@
       tableEl,
       excluded.length ? h('div', { class: 'missing' }, h('h3', { text: t('comp.excluded') }),
         h('ul', null, excluded.map((x) => h('li', { dataset: { jurisdiction: x.jurisdiction } }, jurLabel(x.jurisdiction), ': ',
-          t('comp.lacks', { list: (x.lacks || []).map(indicatorName).join(', ') }))))) : null,
+          [(x.lacks || []).length ? t('comp.lacks', { list: x.lacks.map(indicatorName).join(', ') }) : null,
+            (x.flagged || []).length ? t('comp.flagged_only', { list: x.flagged.map(indicatorName).join(', ') }) : null]
+            .filter(Boolean).join('; '))))) : null,
       h('div', { class: 'method' }, h('h3', { text: t('comp.method') }), h('p', { text: methodText(res) })),
       manifestLine(res.manifest, (res.inputs || []).length)));
     const apply = sortable(tableEl, res.rows, rows, sorts, view, (shown) => {
@@ -1299,7 +1304,11 @@
     const N = Math.max(total || rows.length, ...rows.map((r) => r.rank_interval[1]), 2);
     const H = top + rows.length * rowH + bottom;
     const inner = 24; // keeps the end dots off the labels
-    const x = (k) => left + inner + ((k - 1) / (N - 1)) * (W - left - right - 2 * inner);
+    // At most 90 px a rank, so that a few members are not spread over the
+    // whole width with their indices far out at its end.
+    const span = Math.min(W - left - right - 2 * inner, (N - 1) * 90);
+    const x = (k) => left + inner + ((k - 1) / (N - 1)) * span;
+    const valueX = left + 2 * inner + span + 16;
     const svg = svgRoot(H, t('comp.rank_axis'));
     const every = Math.ceil(N / 12);
     for (let k = 1; k <= N; k++) {
@@ -1323,7 +1332,7 @@
         s('line', { x1: x(a), x2: x(a), y1: y - half, y2: y + half, stroke: c, 'stroke-width': 2 }),
         s('line', { x1: x(b), x2: x(b), y1: y - half, y2: y + half, stroke: c, 'stroke-width': 2 }),
         s('circle', { cx: x(r.rank), cy: y, r: dot, fill: c, stroke: '#fff', 'stroke-width': 2 }),
-        s('text', { x: W - right + 16, y, 'dominant-baseline': 'middle', class: 'value', text: `${fmt(r.index, 2)}  (${a}–${b})` })));
+        s('text', { x: valueX, y, 'dominant-baseline': 'middle', class: 'value', text: `${fmt(r.index, 2)}  (${a}–${b})` })));
     });
     return svg;
   }

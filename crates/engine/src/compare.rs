@@ -770,12 +770,25 @@ pub fn composite_of<H: Harmonised + ?Sized>(
     let excluded = result
         .excluded
         .iter()
-        .map(|(m, cols)| ExcludedMember {
-            jurisdiction: members[*m].clone(),
-            lacks: cols
-                .iter()
-                .map(|&c| spec.indicators[c].indicator.clone())
-                .collect(),
+        .map(|(m, cols)| {
+            // A row without a rank is a flagged value the comparison shows
+            // but does not rank: the member has a value, not a usable one.
+            let (flagged, lacks): (Vec<usize>, Vec<usize>) = cols.iter().partition(|&&c| {
+                comparisons[c]
+                    .rows
+                    .iter()
+                    .any(|r| r.jurisdiction == members[*m] && r.rank.is_none())
+            });
+            let refs = |cols: Vec<usize>| {
+                cols.into_iter()
+                    .map(|c| spec.indicators[c].indicator.clone())
+                    .collect()
+            };
+            ExcludedMember {
+                jurisdiction: members[*m].clone(),
+                lacks: refs(lacks),
+                flagged: refs(flagged),
+            }
         })
         .collect();
     let inputs: Vec<DocHash> = comparisons

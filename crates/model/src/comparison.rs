@@ -344,13 +344,18 @@ pub struct CompositeIndicator {
     pub direction: Direction,
 }
 
-/// A member left out of a composite, and what it lacks.
+/// A member left out of a composite, and why: the indicators it has no
+/// value for, and those it has only a flagged value for (shown in the
+/// comparison but not ranked, so not used unless flagged values are).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExcludedMember {
     /// The jurisdiction.
     pub jurisdiction: JurisdictionCode,
-    /// The indicators it has no (usable) value for.
+    /// The indicators it has no value for.
     pub lacks: Vec<IndicatorRef>,
+    /// The indicators it has only a flagged, unranked value for.
+    #[serde(default)]
+    pub flagged: Vec<IndicatorRef>,
 }
 
 /// A composite index over weighted reference indicators.
