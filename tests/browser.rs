@@ -190,6 +190,13 @@ pub fn check_dashboard(api: &str, viewer: &str) {
         chart.contains(r#"class="tick">0</text>"#),
         "the bar chart's axis does not start at 0: {chart}"
     );
+    // The frontier the card states is drawn, beside the median.
+    for mark in ["frontier", "median"] {
+        assert!(
+            chart.contains(&format!(r#"class="{mark}""#)),
+            "no {mark} line: {chart}"
+        );
+    }
     // The card counts the ranked members only; flagged rows are not ranked.
     let cmp: serde_json::Value = crate::support::http()
         .get(format!(

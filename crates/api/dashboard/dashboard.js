@@ -1241,10 +1241,19 @@
           fmt(r.value), flagged ? s('tspan', { class: 'flag-text', text: '  ⚑ ' + r.flags.map((f) => tOr('flag.' + f, f)).join(', ') }) : null));
       svg.append(g);
     });
-    if (cmp.median !== undefined) {
-      svg.append(s('line', { x1: x(cmp.median), x2: x(cmp.median), y1: top - 10, y2: H - bottom, class: 'median' }),
-        s('text', { x: x(cmp.median), y: top - 14, 'text-anchor': 'middle', class: 'median-label', text: `${t('cmp.median')} ${fmt(cmp.median)}` }));
-    }
+    // The median and the frontier (the best ranked value: a flagged bar may
+    // pass it, being shown but not ranked). Labels close together part,
+    // the one further right reading rightwards.
+    const marks = [['median', cmp.median, t('cmp.median')], ['frontier', cmp.frontier, t('cmp.frontier')]]
+      .filter(([, v]) => v !== undefined && v !== null);
+    const near = marks.length === 2 && Math.abs(x(marks[0][1]) - x(marks[1][1])) < 140;
+    const rightmost = marks.length === 2 && x(marks[1][1]) >= x(marks[0][1]) ? 1 : 0;
+    marks.forEach(([cls, v, label], i) => {
+      const anchor = !near ? 'middle' : (i === rightmost ? 'start' : 'end');
+      const dx = anchor === 'start' ? 4 : anchor === 'end' ? -4 : 0;
+      svg.append(s('line', { x1: x(v), x2: x(v), y1: top - 10, y2: H - bottom, class: cls }),
+        s('text', { x: x(v) + dx, y: top - 14, 'text-anchor': anchor, class: cls + '-label', text: `${label} ${fmt(v)}` }));
+    });
     return svg;
   }
 
