@@ -186,8 +186,13 @@ pub(crate) async fn list_periods(
 #[into_params(parameter_in = Query)]
 pub(crate) struct ComparisonQuery {
     /// The reference indicator, FRAMEWORK/CODE (required).
+    #[param(required = true, example = "yrd.tax/ontime_filing_rate")]
     indicator: Option<String>,
-    /// The period (required).
+    /// The period: 2025, 2025-H1, 2025-Q3 or 2025-07 (required).
+    #[param(
+        required = true,
+        pattern = r"^(19|2[0-9])[0-9]{2}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$"
+    )]
     period: Option<String>,
     /// json (default), csv or sdmx-csv.
     format: Option<String>,

@@ -483,8 +483,13 @@ pub(crate) async fn post_observations(
 #[into_params(parameter_in = Query)]
 pub(crate) struct AppraisalQuery {
     /// The framework id (required).
+    #[param(required = true)]
     framework: Option<String>,
-    /// The period (required).
+    /// The period: 2025, 2025-H1, 2025-Q3 or 2025-07 (required).
+    #[param(
+        required = true,
+        pattern = r"^(19|2[0-9])[0-9]{2}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$"
+    )]
     period: Option<String>,
     /// A framework version (semver); default the latest held.
     version: Option<String>,

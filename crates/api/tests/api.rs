@@ -563,6 +563,39 @@ async fn the_openapi_document_matches_the_router() {
             "{method} {path} is in CONTRACT.md but not in the OpenAPI document"
         );
     }
+    // The parameters a route cannot do without are marked required, the
+    // period with its pattern; the listings' paging is stated.
+    let param = |path: &str, name: &str| {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{path} has no {name}"))
+            .clone()
+    };
+    for (path, names) in [
+        ("/api/v1/comparisons", ["indicator", "period"]),
+        ("/api/v1/appraisals", ["framework", "period"]),
+    ] {
+        for name in names {
+            assert_eq!(param(path, name)["required"], true, "{path} {name}");
+        }
+        let pattern = param(path, "period")["schema"]["pattern"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(pattern.contains("Q[1-4]"), "{path}: {pattern}");
+    }
+    for path in ["/api/v1/documents", "/api/v1/bundle"] {
+        let limit = param(path, "limit");
+        assert_eq!(limit["required"], false, "{path}");
+        assert_eq!(limit["schema"]["maximum"], 1000, "{path}: {limit}");
+        assert!(
+            param(path, "after")["schema"]["pattern"].is_string(),
+            "{path}"
+        );
+    }
     // Every operation in the document is a route the router serves, and the
     // document's security says truly which need a token.
     let mut operations = std::collections::BTreeSet::new();
