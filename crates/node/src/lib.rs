@@ -773,9 +773,7 @@ impl Node {
         source: &str,
         fresh: &mut Vec<Arc<[u8]>>,
     ) -> Result<Outcome, StoreError> {
-        let issuer = doc.issuer.to_string();
-        let verdict = self.verdict(doc, &self.store);
-        self.settle(verdict, issuer, source, fresh)
+        self.ingest_locked(doc, source, fresh, Release::Followers)
     }
 
     /// Acts on a verdict reached under the ingest lock, then releases what
@@ -824,7 +822,7 @@ impl Node {
                     continue;
                 }
                 let (issuer, seq) = (doc.issuer.clone(), doc.seq);
-                match self.ingest_locked(doc, source, fresh)? {
+                match self.ingest_locked(doc, source, fresh, Release::Not)? {
                     Outcome::Accepted { .. } => {
                         released += 1 + self.release_pending(&issuer, seq, source, fresh)?;
                     }
@@ -837,15 +835,23 @@ impl Node {
         Ok(released)
     }
 
+    /// Judges `doc` against the store, the ingest lock held, and acts on
+    /// the verdict; with [`Release::Followers`], an accepted document then
+    /// releases what it lets follow ([`Node::settle`]). The loops that
+    /// release held documents themselves take [`Release::Not`].
     fn ingest_locked(
         &self,
         doc: Document,
         source: &str,
         fresh: &mut Vec<Arc<[u8]>>,
+        release: Release,
     ) -> Result<Outcome, StoreError> {
         let issuer = doc.issuer.to_string();
         let verdict = self.verdict(doc, &self.store);
-        self.act(verdict, issuer, source, fresh)
+        match release {
+            Release::Followers => self.settle(verdict, issuer, source, fresh),
+            Release::Not => self.act(verdict, issuer, source, fresh),
+        }
     }
 
     /// What follows from a verdict: store, hold, record evidence, or refuse
@@ -1229,7 +1235,7 @@ impl Node {
         let mut released = 0;
         while let Some(next) = self.store.pending_at(issuer, seq + 1)? {
             let outcome = match Document::decode(&next, &self.policy.limits) {
-                Ok(doc) => self.ingest_locked(doc, source, fresh)?,
+                Ok(doc) => self.ingest_locked(doc, source, fresh, Release::Not)?,
                 Err(r) => self.refuse(r, source, Some(issuer.to_string()))?,
             };
             match outcome {
@@ -1298,6 +1304,16 @@ fn count(report: &mut BundleReport, index: usize, outcome: Outcome) {
             detail: r.detail,
         }),
     }
+}
+
+/// Whether storing a document goes on to release the held documents it
+/// lets follow.
+#[derive(Debug, Clone, Copy)]
+enum Release {
+    /// Release them (and retry held rosters).
+    Followers,
+    /// Leave that to the caller, which is releasing them already.
+    Not,
 }
 
 /// How many envelopes of a bundle are decoded together.
