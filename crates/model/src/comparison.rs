@@ -5,7 +5,9 @@ use crate::{CrosswalkId, DocHash, IndicatorRef, InvalidField, JurisdictionCode, 
 use serde::{Deserialize, Serialize};
 
 /// Where a crosswalk stands on a node, from the endorsements it holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CrosswalkStatus {
     /// The owners of both sides (or the alliance's quorum) accepted it.
@@ -45,7 +47,7 @@ impl CrosswalkStatus {
 }
 
 /// A further crosswalk of a transitive chain.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CrosswalkLink {
     /// The crosswalk's identifier.
     pub id: CrosswalkId,
@@ -54,7 +56,7 @@ pub struct CrosswalkLink {
 }
 
 /// The crosswalk a comparison row relies on, and whether it is recognised.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CrosswalkUse {
     /// The crosswalk's identifier.
     pub id: CrosswalkId,
@@ -76,7 +78,9 @@ pub struct CrosswalkUse {
 }
 
 /// Why a row is set apart from the ranking.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RowFlag {
     /// The crosswalk's relation is not `exact`.
@@ -102,7 +106,7 @@ impl RowFlag {
 }
 
 /// One jurisdiction's row of a comparison.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ComparisonRow {
     /// The jurisdiction.
     pub jurisdiction: JurisdictionCode,
@@ -113,6 +117,7 @@ pub struct ComparisonRow {
     /// The indicator it was reported under.
     pub source_indicator: IndicatorRef,
     /// The version of the framework it was reported under.
+    #[schema(value_type = crate::schema::SemVer)]
     pub source_version: semver::Version,
     /// The rank among ranked rows, 1 best; absent for rows set apart.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -150,7 +155,7 @@ pub struct ComparisonRow {
 }
 
 /// A member of the comparison's group without a row, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MissingMember {
     /// The jurisdiction.
     pub jurisdiction: JurisdictionCode,
@@ -159,7 +164,7 @@ pub struct MissingMember {
 }
 
 /// A harmonised comparison of one reference indicator for one period.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Comparison {
     /// The reference indicator.
     pub indicator: IndicatorRef,
@@ -170,6 +175,7 @@ pub struct Comparison {
     /// Which way the reference indicator is good.
     pub direction: Direction,
     /// The reference framework version whose indicator was used.
+    #[schema(value_type = crate::schema::SemVer)]
     pub reference_version: semver::Version,
     /// Whether rows set apart were ranked too (the caller asked for it).
     pub include_flagged: bool,
@@ -191,7 +197,7 @@ pub struct Comparison {
 }
 
 /// How composite indicators are normalised before aggregation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Normalisation {
     /// Scaled to 0-100 between the worst and the best.
@@ -204,7 +210,7 @@ pub enum Normalisation {
 }
 
 /// How normalised indicators combine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CompositeAggregation {
     /// Weighted arithmetic mean.
@@ -215,7 +221,7 @@ pub enum CompositeAggregation {
 }
 
 /// What a composite does with a member that lacks some of its indicators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MissingValues {
     /// The member is left out of the composite and listed with what it lacks.
@@ -227,7 +233,7 @@ pub enum MissingValues {
 }
 
 /// One weighted reference indicator of a composite.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CompositePart {
     /// The reference indicator.
     pub indicator: IndicatorRef,
@@ -236,7 +242,7 @@ pub struct CompositePart {
 }
 
 /// A composite request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CompositeSpec {
     /// The period.
     pub period: Period,
@@ -312,7 +318,7 @@ impl CompositeSpec {
 }
 
 /// One member's row of a composite.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CompositeRow {
     /// The jurisdiction.
     pub jurisdiction: JurisdictionCode,
@@ -330,7 +336,7 @@ pub struct CompositeRow {
 }
 
 /// One indicator of a composite as used.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CompositeIndicator {
     /// The reference indicator.
     pub indicator: IndicatorRef,
@@ -347,7 +353,7 @@ pub struct CompositeIndicator {
 /// A member left out of a composite, and why: the indicators it has no
 /// value for, and those it has only a flagged value for (shown in the
 /// comparison but not ranked, so not used unless flagged values are).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ExcludedMember {
     /// The jurisdiction.
     pub jurisdiction: JurisdictionCode,
@@ -359,7 +365,7 @@ pub struct ExcludedMember {
 }
 
 /// A composite index over weighted reference indicators.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Composite {
     /// The period.
     pub period: Period,
@@ -392,7 +398,7 @@ pub struct Composite {
 }
 
 /// One owner's part in recognising a crosswalk.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecognitionSide {
     /// Which side: `source`, `target` or `both` (one owner holds both).
     pub side: String,
@@ -413,7 +419,7 @@ pub struct RecognitionSide {
 }
 
 /// One endorsement of a crosswalk document as held.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EndorsementRecord {
     /// The endorser.
     pub jurisdiction: JurisdictionCode,
@@ -431,7 +437,7 @@ pub struct EndorsementRecord {
 }
 
 /// A held crosswalk document with its recognition state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CrosswalkRecord {
     /// The crosswalk document's hash.
     pub hash: DocHash,

@@ -16,7 +16,19 @@ use std::fmt;
 
 /// The kinds of signed documents. The kind is the schema name carried by every
 /// envelope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DocKind {
     /// A node's self-signed declaration of who it is: the first link of its chain.
@@ -107,7 +119,7 @@ fn each<'a, T>(
 // ---------------------------------------------------------------- jurisdiction
 
 /// A node's declaration of its jurisdiction and key (kind `jurisdiction`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JurisdictionDecl {
     /// The jurisdiction's GB/T 2260 code.
     pub code: JurisdictionCode,
@@ -130,7 +142,7 @@ impl Payload for JurisdictionDecl {
 // ---------------------------------------------------------------------- roster
 
 /// One member of an alliance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Member {
     /// The member's jurisdiction code.
     pub code: JurisdictionCode,
@@ -143,7 +155,7 @@ pub struct Member {
 }
 
 /// The content of an alliance roster version: what the approvals sign.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Roster {
     /// The alliance this roster describes, e.g. `yrd.tax`.
     pub alliance: AllianceId,
@@ -177,7 +189,7 @@ pub struct Roster {
 /// A member that a roster version removed, and the last document of its chain
 /// that counts: what it signed while it was a member stays valid history, and
 /// its documents beyond `last_seq` are refused as `not_a_member`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FormerMember {
     /// The former member's jurisdiction code.
     pub code: JurisdictionCode,
@@ -299,7 +311,7 @@ impl Roster {
 }
 
 /// One member's signature over a roster's content.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Approval {
     /// The approving member's code.
     pub signer: JurisdictionCode,
@@ -311,7 +323,7 @@ pub struct Approval {
 
 /// A roster with the approvals that make it valid (kind `roster`). The approvals
 /// are checked by the trust crate against the previous version's members.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SignedRoster {
     /// The roster content.
     pub roster: Roster,
@@ -333,7 +345,9 @@ impl Payload for SignedRoster {
 // ------------------------------------------------------------------- framework
 
 /// Who owns a framework: one jurisdiction, or an alliance (a reference framework).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Owner {
     /// A jurisdiction's own framework.
@@ -343,7 +357,7 @@ pub enum Owner {
 }
 
 /// Which way an indicator is good.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// More is better (a satisfaction score, a filing rate).
@@ -355,7 +369,7 @@ pub enum Direction {
 }
 
 /// How unit values combine into the jurisdiction's value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Aggregation {
     /// The arithmetic mean of the units' values.
@@ -383,7 +397,7 @@ pub enum Aggregation {
 }
 
 /// The valid range of an indicator's values, both ends included.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Range {
     /// The smallest valid value.
     pub min: Value,
@@ -399,7 +413,7 @@ impl Range {
 }
 
 /// One indicator of a framework.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Indicator {
     /// The indicator's code, unique within the framework.
     pub code: IndicatorCode,
@@ -430,7 +444,7 @@ pub struct Indicator {
 
 /// How an indicator's value becomes a score. Scores run from 0 to 100, or to
 /// a rule's cap where over-achievement earns more.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum ScoringRule {
     /// `100 × value / target` (higher is better) or `100 × target / value`
@@ -517,7 +531,7 @@ impl ScoringRule {
 }
 
 /// How totals become grades.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GradingMethod {
     /// A unit gets the best grade whose `min_total` its total reaches.
@@ -529,7 +543,7 @@ pub enum GradingMethod {
 }
 
 /// One grade's rule and pay coefficient.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GradeRule {
     /// The grade.
     pub grade: Grade,
@@ -545,7 +559,7 @@ pub struct GradeRule {
 }
 
 /// How a framework grades its units.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Grading {
     /// Thresholds or forced distribution.
     pub method: GradingMethod,
@@ -617,7 +631,7 @@ impl Grading {
 }
 
 /// A weight of one indicator within a unit category, in percent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Weight {
     /// The weighted indicator; absent for a group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -630,6 +644,7 @@ pub struct Weight {
     pub weight: Value,
     /// A group's parts, themselves weighted to 100.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(no_recursion)]
     pub parts: Vec<Weight>,
 }
 
@@ -728,7 +743,7 @@ fn check_weights<'a>(
 
 /// A category of appraised units (agencies, towns/streets, state-owned
 /// enterprises, ...) with its own indicator subset and weights.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Category {
     /// The category's identifier, e.g. `agency`.
     pub id: CategoryId,
@@ -741,7 +756,7 @@ pub struct Category {
 }
 
 /// What kind of change a framework version made to an indicator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     /// The indicator is new in this version.
@@ -755,7 +770,7 @@ pub enum ChangeKind {
 }
 
 /// One entry of a framework version's changelog.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Change {
     /// What changed.
     pub kind: ChangeKind,
@@ -767,11 +782,12 @@ pub struct Change {
 }
 
 /// A framework version: an indicator catalogue (kind `framework`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Framework {
     /// The framework's identifier.
     pub id: FrameworkId,
     /// The semver version of this catalogue.
+    #[schema(value_type = crate::schema::SemVer)]
     pub version: semver::Version,
     /// Who owns it.
     pub owner: Owner,
@@ -788,6 +804,7 @@ pub struct Framework {
     pub categories: Vec<Category>,
     /// The version this one replaces, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::schema::SemVer>)]
     pub previous: Option<semver::Version>,
     /// What changed against the previous version.
     #[serde(default)]
@@ -897,7 +914,19 @@ impl Payload for Framework {
 // --------------------------------------------------------------------- summary
 
 /// A grade of the five-level appraisal scale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 pub enum Grade {
     /// The best grade.
     A,
@@ -912,7 +941,7 @@ pub enum Grade {
 }
 
 /// The distribution of the units' values of one indicator.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Distribution {
     /// How many units contributed.
     pub count: u32,
@@ -933,7 +962,7 @@ pub struct Distribution {
 }
 
 /// One indicator's entry in a summary.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IndicatorSummary {
     /// The indicator's code in the summarised framework.
     pub indicator: IndicatorCode,
@@ -952,7 +981,7 @@ pub struct IndicatorSummary {
 }
 
 /// The grade distribution of one unit category.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GradeDistribution {
     /// The category.
     pub category: CategoryId,
@@ -965,7 +994,7 @@ pub struct GradeDistribution {
 }
 
 /// Which earlier summary a corrected one replaces, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Supersedes {
     /// The hash of the replaced summary.
     pub hash: DocHash,
@@ -974,11 +1003,12 @@ pub struct Supersedes {
 }
 
 /// A jurisdiction's summary of one framework version and period (kind `summary`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Summary {
     /// The summarised framework.
     pub framework: FrameworkId,
     /// Its version.
+    #[schema(value_type = crate::schema::SemVer)]
     pub version: semver::Version,
     /// The period.
     pub period: Period,
@@ -1031,7 +1061,7 @@ impl Payload for Summary {
 // ------------------------------------------------------------------- crosswalk
 
 /// A SKOS-style mapping relation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Relation {
     /// The two indicators measure the same thing.
@@ -1047,7 +1077,7 @@ pub enum Relation {
 }
 
 /// One step of a crosswalk's value transform; steps apply in order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum TransformStep {
     /// `y = scale * x + offset`.
@@ -1086,18 +1116,19 @@ pub enum TransformStep {
 }
 
 /// The source side of a crosswalk: an indicator of a range of framework versions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CrosswalkSource {
     /// The source framework.
     pub framework: FrameworkId,
     /// The framework versions the mapping holds for, as a semver requirement.
+    #[schema(value_type = crate::schema::SemVerReq)]
     pub versions: semver::VersionReq,
     /// The source indicator.
     pub indicator: IndicatorCode,
 }
 
 /// A mapping of one indicator onto another (kind `crosswalk`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Crosswalk {
     /// The crosswalk's identifier; a newer version keeps it.
     pub id: CrosswalkId,
@@ -1167,7 +1198,7 @@ impl Payload for Crosswalk {
 // ----------------------------------------------------------------- endorsement
 
 /// An endorsement's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     /// The endorser recognises the crosswalk.
@@ -1177,7 +1208,7 @@ pub enum Decision {
 }
 
 /// A jurisdiction's signed accept or reject of a crosswalk (kind `endorsement`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Endorsement {
     /// The crosswalk's identifier.
     pub crosswalk: CrosswalkId,
@@ -1207,3 +1238,34 @@ impl Payload for Endorsement {
 
 #[cfg(test)]
 mod tests;
+
+/// A signed document as it travels and is stored: the envelope around a
+/// payload of one kind. The signed bytes are the RFC 8785 canonical form of
+/// the envelope without `signature` (docs/SIGNING.md); the complete JSON
+/// Schema is schemas/envelope.v1.schema.json. The fields are declared in
+/// canonical (sorted) order.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    /// When the issuer says it signed.
+    pub issued_at: crate::Timestamp,
+    /// The issuing jurisdiction.
+    pub issuer: crate::JurisdictionCode,
+    /// The key that signed.
+    pub issuer_key: crate::KeyHex,
+    /// The document kind, which names the payload's schema.
+    pub kind: DocKind,
+    /// The kind's payload (schemas/KIND.v1.schema.json).
+    #[schema(value_type = Object)]
+    pub payload: Box<serde_json::value::RawValue>,
+    /// The hash of the issuer's document at `seq - 1`; null at seq 1.
+    pub prev: Option<crate::DocHash>,
+    /// The payload's schema version, MAJOR.MINOR.
+    #[schema(pattern = r"^[0-9]{1,6}\.[0-9]{1,6}$")]
+    pub schema_version: String,
+    /// The issuer's sequence number, from 1.
+    #[schema(minimum = 1)]
+    pub seq: u64,
+    /// The issuer's ed25519 signature.
+    pub signature: crate::SigHex,
+}

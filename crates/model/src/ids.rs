@@ -8,7 +8,7 @@ use std::fmt;
 /// Defines a string newtype whose constructor runs `$check` (returning the reason
 /// on failure) and which (de)serializes as a plain string.
 macro_rules! string_id {
-    ($(#[$doc:meta])* $name:ident, $field:literal, $check:expr) => {
+    ($(#[$doc:meta])* $name:ident, $field:literal, $pattern:literal, $max:literal, $check:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
@@ -56,6 +56,8 @@ macro_rules! string_id {
                 Self::new(s)
             }
         }
+
+        crate::schema::string_schema!($name, $pattern, $max);
     };
 }
 
@@ -100,6 +102,8 @@ string_id!(
     /// e.g. `320585` for Taicang.
     JurisdictionCode,
     "jurisdiction",
+    r"^[0-9]{6}$",
+    6,
     |s| {
         if s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit()) {
             Ok(())
@@ -113,6 +117,8 @@ string_id!(
     /// The name of an alliance, e.g. `yrd.tax`.
     AllianceId,
     "alliance",
+    r"^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$",
+    64,
     dotted_name
 );
 
@@ -120,6 +126,8 @@ string_id!(
     /// The name of a framework (indicator catalogue), e.g. `taicang.hqd`.
     FrameworkId,
     "framework",
+    r"^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$",
+    64,
     dotted_name
 );
 
@@ -127,6 +135,8 @@ string_id!(
     /// The code of an indicator within a framework, e.g. `ontime_filing_rate`.
     IndicatorCode,
     "indicator",
+    r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+    64,
     code_name
 );
 
@@ -134,6 +144,8 @@ string_id!(
     /// The identifier of an appraised unit within one jurisdiction.
     UnitId,
     "unit",
+    r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+    64,
     code_name
 );
 
@@ -209,6 +221,8 @@ string_id!(
     /// turns it into a curve point.
     KeyHex,
     "public_key",
+    r"^[0-9a-f]{64}$",
+    64,
     |s| hex_of_len(s, 64)
 );
 
@@ -216,6 +230,8 @@ string_id!(
     /// An ed25519 signature, as 128 lowercase hex digits.
     SigHex,
     "signature",
+    r"^[0-9a-f]{128}$",
+    128,
     |s| hex_of_len(s, 128)
 );
 
@@ -223,6 +239,8 @@ string_id!(
     /// The identifier of a crosswalk, e.g. `kunshan.tax-satisfaction`.
     CrosswalkId,
     "crosswalk",
+    r"^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$",
+    64,
     dotted_name
 );
 
@@ -230,6 +248,8 @@ string_id!(
     /// The identifier of a unit category within a framework, e.g. `agency`.
     CategoryId,
     "category",
+    r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+    64,
     code_name
 );
 

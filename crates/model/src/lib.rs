@@ -33,6 +33,7 @@ mod error;
 mod ids;
 pub mod local;
 mod period;
+mod schema;
 mod time;
 mod value;
 

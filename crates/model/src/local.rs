@@ -5,7 +5,7 @@ use crate::{CategoryId, IndicatorCode, InvalidField, Period, UnitId, Value};
 use serde::{Deserialize, Serialize};
 
 /// An appraised unit: an agency, a town or street, a state-owned enterprise.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Unit {
     /// The unit's identifier within the jurisdiction.
     pub id: UnitId,
@@ -33,7 +33,7 @@ impl Unit {
 }
 
 /// One unit's value of one indicator for one period.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Observation {
     /// The unit observed.
     pub unit: UnitId,
@@ -49,7 +49,7 @@ pub struct Observation {
 }
 
 /// One indicator's score within a unit's appraisal, with the reason for it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IndicatorScore {
     /// The indicator scored.
     pub indicator: IndicatorCode,
@@ -65,7 +65,7 @@ pub struct IndicatorScore {
 }
 
 /// A unit's appraisal for one framework version and period (local only).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Appraisal {
     /// The unit appraised.
     pub unit: UnitId,

@@ -28,7 +28,7 @@ use deltabench_trust::{
     Verdict, validate_document,
 };
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
@@ -39,7 +39,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 pub type Outbox = Box<dyn Fn(Arc<[u8]>) + Send + Sync>;
 
 /// Who the node is.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Identity {
     /// The jurisdiction code.
     pub code: JurisdictionCode,
@@ -157,7 +157,7 @@ pub enum Outcome {
 }
 
 /// The answer to a bundle import.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BundleReport {
     /// Documents that were new and are now stored (including released ones).
     pub accepted: usize,
@@ -170,7 +170,7 @@ pub struct BundleReport {
 }
 
 /// One refused document of a bundle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BundleRejection {
     /// The document's position in the bundle, from 0.
     pub index: usize,

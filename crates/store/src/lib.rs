@@ -85,7 +85,7 @@ pub enum Put {
 }
 
 /// Index data of a held document, without its payload.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DocMeta {
     /// The document's hash.
     pub hash: DocHash,
@@ -138,7 +138,7 @@ pub struct Page<T> {
 }
 
 /// Two documents signed by one issuer for the same sequence number.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Equivocation {
     /// The issuer that signed both.
     pub issuer: JurisdictionCode,
@@ -162,7 +162,7 @@ pub struct RosterEntry<'a> {
 }
 
 /// A roster fork as recorded.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RosterForkRecord {
     /// When this node noticed.
     pub recorded_at: Timestamp,
@@ -179,7 +179,7 @@ fn roster_key(alliance: &AllianceId, version: u64) -> Vec<u8> {
 }
 
 /// One refused document, as logged.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RejectionRecord {
     /// When it was refused.
     pub at: Timestamp,

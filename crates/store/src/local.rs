@@ -23,7 +23,7 @@ const RECORD: u8 = b'o';
 const AUDIT: u8 = b'a';
 
 /// A stored reading: value and target, who wrote them and when.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reading {
     /// The value.
     pub value: Value,
@@ -41,7 +41,7 @@ type Record = BTreeMap<IndicatorCode, Reading>;
 
 /// One correction of an observation: the reading it replaced and the new one,
 /// each with who and when.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     /// The unit.
     pub unit: UnitId,
@@ -56,7 +56,7 @@ pub struct AuditEntry {
 }
 
 /// What an observation import wrote.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportCounts {
     /// Observations new to the store.
     pub inserted: usize,

@@ -360,7 +360,7 @@ fn check_former(cur: &Roster, new: &Roster) -> Result<(), Rejection> {
 
 /// Two different rosters for one version of an alliance, each approved by
 /// members: kept as evidence, never settled silently.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RosterFork {
     /// The alliance.
     pub alliance: AllianceId,
