@@ -57,7 +57,7 @@ pub(crate) async fn index() -> Response {
     path = "/dashboard/{file}",
     tag = "dashboard",
     summary = "The dashboard's script and style sheet",
-    params(("file" = String, Path, description = "dashboard.js or dashboard.css")),
+    params(("file" = String, Path, description = "dashboard.js or dashboard.css", example = "dashboard.js")),
     responses(
         (status = 200, description = "the file", content((String = "text/javascript"), (String = "text/css"))),
         (status = 404, description = "no such file", body = crate::openapi::Problem, content_type = "application/problem+json")

@@ -2,7 +2,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use deltabench_wire::{Problem, RowError};
 
 /// An error answered to the client as `application/problem+json`.
 #[derive(Debug, Clone)]
@@ -14,18 +14,10 @@ pub struct ApiError {
     pub slug: &'static str,
     /// Details for the client. Internal errors never carry internals here.
     pub detail: String,
-    /// Extra members of the problem object (e.g. the row and column of a bad
-    /// CSV cell).
-    pub extra: Option<serde_json::Value>,
-}
-
-#[derive(Serialize)]
-struct Problem<'a> {
-    #[serde(rename = "type")]
-    type_: String,
-    title: &'a str,
-    status: u16,
-    detail: &'a str,
+    /// The problem's optional members (the field, or the row and column of a
+    /// bad CSV cell); its `type`, `title`, `status` and `detail` are set
+    /// from the fields above when it is answered.
+    pub extra: Box<Problem>,
 }
 
 impl ApiError {
@@ -35,7 +27,7 @@ impl ApiError {
             status,
             slug,
             detail: detail.into(),
-            extra: None,
+            extra: Box::default(),
         }
     }
 
@@ -92,31 +84,46 @@ impl ApiError {
         )
     }
 
-    /// Adds members to the problem object.
-    pub fn with_extra(mut self, extra: serde_json::Value) -> Self {
-        self.extra = Some(extra);
+    /// Names the refused field and why.
+    pub fn with_field(mut self, field: impl Into<String>, reason: impl Into<String>) -> Self {
+        self.extra.field = Some(field.into());
+        self.extra.reason = Some(reason.into());
+        self
+    }
+
+    /// Gives the stable reason code of a refusal.
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+        self.extra.reason = Some(reason.into());
+        self
+    }
+
+    /// Names the place in an import: the data row (0 for the header), the
+    /// line, the column.
+    pub fn with_place(mut self, row: usize, line: Option<u64>, column: Option<String>) -> Self {
+        self.extra.row = Some(row);
+        self.extra.line = line;
+        self.extra.column = column;
+        self
+    }
+
+    /// Lists every refused row of an import.
+    pub fn with_errors(mut self, errors: Vec<RowError>) -> Self {
+        self.extra.errors = Some(errors);
         self
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let title = self.status.canonical_reason().unwrap_or("Error");
-        let mut body = serde_json::to_value(Problem {
+        let problem = Problem {
             type_: format!("https://deltabench.invalid/problems/{}", self.slug),
-            title,
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
-            detail: &self.detail,
-        })
-        .unwrap_or_default();
-        if let (Some(obj), Some(serde_json::Value::Object(extra))) =
-            (body.as_object_mut(), self.extra)
-        {
-            for (k, v) in extra {
-                obj.entry(k).or_insert(v);
-            }
-        }
-        let mut resp = (self.status, body.to_string()).into_response();
+            detail: self.detail,
+            ..*self.extra
+        };
+        let body = serde_json::to_string(&problem).unwrap_or_default();
+        let mut resp = (self.status, body).into_response();
         resp.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),

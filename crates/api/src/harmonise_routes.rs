@@ -2,7 +2,7 @@
 //! endorsements, comparisons (JSON, CSV, SDMX-CSV) and composites.
 
 use crate::auth::{Admin, Viewer};
-use crate::local_routes::{invalid, parse_json};
+use crate::local_routes::{invalid, parse_object};
 use crate::{ApiError, AppState, blocking};
 use axum::Json;
 use axum::body::Bytes;
@@ -13,10 +13,11 @@ use axum::response::{IntoResponse, Response};
 use deltabench_engine::compare::CompareError;
 use deltabench_engine::composite::CompositeError;
 use deltabench_model::comparison::{Comparison, CompositeSpec, CrosswalkStatus};
-use deltabench_model::documents::{Crosswalk, Decision};
+use deltabench_model::documents::Crosswalk;
 use deltabench_model::{CrosswalkId, IndicatorRef, InvalidField, Period};
+use deltabench_wire as wire;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 impl From<CompareError> for ApiError {
     fn from(e: CompareError) -> Self {
@@ -39,6 +40,7 @@ impl From<CompareError> for ApiError {
 #[into_params(parameter_in = Query)]
 pub(crate) struct CrosswalkFilter {
     /// recognised, pending, rejected or superseded.
+    #[param(value_type = Option<CrosswalkStatus>)]
     status: Option<String>,
 }
 
@@ -49,13 +51,13 @@ pub(crate) struct CrosswalkFilter {
     summary = "Crosswalks with their recognition status and endorsements",
     security(("viewer" = []), ("admin" = [])),
     params(CrosswalkFilter),
-    responses((status = 200, description = r#"{"crosswalks": [...]}"#, body = Object))
+    responses((status = 200, description = "the crosswalks", body = wire::CrosswalkList))
 )]
 pub(crate) async fn list_crosswalks(
     _: Viewer,
     State(state): State<AppState>,
     query: Result<Query<CrosswalkFilter>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::CrosswalkList>, ApiError> {
     let Query(filter) = query?;
     let status = filter
         .status
@@ -65,13 +67,13 @@ pub(crate) async fn list_crosswalks(
         .map_err(invalid)?;
     let node = state.node.clone();
     blocking(move || {
-        let list: Vec<_> = node
+        let crosswalks = node
             .view()
             .crosswalks()
             .into_iter()
             .filter(|r| status.is_none_or(|s| r.status == s))
             .collect();
-        Ok(Json(json!({ "crosswalks": list })))
+        Ok(Json(wire::CrosswalkList { crosswalks }))
     })
     .await
 }
@@ -90,46 +92,35 @@ pub(crate) struct ProposeOptions {
     summary = "Propose a crosswalk (signed and published; the proposer accepts it unless endorse=false)",
     security(("admin" = [])),
     params(ProposeOptions),
-    request_body(content = Object, description = "a crosswalk", content_type = "application/json"),
-    responses((status = 201, description = r#"{"hash", "document", "crosswalk"}"#, body = Object), (status = 409, description = "the id belongs to another jurisdiction or the version is taken", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    request_body(content = Crosswalk, description = "a crosswalk; `version` may be left out (0: the next free version)", content_type = "application/json"),
+    responses((status = 201, description = "signed and published", body = wire::CrosswalkProposed), (status = 409, description = "the id belongs to another jurisdiction or the version is taken", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub(crate) async fn post_crosswalk(
     _: Admin,
     State(state): State<AppState>,
     query: Result<Query<ProposeOptions>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<wire::CrosswalkProposed>), ApiError> {
     let Query(options) = query?;
-    let mut raw: Value = parse_json(&body?, "a crosswalk")?;
+    let mut raw: Value = parse_object(&body?, "a crosswalk")?;
     if let Some(obj) = raw.as_object_mut() {
-        obj.entry("version").or_insert(json!(0));
+        obj.entry("version").or_insert(Value::from(0));
     }
     let c: Crosswalk = serde_json::from_value(raw)
         .map_err(|e| ApiError::bad_request(format!("the body is not a crosswalk: {e}")))?;
     let node = state.node.clone();
     blocking(move || {
         let (doc, endorsement) = node.propose_crosswalk(c, options.endorse.unwrap_or(true))?;
-        let document: Value = serde_json::from_slice(doc.bytes()).map_err(ApiError::internal)?;
         Ok((
             StatusCode::CREATED,
-            Json(json!({
-                "hash": doc.hash(),
-                "document": document,
-                "endorsement": endorsement.as_ref().map(|e| e.hash()),
-            })),
+            Json(wire::CrosswalkProposed {
+                hash: doc.hash().clone(),
+                document: crate::local_routes::envelope(doc.bytes())?,
+                endorsement: endorsement.map(|e| e.hash().clone()),
+            }),
         ))
     })
     .await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EndorseBody {
-    decision: Decision,
-    #[serde(default)]
-    comment: Option<String>,
-    #[serde(default)]
-    version: Option<u32>,
 }
 
 #[utoipa::path(
@@ -138,29 +129,32 @@ struct EndorseBody {
     tag = "recognition",
     summary = "Accept or reject the current version of a crosswalk (signed and published)",
     security(("admin" = [])),
-    params(("id" = String, Path, description = "the crosswalk id")),
-    request_body(content = Object, description = r#"{"decision": "accept"|"reject", "comment"?, "version"?}"#, content_type = "application/json"),
-    responses((status = 201, description = r#"{"hash", "document"}"#, body = Object), (status = 404, description = "no such crosswalk", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "not the current version", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    params(("id" = CrosswalkId, Path, description = "the crosswalk id")),
+    request_body(content = wire::EndorsementRequest, content_type = "application/json"),
+    responses((status = 201, description = "signed and published", body = wire::EndorsementPublished), (status = 404, description = "no such crosswalk", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "not the current version", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub(crate) async fn post_endorsement(
     _: Admin,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<wire::EndorsementPublished>), ApiError> {
     let Path(id) = path?;
     let id = CrosswalkId::new(id).map_err(invalid)?;
-    let b: EndorseBody = parse_json(
+    let b: wire::EndorsementRequest = parse_object(
         &body?,
         "an endorsement ({\"decision\": \"accept\"|\"reject\"})",
     )?;
     let node = state.node.clone();
     blocking(move || {
-        let (doc, after) = node.endorse_crosswalk(&id, b.version, b.decision, b.comment)?;
-        let document: Value = serde_json::from_slice(doc.bytes()).map_err(ApiError::internal)?;
+        let (doc, crosswalk) = node.endorse_crosswalk(&id, b.version, b.decision, b.comment)?;
         Ok((
             StatusCode::CREATED,
-            Json(json!({"hash": doc.hash(), "document": document, "crosswalk": after})),
+            Json(wire::EndorsementPublished {
+                hash: doc.hash().clone(),
+                document: crate::local_routes::envelope(doc.bytes())?,
+                crosswalk,
+            }),
         ))
     })
     .await
@@ -172,29 +166,32 @@ pub(crate) async fn post_endorsement(
     tag = "comparison",
     summary = "The periods that summaries are held for, in order: what comparisons can be asked for",
     security(("viewer" = []), ("admin" = [])),
-    responses((status = 200, description = r#"{"periods": ["2024", "2025", ...]}"#, body = Object))
+    responses((status = 200, description = "the periods", body = wire::PeriodList))
 )]
 pub(crate) async fn list_periods(
     _: Viewer,
     State(state): State<AppState>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::PeriodList>, ApiError> {
     let node = state.node.clone();
-    blocking(move || Ok(Json(json!({ "periods": node.view().periods() })))).await
+    blocking(move || {
+        Ok(Json(wire::PeriodList {
+            periods: node.view().periods().into_iter().collect(),
+        }))
+    })
+    .await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct ComparisonQuery {
     /// The reference indicator, FRAMEWORK/CODE (required).
-    #[param(required = true, example = "yrd.tax/ontime_filing_rate")]
+    #[param(required = true, value_type = IndicatorRef, example = "yrd.tax/ontime_filing_rate")]
     indicator: Option<String>,
     /// The period: 2025, 2025-H1, 2025-Q3 or 2025-07 (required).
-    #[param(
-        required = true,
-        pattern = r"^(19|2[0-9])[0-9]{2}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$"
-    )]
+    #[param(required = true, value_type = Period)]
     period: Option<String>,
     /// json (default), csv or sdmx-csv.
+    #[param(value_type = Option<wire::ComparisonFormat>)]
     format: Option<String>,
     /// Rank flagged rows too (default false).
     include_flagged: Option<bool>,
@@ -207,7 +204,7 @@ pub(crate) struct ComparisonQuery {
     summary = "A harmonised comparison of one reference indicator in one period, with provenance per row",
     security(("viewer" = []), ("admin" = [])),
     params(ComparisonQuery),
-    responses((status = 200, description = "the comparison (JSON, with the BLAKE3 hash of its bytes as ETag), or the same rows as CSV or SDMX-CSV", content((Object = "application/json"), (String = "text/csv"), (String = "application/vnd.sdmx.data+csv"))), (status = 304, description = "If-None-Match named the current answer's ETag: unchanged, no body"), (status = 404, description = "no such framework or indicator", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    responses((status = 200, description = "the comparison (JSON, with the BLAKE3 hash of its bytes as ETag), or the same rows as CSV or SDMX-CSV", content((Comparison = "application/json"), (String = "text/csv"), (String = "application/vnd.sdmx.data+csv"))), (status = 304, description = "If-None-Match named the current answer's ETag: unchanged, no body"), (status = 404, description = "no such framework or indicator", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub(crate) async fn get_comparison(
     _: Viewer,
@@ -327,20 +324,16 @@ fn csv_response(body: String, content_type: &str, c: &Comparison, ext: &str) -> 
     tag = "comparison",
     summary = "A weighted composite index with rank intervals",
     security(("viewer" = []), ("admin" = [])),
-    request_body(content = Object, description = r#"{"period", "indicators": [{"indicator", "weight"}], "normalisation"?, "aggregation"?, "draws"?, "seed"?, "perturbation"?, "missing"?, "include_flagged"?}"#, content_type = "application/json"),
-    responses((status = 200, description = r#"{"rows": [{"jurisdiction", "index", "rank", "rank_interval"}], ...}"#, body = Object), (status = 422, description = "no member has every indicator", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    request_body(content = CompositeSpec, content_type = "application/json"),
+    responses((status = 200, description = "the composite", body = wire::Composite), (status = 422, description = "no member has every indicator", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub(crate) async fn post_composite(
     _: Viewer,
     State(state): State<AppState>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let spec: CompositeSpec = parse_json(&body?, "a composite request")?;
+) -> Result<Json<wire::Composite>, ApiError> {
+    let spec: CompositeSpec = parse_object(&body?, "a composite request")?;
     spec.validate().map_err(invalid)?;
     let node = state.node.clone();
-    blocking(move || {
-        let c = node.view().composite(&spec)?;
-        Ok(Json(serde_json::to_value(c).map_err(ApiError::internal)?))
-    })
-    .await
+    blocking(move || Ok(Json(node.view().composite(&spec)?))).await
 }

@@ -5,30 +5,10 @@
 //! pool. Every error is an [`ApiError`], answered as RFC 9457
 //! `application/problem+json`.
 //!
-//! Routes (all JSON unless said):
-//!
-//! | route | role |
-//! |---|---|
-//! | `GET /healthz` | none |
-//! | `GET /metrics` (OpenMetrics, or Prometheus text 0.0.4, by `Accept`) | none |
-//! | `GET /api/v1/node` | viewer |
-//! | `GET /api/v1/documents?kind=&issuer=&limit=&after=` | viewer |
-//! | `GET /api/v1/documents/{hash}` | viewer |
-//! | `GET /api/v1/bundle?limit=&after=` | viewer |
-//! | `POST /api/v1/bundle` | admin |
-//! | `GET /api/v1/evidence` | viewer |
-//! | `GET/POST /api/v1/frameworks`, `GET /api/v1/frameworks/{id}` | viewer / admin |
-//! | `GET/POST /api/v1/units` | viewer / admin |
-//! | `GET/POST /api/v1/observations` (JSON or CSV), `GET /api/v1/observations/audit` | admin |
-//! | `GET /api/v1/appraisals?framework=&period=` | admin |
-//! | `POST /api/v1/summaries` | admin |
-//! | `GET/POST /api/v1/crosswalks?status=` | viewer / admin |
-//! | `POST /api/v1/crosswalks/{id}/endorsements` | admin |
-//! | `GET /api/v1/comparisons?indicator=&period=&format=json\|csv\|sdmx-csv&include_flagged=` | viewer |
-//! | `GET /api/v1/periods` | viewer |
-//! | `POST /api/v1/composites` | viewer |
-//! | `GET /api/v1/openapi.json` (OpenAPI 3, from the handlers) | none |
-//! | `GET /`, `GET /dashboard/{file}` (the dashboard) | none |
+//! The routes, their roles, parameters and bodies are listed by the OpenAPI
+//! document the router itself generates (`GET /api/v1/openapi.json`, see
+//! [`openapi`]); the bodies are the types of `deltabench-wire`. No other
+//! list of them is kept.
 #![deny(missing_docs)]
 
 pub mod auth;

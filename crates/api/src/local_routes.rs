@@ -12,8 +12,9 @@ use deltabench_model::documents::Framework;
 use deltabench_model::local::Unit;
 use deltabench_model::{FrameworkId, IndicatorCode, InvalidField, Period, UnitId};
 use deltabench_node::local::{Cell, LocalError, RawRow};
+use deltabench_wire as wire;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 impl From<LocalError> for ApiError {
     fn from(e: LocalError) -> Self {
@@ -25,13 +26,22 @@ impl From<LocalError> for ApiError {
                     "{} row(s) refused, nothing was stored; {first}",
                     rows.len()
                 ))
-                .with_extra(json!({
-                    "row": first.row,
-                    "line": first.line,
-                    "column": first.column,
-                    "reason": first.reason,
-                    "errors": rows,
-                }))
+                .with_place(
+                    first.row,
+                    first.line.map(|l| l as u64),
+                    Some(first.column.to_owned()),
+                )
+                .with_reason(first.reason.clone())
+                .with_errors(
+                    rows.iter()
+                        .map(|r| wire::RowError {
+                            row: r.row,
+                            line: r.line,
+                            column: r.column.to_owned(),
+                            reason: r.reason.clone(),
+                        })
+                        .collect(),
+                )
             }
             LocalError::NotFound(m) => ApiError::not_found(m),
             LocalError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
@@ -44,7 +54,27 @@ impl From<LocalError> for ApiError {
 }
 
 pub(crate) fn invalid(f: InvalidField) -> ApiError {
-    ApiError::bad_request(f.to_string()).with_extra(json!({"field": f.field, "reason": f.reason}))
+    ApiError::bad_request(f.to_string()).with_field(f.field, f.reason)
+}
+
+/// The envelope of a document's stored bytes, for an answer.
+pub(crate) fn envelope(bytes: &[u8]) -> Result<wire::Envelope, ApiError> {
+    serde_json::from_slice(bytes).map_err(ApiError::internal)
+}
+
+/// Reads a body that must be one JSON object as `T`. (serde would also read
+/// an array as a struct's fields in order, which no client means.)
+pub(crate) fn parse_object<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    what: &str,
+) -> Result<T, ApiError> {
+    let text = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
+    match text.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => parse_json(text, what),
+        _ => Err(ApiError::bad_request(format!(
+            "the body is not {what}: a JSON object is expected"
+        ))),
+    }
 }
 
 pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
@@ -65,28 +95,35 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
     tag = "appraisal",
     summary = "The frameworks held (own and received)",
     security(("viewer" = []), ("admin" = [])),
-    responses((status = 200, description = r#"{"frameworks": [{"id", "version", "owner", ...}]}"#, body = Object))
+    responses((status = 200, description = "the frameworks", body = wire::FrameworkList))
 )]
 pub(crate) async fn list_frameworks(
     _: Viewer,
     State(state): State<AppState>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::FrameworkList>, ApiError> {
     let node = state.node.clone();
     blocking(move || {
         let held = node.frameworks().map_err(ApiError::storage)?;
-        let list: Vec<Value> = held
-            .iter()
+        let frameworks = held
+            .into_iter()
             .map(|h| {
-                let f = &h.framework;
-                json!({
-                    "id": f.id, "version": f.version.to_string(), "owner": f.owner,
-                    "name_zh": f.name_zh, "name_en": f.name_en, "periods": f.periods,
-                    "indicators": f.indicators.len(), "categories": f.categories.len(),
-                    "issuer": h.issuer, "hash": h.hash, "changelog": f.changelog,
-                })
+                let f = h.framework;
+                wire::FrameworkEntry {
+                    id: f.id,
+                    version: f.version.to_string(),
+                    owner: f.owner,
+                    name_zh: f.name_zh,
+                    name_en: f.name_en,
+                    periods: f.periods,
+                    indicators: f.indicators.len(),
+                    categories: f.categories.len(),
+                    issuer: h.issuer,
+                    hash: h.hash,
+                    changelog: f.changelog,
+                }
             })
             .collect();
-        Ok(Json(json!({ "frameworks": list })))
+        Ok(Json(wire::FrameworkList { frameworks }))
     })
     .await
 }
@@ -97,29 +134,33 @@ pub(crate) async fn list_frameworks(
     tag = "appraisal",
     summary = "Every version held of one framework",
     security(("viewer" = []), ("admin" = [])),
-    params(("id" = String, Path, description = "the framework id, e.g. yrd.tax")),
-    responses((status = 200, description = "the framework", body = Object), (status = 404, description = "no such framework", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    params(("id" = FrameworkId, Path, description = "the framework id, e.g. yrd.tax")),
+    responses((status = 200, description = "the framework", body = wire::FrameworkVersions), (status = 404, description = "no such framework", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub(crate) async fn get_framework(
     _: Viewer,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::FrameworkVersions>, ApiError> {
     let Path(id) = path?;
     let id = FrameworkId::new(id).map_err(invalid)?;
     let node = state.node.clone();
     blocking(move || {
-        let versions: Vec<Value> = node
+        let versions: Vec<wire::HeldFramework> = node
             .frameworks()
             .map_err(ApiError::storage)?
             .into_iter()
             .filter(|h| h.framework.id == id)
-            .map(|h| json!({"hash": h.hash, "issuer": h.issuer, "framework": h.framework}))
+            .map(|h| wire::HeldFramework {
+                hash: h.hash,
+                issuer: h.issuer,
+                framework: h.framework,
+            })
             .collect();
         if versions.is_empty() {
             return Err(ApiError::not_found(format!("no framework {id} is held")));
         }
-        Ok(Json(json!({ "id": id, "versions": versions })))
+        Ok(Json(wire::FrameworkVersions { id, versions }))
     })
     .await
 }
@@ -130,22 +171,25 @@ pub(crate) async fn get_framework(
     tag = "appraisal",
     summary = "Load a framework version (signed and published)",
     security(("admin" = [])),
-    request_body(content = Object, description = "a framework", content_type = "application/json"),
-    responses((status = 201, description = r#"{"hash", "document"}"#, body = Object), (status = 409, description = "that version is already held with other content", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    request_body(content = Framework, description = "a framework", content_type = "application/json"),
+    responses((status = 201, description = "signed and published", body = wire::FrameworkPublished), (status = 409, description = "that version is already held with other content", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub(crate) async fn post_framework(
     _: Admin,
     State(state): State<AppState>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let f: Framework = parse_json(&body?, "a framework")?;
+) -> Result<(StatusCode, Json<wire::FrameworkPublished>), ApiError> {
+    let f: Framework = parse_object(&body?, "a framework")?;
     let node = state.node.clone();
     blocking(move || {
-        let (doc, changes) = node.publish_framework(f)?;
-        let document: Value = serde_json::from_slice(doc.bytes()).map_err(ApiError::internal)?;
+        let (doc, changelog) = node.publish_framework(f)?;
         Ok((
             StatusCode::CREATED,
-            Json(json!({"hash": doc.hash(), "document": document, "changelog": changes})),
+            Json(wire::FrameworkPublished {
+                hash: doc.hash().clone(),
+                document: envelope(doc.bytes())?,
+                changelog,
+            }),
         ))
     })
     .await
@@ -159,16 +203,16 @@ pub(crate) async fn post_framework(
     tag = "appraisal",
     summary = "The appraised units",
     security(("viewer" = []), ("admin" = [])),
-    responses((status = 200, description = r#"{"units": [{"id", "name_zh", "name_en", "category"}]}"#, body = Object))
+    responses((status = 200, description = "the units", body = wire::UnitList))
 )]
 pub(crate) async fn list_units(
     _: Viewer,
     State(state): State<AppState>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::UnitList>, ApiError> {
     let node = state.node.clone();
     blocking(move || {
         let units = node.store().units().map_err(ApiError::storage)?;
-        Ok(Json(json!({ "units": units })))
+        Ok(Json(wire::UnitList { units }))
     })
     .await
 }
@@ -186,14 +230,14 @@ enum UnitsIn {
     tag = "appraisal",
     summary = "Add or update appraised units",
     security(("admin" = [])),
-    request_body(content = Object, description = r#"a JSON array of units or {"units": [...]}"#, content_type = "application/json"),
-    responses((status = 201, description = r#"{"accepted": N}"#, body = Object))
+    request_body(content = wire::UnitsBody, description = r#"a JSON array of units or {"units": [...]}"#, content_type = "application/json"),
+    responses((status = 201, description = "stored", body = wire::UnitsStored))
 )]
 pub(crate) async fn post_units(
     _: Admin,
     State(state): State<AppState>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<wire::UnitsStored>), ApiError> {
     let raw: UnitsIn = parse_json(&body?, "a JSON array of units or {\"units\": [...]}")?;
     let raw = match raw {
         UnitsIn::List(v) | UnitsIn::Wrapped { units: v } => v,
@@ -202,14 +246,14 @@ pub(crate) async fn post_units(
     for (i, v) in raw.into_iter().enumerate() {
         let u: Unit = serde_json::from_value(v).map_err(|e| {
             ApiError::bad_request(format!("units[{i}]: {e}"))
-                .with_extra(json!({"field": format!("units[{i}]"), "reason": e.to_string()}))
+                .with_field(format!("units[{i}]"), e.to_string())
         })?;
         units.push(u);
     }
     let node = state.node.clone();
     blocking(move || {
-        let n = node.put_units(&units)?;
-        Ok((StatusCode::CREATED, Json(json!({ "accepted": n }))))
+        let accepted = node.put_units(&units)?;
+        Ok((StatusCode::CREATED, Json(wire::UnitsStored { accepted })))
     })
     .await
 }
@@ -220,13 +264,40 @@ pub(crate) async fn post_units(
 #[into_params(parameter_in = Query)]
 pub(crate) struct ObservationFilter {
     /// A period: 2025, 2025-H1, 2025-Q3 or 2025-07.
+    #[param(value_type = Option<Period>)]
     period: Option<String>,
     /// An appraised unit's id.
+    #[param(value_type = Option<UnitId>)]
     unit: Option<String>,
-    /// FRAMEWORK/CODE or CODE.
+    /// An indicator's code (CODE, as in the observations).
+    #[param(value_type = Option<IndicatorCode>)]
     indicator: Option<String>,
+}
+
+/// The largest number of audit entries one answer gives.
+pub const AUDIT_LIMIT_MAX: usize = 100_000;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct AuditQuery {
     /// At most this many entries of the audit trail (default 1000).
-    limit: Option<usize>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100_000)]
+    limit: Option<String>,
+}
+
+impl AuditQuery {
+    fn limit(&self) -> Result<usize, ApiError> {
+        let Some(l) = self.limit.as_deref() else {
+            return Ok(1000);
+        };
+        l.parse::<usize>()
+            .ok()
+            .filter(|n| (1..=AUDIT_LIMIT_MAX).contains(n))
+            .ok_or_else(|| {
+                let why = format!("a whole number from 1 to {AUDIT_LIMIT_MAX}, not {l:?}");
+                ApiError::bad_request(format!("limit: {why}")).with_field("limit", why)
+            })
+    }
 }
 
 struct Filter {
@@ -265,13 +336,13 @@ fn filter(f: &ObservationFilter) -> Result<Filter, ApiError> {
     summary = "Current observation values",
     security(("admin" = [])),
     params(ObservationFilter),
-    responses((status = 200, description = r#"{"observations": [{"unit", "indicator", "period", "value", "target"}]}"#, body = Object))
+    responses((status = 200, description = "the current observations", body = wire::ObservationList))
 )]
 pub(crate) async fn list_observations(
     _: Admin,
     State(state): State<AppState>,
     query: Result<Query<ObservationFilter>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::ObservationList>, ApiError> {
     let Query(q) = query?;
     let f = filter(&q)?;
     let node = state.node.clone();
@@ -280,14 +351,19 @@ pub(crate) async fn list_observations(
             .store()
             .readings(f.period.as_ref(), f.unit.as_ref(), f.indicator.as_ref())
             .map_err(ApiError::storage)?;
-        let list: Vec<Value> = readings
+        let observations = readings
             .into_iter()
-            .map(|(o, r)| {
-                json!({"unit": o.unit, "indicator": o.indicator, "period": o.period,
-                       "value": o.value, "target": o.target, "at": r.at, "by": r.by})
+            .map(|(o, r)| wire::ObservationOut {
+                unit: o.unit,
+                indicator: o.indicator,
+                period: o.period,
+                value: o.value,
+                target: o.target,
+                at: r.at,
+                by: r.by,
             })
             .collect();
-        Ok(Json(json!({ "observations": list })))
+        Ok(Json(wire::ObservationList { observations }))
     })
     .await
 }
@@ -298,20 +374,21 @@ pub(crate) async fn list_observations(
     tag = "appraisal",
     summary = "The audit trail of observation changes",
     security(("admin" = [])),
-    params(ObservationFilter),
-    responses((status = 200, description = r#"{"audit": [...]}"#, body = Object))
+    params(ObservationFilter, AuditQuery),
+    responses((status = 200, description = "the audit trail", body = wire::AuditList))
 )]
 pub(crate) async fn list_audit(
     _: Admin,
     State(state): State<AppState>,
     query: Result<Query<ObservationFilter>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+    audit: Result<Query<AuditQuery>, QueryRejection>,
+) -> Result<Json<wire::AuditList>, ApiError> {
     let Query(q) = query?;
     let f = filter(&q)?;
-    let limit = q.limit.unwrap_or(1000).min(100_000);
+    let limit = audit?.0.limit()?;
     let node = state.node.clone();
     blocking(move || {
-        let entries = node
+        let audit = node
             .store()
             .audit(
                 f.unit.as_ref(),
@@ -320,7 +397,7 @@ pub(crate) async fn list_audit(
                 limit,
             )
             .map_err(ApiError::storage)?;
-        Ok(Json(json!({ "audit": entries })))
+        Ok(Json(wire::AuditList { audit }))
     })
     .await
 }
@@ -345,15 +422,18 @@ pub fn rows_from_csv(body: &[u8]) -> Result<Vec<RawRow>, ApiError> {
             Some(p) if index[p].is_none() => index[p] = Some(i),
             Some(_) => {
                 return Err(
-                    ApiError::bad_request(format!("the CSV header names {name} twice"))
-                        .with_extra(json!({"row": 0, "line": 1, "column": name})),
+                    ApiError::bad_request(format!("the CSV header names {name} twice")).with_place(
+                        0,
+                        Some(1),
+                        Some(name),
+                    ),
                 );
             }
             None => {
                 return Err(ApiError::bad_request(format!(
                     "the CSV header has an unknown column {h:?}; expected unit,indicator,period,value[,target]"
                 ))
-                .with_extra(json!({"row": 0, "line": 1, "column": h})));
+                .with_place(0, Some(1), Some(h.to_owned())));
             }
         }
     }
@@ -362,15 +442,16 @@ pub fn rows_from_csv(body: &[u8]) -> Result<Vec<RawRow>, ApiError> {
             "the CSV header lacks the column {}; expected unit,indicator,period,value[,target]",
             CSV_COLUMNS[missing]
         ))
-        .with_extra(json!({"row": 0, "line": 1, "column": CSV_COLUMNS[missing]})));
+        .with_place(0, Some(1), Some(CSV_COLUMNS[missing].to_owned())));
     }
     let mut rows = Vec::new();
     for (n, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| {
-            let line = e.position().map(|p| p.line());
-            ApiError::bad_request(format!("data row {} is not valid CSV: {e}", n + 1))
-                .with_extra(json!({"row": n + 1, "line": line}))
-        })?;
+        let record =
+            record.map_err(|e| {
+                let line = e.position().map(|p| p.line());
+                ApiError::bad_request(format!("data row {} is not valid CSV: {e}", n + 1))
+                    .with_place(n + 1, line, None)
+            })?;
         let cell = |p: usize| match index[p] {
             None => Cell::Absent,
             Some(i) => record
@@ -401,12 +482,15 @@ fn rows_from_json(body: &[u8]) -> Result<Vec<RawRow>, ApiError> {
                 "row {}: an observation is a JSON object",
                 n + 1
             ))
-            .with_extra(json!({"row": n + 1})));
+            .with_place(n + 1, None, None));
         };
         if let Some(k) = map.keys().find(|k| !CSV_COLUMNS.contains(&k.as_str())) {
             return Err(
-                ApiError::bad_request(format!("row {}: unknown field {k:?}", n + 1))
-                    .with_extra(json!({"row": n + 1, "column": k})),
+                ApiError::bad_request(format!("row {}: unknown field {k:?}", n + 1)).with_place(
+                    n + 1,
+                    None,
+                    Some(k.clone()),
+                ),
             );
         }
         let cell = |name: &str| match map.get(name) {
@@ -435,15 +519,15 @@ fn rows_from_json(body: &[u8]) -> Result<Vec<RawRow>, ApiError> {
     tag = "appraisal",
     summary = "Import observations (JSON array or CSV unit,indicator,period,value[,target]); durable before 201",
     security(("admin" = [])),
-    request_body(content((Object = "application/json"), (String = "text/csv")), description = "observations; a bad row rejects the whole request"),
-    responses((status = 201, description = r#"{"accepted": N}"#, body = Object))
+    request_body(content((Vec<wire::ObservationIn> = "application/json"), (String = "text/csv")), description = "observations; a bad row rejects the whole request"),
+    responses((status = 201, description = "stored, durably", body = wire::ObservationsStored))
 )]
 pub(crate) async fn post_observations(
     admin: Admin,
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<wire::ObservationsStored>), ApiError> {
     let body = body?;
     let ctype = headers
         .get(header::CONTENT_TYPE)
@@ -466,12 +550,12 @@ pub(crate) async fn post_observations(
         let counts = node.import_observations(&rows, &admin.who)?;
         Ok((
             StatusCode::CREATED,
-            Json(json!({
-                "accepted": rows.len(),
-                "inserted": counts.inserted,
-                "corrected": counts.corrected,
-                "unchanged": counts.unchanged,
-            })),
+            Json(wire::ObservationsStored {
+                accepted: rows.len(),
+                inserted: counts.inserted,
+                corrected: counts.corrected,
+                unchanged: counts.unchanged,
+            }),
         ))
     })
     .await
@@ -483,15 +567,13 @@ pub(crate) async fn post_observations(
 #[into_params(parameter_in = Query)]
 pub(crate) struct AppraisalQuery {
     /// The framework id (required).
-    #[param(required = true)]
+    #[param(required = true, value_type = FrameworkId)]
     framework: Option<String>,
     /// The period: 2025, 2025-H1, 2025-Q3 or 2025-07 (required).
-    #[param(
-        required = true,
-        pattern = r"^(19|2[0-9])[0-9]{2}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$"
-    )]
+    #[param(required = true, value_type = Period)]
     period: Option<String>,
     /// A framework version (semver); default the latest held.
+    #[param(pattern = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")]
     version: Option<String>,
 }
 
@@ -514,13 +596,13 @@ fn version(v: Option<&str>) -> Result<Option<semver::Version>, ApiError> {
     summary = "Scores, totals and A-E grades of the units for a period",
     security(("admin" = [])),
     params(AppraisalQuery),
-    responses((status = 200, description = r#"{"appraisals": [{"unit", "category", "total", "grade", "pay_coefficient", "scores"}]}"#, body = Object), (status = 404, description = "no such framework", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    responses((status = 200, description = "the appraisals", body = wire::AppraisalList), (status = 404, description = "no such framework", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub(crate) async fn list_appraisals(
     _: Admin,
     State(state): State<AppState>,
     query: Result<Query<AppraisalQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::AppraisalList>, ApiError> {
     let Query(q) = query?;
     let id = FrameworkId::new(q.framework.unwrap_or_default()).map_err(invalid)?;
     let period = Period::parse(q.period.as_deref().unwrap_or_default()).map_err(invalid)?;
@@ -528,23 +610,14 @@ pub(crate) async fn list_appraisals(
     let node = state.node.clone();
     blocking(move || {
         let (f, appraisals) = node.appraisals(&id, version.as_ref(), period)?;
-        Ok(Json(json!({
-            "framework": f.id, "version": f.version.to_string(), "period": period,
-            "appraisals": appraisals,
-        })))
+        Ok(Json(wire::AppraisalList {
+            framework: f.id,
+            version: f.version.to_string(),
+            period,
+            appraisals,
+        }))
     })
     .await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SummaryRequest {
-    framework: String,
-    #[serde(default)]
-    version: Option<String>,
-    period: String,
-    #[serde(default)]
-    reason: Option<String>,
 }
 
 #[utoipa::path(
@@ -553,27 +626,31 @@ struct SummaryRequest {
     tag = "appraisal",
     summary = "Build, sign, store and publish an indicator summary",
     security(("admin" = [])),
-    request_body(content = Object, description = r#"{"framework", "version", "period"}"#, content_type = "application/json"),
-    responses((status = 201, description = r#"{"hash", "document"}"#, body = Object))
+    request_body(content = wire::SummaryRequest, content_type = "application/json"),
+    responses((status = 201, description = "signed and published, or the one already published when unchanged", body = wire::SummaryPublished), (status = 404, description = "no such framework (version) held", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub(crate) async fn post_summary(
     _: Admin,
     State(state): State<AppState>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let req: SummaryRequest = parse_json(&body?, "{\"framework\", \"version\", \"period\"}")?;
-    let id = FrameworkId::new(req.framework).map_err(invalid)?;
-    let period = Period::parse(&req.period).map_err(invalid)?;
+) -> Result<(StatusCode, Json<wire::SummaryPublished>), ApiError> {
+    let req: wire::SummaryRequest =
+        parse_object(&body?, "{\"framework\", \"version\", \"period\"}")?;
+    let id = req.framework;
+    let period = req.period;
     let version = version(req.version.as_deref())?;
     let node = state.node.clone();
     blocking(move || {
-        let (doc, new) = node.publish_summary(&id, version.as_ref(), period, req.reason)?;
-        let document: Value = serde_json::from_slice(doc.bytes()).map_err(ApiError::internal)?;
+        let (doc, created) = node.publish_summary(&id, version.as_ref(), period, req.reason)?;
         // 201 either way, as the API promises; `created` tells a repeat of an
         // unchanged summary (answered with the document already published).
         Ok((
             StatusCode::CREATED,
-            Json(json!({"hash": doc.hash(), "document": document, "created": new})),
+            Json(wire::SummaryPublished {
+                hash: doc.hash().clone(),
+                document: envelope(doc.bytes())?,
+                created,
+            }),
         ))
     })
     .await

@@ -6,28 +6,14 @@
 //! each handler's annotation says only what is its own.
 
 use crate::ApiLimits;
-use serde::Serialize;
 use std::sync::OnceLock;
-use utoipa::ToSchema;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{
     ContentBuilder, InfoBuilder, LicenseBuilder, OpenApi, Ref, ResponseBuilder, Server,
 };
 
-/// An RFC 9457 problem, the body of every error.
-#[derive(Serialize, ToSchema)]
-pub struct Problem {
-    /// A URI naming the kind of problem.
-    #[serde(rename = "type")]
-    pub type_: String,
-    /// The HTTP reason phrase.
-    pub title: String,
-    /// The HTTP status.
-    pub status: u16,
-    /// What went wrong, for a person.
-    pub detail: String,
-}
+pub use deltabench_wire::Problem;
 
 /// The OpenAPI document of the whole API.
 pub fn openapi() -> OpenApi {
@@ -46,10 +32,29 @@ pub fn openapi() -> OpenApi {
         .build();
     doc.servers = Some(vec![Server::new("/")]);
     let components = doc.components.get_or_insert_with(Default::default);
-    components.schemas.insert(
-        "Problem".into(),
+    let mut problem = vec![(
+        "Problem".to_string(),
         <Problem as utoipa::PartialSchema>::schema(),
-    );
+    )];
+    <Problem as utoipa::ToSchema>::schemas(&mut problem);
+    components.schemas.extend(problem);
+    // Types that only parameters name: the operations refer to them, but
+    // the router collects only the schemas of bodies.
+    for (name, schema) in [
+        schema_of::<deltabench_wire::ComparisonFormat>(),
+        schema_of::<deltabench_model::Period>(),
+        schema_of::<deltabench_model::FrameworkId>(),
+        schema_of::<deltabench_model::CrosswalkId>(),
+        schema_of::<deltabench_model::IndicatorRef>(),
+        schema_of::<deltabench_model::IndicatorCode>(),
+        schema_of::<deltabench_model::UnitId>(),
+        schema_of::<deltabench_model::DocHash>(),
+        schema_of::<deltabench_model::JurisdictionCode>(),
+        schema_of::<deltabench_model::documents::DocKind>(),
+        schema_of::<deltabench_model::comparison::CrosswalkStatus>(),
+    ] {
+        components.schemas.entry(name).or_insert(schema);
+    }
     for name in ["viewer", "admin"] {
         components.security_schemes.insert(
             name.into(),
@@ -71,6 +76,14 @@ pub fn openapi() -> OpenApi {
         }
     }
     doc
+}
+
+/// A type's component name and schema.
+fn schema_of<T: utoipa::ToSchema>() -> (
+    String,
+    utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+) {
+    (T::name().into_owned(), T::schema())
 }
 
 /// The document as served, serialised once.

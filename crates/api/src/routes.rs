@@ -16,9 +16,9 @@ use deltabench_model::documents::SignedRoster;
 use deltabench_model::{DocHash, JurisdictionCode};
 use deltabench_node::{BundleReport, PublishError};
 use deltabench_store::{Position, StoreError};
-use serde::{Deserialize, Serialize};
+use deltabench_wire as wire;
+use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::{Value, json};
 use std::sync::Arc;
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
@@ -142,10 +142,12 @@ async fn method_not_allowed() -> ApiError {
     path = "/healthz",
     tag = "operations",
     summary = "Liveness: 200 while the node is up",
-    responses((status = 200, description = "the node is up", body = Object))
+    responses((status = 200, description = "the node is up", body = wire::Health))
 )]
-async fn healthz() -> Json<Value> {
-    Json(json!({"status": "ok"}))
+async fn healthz() -> Json<wire::Health> {
+    Json(wire::Health {
+        status: "ok".into(),
+    })
 }
 
 #[utoipa::path(
@@ -191,48 +193,40 @@ async fn metrics(
     Ok(resp)
 }
 
-#[derive(Serialize)]
-struct AllianceInfo {
-    id: String,
-    version: u64,
-    members: Vec<String>,
-    threshold: u32,
-    expires_at: String,
-}
-
 #[utoipa::path(
     get,
     path = "/node",
     tag = "node",
     summary = "This node: jurisdiction, key, peer id, version and alliances",
     security(("viewer" = []), ("admin" = [])),
-    responses((status = 200, description = "the node", body = Object))
+    responses((status = 200, description = "the node", body = wire::NodeDescription))
 )]
-async fn node_info(_: Viewer, State(state): State<AppState>) -> Json<Value> {
+async fn node_info(
+    _: Viewer,
+    State(state): State<AppState>,
+) -> Result<Json<wire::NodeDescription>, ApiError> {
     let node = &state.node;
-    let alliances: Vec<AllianceInfo> = node
+    let alliances = node
         .membership()
         .rosters()
-        .map(|s| AllianceInfo {
-            id: s.roster.alliance.to_string(),
+        .map(|s| wire::AllianceInfo {
+            id: s.roster.alliance.clone(),
             version: s.roster.version,
-            members: s
-                .roster
-                .members
-                .iter()
-                .map(|m| m.code.to_string())
-                .collect(),
+            members: s.roster.members.iter().map(|m| m.code.clone()).collect(),
             threshold: s.roster.threshold,
-            expires_at: s.roster.expires_at.to_string(),
+            expires_at: s.roster.expires_at,
         })
         .collect();
-    Json(json!({
-        "jurisdiction": node.identity(),
-        "public_key": node.key().public_hex(),
-        "peer_id": state.info.peer_id,
-        "version": state.info.version,
-        "alliances": alliances,
-        "p2p": {"listen": state.peers.listen()},
+    Ok(Json(wire::NodeDescription {
+        jurisdiction: node.identity().clone(),
+        public_key: deltabench_model::KeyHex::new(node.key().public_hex())
+            .map_err(ApiError::internal)?,
+        peer_id: state.info.peer_id.clone(),
+        version: state.info.version.clone(),
+        alliances,
+        p2p: wire::P2pInfo {
+            listen: state.peers.listen(),
+        },
     }))
 }
 
@@ -243,11 +237,11 @@ async fn node_info(_: Viewer, State(state): State<AppState>) -> Json<Value> {
     tag = "federation",
     summary = "Connected peers with their jurisdiction codes",
     security(("viewer" = []), ("admin" = [])),
-    responses((status = 200, description = r#"{"peers": [...]}"#, body = Object))
+    responses((status = 200, description = "the connected peers", body = wire::PeerList))
 )]
-async fn peers(_: Viewer, State(state): State<AppState>) -> Json<Value> {
+async fn peers(_: Viewer, State(state): State<AppState>) -> Json<wire::PeerList> {
     let membership = state.node.membership();
-    let rows: Vec<Value> = state
+    let peers = state
         .peers
         .peers()
         .into_iter()
@@ -261,21 +255,21 @@ async fn peers(_: Viewer, State(state): State<AppState>) -> Json<Value> {
                     .iter()
                     .find(|m| Some(m.key.as_str()) == p.public_key.as_deref());
                 if let Some(m) = m {
-                    code = Some(m.code.to_string());
-                    alliances.push(signed.roster.alliance.to_string());
+                    code = Some(m.code.clone());
+                    alliances.push(signed.roster.alliance.clone());
                 }
             }
-            json!({
-                "peer_id": p.peer_id,
-                "jurisdiction": code,
-                "member_of": alliances,
-                "public_key": p.public_key,
-                "addresses": p.addresses,
-                "connected_at": p.connected_at,
-            })
+            wire::Peer {
+                peer_id: p.peer_id,
+                jurisdiction: code,
+                member_of: alliances,
+                public_key: p.public_key,
+                addresses: p.addresses,
+                connected_at: p.connected_at,
+            }
         })
         .collect();
-    Json(json!({"peers": rows}))
+    Json(wire::PeerList { peers })
 }
 
 /// The rosters in force, as signed.
@@ -285,29 +279,31 @@ async fn peers(_: Viewer, State(state): State<AppState>) -> Json<Value> {
     tag = "federation",
     summary = "The alliance rosters in force, as signed",
     security(("viewer" = []), ("admin" = [])),
-    responses((status = 200, description = r#"{"rosters": [SIGNED_ROSTER, ...], "history": [{"alliance", "version", "id", "came_into_force", "in_force"}]}"#, body = Object))
+    responses((status = 200, description = "the rosters in force and every version held", body = wire::RosterList))
 )]
-async fn list_rosters(_: Viewer, State(state): State<AppState>) -> Json<Value> {
+async fn list_rosters(
+    _: Viewer,
+    State(state): State<AppState>,
+) -> Result<Json<wire::RosterList>, ApiError> {
     let membership = state.node.membership();
-    let rosters: Vec<Value> = membership
+    let rosters = membership
         .roster_docs()
-        .map(|d| d.payload().clone())
-        .collect();
-    let history: Vec<Value> = membership
+        .map(|d| serde_json::value::to_raw_value(d.payload()).map_err(ApiError::internal))
+        .collect::<Result<_, _>>()?;
+    let history = membership
         .histories()
         .flat_map(|h| {
-            h.versions().map(|(d, in_force)| {
-                json!({
-                    "alliance": d.roster().alliance,
-                    "version": d.roster().version,
-                    "id": d.id(),
-                    "came_into_force": in_force,
-                    "in_force": std::ptr::eq(d, h.in_force()),
+            h.versions()
+                .map(|(d, came_into_force)| wire::RosterVersion {
+                    alliance: d.roster().alliance.clone(),
+                    version: d.roster().version,
+                    id: d.id().clone(),
+                    came_into_force,
+                    in_force: std::ptr::eq(d, h.in_force()),
                 })
-            })
         })
         .collect();
-    Json(json!({"rosters": rosters, "history": history}))
+    Ok(Json(wire::RosterList { rosters, history }))
 }
 
 /// Publishes a signed roster (the next version of an alliance's roster,
@@ -319,17 +315,22 @@ async fn list_rosters(_: Viewer, State(state): State<AppState>) -> Json<Value> {
     tag = "federation",
     summary = "Publish the next version of a roster, signed by its threshold of members",
     security(("admin" = [])),
-    request_body(content = Object, description = "a signed roster", content_type = "application/json"),
-    responses((status = 201, description = r#"{"hash", "document"}"#, body = Object))
+    request_body(content = SignedRoster, description = "a signed roster", content_type = "application/json"),
+    responses((status = 201, description = "published", body = wire::Published))
 )]
 async fn publish_roster(
     _: Admin,
     State(state): State<AppState>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<wire::Published>), ApiError> {
     let body = body?;
     let raw = deltabench_trust::canonical::parse_strict(&body)
         .map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))?;
+    if !raw.is_object() {
+        return Err(ApiError::bad_request(
+            "the body is not a signed roster: a JSON object is expected",
+        ));
+    }
     // Read as the roster it must be, but publish the JSON as approved: the
     // approvals cover members this node's types may not know.
     let _: SignedRoster = serde_json::from_value(raw.clone())
@@ -342,14 +343,16 @@ async fn publish_roster(
                 PublishError::Store(e) => ApiError::storage(e),
                 PublishError::Refused(r) => {
                     ApiError::bad_request(format!("{}: {}", r.reason, r.detail))
-                        .with_extra(json!({"reason": r.reason}))
+                        .with_reason(r.reason.to_string())
                 }
                 other => ApiError::bad_request(other.to_string()),
             })?;
-        let document: Value = serde_json::from_slice(doc.bytes()).map_err(ApiError::internal)?;
         Ok((
             StatusCode::CREATED,
-            Json(json!({"hash": doc.hash(), "document": document})),
+            Json(wire::Published {
+                hash: doc.hash().clone(),
+                document: crate::local_routes::envelope(doc.bytes())?,
+            }),
         ))
     })
     .await
@@ -359,15 +362,11 @@ async fn publish_roster(
 #[into_params(parameter_in = Query)]
 struct DocumentFilter {
     /// One kind: jurisdiction, summary, framework, crosswalk, endorsement or roster.
+    #[param(value_type = Option<DocKind>)]
     kind: Option<String>,
     /// The issuing jurisdiction's code, e.g. 320585.
+    #[param(value_type = Option<JurisdictionCode>)]
     issuer: Option<String>,
-    /// At most this many documents (1 to 1000), with `next` set when more follow.
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
-    limit: Option<String>,
-    /// Start after this position, as `next` gave it: ISSUER:SEQ (e.g. 320585:17).
-    #[param(pattern = r"^[0-9]{6}:[0-9]+$")]
-    after: Option<String>,
 }
 
 /// The largest page a listing gives.
@@ -386,45 +385,33 @@ struct PageQuery {
 }
 
 impl PageQuery {
-    /// The page asked for: `None` for the whole listing.
-    fn page(&self) -> Result<Option<(usize, Option<Position>)>, ApiError> {
-        page_of(self.limit.as_deref(), self.after.as_deref())
+    /// The page asked for: at most `limit` items (`None`: all of the rest,
+    /// streamed) after the position `after` (`None`: from the start). A 400
+    /// names the parameter out of form.
+    fn page(&self) -> Result<(Option<usize>, Option<Position>), ApiError> {
+        let after = self
+            .after
+            .as_deref()
+            .map(str::parse::<Position>)
+            .transpose()
+            .map_err(|e| {
+                ApiError::bad_request(format!("after: {e}")).with_field("after", e.to_string())
+            })?;
+        let limit = self
+            .limit
+            .as_deref()
+            .map(|l| {
+                l.parse::<usize>()
+                    .ok()
+                    .filter(|l| (1..=PAGE_LIMIT_MAX).contains(l))
+                    .ok_or_else(|| {
+                        let why = format!("a whole number from 1 to {PAGE_LIMIT_MAX}, not {l:?}");
+                        ApiError::bad_request(format!("limit: {why}")).with_field("limit", why)
+                    })
+            })
+            .transpose()?;
+        Ok((limit, after))
     }
-}
-
-/// The page that `limit` and `after` ask for: `None` for the whole listing;
-/// a 400 naming the parameter for either out of form.
-fn page_of(
-    limit: Option<&str>,
-    after: Option<&str>,
-) -> Result<Option<(usize, Option<Position>)>, ApiError> {
-    let after = after
-        .map(str::parse::<Position>)
-        .transpose()
-        .map_err(|e| ApiError::bad_request(format!("after: {e}")))?;
-    let Some(limit) = limit else {
-        if after.is_some() {
-            return Err(ApiError::bad_request("after: only with limit"));
-        }
-        return Ok(None);
-    };
-    let limit = limit
-        .parse::<usize>()
-        .ok()
-        .filter(|l| (1..=PAGE_LIMIT_MAX).contains(l))
-        .ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "limit: a whole number from 1 to {PAGE_LIMIT_MAX}, not {limit:?}"
-            ))
-        })?;
-    Ok(Some((limit, after)))
-}
-
-/// A page of documents (metadata or envelopes) and where the next starts.
-#[derive(Serialize)]
-struct PageOut<T> {
-    documents: T,
-    next: Option<String>,
 }
 
 /// How many bytes a streamed listing gathers before it sends them.
@@ -486,15 +473,17 @@ where
         With `limit`, one page and `next`, the cursor of the page after it (null \
         on the last); without, the whole listing, streamed.",
     security(("viewer" = []), ("admin" = [])),
-    params(DocumentFilter),
-    responses((status = 200, description = r#"{"documents": [{"hash", "kind", "issuer", "seq", "issued_at"}], "next": "ISSUER:SEQ" or null}"#, body = Object))
+    params(DocumentFilter, PageQuery),
+    responses((status = 200, description = "a page of the listing, or all of it", body = wire::DocumentPage))
 )]
 async fn list_documents(
     _: Viewer,
     State(state): State<AppState>,
     query: Result<Query<DocumentFilter>, QueryRejection>,
+    page: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(filter) = query?;
+    let Query(page) = page?;
     let kind = filter
         .kind
         .as_deref()
@@ -505,11 +494,14 @@ async fn list_documents(
         .issuer
         .map(JurisdictionCode::new)
         .transpose()
-        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+        .map_err(|e| {
+            ApiError::bad_request(format!("issuer: {}", e.reason)).with_field("issuer", e.reason)
+        })?;
     let node = state.node.clone();
-    let Some((limit, after)) = page_of(filter.limit.as_deref(), filter.after.as_deref())? else {
+    let (limit, after) = page.page()?;
+    let Some(limit) = limit else {
         return Ok(stream_documents(move |emit| {
-            let mut after = None;
+            let mut after = after;
             loop {
                 let page = node.store().list_page(
                     kind,
@@ -537,7 +529,7 @@ async fn list_documents(
             .map_err(ApiError::storage)
     })
     .await?;
-    Ok(Json(PageOut {
+    Ok(Json(wire::DocumentPage {
         documents: page.items,
         next: page.next.map(|p| p.to_string()),
     })
@@ -559,8 +551,8 @@ fn json_bytes(bytes: Vec<u8>) -> Response {
     tag = "documents",
     summary = "One signed document, the envelope as it travels",
     security(("viewer" = []), ("admin" = [])),
-    params(("hash" = String, Path, description = "the document hash (64 hex digits)")),
-    responses((status = 200, description = "the envelope", body = Object), (status = 404, description = "no such document", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    params(("hash" = DocHash, Path, description = "the document hash (64 hex digits)")),
+    responses((status = 200, description = "the envelope, as its signed bytes", body = wire::Envelope), (status = 404, description = "no such document", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 async fn get_document(
     _: Viewer,
@@ -568,7 +560,9 @@ async fn get_document(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let Path(hash) = path?;
-    let hash = DocHash::new(hash).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let hash = DocHash::new(hash).map_err(|e| {
+        ApiError::bad_request(format!("hash: {}", e.reason)).with_field("hash", e.reason)
+    })?;
     let node = state.node.clone();
     let h = hash.clone();
     let bytes = blocking(move || node.store().document(&h).map_err(ApiError::storage)).await?;
@@ -589,7 +583,7 @@ async fn get_document(
         a bundle that `POST /bundle` takes.",
     security(("viewer" = []), ("admin" = [])),
     params(PageQuery),
-    responses((status = 200, description = r#"{"documents": [ENVELOPE, ...], "next": "ISSUER:SEQ" or null}"#, body = Object))
+    responses((status = 200, description = "a page of the bundle, or all of it", body = wire::Bundle))
 )]
 async fn export_bundle(
     _: Viewer,
@@ -600,9 +594,10 @@ async fn export_bundle(
     let node = state.node.clone();
     // The stored bytes are the signed canonical bytes: they are written out
     // as they are, never re-serialised.
-    let Some((limit, after)) = query.page()? else {
+    let (limit, after) = query.page()?;
+    let Some(limit) = limit else {
         return Ok(stream_documents(move |emit| {
-            for doc in node.store().documents_after(None) {
+            for doc in node.store().documents_after(after.as_ref()) {
                 if !emit(&doc?.1) {
                     break;
                 }
@@ -646,6 +641,11 @@ struct BundleIn<'a> {
 /// each as the bytes it was sent as (they are decoded and verified one by one
 /// afterwards). A body of another shape is a 400 saying what was expected.
 pub fn parse_bundle(body: &[u8]) -> Result<Vec<&[u8]>, ApiError> {
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::bad_request(
+            "the body is not a bundle {\"documents\": [ENVELOPE, ...]}: a JSON object is expected",
+        ));
+    }
     let bundle: BundleIn<'_> = serde_json::from_slice(body).map_err(|e| {
         ApiError::bad_request(format!(
             "the body is not a bundle {{\"documents\": [ENVELOPE, ...]}}: {e}"
@@ -664,8 +664,8 @@ pub fn parse_bundle(body: &[u8]) -> Result<Vec<&[u8]>, ApiError> {
     tag = "documents",
     summary = "Import a bundle with the checks applied to documents from the network",
     security(("admin" = [])),
-    request_body(content = Object, description = r#"{"documents": [ENVELOPE, ...]}"#, content_type = "application/json"),
-    responses((status = 200, description = r#"{"accepted", "duplicates", "rejected": [{"index", "reason"}]}"#, body = Object))
+    request_body(content = wire::BundleUpload, content_type = "application/json"),
+    responses((status = 200, description = "what became of each document", body = wire::BundleReport))
 )]
 async fn import_bundle(
     _: Admin,
@@ -689,24 +689,25 @@ async fn import_bundle(
     tag = "documents",
     summary = "Rejected documents by reason, equivocation evidence and roster forks",
     security(("viewer" = []), ("admin" = [])),
-    responses((status = 200, description = r#"{"rejected_by_reason", "recent_rejections", "equivocations", "roster_forks"}"#, body = Object))
+    responses((status = 200, description = "the evidence", body = wire::Evidence))
 )]
-async fn evidence(_: Viewer, State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn evidence(
+    _: Viewer,
+    State(state): State<AppState>,
+) -> Result<Json<wire::Evidence>, ApiError> {
     let node = state.node.clone();
     blocking(move || {
         let store = node.store();
-        let counts: serde_json::Map<String, Value> = store
-            .rejection_counts()
-            .map_err(ApiError::storage)?
-            .into_iter()
-            .map(|(k, v)| (k, json!(v)))
-            .collect();
-        Ok(Json(json!({
-            "rejected_by_reason": counts,
-            "recent_rejections": store.rejections(100).map_err(ApiError::storage)?,
-            "equivocations": store.equivocations().map_err(ApiError::storage)?,
-            "roster_forks": store.roster_forks().map_err(ApiError::storage)?,
-        })))
+        Ok(Json(wire::Evidence {
+            rejected_by_reason: store
+                .rejection_counts()
+                .map_err(ApiError::storage)?
+                .into_iter()
+                .collect(),
+            recent_rejections: store.rejections(100).map_err(ApiError::storage)?,
+            equivocations: store.equivocations().map_err(ApiError::storage)?,
+            roster_forks: store.roster_forks().map_err(ApiError::storage)?,
+        }))
     })
     .await
 }

@@ -1,0 +1,544 @@
+//! The bodies of the node's HTTP API: every request a route takes and every
+//! answer it gives, as Rust types that the node serialises and its clients
+//! (the `deltabench` commands) deserialise.
+//!
+//! The OpenAPI document at `GET /api/v1/openapi.json` is generated from these
+//! types (and the domain types they hold), so the document, the server and
+//! the client cannot disagree on a field. The JSON field names are the ones
+//! CONTRACT.md fixes. Errors are not here: every error is an RFC 9457
+//! problem, [`Problem`].
+//!
+//! A few answers are written by the node as bytes rather than through these
+//! types, because they are stored signed bytes or too large to build in
+//! memory (`GET /api/v1/documents/{hash}`, `GET /api/v1/bundle`, an unpaged
+//! `GET /api/v1/documents`); their types here describe exactly what is
+//! written, and clients read them with these types.
+#![deny(missing_docs)]
+
+use deltabench_model::comparison::CrosswalkRecord;
+use deltabench_model::documents::{Change, Framework, Owner, SignedRoster};
+use deltabench_model::local::{Appraisal, Unit};
+use deltabench_model::{
+    AllianceId, DocHash, FrameworkId, IndicatorCode, JurisdictionCode, Period, Timestamp, UnitId,
+    Value,
+};
+use deltabench_node::Identity;
+use deltabench_store::local::AuditEntry;
+use deltabench_store::{DocMeta, Equivocation, RejectionRecord, RosterForkRecord};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+pub use deltabench_model::comparison::{Comparison, Composite, CompositeSpec};
+pub use deltabench_model::documents::{Crosswalk, Decision, Envelope};
+pub use deltabench_node::{BundleRejection, BundleReport};
+
+/// The pattern of a period: `2025`, `2025-H1`, `2025-Q3` or `2025-07`.
+pub const PERIOD_PATTERN: &str = r"^(19|2[0-9])[0-9]{2}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$";
+
+/// The pattern of a listing cursor, `ISSUER:SEQ`.
+pub const CURSOR_PATTERN: &str = r"^[0-9]{6}:[0-9]+$";
+
+// ------------------------------------------------------------------ errors
+
+/// An RFC 9457 problem, the body of every error
+/// (`application/problem+json`). The members after `detail` are present
+/// only for the errors that have them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem,
+    /// `https://deltabench.invalid/problems/SLUG`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// The HTTP reason phrase.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong, for a person.
+    pub detail: String,
+    /// The field of the request that was refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Why the field or row was refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The data row of an import that was refused, from 1 (0: the header).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    /// The line of a CSV file where that row starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// The column (CSV header name or JSON field) that was refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// Every refused row of an import, when more than one was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<RowError>>,
+}
+
+/// One refused row of an observation import.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RowError {
+    /// The data row, from 1.
+    pub row: usize,
+    /// The line of the CSV file where it starts, for CSV.
+    #[serde(default)]
+    pub line: Option<usize>,
+    /// The column at fault.
+    pub column: String,
+    /// Why.
+    pub reason: String,
+}
+
+// -------------------------------------------------------------- operations
+
+/// The answer of `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    /// Always `ok` while the node answers.
+    pub status: String,
+}
+
+// -------------------------------------------------------------------- node
+
+/// The answer of `GET /api/v1/node`: who this node is.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NodeDescription {
+    /// The jurisdiction the node speaks for.
+    pub jurisdiction: Identity,
+    /// Its ed25519 public key, 64 hex digits.
+    pub public_key: deltabench_model::KeyHex,
+    /// Its libp2p peer id.
+    pub peer_id: String,
+    /// The deltabench version it runs.
+    pub version: String,
+    /// The alliances whose rosters are in force here.
+    pub alliances: Vec<AllianceInfo>,
+    /// Its peer-to-peer endpoint.
+    pub p2p: P2pInfo,
+}
+
+/// An alliance as the node holds it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AllianceInfo {
+    /// The alliance id.
+    pub id: AllianceId,
+    /// The roster version in force.
+    pub version: u64,
+    /// The members' codes.
+    pub members: Vec<JurisdictionCode>,
+    /// How many members must approve the next roster.
+    pub threshold: u32,
+    /// When the roster in force expires.
+    pub expires_at: Timestamp,
+}
+
+/// The node's peer-to-peer endpoint.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct P2pInfo {
+    /// The multiaddresses it listens on, with its peer id.
+    pub listen: Vec<String>,
+}
+
+/// The answer of `GET /api/v1/peers`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PeerList {
+    /// The connected peers.
+    pub peers: Vec<Peer>,
+}
+
+/// One connected peer.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Peer {
+    /// Its libp2p peer id.
+    pub peer_id: String,
+    /// The jurisdiction whose roster key it holds, if any.
+    pub jurisdiction: Option<JurisdictionCode>,
+    /// The alliances it is a member of.
+    pub member_of: Vec<AllianceId>,
+    /// Its ed25519 public key (hex), when its peer id holds one.
+    pub public_key: Option<String>,
+    /// The remote addresses of its connections.
+    pub addresses: Vec<String>,
+    /// When its first connection opened (RFC 3339).
+    pub connected_at: String,
+}
+
+/// The answer of `GET /api/v1/rosters`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RosterList {
+    /// The rosters in force, each as signed (payload and approvals, with
+    /// any member this node's version does not know kept as it is).
+    #[schema(value_type = Vec<SignedRoster>)]
+    pub rosters: Vec<Box<RawValue>>,
+    /// Every roster version held, oldest first per alliance.
+    pub history: Vec<RosterVersion>,
+}
+
+/// One version of an alliance's roster.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RosterVersion {
+    /// The alliance.
+    pub alliance: AllianceId,
+    /// The version.
+    pub version: u64,
+    /// The roster document's id (its hash).
+    pub id: DocHash,
+    /// Whether this version came into force when it arrived (false: kept as
+    /// history only).
+    pub came_into_force: bool,
+    /// Whether it is the version in force now.
+    pub in_force: bool,
+}
+
+// --------------------------------------------------------------- documents
+
+/// The answer of a publication: the new document's hash and envelope.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Published {
+    /// The document's hash.
+    pub hash: DocHash,
+    /// The signed envelope.
+    pub document: Envelope,
+}
+
+/// The answer of `GET /api/v1/documents`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DocumentPage {
+    /// The documents of this page.
+    pub documents: Vec<DocMeta>,
+    /// The cursor of the next page (`ISSUER:SEQ`), null on the last.
+    #[schema(pattern = r"^[0-9]{6}:[0-9]+$")]
+    pub next: Option<String>,
+}
+
+/// A bundle: signed envelopes, as `GET /api/v1/bundle` gives them and
+/// `POST /api/v1/bundle` takes them. A page of a bundle is a bundle.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Bundle {
+    /// The envelopes, each as stored (its signed bytes), issuer by issuer
+    /// in chain order.
+    pub documents: Vec<Envelope>,
+    /// The cursor of the next page (`ISSUER:SEQ`), null on the last. Not
+    /// read on import.
+    #[serde(default)]
+    #[schema(pattern = r"^[0-9]{6}:[0-9]+$")]
+    pub next: Option<String>,
+}
+
+/// The answer of `GET /api/v1/evidence`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Evidence {
+    /// How many documents were refused, by reason code.
+    pub rejected_by_reason: BTreeMap<String, u64>,
+    /// The latest refusals, newest first (at most 100).
+    pub recent_rejections: Vec<RejectionRecord>,
+    /// Two documents signed for one issuer's sequence number.
+    pub equivocations: Vec<Equivocation>,
+    /// Two rosters approved for one alliance version.
+    pub roster_forks: Vec<RosterForkRecord>,
+}
+
+// --------------------------------------------------------------- appraisal
+
+/// The answer of `GET /api/v1/frameworks`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FrameworkList {
+    /// Every framework version held, own and received.
+    pub frameworks: Vec<FrameworkEntry>,
+}
+
+/// One framework version in a listing.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FrameworkEntry {
+    /// The framework id.
+    pub id: FrameworkId,
+    /// Its version (semver).
+    #[schema(value_type = String)]
+    pub version: String,
+    /// Whose framework it is.
+    pub owner: Owner,
+    /// Its name in Chinese.
+    pub name_zh: String,
+    /// Its name in English.
+    pub name_en: String,
+    /// The periods it appraises.
+    pub periods: Vec<Period>,
+    /// How many indicators it has.
+    pub indicators: usize,
+    /// How many unit categories it has.
+    pub categories: usize,
+    /// The jurisdiction that signed it.
+    pub issuer: JurisdictionCode,
+    /// The document's hash.
+    pub hash: DocHash,
+    /// What changed from the version before.
+    pub changelog: Vec<Change>,
+}
+
+/// The answer of `GET /api/v1/frameworks/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FrameworkVersions {
+    /// The framework id.
+    pub id: FrameworkId,
+    /// Every version held.
+    pub versions: Vec<HeldFramework>,
+}
+
+/// One framework version as held.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct HeldFramework {
+    /// The document's hash.
+    pub hash: DocHash,
+    /// The jurisdiction that signed it.
+    pub issuer: JurisdictionCode,
+    /// The framework.
+    pub framework: Framework,
+}
+
+/// The answer of `POST /api/v1/frameworks`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FrameworkPublished {
+    /// The document's hash.
+    pub hash: DocHash,
+    /// The signed envelope.
+    pub document: Envelope,
+    /// What changed from the version before, as computed here.
+    pub changelog: Vec<Change>,
+}
+
+/// The answer of `GET /api/v1/units`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UnitList {
+    /// The appraised units.
+    pub units: Vec<Unit>,
+}
+
+/// The body of `POST /api/v1/units`: an array of units, or an object
+/// holding one.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum UnitsBody {
+    /// `[UNIT, ...]`
+    List(Vec<Unit>),
+    /// `{"units": [UNIT, ...]}`
+    Wrapped {
+        /// The units.
+        units: Vec<Unit>,
+    },
+}
+
+/// The answer of `POST /api/v1/units`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UnitsStored {
+    /// How many units were stored (added or updated).
+    pub accepted: usize,
+}
+
+/// One observation as `POST /api/v1/observations` takes it in JSON (the CSV
+/// form has the same columns).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservationIn {
+    /// The appraised unit's id.
+    pub unit: UnitId,
+    /// The indicator's code in the unit's framework.
+    pub indicator: IndicatorCode,
+    /// The period.
+    pub period: Period,
+    /// The value.
+    pub value: Value,
+    /// The target, if the indicator scores against one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Value>,
+}
+
+/// The answer of `POST /api/v1/observations`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ObservationsStored {
+    /// How many rows were sent.
+    pub accepted: usize,
+    /// Observations new to the node.
+    pub inserted: usize,
+    /// Observations whose value or target changed (each in the audit trail).
+    pub corrected: usize,
+    /// Observations sent again unchanged.
+    pub unchanged: usize,
+}
+
+/// The answer of `GET /api/v1/observations`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ObservationList {
+    /// The current observations.
+    pub observations: Vec<ObservationOut>,
+}
+
+/// A current observation, with who stored it and when.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ObservationOut {
+    /// The unit.
+    pub unit: UnitId,
+    /// The indicator.
+    pub indicator: IndicatorCode,
+    /// The period.
+    pub period: Period,
+    /// The value.
+    pub value: Value,
+    /// The target, if any.
+    pub target: Option<Value>,
+    /// When it was stored.
+    pub at: Timestamp,
+    /// Who stored it (the token's name).
+    pub by: String,
+}
+
+/// The answer of `GET /api/v1/observations/audit`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuditList {
+    /// The corrections, oldest first.
+    pub audit: Vec<AuditEntry>,
+}
+
+/// The answer of `GET /api/v1/appraisals`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AppraisalList {
+    /// The framework applied.
+    pub framework: FrameworkId,
+    /// Its version.
+    #[schema(value_type = String)]
+    pub version: String,
+    /// The period.
+    pub period: Period,
+    /// Each unit's scores, total and grade.
+    pub appraisals: Vec<Appraisal>,
+}
+
+/// The body of `POST /api/v1/summaries`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryRequest {
+    /// The framework id.
+    pub framework: FrameworkId,
+    /// A framework version (semver); default the latest held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")]
+    pub version: Option<String>,
+    /// The period.
+    pub period: Period,
+    /// Why a summary is published again (a correction), kept in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The answer of `POST /api/v1/summaries`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SummaryPublished {
+    /// The summary document's hash.
+    pub hash: DocHash,
+    /// The signed envelope.
+    pub document: Envelope,
+    /// False when an unchanged summary was asked for again, and this is the
+    /// one already published.
+    pub created: bool,
+}
+
+// ------------------------------------------------------------- recognition
+
+/// The answer of `GET /api/v1/crosswalks`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CrosswalkList {
+    /// The crosswalks, with their status and endorsements.
+    pub crosswalks: Vec<CrosswalkRecord>,
+}
+
+/// The answer of `POST /api/v1/crosswalks`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CrosswalkProposed {
+    /// The crosswalk document's hash.
+    pub hash: DocHash,
+    /// The signed envelope.
+    pub document: Envelope,
+    /// The hash of the proposer's own acceptance, unless `endorse=false`.
+    pub endorsement: Option<DocHash>,
+}
+
+/// The body of `POST /api/v1/crosswalks/{id}/endorsements`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndorsementRequest {
+    /// Accept or reject.
+    pub decision: Decision,
+    /// Why, for the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// The crosswalk version meant; default the current one. Another
+    /// version is refused with 409.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_number"
+    )]
+    #[schema(value_type = Option<u32>, minimum = 0)]
+    pub version: Option<u32>,
+}
+
+/// The answer of `POST /api/v1/crosswalks/{id}/endorsements`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EndorsementPublished {
+    /// The endorsement document's hash.
+    pub hash: DocHash,
+    /// The signed envelope.
+    pub document: Envelope,
+    /// The crosswalk after it.
+    pub crosswalk: CrosswalkRecord,
+}
+
+/// The answer of `GET /api/v1/periods`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PeriodList {
+    /// The periods that summaries are held for, in time order.
+    pub periods: Vec<Period>,
+}
+
+/// The body of `POST /api/v1/bundle`: signed envelopes, as a bundle or a
+/// page of one gives them. Other members (a page's `next`) are ignored.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BundleUpload {
+    /// The envelopes ([`Envelope`]), in any order: each is checked as one
+    /// from the network would be, and held until its predecessor arrives.
+    /// Any JSON value is taken here: one that is not a valid signed
+    /// envelope is refused on its own, in the answer's `rejected`, and does
+    /// not fail the request.
+    pub documents: Vec<serde_json::Value>,
+}
+
+/// The forms `GET /api/v1/comparisons` answers in (`format=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum ComparisonFormat {
+    /// The comparison as JSON, with its ETag (the default).
+    #[serde(rename = "json")]
+    Json,
+    /// The rows as CSV.
+    #[serde(rename = "csv")]
+    Csv,
+    /// The rows as SDMX-CSV 2.0.
+    #[serde(rename = "sdmx-csv")]
+    SdmxCsv,
+}
+
+/// Reads an optional whole number written as JSON allows it, `3` or `3.0`.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    use serde::de::Error;
+    let Some(x) = Option::<f64>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if x.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&x) {
+        Ok(Some(x as u32))
+    } else {
+        Err(D::Error::custom(format!(
+            "{x} is not a whole number from 0 to {}",
+            u32::MAX
+        )))
+    }
+}
