@@ -3,9 +3,11 @@
 //! JSON with `--json`.
 
 use crate::cli::{BundleArgs, BundleCommand, ShowArgs, SummaryArgs};
-use crate::import::{Client, problem_detail};
+use crate::import::Client;
 use anyhow::{Context, Result, bail};
-use serde_json::{Value, json};
+use deltabench_wire as wire;
+use serde::Serialize;
+use serde_json::json;
 
 /// A bundle import that the node answered, with some documents refused: the
 /// command exits with [`Partial::EXIT_CODE`] rather than 1.
@@ -18,16 +20,7 @@ impl Partial {
     pub const EXIT_CODE: u8 = 3;
 }
 
-fn get(c: &Client, path: &str) -> Result<Value> {
-    let (status, text) = c.get(path)?;
-    let v: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    if status != 200 {
-        bail!("the node answered {status}: {}", problem_detail(&v));
-    }
-    Ok(v)
-}
-
-fn print_json(v: &Value) -> Result<()> {
+fn print_json(v: &impl Serialize) -> Result<()> {
     println!("{}", serde_json::to_string(v)?);
     Ok(())
 }
@@ -35,36 +28,30 @@ fn print_json(v: &Value) -> Result<()> {
 /// `deltabench summary`
 pub fn summary(a: SummaryArgs) -> Result<()> {
     let c = Client::new(&a.node.node, &a.node.token)?;
-    let mut body =
-        json!({"framework": a.framework, "version": a.framework_version, "period": a.period});
-    if let Some(r) = a.reason {
-        body["reason"] = r.into();
-    }
-    let (status, v) = c.post(
-        "/api/v1/summaries",
-        "application/json",
-        serde_json::to_vec(&body)?.into(),
-    )?;
-    if status != 201 {
-        bail!(
-            "the node refused the summary ({status}): {}",
-            problem_detail(&v)
-        );
-    }
+    let body = wire::SummaryRequest {
+        framework: a.framework.parse()?,
+        version: Some(a.framework_version.clone()),
+        period: deltabench_model::Period::parse(&a.period)?,
+        reason: a.reason,
+    };
+    let v: wire::SummaryPublished = c.post_json("/api/v1/summaries", &body, 201)?.map_err(|r| {
+        anyhow::anyhow!(
+            "the node refused the summary ({}): {}",
+            r.status,
+            r.problem.detail
+        )
+    })?;
     if a.json {
         return print_json(&v);
     }
-    let created = if v["created"] == false {
-        "already published, unchanged"
-    } else {
+    let created = if v.created {
         "signed and published"
+    } else {
+        "already published, unchanged"
     };
     println!(
         "summary of {} {} for {}: {created} as {}",
-        body["framework"].as_str().unwrap_or("?"),
-        body["version"].as_str().unwrap_or("?"),
-        body["period"].as_str().unwrap_or("?"),
-        v["hash"].as_str().unwrap_or("?")
+        body.framework, a.framework_version, body.period, v.hash
     );
     Ok(())
 }
@@ -97,39 +84,37 @@ pub fn bundle(a: BundleArgs) -> Result<()> {
                     body.extend_from_slice(doc.get().as_bytes());
                 }
                 body.extend_from_slice(b"]}");
-                let (status, v) = c.post("/api/v1/bundle", "application/json", body.into())?;
-                if status != 200 {
-                    bail!(
-                        "the node refused the documents from {sent} on ({status}): {}{}",
-                        problem_detail(&v),
+                let answer: Result<wire::BundleReport, _> =
+                    c.post_as("/api/v1/bundle", "application/json", body.into(), 200)?;
+                let v = match answer {
+                    Ok(v) => v,
+                    Err(r) => bail!(
+                        "the node refused the documents from {sent} on ({}): {}{}",
+                        r.status,
+                        r.problem.detail,
                         if sent > 0 {
                             " (the ones before are imported; importing the file again counts them as already held)"
                         } else {
                             ""
                         }
-                    );
-                }
-                total.add(&v, sent);
+                    ),
+                };
+                total.add(v, sent);
                 sent += page.len();
                 Ok(())
             });
             read.with_context(|| format!("importing {}", i.file.display()))?;
-            let v = total.into_json();
-            let refused = v["rejected"].as_array().map_or(0, Vec::len);
+            let v = total.0;
+            let refused = v.rejected.len();
             if i.json {
                 print_json(&v)?;
             } else {
                 println!(
                     "{} accepted, {} already held, {} waiting for a predecessor, {refused} refused",
-                    v["accepted"], v["duplicates"], v["pending"]
+                    v.accepted, v.duplicates, v.pending
                 );
-                for r in v["rejected"].as_array().into_iter().flatten() {
-                    println!(
-                        "  document {}: {} ({})",
-                        r["index"],
-                        r["reason"].as_str().unwrap_or("?"),
-                        r["detail"].as_str().unwrap_or("")
-                    );
+                for r in &v.rejected {
+                    println!("  document {}: {} ({})", r.index, r.reason, r.detail);
                 }
             }
             if refused > 0 {
@@ -150,10 +135,11 @@ pub fn bundle(a: BundleArgs) -> Result<()> {
 /// Returns how many documents it holds.
 fn export_pages(c: &Client, out: &std::path::Path, page_size: usize) -> Result<usize> {
     use std::io::Write;
+    // A page of `wire::Bundle`, with each envelope kept as the bytes the
+    // node sent (its signed bytes), never re-serialised.
     #[derive(serde::Deserialize)]
-    struct PageIn<'a> {
-        #[serde(borrow)]
-        documents: Vec<&'a serde_json::value::RawValue>,
+    struct PageIn {
+        documents: Vec<Box<serde_json::value::RawValue>>,
         next: Option<String>,
     }
     let mut count = 0;
@@ -167,12 +153,7 @@ fn export_pages(c: &Client, out: &std::path::Path, page_size: usize) -> Result<u
                 Some(a) => format!("/api/v1/bundle?limit={page_size}&after={a}"),
             };
             let (status, text) = c.get(&path)?;
-            if status != 200 {
-                let v: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-                bail!("the node answered {status}: {}", problem_detail(&v));
-            }
-            let page: PageIn =
-                serde_json::from_str(&text).context("the node's bundle page is not a bundle")?;
+            let page: PageIn = crate::import::read_answer(&path, status, &text, 200)??;
             for doc in &page.documents {
                 if count > 0 {
                     w.write_all(b",")?;
@@ -294,54 +275,36 @@ pub fn for_each_page(
 /// their index in the whole file. A document held back in one page and
 /// released by a later one counts in both `pending` and `accepted`.
 #[derive(Default)]
-struct BundleTotal {
-    accepted: u64,
-    duplicates: u64,
-    pending: u64,
-    rejected: Vec<Value>,
-}
+struct BundleTotal(wire::BundleReport);
 
 impl BundleTotal {
-    fn add(&mut self, answer: &Value, offset: usize) {
-        self.accepted += answer["accepted"].as_u64().unwrap_or(0);
-        self.duplicates += answer["duplicates"].as_u64().unwrap_or(0);
-        self.pending += answer["pending"].as_u64().unwrap_or(0);
-        for r in answer["rejected"].as_array().into_iter().flatten() {
-            let mut r = r.clone();
-            r["index"] = json!(r["index"].as_u64().unwrap_or(0) + offset as u64);
-            self.rejected.push(r);
-        }
-    }
-
-    fn into_json(self) -> Value {
-        json!({
-            "accepted": self.accepted,
-            "duplicates": self.duplicates,
-            "pending": self.pending,
-            "rejected": self.rejected,
-        })
+    fn add(&mut self, answer: wire::BundleReport, offset: usize) {
+        self.0.accepted += answer.accepted;
+        self.0.duplicates += answer.duplicates;
+        self.0.pending += answer.pending;
+        self.0
+            .rejected
+            .extend(answer.rejected.into_iter().map(|r| wire::BundleRejection {
+                index: r.index + offset,
+                ..r
+            }));
     }
 }
 
 /// `deltabench peers`
 pub fn peers(a: ShowArgs) -> Result<()> {
-    let v = get(&Client::new(&a.node.node, &a.node.token)?, "/api/v1/peers")?;
+    let v: wire::PeerList = Client::new(&a.node.node, &a.node.token)?.get_as("/api/v1/peers")?;
     if a.json {
         return print_json(&v);
     }
-    let list = v["peers"].as_array().cloned().unwrap_or_default();
-    println!("{} connected peers", list.len());
-    for p in &list {
+    println!("{} connected peers", v.peers.len());
+    for p in &v.peers {
         println!(
             "  {}  {}  {}  since {}",
-            p["jurisdiction"].as_str().unwrap_or("(unknown)"),
-            p["peer_id"].as_str().unwrap_or("?"),
-            p["addresses"]
-                .as_array()
-                .and_then(|a| a.first())
-                .and_then(Value::as_str)
-                .unwrap_or(""),
-            p["connected_at"].as_str().unwrap_or("?")
+            p.jurisdiction.as_ref().map_or("(unknown)", |j| j.as_str()),
+            p.peer_id,
+            p.addresses.first().map_or("", String::as_str),
+            p.connected_at
         );
     }
     Ok(())
@@ -349,25 +312,17 @@ pub fn peers(a: ShowArgs) -> Result<()> {
 
 /// `deltabench evidence`
 pub fn evidence(a: ShowArgs) -> Result<()> {
-    let v = get(
-        &Client::new(&a.node.node, &a.node.token)?,
-        "/api/v1/evidence",
-    )?;
+    let v: wire::Evidence = Client::new(&a.node.node, &a.node.token)?.get_as("/api/v1/evidence")?;
     if a.json {
         return print_json(&v);
     }
-    let by_reason = v["rejected_by_reason"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
-    if by_reason.is_empty() {
+    if v.rejected_by_reason.is_empty() {
         println!("no documents refused");
     }
-    for (reason, n) in &by_reason {
+    for (reason, n) in &v.rejected_by_reason {
         println!("{n} refused: {reason}");
     }
-    let eq = v["equivocations"].as_array().map_or(0, Vec::len);
-    println!("{eq} equivocations kept as evidence");
+    println!("{} equivocations kept as evidence", v.equivocations.len());
     Ok(())
 }
 

@@ -4,11 +4,12 @@
 use crate::cli::{
     CompareArgs, CompareFormat, CrosswalkArgs, CrosswalkCommand, DecisionArg, NodeArgs,
 };
-use crate::import::{Client, problem_detail};
-use anyhow::{Context, Result, bail};
-use deltabench_model::comparison::{Comparison, CrosswalkRecord, CrosswalkStatus};
+use crate::import::{Client, read_answer};
+use anyhow::{Context, Result, anyhow};
+use deltabench_model::comparison::{Comparison, CrosswalkStatus};
+use deltabench_model::documents::{Crosswalk, Decision};
 use deltabench_model::{CrosswalkId, IndicatorRef, Period};
-use serde_json::{Value, json};
+use deltabench_wire as wire;
 
 fn client(n: &NodeArgs) -> Result<Client> {
     Client::new(&n.node, &n.token)
@@ -27,58 +28,58 @@ pub fn crosswalk(a: CrosswalkArgs) -> Result<()> {
             for file in &p.files {
                 let body = std::fs::read(file)
                     .with_context(|| format!("cannot read {}", file.display()))?;
-                let (status, answer) = c.post(path, "application/json", body.into())?;
-                if status != 201 {
-                    bail!(
-                        "{}: the node refused the crosswalk ({status}): {}",
-                        file.display(),
-                        problem_detail(&answer)
-                    );
-                }
+                let answer: wire::CrosswalkProposed = c
+                    .post_as(path, "application/json", body.into(), 201)?
+                    .map_err(|r| {
+                        anyhow!(
+                            "{}: the node refused the crosswalk ({}): {}",
+                            file.display(),
+                            r.status,
+                            r.problem.detail
+                        )
+                    })?;
                 if p.json {
-                    println!("{answer}");
+                    println!("{}", serde_json::to_string(&answer)?);
                     continue;
                 }
-                let doc = &answer["document"]["payload"];
+                let doc: Crosswalk = serde_json::from_str(answer.document.payload.get())
+                    .context("the published document is not a crosswalk")?;
                 println!(
                     "{} version {} proposed as {}",
-                    doc["id"].as_str().unwrap_or("?"),
-                    doc["version"],
-                    answer["hash"].as_str().unwrap_or("?")
+                    doc.id, doc.version, answer.hash
                 );
             }
         }
         CrosswalkCommand::Endorse(e) => {
             let c = client(&e.node)?;
-            let decision = match e.decision {
-                DecisionArg::Accept => "accept",
-                DecisionArg::Reject => "reject",
+            let (decision, word) = match e.decision {
+                DecisionArg::Accept => (Decision::Accept, "accept"),
+                DecisionArg::Reject => (Decision::Reject, "reject"),
             };
             for id in &e.ids {
-                let id = CrosswalkId::new(id.as_str()).map_err(|e| anyhow::anyhow!("--id: {e}"))?;
-                let mut body = json!({ "decision": decision });
-                if let Some(comment) = &e.comment {
-                    body["comment"] = comment.clone().into();
-                }
-                let (status, answer) = c.post(
-                    &format!("/api/v1/crosswalks/{id}/endorsements"),
-                    "application/json",
-                    serde_json::to_vec(&body)?.into(),
-                )?;
-                if status != 201 {
-                    bail!(
-                        "{id}: the node refused the endorsement ({status}): {}",
-                        problem_detail(&answer)
-                    );
-                }
+                let id = CrosswalkId::new(id.as_str()).map_err(|e| anyhow!("--id: {e}"))?;
+                let body = wire::EndorsementRequest {
+                    decision,
+                    comment: e.comment.clone(),
+                    version: None,
+                };
+                let answer: wire::EndorsementPublished = c
+                    .post_json(&format!("/api/v1/crosswalks/{id}/endorsements"), &body, 201)?
+                    .map_err(|r| {
+                        anyhow!(
+                            "{id}: the node refused the endorsement ({}): {}",
+                            r.status,
+                            r.problem.detail
+                        )
+                    })?;
                 if e.json {
-                    println!("{answer}");
+                    println!("{}", serde_json::to_string(&answer)?);
                     continue;
                 }
                 println!(
-                    "{id}: {decision} signed as {}; the crosswalk is now {}",
-                    answer["hash"].as_str().unwrap_or("?"),
-                    answer["crosswalk"]["status"].as_str().unwrap_or("?")
+                    "{id}: {word} signed as {}; the crosswalk is now {}",
+                    answer.hash,
+                    answer.crosswalk.status.as_str()
                 );
             }
         }
@@ -91,19 +92,13 @@ pub fn crosswalk(a: CrosswalkArgs) -> Result<()> {
                 }
                 None => "/api/v1/crosswalks".into(),
             };
-            let (status, text) = c.get(&path)?;
-            let answer: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-            if status != 200 {
-                bail!("the node answered {status}: {}", problem_detail(&answer));
-            }
+            let answer: wire::CrosswalkList = c.get_as(&path)?;
             if l.json {
-                println!("{answer}");
+                println!("{}", serde_json::to_string(&answer)?);
                 return Ok(());
             }
-            let list: Vec<CrosswalkRecord> =
-                serde_json::from_value(answer["crosswalks"].clone())
-                    .context("the node's answer is not a list of crosswalks")?;
-            let rows: Vec<Vec<String>> = list
+            let rows: Vec<Vec<String>> = answer
+                .crosswalks
                 .iter()
                 .map(|r| {
                     let c = &r.crosswalk;
@@ -144,20 +139,20 @@ pub fn compare(a: CompareArgs) -> Result<()> {
         CompareFormat::SdmxCsv => "sdmx-csv",
     };
     let c = client(&a.node)?;
-    let (status, text) = c.get(&format!(
+    let path = format!(
         "/api/v1/comparisons?indicator={indicator}&period={period}&format={format}&include_flagged={}",
         a.include_flagged
-    ))?;
-    if status != 200 {
-        let answer: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        bail!("the node answered {status}: {}", problem_detail(&answer));
-    }
+    );
+    let (status, text) = c.get(&path)?;
     if chosen != CompareFormat::Table {
+        // JSON, CSV or SDMX-CSV, printed as the node wrote it.
+        if status != 200 {
+            read_answer::<serde::de::IgnoredAny>(&path, status, &text, 200)??;
+        }
         print!("{text}");
         return Ok(());
     }
-    let cmp: Comparison =
-        serde_json::from_str(&text).context("the node's answer is not a comparison")?;
+    let cmp: Comparison = read_answer(&path, status, &text, 200)??;
     print!("{}", table(&cmp));
     Ok(())
 }

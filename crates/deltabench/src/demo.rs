@@ -21,11 +21,13 @@
 
 use crate::cli::DemoArgs;
 use crate::config::Loaded;
-use crate::import::{Client, problem_detail};
+use crate::import::Client;
 use anyhow::{Context, Result, anyhow, bail};
 use deltabench_model::comparison::Comparison;
+use deltabench_wire as wire;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::io::Read;
 use std::os::unix::process::CommandExt;
@@ -288,31 +290,23 @@ impl DemoNode {
         let _ = child.wait();
     }
 
-    fn get(&self, path: &str) -> Result<Value> {
-        let (status, text) = self.viewer()?.get(path)?;
-        let v: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        if status != 200 {
-            bail!(
-                "{} answered {status} to {path}: {}",
-                self.name(),
-                problem_detail(&v)
-            );
-        }
-        Ok(v)
+    fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.viewer()?
+            .get_as(path)
+            .with_context(|| format!("{} to GET {path}", self.name()))
     }
 
-    fn post(&self, path: &str, content_type: &str, body: &str) -> Result<Value> {
-        let (status, v) = self
-            .admin()?
-            .post(path, content_type, body.to_owned().into())?;
-        if !(200..300).contains(&status) {
-            bail!(
-                "{} answered {status} to POST {path}: {}",
-                self.name(),
-                problem_detail(&v)
-            );
-        }
-        Ok(v)
+    /// POSTs as the admin; answers the node's answer as `T` when it is `ok`.
+    fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &str,
+        ok: u16,
+    ) -> Result<T> {
+        self.admin()?
+            .post_as(path, content_type, body.to_owned().into(), ok)?
+            .with_context(|| format!("{} to POST {path}", self.name()))
     }
 }
 
@@ -559,8 +553,8 @@ fn start_all(exe: &Path, nodes: &mut [DemoNode]) -> Result<()> {
     nodes[0].start(exe)?;
     let first = &nodes[0];
     let addr = wait("Taicang's p2p address", || {
-        let v = first.get("/api/v1/node")?;
-        Ok(v["p2p"]["listen"][0].as_str().map(str::to_owned))
+        let v: wire::NodeDescription = first.get("/api/v1/node")?;
+        Ok(v.p2p.listen.into_iter().next())
     })?;
     for n in nodes[1..].iter_mut() {
         let mut loaded = Loaded::read(&n.config)?;
@@ -572,8 +566,8 @@ fn start_all(exe: &Path, nodes: &mut [DemoNode]) -> Result<()> {
     let first = &mut nodes[0];
     wait("Taicang to connect to Kunshan and Jiading", || {
         first.check_alive()?;
-        let v = first.get("/api/v1/peers")?;
-        Ok((v["peers"].as_array().map_or(0, Vec::len) >= 2).then_some(()))
+        let v: wire::PeerList = first.get("/api/v1/peers")?;
+        Ok((v.peers.len() >= 2).then_some(()))
     })
 }
 
@@ -582,14 +576,26 @@ fn start_all(exe: &Path, nodes: &mut [DemoNode]) -> Result<()> {
 fn load(nodes: &[DemoNode]) -> Result<()> {
     for n in nodes {
         println!("loading {}'s framework, units and observations", n.name());
-        n.post("/api/v1/frameworks", "application/json", n.j.framework)?;
-        n.post("/api/v1/units", "application/json", n.j.units)?;
+        let _: wire::FrameworkPublished =
+            n.post("/api/v1/frameworks", "application/json", n.j.framework, 201)?;
+        let _: wire::UnitsStored = n.post("/api/v1/units", "application/json", n.j.units, 201)?;
         for csv in n.j.observations {
-            n.post("/api/v1/observations", "text/csv", csv)?;
+            let _: wire::ObservationsStored =
+                n.post("/api/v1/observations", "text/csv", csv, 201)?;
         }
         for period in ["2024", "2025"] {
-            let body = json!({"framework": n.j.framework_id, "version": "1.0.0", "period": period});
-            n.post("/api/v1/summaries", "application/json", &body.to_string())?;
+            let body = wire::SummaryRequest {
+                framework: n.j.framework_id.parse()?,
+                version: Some("1.0.0".into()),
+                period: deltabench_model::Period::parse(period)?,
+                reason: None,
+            };
+            let _: wire::SummaryPublished = n.post(
+                "/api/v1/summaries",
+                "application/json",
+                &serde_json::to_string(&body)?,
+                201,
+            )?;
         }
     }
     let taicang = &nodes[0];
@@ -604,9 +610,10 @@ fn load(nodes: &[DemoNode]) -> Result<()> {
     let roster = std::fs::read_to_string(&roster_file)
         .with_context(|| format!("reading {}", roster_file.display()))?;
     println!("Taicang publishes the founding roster of yrd.tax on its chain");
-    taicang.post("/api/v1/rosters", "application/json", &roster)?;
+    let _: wire::Published = taicang.post("/api/v1/rosters", "application/json", &roster, 201)?;
     println!("Taicang publishes the alliance's reference framework and proposes 9 crosswalks");
-    taicang.post("/api/v1/frameworks", "application/json", REFERENCE)?;
+    let _: wire::FrameworkPublished =
+        taicang.post("/api/v1/frameworks", "application/json", REFERENCE, 201)?;
     for other in &nodes[1..] {
         let path = format!("/api/v1/frameworks/{}", other.j.framework_id);
         wait(&format!("Taicang to hold {}", other.j.framework_id), || {
@@ -614,19 +621,26 @@ fn load(nodes: &[DemoNode]) -> Result<()> {
         })?;
     }
     for (_, body) in CROSSWALKS {
-        taicang.post("/api/v1/crosswalks", "application/json", body)?;
+        let _: wire::CrosswalkProposed =
+            taicang.post("/api/v1/crosswalks", "application/json", body, 201)?;
     }
     for n in &nodes[1..] {
         wait(&format!("{} to receive the crosswalks", n.name()), || {
-            let v = n.get("/api/v1/crosswalks")?;
-            Ok((v["crosswalks"].as_array().map_or(0, Vec::len) >= CROSSWALKS.len()).then_some(()))
+            let v: wire::CrosswalkList = n.get("/api/v1/crosswalks")?;
+            Ok((v.crosswalks.len() >= CROSSWALKS.len()).then_some(()))
         })?;
         println!("{} endorses the crosswalks", n.name());
         for (id, _) in CROSSWALKS {
-            n.post(
+            let body = wire::EndorsementRequest {
+                decision: wire::Decision::Accept,
+                comment: None,
+                version: None,
+            };
+            let _: wire::EndorsementPublished = n.post(
                 &format!("/api/v1/crosswalks/{id}/endorsements"),
                 "application/json",
-                r#"{"decision": "accept"}"#,
+                &serde_json::to_string(&body)?,
+                201,
             )?;
         }
     }
@@ -644,15 +658,15 @@ fn converge(nodes: &mut [DemoNode]) -> Result<String> {
         let mut manifests = Vec::new();
         for n in nodes.iter_mut() {
             n.check_alive()?;
-            let recognised = n.get("/api/v1/crosswalks?status=recognised")?;
-            if recognised["crosswalks"].as_array().map_or(0, Vec::len) < CROSSWALKS.len() {
+            let recognised: wire::CrosswalkList = n.get("/api/v1/crosswalks?status=recognised")?;
+            if recognised.crosswalks.len() < CROSSWALKS.len() {
                 return Ok(None);
             }
-            let c = n.get(&path)?;
-            if c["rows"].as_array().map_or(0, Vec::len) < JURISDICTIONS.len() {
+            let c: Comparison = n.get(&path)?;
+            if c.rows.len() < JURISDICTIONS.len() {
                 return Ok(None);
             }
-            manifests.push(c["manifest"].as_str().unwrap_or_default().to_owned());
+            manifests.push(c.manifest);
         }
         let same = manifests.windows(2).all(|w| w[0] == w[1]);
         Ok(same.then(|| manifests[0].clone()))
@@ -662,8 +676,8 @@ fn converge(nodes: &mut [DemoNode]) -> Result<String> {
 fn print_summary(nodes: &[DemoNode], manifest: &str, dir: &Path) -> Result<()> {
     println!();
     for i in INDICATORS {
-        let v = nodes[0].get(&format!("/api/v1/comparisons?indicator={i}&period=2025"))?;
-        let c: Comparison = serde_json::from_value(v).context("a comparison")?;
+        let c: Comparison =
+            nodes[0].get(&format!("/api/v1/comparisons?indicator={i}&period=2025"))?;
         println!("{}", crate::compare::table(&c));
     }
     println!("all three nodes answer the on-time filing comparison with manifest {manifest}");
@@ -831,23 +845,6 @@ fn init_node(
     Ok((node, s("public_key")?))
 }
 
-/// The node's answer to a bundle import.
-#[derive(Debug, serde::Deserialize)]
-struct ImportAnswer {
-    accepted: usize,
-    duplicates: usize,
-    rejected: Vec<Refusal>,
-}
-
-/// One refused document of an import.
-#[derive(Debug, serde::Deserialize)]
-struct Refusal {
-    index: usize,
-    reason: String,
-    #[serde(default)]
-    detail: String,
-}
-
 /// How the coordinator became ready.
 struct Ready {
     /// From the start of generation (or of the restart) to the first
@@ -858,7 +855,7 @@ struct Ready {
     /// The number of documents in the bundle.
     documents: usize,
     /// The import's answer and how long it took.
-    import: ImportAnswer,
+    import: wire::BundleReport,
     import_time: Duration,
     /// The first comparison answered.
     comparison: Comparison,
@@ -916,14 +913,13 @@ fn ready_coordinator(exe: &Path, dir: &Path, c: &mut DemoNode) -> Result<Ready> 
         b.documents.len()
     };
     let t = Instant::now();
-    let v = c.post(
+    let import: wire::BundleReport = c.post(
         "/api/v1/bundle",
         "application/json",
         &String::from_utf8(body)?,
+        200,
     )?;
     let import_time = t.elapsed();
-    let import: ImportAnswer =
-        serde_json::from_value(v).context("the coordinator's answer to the import")?;
     // A document held for its predecessor and released by the same bundle
     // counts as pending and as accepted: only the stored ones count here.
     if !import.rejected.is_empty() || import.accepted + import.duplicates != documents {

@@ -9,7 +9,10 @@
 use crate::cli::{ImportArgs, ImportKind};
 use anyhow::{Context, Result, anyhow, bail};
 use calamine::{Data, Reader, open_workbook_auto};
+use deltabench_model::documents::Framework;
+use deltabench_wire::{self as wire, Problem};
 use indicatif::{ProgressBar, ProgressStyle};
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::io::Read;
 use std::path::Path;
@@ -54,13 +57,13 @@ impl Client {
         }
     }
 
-    /// POSTs `body` to `path`; answers the status and the JSON body.
+    /// POSTs `body` to `path`; answers the status and the body as text.
     pub fn post(
         &self,
         path: &str,
         content_type: &str,
         body: reqwest::blocking::Body,
-    ) -> Result<(u16, Value)> {
+    ) -> Result<(u16, String)> {
         let url = format!("{}{path}", self.base);
         let resp = self
             .http
@@ -71,9 +74,42 @@ impl Client {
             .send()
             .with_context(|| format!("cannot reach the node at {}", self.base))?;
         let status = resp.status().as_u16();
-        let text = resp.text().unwrap_or_default();
-        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Ok((status, value))
+        Ok((status, resp.text().unwrap_or_default()))
+    }
+
+    /// POSTs `body` to `path` and reads the answer as `T` when its status is
+    /// `ok`; any other status is the node's [`Refused`].
+    pub fn post_as<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: reqwest::blocking::Body,
+        ok: u16,
+    ) -> Result<Result<T, Refused>> {
+        let (status, text) = self.post(path, content_type, body)?;
+        read_answer(path, status, &text, ok)
+    }
+
+    /// POSTs `body` as JSON, like [`Client::post_as`].
+    pub fn post_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl serde::Serialize,
+        ok: u16,
+    ) -> Result<Result<T, Refused>> {
+        self.post_as(
+            path,
+            "application/json",
+            serde_json::to_vec(body)?.into(),
+            ok,
+        )
+    }
+
+    /// GETs `path` and reads the answer as `T`; any status but 200 is an
+    /// error that says what the node answered.
+    pub fn get_as<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let (status, text) = self.get(path)?;
+        Ok(read_answer(path, status, &text, 200)??)
     }
 
     /// GETs `path` (with its query); answers the status and the body as text.
@@ -90,11 +126,38 @@ impl Client {
     }
 }
 
-/// The `detail` of a problem+json answer, or the whole answer.
-pub fn problem_detail(answer: &Value) -> String {
-    answer["detail"]
-        .as_str()
-        .map_or_else(|| answer.to_string(), str::to_owned)
+/// A request the node refused: its status and its problem+json answer.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the node answered {status}: {}", problem.detail)]
+pub struct Refused {
+    /// The HTTP status.
+    pub status: u16,
+    /// The problem (for an answer that was not problem+json, its text as
+    /// the detail).
+    pub problem: Problem,
+}
+
+/// Reads an answer of the node: `T` when its status is `ok`, else the
+/// problem it carries. An `ok` answer that is not a `T` is an error that
+/// names the route.
+pub fn read_answer<T: DeserializeOwned>(
+    path: &str,
+    status: u16,
+    text: &str,
+    ok: u16,
+) -> Result<Result<T, Refused>> {
+    if status == ok {
+        let value = serde_json::from_str(text).with_context(|| {
+            format!("the node's answer to {path} is not what this version of deltabench reads")
+        })?;
+        return Ok(Ok(value));
+    }
+    let problem = serde_json::from_str(text).unwrap_or_else(|_| Problem {
+        status,
+        detail: text.to_owned(),
+        ..Problem::default()
+    });
+    Ok(Err(Refused { status, problem }))
 }
 
 /// Reads a spreadsheet's sheet as rows of text cells.
@@ -286,53 +349,56 @@ pub fn import(args: ImportArgs) -> Result<()> {
         inner: std::io::Cursor::new(body),
         bar: bar.clone(),
     };
-    let (status, answer) = client.post(
+    let (status, text) = client.post(
         path,
         content_type,
         reqwest::blocking::Body::sized(reader, len),
     )?;
     bar.finish_and_clear();
     if args.json {
+        let answer: Value = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
         println!("{}", json!({"status": status, "answer": answer}));
     }
-    if (200..300).contains(&status) {
-        if !args.json {
-            match args.kind {
-                ImportKind::Observations => println!(
+    let refused = match args.kind {
+        ImportKind::Observations => {
+            read_answer::<wire::ObservationsStored>(path, status, &text, 201)?.map(|a| {
+                format!(
                     "stored {} observations: {} new, {} corrected, {} unchanged",
-                    answer["accepted"],
-                    answer["inserted"],
-                    answer["corrected"],
-                    answer["unchanged"]
-                ),
-                ImportKind::Units => println!("stored {} units", answer["accepted"]),
-                ImportKind::Framework => println!(
-                    "published {} {} as {}",
-                    answer["document"]["payload"]["id"].as_str().unwrap_or("?"),
-                    answer["document"]["payload"]["version"]
-                        .as_str()
-                        .unwrap_or("?"),
-                    answer["hash"].as_str().unwrap_or("?")
-                ),
+                    a.accepted, a.inserted, a.corrected, a.unchanged
+                )
+            })
+        }
+        ImportKind::Units => read_answer::<wire::UnitsStored>(path, status, &text, 201)?
+            .map(|a| format!("stored {} units", a.accepted)),
+        ImportKind::Framework => {
+            match read_answer::<wire::FrameworkPublished>(path, status, &text, 201)? {
+                Ok(a) => {
+                    let f: Framework = serde_json::from_str(a.document.payload.get())
+                        .context("the published document is not a framework")?;
+                    Ok(format!("published {} {} as {}", f.id, f.version, a.hash))
+                }
+                Err(r) => Err(r),
             }
         }
-        return Ok(());
-    }
+    };
+    let refused = match refused {
+        Ok(done) => {
+            if !args.json {
+                println!("{done}");
+            }
+            return Ok(());
+        }
+        Err(r) => r,
+    };
     // A refusal: every bad row on stderr, then the one-line cause.
     if !args.json {
-        if let Some(errors) = answer["errors"].as_array() {
-            for e in errors.iter().skip(1) {
-                eprintln!(
-                    "  row {}, column {}: {}",
-                    e["row"],
-                    e["column"].as_str().unwrap_or("?"),
-                    e["reason"].as_str().unwrap_or("?")
-                );
-            }
+        for e in refused.problem.errors.iter().flatten().skip(1) {
+            eprintln!("  row {}, column {}: {}", e.row, e.column, e.reason);
         }
     }
-    let detail = answer["detail"]
-        .as_str()
-        .map_or_else(|| answer.to_string(), str::to_owned);
-    bail!("the node refused the import ({status}): {detail}")
+    bail!(
+        "the node refused the import ({}): {}",
+        refused.status,
+        refused.problem.detail
+    )
 }

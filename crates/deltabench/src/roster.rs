@@ -69,16 +69,11 @@ fn former_from_node(
         return Ok((vec![], None));
     };
     let client = crate::import::Client::new(node, token)?;
-    let (status, text) = client.get("/api/v1/rosters")?;
-    if status != 200 {
-        bail!("the node answered {status} for its rosters: {text}");
-    }
-    let answer: Value = serde_json::from_str(&text).context("the node's rosters")?;
-    let current: SignedRoster = answer["rosters"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|r| serde_json::from_value::<SignedRoster>(r.clone()).ok())
+    let answer: deltabench_wire::RosterList = client.get_as("/api/v1/rosters")?;
+    let current: SignedRoster = answer
+        .rosters
+        .iter()
+        .filter_map(|r| serde_json::from_str::<SignedRoster>(r.get()).ok())
         .find(|r| r.roster.alliance == roster.alliance)
         .ok_or_else(|| {
             anyhow!(
@@ -87,12 +82,11 @@ fn former_from_node(
             )
         })?;
     let cur = &current.roster;
-    let previous = answer["history"]
-        .as_array()
+    let previous = answer
+        .history
         .into_iter()
-        .flatten()
-        .find(|h| h["in_force"] == Value::Bool(true) && h["alliance"] == roster.alliance.as_str())
-        .and_then(|h| serde_json::from_value::<DocHash>(h["id"].clone()).ok());
+        .find(|h| h.in_force && h.alliance == roster.alliance)
+        .map(|h| h.id);
     if roster.version != cur.version + 1 {
         bail!(
             "--roster-version {} does not follow version {} in force at the node; use {}",
@@ -129,20 +123,8 @@ fn chain_head(
     client: &crate::import::Client,
     code: &JurisdictionCode,
 ) -> Result<(u64, Option<DocHash>)> {
-    let (status, text) = client.get(&format!("/api/v1/documents?issuer={code}"))?;
-    if status != 200 {
-        bail!("the node answered {status} for the documents of {code}: {text}");
-    }
-    #[derive(serde::Deserialize)]
-    struct Meta {
-        hash: DocHash,
-        seq: u64,
-    }
-    #[derive(serde::Deserialize)]
-    struct Answer {
-        documents: Vec<Meta>,
-    }
-    let answer: Answer = serde_json::from_str(&text).context("the node's documents")?;
+    let answer: deltabench_wire::DocumentPage =
+        client.get_as(&format!("/api/v1/documents?issuer={code}"))?;
     Ok(answer
         .documents
         .into_iter()
@@ -285,23 +267,22 @@ pub fn roster(args: RosterArgs) -> Result<()> {
             let (raw, signed) = read(&a.roster)?;
             let client = crate::import::Client::new(&a.node, &a.token)?;
             let body = serde_json::to_vec(&raw)?;
-            let (status, answer) =
-                client.post("/api/v1/rosters", "application/json", body.into())?;
-            if status != 201 {
-                let detail = answer["detail"]
-                    .as_str()
-                    .map_or_else(|| answer.to_string(), str::to_owned);
-                bail!("the node refused the roster ({status}): {detail}");
-            }
+            let answer: deltabench_wire::Published = client
+                .post_as("/api/v1/rosters", "application/json", body.into(), 201)?
+                .map_err(|r| {
+                    anyhow!(
+                        "the node refused the roster ({}): {}",
+                        r.status,
+                        r.problem.detail
+                    )
+                })?;
             if a.json {
-                println!("{answer}");
+                println!("{}", serde_json::to_string(&answer)?);
                 return Ok(());
             }
             println!(
                 "{} version {} published as {}",
-                signed.roster.alliance,
-                signed.roster.version,
-                answer["hash"].as_str().unwrap_or("?")
+                signed.roster.alliance, signed.roster.version, answer.hash
             );
         }
         RosterCommand::Check(a) => {
