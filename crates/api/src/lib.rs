@@ -26,6 +26,7 @@
 //! | `POST /api/v1/crosswalks/{id}/endorsements` | admin |
 //! | `GET /api/v1/comparisons?indicator=&period=&format=json\|csv\|sdmx-csv&include_flagged=` | viewer |
 //! | `GET /api/v1/periods` | viewer |
+//! | `GET /api/v1/sdmx/structure`, `GET /api/v1/sdmx/structure/{id}` (SDMX-ML 3.0 structures of the SDMX-CSV, see [`sdmx`]) | viewer |
 //! | `POST /api/v1/composites` | viewer |
 //! | `GET /api/v1/openapi.json` (OpenAPI 3, from the handlers) | none |
 //! | `GET /`, `GET /dashboard/{file}` (the dashboard) | none |
@@ -41,6 +42,7 @@ mod latency;
 pub mod local_routes;
 pub mod openapi;
 mod routes;
+pub mod sdmx;
 mod state;
 
 pub use error::ApiError;
