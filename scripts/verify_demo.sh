@@ -6,14 +6,17 @@
 # scripts/verify_signing.py (written from docs/SIGNING.md) on the golden
 # vectors and the three bundles. It also reads the first node's /metrics,
 # asked with no Accept header and as Prometheus asks, with
-# scripts/check_metrics.py (prometheus_client's two parsers).
+# scripts/check_metrics.py (prometheus_client's two parsers), and checks with
+# scripts/check_sdmx.py, while the demo runs, that pysdmx and sdmx1 read the
+# first node's SDMX structures and its comparisons' SDMX-CSV together.
 #
 #   scripts/verify_demo.sh
 #
 # DELTABENCH_BIN names the binary (default target/debug/deltabench; it is not
 # built here). WAIT_SECS bounds the wait for the demo (default 180). The
-# verifier runs in a Python venv at target/pyverify with rfc8785, pynacl and
-# prometheus-client (pinned) from PyPI, created when missing. Ports are free ones picked on 127.0.0.1.
+# verifier runs in a Python venv at target/pyverify with rfc8785, pynacl,
+# and prometheus-client, pysdmx and sdmx1 (pinned) from PyPI, created when
+# missing or when a pin changes. Ports are free ones picked on 127.0.0.1.
 # The demo's folder, logs and bundles are removed at the end unless something
 # failed or VERIFY_DEMO_KEEP=1.
 # Exits non-zero when anything fails; the demo and its nodes are stopped on
@@ -33,12 +36,23 @@ if [ ! -x "$BIN" ]; then
 fi
 
 # ------------------------------------------------------------- the verifier
-PROMETHEUS_CLIENT=prometheus-client==0.26.0
-if ! "$VENV/bin/python" -c 'import rfc8785, nacl.signing' 2>/dev/null ||
-    [ "$("$VENV/bin/pip" show prometheus-client 2>/dev/null | sed -n 's/^Version: //p')" != "${PROMETHEUS_CLIENT#*==}" ]; then
-    echo "== creating $VENV (rfc8785, pynacl, $PROMETHEUS_CLIENT)"
+# The pinned packages; the venv is made again when one is missing or at
+# another version.
+PINS=(prometheus-client==0.26.0 "pysdmx[data,xml]==1.21.0" sdmx1==2.28.0)
+venv_current() {
+    "$VENV/bin/python" -c 'import rfc8785, nacl.signing' 2>/dev/null || return 1
+    local pin name
+    for pin in "${PINS[@]}"; do
+        name=${pin%%==*}
+        name=${name%%\[*}
+        [ "$("$VENV/bin/pip" show "$name" 2>/dev/null | sed -n 's/^Version: //p')" = "${pin#*==}" ] || return 1
+    done
+}
+if ! venv_current; then
+    echo "== creating $VENV (rfc8785, pynacl, ${PINS[*]})"
+    rm -rf "$VENV"
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check rfc8785 pynacl "$PROMETHEUS_CLIENT"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check rfc8785 pynacl "${PINS[@]}"
 fi
 PY="$VENV/bin/python"
 
@@ -208,6 +222,10 @@ curl -fsS --max-time 10 -o "$TMP/metrics.txt" "$api/metrics"
 curl -fsS --max-time 10 -o "$TMP/metrics.om" \
     -H 'Accept: application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2' \
     "$api/metrics"
+
+echo "== reading the SDMX structures and data with scripts/check_sdmx.py (pysdmx, sdmx1)"
+read -r api token <<<"$NODES"
+"$PY" scripts/check_sdmx.py --api "$api" --token "$token" "${CODES[@]/#/--member=}"
 
 echo "== stopping the demo (SIGINT)"
 stop_demo

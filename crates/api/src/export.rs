@@ -4,19 +4,25 @@
 //! columns (the crosswalk spread over `crosswalk`, `crosswalk_version`,
 //! `relation`, `recognised`; flags joined by `;`).
 //!
-//! SDMX-CSV 2.0 (the SDMX 3.0 CSV data message) starts each row with
-//! `STRUCTURE` (`dataflow`), `STRUCTURE_ID` (`DELTABENCH:DF_COMPARISON(1.0.0)`)
-//! and `ACTION` (`I`, information), then the dimensions `REF_AREA` (the
-//! GB/T 2260 code), `INDICATOR` and `TIME_PERIOD` (SDMX period syntax: `2025`,
-//! `2025-S1`, `2025-Q3`, `2025-07`), the measure `OBS_VALUE` and the
-//! attributes: `UNIT_MEASURE`, then the same fields as the plain CSV in upper
-//! case. Empty cells are absent values.
+//! SDMX-CSV 2.0 (the SDMX 3.0 CSV data message) follows the structures that
+//! [`crate::sdmx`] serves. Each row starts with `STRUCTURE` (`dataflow`),
+//! `STRUCTURE_ID` (`DELTABENCH:DF_COMPARISON(1.0.0)`) and `ACTION` (`I`,
+//! information), then the dimensions `REF_AREA` (the GB/T 2260 code),
+//! `INDICATOR` (the code of `FRAMEWORK/CODE` in `CL_INDICATOR`, e.g.
+//! `yrd$tax@ontime_filing_rate`, see [`crate::sdmx::indicator_code`]) and
+//! `TIME_PERIOD` (SDMX period syntax: `2025`, `2025-S1`, `2025-Q3`,
+//! `2025-07`), the measure `OBS_VALUE` and the attributes: `UNIT_MEASURE`,
+//! then the same fields as the plain CSV in upper case. `FLAGS` may hold
+//! several values, so the header declares the sub-field separator in the
+//! first column (`STRUCTURE[;]`) and marks the column `FLAGS[]`; its cell
+//! holds the flags joined by `;`. Empty cells are absent values.
 //!
 //! In both, numbers are rounded to 10 significant digits and written in the
 //! shortest form that reads back as the rounded value (`100.00000000000001`
 //! is written `100`): a comparison's values pass through crosswalk
 //! transforms whose floating-point noise says nothing, and indicators
-//! declare no precision of their own. The JSON answer carries every double
+//! declare no precision of their own. The data structure states the same
+//! (an annotation of type `ROUNDING`). The JSON answer carries every double
 //! as computed.
 
 use deltabench_model::Period;
@@ -117,27 +123,32 @@ fn sdmx_period(p: Period) -> String {
     }
 }
 
+/// The SDMX-CSV header: the structure columns, then every component of
+/// the data structure, multi-valued ones marked `[]`.
+fn sdmx_header() -> Vec<String> {
+    let mut header = vec![
+        format!("STRUCTURE[{}]", crate::sdmx::SUB_SEPARATOR),
+        "STRUCTURE_ID".to_string(),
+        "ACTION".to_string(),
+    ];
+    let components = crate::sdmx::DIMENSIONS
+        .iter()
+        .chain([&crate::sdmx::MEASURE])
+        .chain(crate::sdmx::ATTRIBUTES.iter());
+    header.extend(components.map(|c| {
+        if c.multi {
+            format!("{}[]", c.id)
+        } else {
+            c.id.to_string()
+        }
+    }));
+    header
+}
+
 /// The comparison's rows as SDMX-CSV 2.0.
 pub fn comparison_sdmx_csv(c: &Comparison) -> String {
-    let mut header: Vec<String> = [
-        "STRUCTURE",
-        "STRUCTURE_ID",
-        "ACTION",
-        "REF_AREA",
-        "INDICATOR",
-        "TIME_PERIOD",
-        "OBS_VALUE",
-        "UNIT_MEASURE",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    header.extend(
-        COLUMNS
-            .iter()
-            .filter(|c| !matches!(**c, "jurisdiction" | "value"))
-            .map(|c| c.to_uppercase()),
-    );
+    let structure_id = crate::sdmx::dataflow_ref();
+    let indicator = crate::sdmx::indicator_code(&c.indicator);
     let rows = c
         .rows
         .iter()
@@ -145,10 +156,10 @@ pub fn comparison_sdmx_csv(c: &Comparison) -> String {
             let all = cells(r);
             let mut row = vec![
                 "dataflow".to_string(),
-                "DELTABENCH:DF_COMPARISON(1.0.0)".to_string(),
+                structure_id.clone(),
                 "I".to_string(),
                 r.jurisdiction.to_string(),
-                c.indicator.to_string(),
+                indicator.clone(),
                 sdmx_period(c.period),
                 round10(r.value.get()),
                 c.unit.clone(),
@@ -157,12 +168,40 @@ pub fn comparison_sdmx_csv(c: &Comparison) -> String {
             row
         })
         .collect();
-    write(header, rows)
+    write(sdmx_header(), rows)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::round10;
+    use super::{COLUMNS, round10, sdmx_header};
+
+    /// The SDMX-CSV columns are the data structure's components, in the
+    /// order the rows fill them.
+    #[test]
+    fn the_sdmx_header_follows_the_data_structure() {
+        let header = sdmx_header();
+        assert_eq!(
+            header[..8],
+            [
+                "STRUCTURE[;]",
+                "STRUCTURE_ID",
+                "ACTION",
+                "REF_AREA",
+                "INDICATOR",
+                "TIME_PERIOD",
+                "OBS_VALUE",
+                "UNIT_MEASURE"
+            ]
+        );
+        let rest: Vec<String> = COLUMNS[2..]
+            .iter()
+            .map(|c| match c.to_uppercase() {
+                f if f == "FLAGS" => "FLAGS[]".to_string(),
+                f => f,
+            })
+            .collect();
+        assert_eq!(header[8..], rest[..]);
+    }
 
     #[test]
     fn numbers_are_written_to_ten_significant_digits() {

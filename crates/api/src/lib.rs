@@ -21,6 +21,7 @@ mod latency;
 pub mod local_routes;
 pub mod openapi;
 mod routes;
+pub mod sdmx;
 mod state;
 
 pub use error::ApiError;

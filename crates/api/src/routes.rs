@@ -68,7 +68,9 @@ pub(crate) fn routes(limits: crate::ApiLimits) -> OpenApiRouter<AppState> {
         .routes(routes!(hr::post_endorsement))
         .routes(routes!(hr::get_comparison))
         .routes(routes!(hr::list_periods))
-        .routes(routes!(hr::post_composite));
+        .routes(routes!(hr::post_composite))
+        .routes(routes!(crate::sdmx::structure))
+        .routes(routes!(crate::sdmx::structure_one));
     OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(metrics))

@@ -553,6 +553,8 @@ const EXTRA_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/periods"),
     ("get", "/api/v1/rosters"),
     ("post", "/api/v1/rosters"),
+    ("get", "/api/v1/sdmx/structure"),
+    ("get", "/api/v1/sdmx/structure/{id}"),
 ];
 
 /// Whether the router answered from its own fallbacks, i.e. has no such

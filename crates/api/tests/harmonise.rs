@@ -351,7 +351,9 @@ async fn comparison_and_composite_requests_are_checked() {
             .await;
     assert_eq!(s, StatusCode::OK);
     assert!(
-        text.starts_with("STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE"),
+        text.starts_with(
+            "STRUCTURE[;],STRUCTURE_ID,ACTION,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE"
+        ),
         "{text}"
     );
 
@@ -437,4 +439,194 @@ async fn a_comparison_is_revalidated_by_the_digest_of_its_bytes() {
     assert_eq!(s, StatusCode::OK, "a summary of the period arrived");
     let v: Value = serde_json::from_slice(&body).unwrap();
     assert_ne!(v["missing"][0]["reason"], "no summary for 2025", "{v}");
+}
+
+/// A code's id and its names, each with its language.
+type Code = (String, Vec<(String, String)>);
+
+/// The codes of each codelist in an SDMX-ML structure message, by codelist
+/// id, with each code's names by language.
+fn codelists(xml: &str) -> std::collections::BTreeMap<String, Vec<Code>> {
+    use quick_xml::events::Event;
+    let attr = |e: &quick_xml::events::BytesStart, name: &str| {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == name)
+            .map(|a| {
+                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .unwrap()
+                    .into_owned()
+            })
+    };
+    let mut out = std::collections::BTreeMap::new();
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let (mut list, mut code, mut lang) = (None::<String>, false, None::<String>);
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Start(e) if e.name().as_ref() == "str:Codelist" => {
+                let id = attr(&e, "id").unwrap();
+                out.insert(id.clone(), Vec::new());
+                list = Some(id);
+            }
+            Event::Start(e) if e.name().as_ref() == "str:Code" => {
+                let list = list.as_ref().expect("a code inside a codelist");
+                out.get_mut(list)
+                    .unwrap()
+                    .push((attr(&e, "id").unwrap(), Vec::new()));
+                code = true;
+            }
+            Event::End(e) if e.name().as_ref() == "str:Code" => code = false,
+            Event::Start(e) if code && e.name().as_ref() == "com:Name" => {
+                lang = attr(&e, "xml:lang");
+            }
+            Event::Text(t) if code && lang.is_some() => {
+                let codes = out.get_mut(list.as_ref().unwrap()).unwrap();
+                // The names checked here have no entity references.
+                let name = t.xml10_content().into_owned();
+                codes
+                    .last_mut()
+                    .unwrap()
+                    .1
+                    .push((lang.take().unwrap(), name));
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The SDMX structures list the members and indicators, and every
+/// dimension value and flag of a comparison's SDMX-CSV is a code of them.
+#[tokio::test]
+async fn sdmx_structures_cover_the_comparison_data() {
+    let app = loaded().await;
+    let get = |uri: &'static str, token: Option<&'static str>| {
+        let app = app.clone();
+        async move {
+            let mut req = Request::builder().uri(uri);
+            if let Some(t) = token {
+                req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+            }
+            let resp = app.oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+            let status = resp.status();
+            let ctype = resp
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+            (status, ctype, String::from_utf8(bytes.to_vec()).unwrap())
+        }
+    };
+    // Taicang's data, its 2025 summary and its crosswalk onto the reference.
+    let (s, _, text) = call(
+        &app,
+        "POST",
+        "/api/v1/units",
+        Some(ADMIN),
+        samples("taicang/units.json"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{text}");
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/v1/observations")
+        .header(header::CONTENT_TYPE, "text/csv")
+        .header(header::AUTHORIZATION, format!("Bearer {ADMIN}"))
+        .body(Body::from(samples("taicang/observations-2025.csv")))
+        .unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let (s, v) = admin(
+        &app,
+        "POST",
+        "/api/v1/summaries",
+        json!({"framework": "taicang.hqd", "period": "2025"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = admin(&app, "POST", "/api/v1/crosswalks", ontime()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+
+    let (s, _, _) = get("/api/v1/sdmx/structure", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, ctype, xml) = get("/api/v1/sdmx/structure", Some(VIEWER)).await;
+    assert_eq!(s, StatusCode::OK, "{xml}");
+    assert!(
+        ctype.starts_with("application/vnd.sdmx.structure+xml; version=3.0.0"),
+        "{ctype}"
+    );
+    for id in ["DF_COMPARISON", "DSD_COMPARISON", "CS_COMPARISON"] {
+        assert!(xml.contains(&format!("id=\"{id}\"")), "{id}: {xml}");
+    }
+    let lists = codelists(&xml);
+    let areas = &lists["CL_REF_AREA"];
+    assert_eq!(
+        areas[0],
+        (
+            "320585".to_string(),
+            vec![
+                ("zh".to_string(), "太仓市".to_string()),
+                ("en".to_string(), "Taicang".to_string())
+            ]
+        ),
+        "{areas:?}"
+    );
+    let indicators: Vec<&str> = lists["CL_INDICATOR"].iter().map(|c| c.0.as_str()).collect();
+    for code in [
+        "yrd$tax@ontime_filing_rate",
+        "yrd$tax@service_satisfaction",
+        "yrd$tax@avg_processing_days",
+        "taicang$hqd@tax_ontime",
+    ] {
+        assert!(indicators.contains(&code), "{code} in {indicators:?}");
+    }
+    let flags: Vec<&str> = lists["CL_ROW_FLAG"].iter().map(|c| c.0.as_str()).collect();
+
+    let (s, _, csv) = get(
+        "/api/v1/comparisons?indicator=yrd.tax/ontime_filing_rate&period=2025&format=sdmx-csv&include_flagged=true",
+        Some(VIEWER),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{csv}");
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header[0], "STRUCTURE[;]");
+    assert_eq!(header.last().unwrap(), "FLAGS[]");
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(!rows.is_empty(), "{csv}");
+    let area_codes: Vec<&str> = areas.iter().map(|c| c.0.as_str()).collect();
+    for row in &rows {
+        assert_eq!(&row[1], "DELTABENCH:DF_COMPARISON(1.0.0)");
+        assert!(
+            area_codes.contains(&&row[3]),
+            "{:?} not in {area_codes:?}",
+            &row[3]
+        );
+        assert!(
+            indicators.contains(&&row[4]),
+            "{:?} not in {indicators:?}",
+            &row[4]
+        );
+        for flag in row[row.len() - 1].split(';').filter(|f| !f.is_empty()) {
+            assert!(flags.contains(&flag), "{flag} not in {flags:?}");
+        }
+    }
+
+    // One structure by its id; an unknown id is a 404 problem.
+    let (s, _, one) = get("/api/v1/sdmx/structure/CL_ROW_FLAG", Some(VIEWER)).await;
+    assert_eq!(s, StatusCode::OK, "{one}");
+    assert_eq!(codelists(&one).keys().collect::<Vec<_>>(), ["CL_ROW_FLAG"]);
+    assert!(!one.contains("DataStructure"), "{one}");
+    let (s, ctype, body) = get("/api/v1/sdmx/structure/CL_NOTHING", Some(VIEWER)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
+    assert!(ctype.starts_with("application/problem+json"), "{ctype}");
+
+    // The OpenAPI document lists both routes.
+    let (_, _, doc) = get("/api/v1/openapi.json", None).await;
+    let doc: Value = serde_json::from_str(&doc).unwrap();
+    for path in ["/api/v1/sdmx/structure", "/api/v1/sdmx/structure/{id}"] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path}");
+    }
 }
