@@ -20,6 +20,9 @@
 //! - [`view::View`] answers what the catalogue answers, kept up to date one
 //!   document at a time; [`answer`] writes its comparisons as JSON bytes and
 //!   amends them when only endorsements were added to their inputs.
+//! - [`public`] aggregates public ratings of livelihood projects: the
+//!   Bayesian average toward the category mean, the Wilson interval of the
+//!   satisfied share, and nothing below k ratings.
 //!
 //! Nothing here does IO or reads the clock: the same inputs give the same
 //! outputs on every node.
@@ -31,6 +34,7 @@ pub mod appraisal;
 pub mod changelog;
 pub mod compare;
 pub mod composite;
+pub mod public;
 pub mod recognition;
 pub mod scores;
 pub mod stats;
