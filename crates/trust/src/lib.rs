@@ -31,6 +31,7 @@
 #![deny(missing_docs)]
 
 pub mod canonical;
+pub mod codes;
 mod envelope;
 mod keys;
 mod reason;
