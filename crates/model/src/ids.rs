@@ -141,6 +141,16 @@ string_id!(
 );
 
 string_id!(
+    /// The identifier of a livelihood project within one jurisdiction,
+    /// e.g. `lib-renovation-2025`.
+    ProjectId,
+    "project",
+    r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+    64,
+    code_name
+);
+
+string_id!(
     /// The identifier of an appraised unit within one jurisdiction.
     UnitId,
     "unit",

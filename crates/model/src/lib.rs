@@ -33,6 +33,7 @@ mod error;
 mod ids;
 pub mod local;
 mod period;
+pub mod public;
 mod schema;
 mod time;
 mod value;
@@ -40,7 +41,7 @@ mod value;
 pub use error::InvalidField;
 pub use ids::{
     AllianceId, CategoryId, CrosswalkId, DocHash, FrameworkId, IndicatorCode, IndicatorRef,
-    JurisdictionCode, KeyHex, SigHex, UnitId,
+    JurisdictionCode, KeyHex, ProjectId, SigHex, UnitId,
 };
 pub use period::Period;
 pub use time::Timestamp;

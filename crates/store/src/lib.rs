@@ -24,6 +24,7 @@
 pub mod backup;
 mod keys;
 pub mod local;
+pub mod public;
 
 use deltabench_model::documents::DocKind;
 use deltabench_model::{AllianceId, DocHash, JurisdictionCode, Timestamp};
