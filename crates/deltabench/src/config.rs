@@ -30,6 +30,9 @@ pub struct Config {
     /// Disclosure control of published summaries.
     #[serde(default)]
     pub disclosure: DisclosureSection,
+    /// Public rating of livelihood projects.
+    #[serde(default)]
+    pub public: PublicSection,
     /// The alliances the node belongs to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alliances: Vec<AllianceSection>,
@@ -172,6 +175,36 @@ fn default_skew() -> i64 {
     Policy::default().clock_skew_secs_max
 }
 
+/// `[public]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicSection {
+    /// A project's public score is shown only from this many ratings.
+    #[serde(default = "default_public_k")]
+    pub k: u64,
+    /// The weight, in ratings, of the category's mean that a project's score
+    /// is pulled toward (the C of the Bayesian average).
+    #[serde(default = "default_prior_weight")]
+    pub prior_weight: f64,
+}
+
+fn default_public_k() -> u64 {
+    10
+}
+
+fn default_prior_weight() -> f64 {
+    10.0
+}
+
+impl Default for PublicSection {
+    fn default() -> Self {
+        Self {
+            k: default_public_k(),
+            prior_weight: default_prior_weight(),
+        }
+    }
+}
+
 /// `[disclosure]`
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -206,6 +239,15 @@ pub struct AllianceSection {
 /// of limits (a zero timeout would answer every request 503).
 fn check(c: &Config) -> Result<()> {
     JurisdictionCode::new(&c.node.jurisdiction).context("[node] jurisdiction")?;
+    if c.public.k == 0 {
+        bail!("[public] k must be at least 1");
+    }
+    if !(c.public.prior_weight.is_finite() && c.public.prior_weight >= 0.0) {
+        bail!(
+            "[public] prior_weight {} is not a number of ratings (0 or more)",
+            c.public.prior_weight
+        );
+    }
     for (key, v) in [("name_zh", &c.node.name_zh), ("name_en", &c.node.name_en)] {
         if v.trim().is_empty() {
             bail!("[node] {key} must not be empty");
@@ -369,6 +411,10 @@ impl Loaded {
             },
             clock_skew_secs_max: self.config.validation.clock_skew_secs_max,
             disclosure_k: self.config.disclosure.k,
+            public: deltabench_engine::public::Disclosure {
+                k: self.config.public.k,
+                prior_weight: self.config.public.prior_weight,
+            },
         }
     }
 

@@ -155,6 +155,7 @@ fn create(
         },
         validation: ValidationSection::default(),
         disclosure: DisclosureSection::default(),
+        public: Default::default(),
         alliances: Vec::<AllianceSection>::new(),
     };
     write_config(config_path, &config)?;

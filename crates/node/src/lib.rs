@@ -15,6 +15,7 @@
 mod harmonise;
 pub mod local;
 mod metrics;
+pub mod public;
 
 pub use harmonise::Answer;
 pub use metrics::{CacheLabel, EvidenceLabel, Metrics, ReasonLabel};
@@ -80,6 +81,10 @@ pub struct Policy {
     /// Summaries publish a distribution only where at least this many units
     /// contributed.
     pub disclosure_k: u32,
+    /// Public rating: a project's score is shown only from `k` ratings,
+    /// pulled toward its category's mean with the weight of `prior_weight`
+    /// ratings.
+    pub public: deltabench_engine::public::Disclosure,
 }
 
 impl Default for Policy {
@@ -88,6 +93,7 @@ impl Default for Policy {
             limits: Limits::default(),
             clock_skew_secs_max: 300,
             disclosure_k: 3,
+            public: deltabench_engine::public::Disclosure::default(),
         }
     }
 }

@@ -127,6 +127,17 @@ impl CodeKey {
         Self(bytes)
     }
 
+    /// The key derived from the node's signing seed (BLAKE3's key
+    /// derivation, context `deltabench 2026-12 rating-code key v1`): no
+    /// second secret to keep, back up or lose, and nothing about the signing
+    /// key can be learnt from it.
+    pub fn derive(seed: &[u8; 32]) -> Self {
+        Self(blake3::derive_key(
+            "deltabench 2026-12 rating-code key v1",
+            seed,
+        ))
+    }
+
     /// The digest under which `code` is kept for `project` in `period`.
     pub fn digest(&self, project: &str, period: &str, code: &RatingCode) -> [u8; 32] {
         let mut h = blake3::Hasher::new_keyed(&self.0);
