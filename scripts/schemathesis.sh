@@ -240,6 +240,11 @@ done
 #   POST /api/v1/rosters       the body is the next roster version approved
 #       by Ed25519 signatures of its threshold of members, which random data
 #       never carries;
+#   POST /api/v1/projects      each project's unit must be one of the node's
+#       units (400 naming projects[i].unit);
+#   POST /public/v1/ratings    the code must be one the office issued for the
+#       project, which random data never is (400 naming code, as the
+#       operation documents);
 #   POST /api/v1/composites    the weights must lie within a factor 1e100 of
 #       one another (a relation between values that JSON Schema cannot state);
 #       and 422 when no member holds every indicator, as the operation
@@ -262,6 +267,8 @@ include-name = [
     "POST /api/v1/frameworks",
     "POST /api/v1/crosswalks",
     "POST /api/v1/rosters",
+    "POST /api/v1/projects",
+    "POST /public/v1/ratings",
 ]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 

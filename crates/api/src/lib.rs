@@ -20,6 +20,7 @@ mod harmonise_routes;
 mod latency;
 pub mod local_routes;
 pub mod openapi;
+mod public_routes;
 mod routes;
 pub mod sdmx;
 mod state;

@@ -3,6 +3,7 @@
 use crate::auth::{Admin, Viewer};
 use crate::harmonise_routes as hr;
 use crate::local_routes as lr;
+use crate::public_routes as pr;
 use crate::{ApiError, AppState, blocking};
 use axum::Router;
 use axum::body::Bytes;
@@ -70,12 +71,16 @@ pub(crate) fn routes(limits: crate::ApiLimits) -> OpenApiRouter<AppState> {
         .routes(routes!(hr::list_periods))
         .routes(routes!(hr::post_composite))
         .routes(routes!(crate::sdmx::structure))
-        .routes(routes!(crate::sdmx::structure_one));
+        .routes(routes!(crate::sdmx::structure_one))
+        .routes(routes!(pr::list_projects, pr::post_projects))
+        .routes(routes!(pr::post_codes));
     OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(metrics))
         .routes(routes!(crate::dashboard::index))
         .routes(routes!(crate::dashboard::asset))
+        .routes(routes!(pr::post_rating))
+        .routes(routes!(pr::public_projects))
         .nest("/api/v1", api)
 }
 

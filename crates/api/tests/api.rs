@@ -555,6 +555,11 @@ const EXTRA_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/rosters"),
     ("get", "/api/v1/sdmx/structure"),
     ("get", "/api/v1/sdmx/structure/{id}"),
+    ("get", "/api/v1/projects"),
+    ("post", "/api/v1/projects"),
+    ("post", "/api/v1/projects/{id}/codes"),
+    ("get", "/public/v1/projects"),
+    ("post", "/public/v1/ratings"),
 ];
 
 /// Whether the router answered from its own fallbacks, i.e. has no such

@@ -682,3 +682,150 @@ async fn a_new_framework_version_supersedes_the_summary_of_the_same_period() {
     );
     assert_eq!(second["document"]["payload"]["version"], "1.1.0");
 }
+
+/// Public rating end to end: projects need a unit of the node, codes are
+/// shown once, a code rates once (409 after), an unknown project is 404 and
+/// an unknown code 400 naming `code`; the public view shows a score only
+/// from k = 10 ratings, with the hand-computed shrunk score and interval.
+#[tokio::test]
+async fn residents_rate_projects_with_one_time_codes() {
+    let app = loaded().await;
+    let project = |id: &str, unit: &str| {
+        json!({"id": id, "name_zh": "图书馆改造", "name_en": "Library renovation",
+               "unit": unit, "place": "城厢镇", "budget": 1200000, "period": "2025",
+               "category": "culture",
+               "milestones": [{"name_zh": "开工", "name_en": "Start", "planned": "2025-03-01",
+                               "progress": 100}]})
+    };
+    let body = json!([project("lib", "u1"), project("nobody", "u9")]).to_string();
+    let (s, v) = call(&app, "POST", "/api/v1/projects", "application/json", &body).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["field"], "projects[1].unit");
+    let body = json!({"projects": [project("lib", "u1"), project("park", "u4")]}).to_string();
+    let (s, v) = call(&app, "POST", "/api/v1/projects", "application/json", &body).await;
+    assert_eq!(
+        (s, v["accepted"].as_u64()),
+        (StatusCode::CREATED, Some(2)),
+        "{v}"
+    );
+    assert_eq!(
+        get(&app, "/api/v1/projects").await["projects"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let codes = |id: &str, count: usize| {
+        let app = app.clone();
+        let uri = format!("/api/v1/projects/{id}/codes");
+        async move {
+            let body = json!({ "count": count }).to_string();
+            call(&app, "POST", &uri, "application/json", &body).await
+        }
+    };
+    let (s, v) = codes("none", 1).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    let (s, v) = codes("lib", 0).await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("count")),
+        "{v}"
+    );
+    let (s, lib) = codes("lib", 10).await;
+    assert_eq!(s, StatusCode::CREATED, "{lib}");
+    assert_eq!(lib["period"], "2025");
+    let (_, park) = codes("park", 2).await;
+    let code = |v: &Value, i: usize| v["codes"][i].as_str().unwrap().to_owned();
+
+    let rate = |project: &str, code: String, level: u8| {
+        let app = app.clone();
+        let body = json!({"project": project, "code": code, "level": level}).to_string();
+        async move {
+            call(
+                &app,
+                "POST",
+                "/public/v1/ratings",
+                "application/json",
+                &body,
+            )
+            .await
+        }
+    };
+    // Levels 5, 5, 5, 5, 5, 4, 4, 4, 3, 1: sum 41, 8 of 10 satisfied.
+    for (i, level) in [5, 5, 5, 5, 5, 4, 4, 4, 3].into_iter().enumerate() {
+        let (s, v) = rate("lib", code(&lib, i), level).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    // Below k = 10, nothing is shown, not even the count.
+    let view = get(&app, "/public/v1/projects").await;
+    assert_eq!(view["k"], 10);
+    assert!(
+        view["projects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["score"].is_null())
+    );
+    let (s, v) = rate("lib", code(&lib, 9).to_lowercase().replace('-', " "), 1).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = rate("lib", code(&lib, 9), 5).await;
+    assert_eq!(
+        (s, v["type"].as_str()),
+        (
+            StatusCode::CONFLICT,
+            Some("https://deltabench.invalid/problems/code-used")
+        ),
+        "{v}"
+    );
+    let (s, v) = rate("nowhere", code(&park, 0), 5).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    let (s, v) = rate("lib", code(&park, 0), 5).await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("code")),
+        "a park code does not rate the library: {v}"
+    );
+    let (s, v) = rate("park", code(&park, 0), 9).await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("level")),
+        "{v}"
+    );
+    // The park's two ratings: 5 and 1.
+    for (i, level) in [5, 1].into_iter().enumerate() {
+        let (s, v) = rate("park", code(&park, i), level).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let view = get(&app, "/public/v1/projects").await;
+    let by_id = |id: &str| {
+        view["projects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["project"]["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert!(by_id("park")["score"].is_null(), "2 ratings < k");
+    let s = by_id("lib")["score"].clone();
+    assert_eq!(s["n"], 10);
+    assert_eq!(s["distribution"], json!([1, 0, 1, 3, 5]));
+    let close = |v: &Value, want: f64| (v.as_f64().unwrap() - want).abs() < 1e-9;
+    assert!(close(&s["raw_mean"], 4.1), "{s}");
+    // The category mean weighs all 12 ratings: (41 + 6) / 12; C = 10:
+    // (10 × 47/12 + 41) / 20.
+    assert!(close(&s["prior_mean"], 47.0 / 12.0), "{s}");
+    assert!(
+        close(&s["shrunk"], (10.0 * 47.0 / 12.0 + 41.0) / 20.0),
+        "{s}"
+    );
+    assert!(
+        close(&s["satisfied_interval"][0], 0.490_162_471_536_641_8),
+        "{s}"
+    );
+    assert!(
+        close(&s["satisfied_interval"][1], 0.943_317_848_545_624_8),
+        "{s}"
+    );
+}

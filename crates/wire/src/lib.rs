@@ -18,9 +18,10 @@
 use deltabench_model::comparison::CrosswalkRecord;
 use deltabench_model::documents::{Change, Framework, Owner, SignedRoster};
 use deltabench_model::local::{Appraisal, Unit};
+use deltabench_model::public::Project;
 use deltabench_model::{
-    AllianceId, DocHash, FrameworkId, IndicatorCode, JurisdictionCode, Period, Timestamp, UnitId,
-    Value,
+    AllianceId, DocHash, FrameworkId, IndicatorCode, JurisdictionCode, Period, ProjectId,
+    Timestamp, UnitId, Value,
 };
 use deltabench_node::Identity;
 use deltabench_store::local::AuditEntry;
@@ -527,18 +528,143 @@ pub enum ComparisonFormat {
     SdmxCsv,
 }
 
-/// Reads an optional whole number written as JSON allows it, `3` or `3.0`.
-fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    use serde::de::Error;
-    let Some(x) = Option::<f64>::deserialize(d)? else {
-        return Ok(None);
-    };
+/// A whole number from 0 to `u32::MAX` written as JSON allows it, `3` or
+/// `3.0`.
+fn whole<E: serde::de::Error>(x: f64) -> Result<u32, E> {
     if x.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&x) {
-        Ok(Some(x as u32))
+        Ok(x as u32)
     } else {
-        Err(D::Error::custom(format!(
+        Err(E::custom(format!(
             "{x} is not a whole number from 0 to {}",
             u32::MAX
         )))
     }
+}
+
+/// Reads an optional whole number, `3` or `3.0`.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    Option::<f64>::deserialize(d)?.map(whole).transpose()
+}
+
+/// Reads a count, `3` or `3.0`.
+fn whole_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    whole(f64::deserialize(d)?).map(|n| n as usize)
+}
+
+// ---------------------------------------------------------- public rating
+
+/// The answer of `GET /api/v1/projects`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ProjectList {
+    /// Every livelihood project, by id.
+    pub projects: Vec<Project>,
+}
+
+/// The body of `POST /api/v1/projects`: an array of projects, or an object
+/// holding one.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum ProjectsBody {
+    /// `[PROJECT, ...]`
+    List(Vec<Project>),
+    /// `{"projects": [PROJECT, ...]}`
+    Wrapped {
+        /// The projects.
+        projects: Vec<Project>,
+    },
+}
+
+/// The answer of `POST /api/v1/projects`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ProjectsStored {
+    /// How many projects were stored (added or replaced).
+    pub accepted: usize,
+}
+
+/// The body of `POST /api/v1/projects/{id}/codes`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodesRequest {
+    /// How many one-time codes to issue (1 to 10,000).
+    #[serde(deserialize_with = "whole_count")]
+    #[schema(value_type = u32, minimum = 1, maximum = 10_000)]
+    pub count: usize,
+}
+
+/// The answer of `POST /api/v1/projects/{id}/codes`: the codes, shown this
+/// once; the node keeps only their keyed digests.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CodesIssued {
+    /// The project they rate.
+    pub project: ProjectId,
+    /// The period they rate it in.
+    pub period: Period,
+    /// The codes, each `XXXX-XXXX-XXXX`.
+    pub codes: Vec<String>,
+}
+
+/// The body of `POST /public/v1/ratings`: one resident's rating.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingIn {
+    /// The project rated.
+    pub project: ProjectId,
+    /// The one-time code the office handed out, as typed (case, spaces and
+    /// hyphens do not matter).
+    #[schema(min_length = 12, max_length = 64)]
+    pub code: String,
+    /// 5 非常满意 (very satisfied), 4 满意, 3 基本满意, 2 不满意,
+    /// 1 非常不满意 (very dissatisfied).
+    #[schema(minimum = 1, maximum = 5)]
+    pub level: u8,
+    /// A comment, plain text of at most 500 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 500)]
+    pub comment: Option<String>,
+}
+
+/// The answer of `POST /public/v1/ratings`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RatingStored {
+    /// The rating's number on this node.
+    pub id: u64,
+}
+
+/// The answer of `GET /public/v1/projects`: what the public sees.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PublicProjectList {
+    /// A score is shown only from this many ratings.
+    pub k: u64,
+    /// The weight, in ratings, of the category mean in a shown score.
+    pub prior_weight: f64,
+    /// The projects.
+    pub projects: Vec<PublicProject>,
+}
+
+/// A project with its public score.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PublicProject {
+    /// The project as the office describes it.
+    pub project: Project,
+    /// Its score; null below k ratings (then not even the count is shown).
+    pub score: Option<PublicScore>,
+}
+
+/// A project's public score.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PublicScore {
+    /// The number of ratings.
+    pub n: u64,
+    /// Ratings per level, level 1 first.
+    pub distribution: [u64; 5],
+    /// The mean level.
+    pub raw_mean: f64,
+    /// The Bayesian average toward the category's mean: the score to rank by.
+    pub shrunk: f64,
+    /// The category's mean.
+    pub prior_mean: f64,
+    /// The share rated 4 or 5.
+    pub satisfied_share: f64,
+    /// The Wilson 95% interval of that share, low then high.
+    pub satisfied_interval: [f64; 2],
 }
