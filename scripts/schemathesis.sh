@@ -152,26 +152,7 @@ trap 'exit 143' TERM
 
 # Three consecutive free ports on loopback for the demo nodes' APIs; the
 # first is Taicang's, which the node keeps when it runs alone.
-BASE=$("$PY" - <<'EOF'
-import socket
-def free(p):
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", p))
-            return True
-        except OSError:
-            return False
-for _ in range(200):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        p = s.getsockname()[1]
-    if p + 2 <= 65535 and all(free(p + i) for i in range(3)):
-        print(p)
-        break
-else:
-    raise SystemExit("no three consecutive free ports")
-EOF
-)
+BASE=$("$PY" scripts/free_ports.py 3)
 
 echo "== filling the nodes with the demo's data (API ports $BASE-$((BASE + 2)), data in $DATA)"
 STARTED=$SECONDS

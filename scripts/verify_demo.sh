@@ -124,26 +124,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # Three consecutive free ports on loopback for the nodes' APIs.
-BASE=$("$PY" - <<'EOF'
-import socket
-def free(p):
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", p))
-            return True
-        except OSError:
-            return False
-for _ in range(200):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        p = s.getsockname()[1]
-    if p + 2 <= 65535 and all(free(p + i) for i in range(3)):
-        print(p)
-        break
-else:
-    raise SystemExit("no three consecutive free ports")
-EOF
-)
+BASE=$("$PY" scripts/free_ports.py 3)
 
 echo "== starting the demo (API ports $BASE-$((BASE + 2)), data in $DATA)"
 setsid "$BIN" demo --api-port-base "$BASE" --data-dir "$DATA" </dev/null >"$LOG" 2>&1 &
