@@ -7,6 +7,7 @@ mod demo;
 mod faults;
 mod federation;
 mod harmonise;
+mod public;
 mod rosters;
 mod support;
 

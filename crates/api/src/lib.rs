@@ -21,6 +21,7 @@ mod latency;
 pub mod local_routes;
 pub mod openapi;
 mod public_routes;
+pub mod ratelimit;
 mod routes;
 pub mod sdmx;
 mod state;

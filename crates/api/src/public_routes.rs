@@ -3,18 +3,23 @@
 
 use crate::auth::{Admin, Viewer};
 use crate::local_routes::{invalid, parse_json, parse_object};
+use crate::ratelimit::RatingLimiter;
 use crate::{ApiError, AppState, blocking};
+use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use deltabench_model::ProjectId;
 use deltabench_model::public::Project;
 use deltabench_node::public::RatingRequest;
 use deltabench_store::public::Rated;
 use deltabench_wire as wire;
 use serde_json::Value;
+use std::net::SocketAddr;
+use std::sync::Arc;
 
 #[utoipa::path(
     get,
@@ -126,17 +131,42 @@ pub(crate) async fn post_codes(
     summary = "Rate a project with a one-time code (no token)",
     description = "201 when stored (durable); 409 when the code has rated \
         already; 404 for an unknown project; 400 naming the field for \
-        anything else, an unknown code included.",
+        anything else, an unknown code included; 429 when the client's \
+        address exceeds the configured rate.",
     request_body(content = wire::RatingIn, content_type = "application/json"),
     responses(
         (status = 201, description = "the rating is stored", body = wire::RatingStored),
         (status = 400, description = "the request is not acceptable as sent, or the code was not issued for this project; `field` names what", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such project", body = crate::openapi::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "the code has rated already", body = crate::openapi::Problem, content_type = "application/problem+json")
+        (status = 409, description = "the code has rated already", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "this client address has sent more rating requests than `[public] ratings_per_minute` allows; `Retry-After` gives the seconds to wait", body = crate::openapi::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "seconds until the next request would be allowed")))
     )
 )]
 pub(crate) async fn post_rating(
     State(state): State<AppState>,
+    Extension(limiter): Extension<Arc<RatingLimiter>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let client = limiter.client(peer.map(|Extension(ConnectInfo(a))| a), &headers);
+    if let Err(wait) = limiter.check(client) {
+        let mut resp = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            format!("too many ratings from this address; try again in {wait} s"),
+        )
+        .into_response();
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        return resp;
+    }
+    store_rating(state, body).await.into_response()
+}
+
+async fn store_rating(
+    state: AppState,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<wire::RatingStored>), ApiError> {
     let r: wire::RatingIn = parse_object(&body?, "a rating {\"project\", \"code\", \"level\"}")?;

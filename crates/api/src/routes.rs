@@ -79,7 +79,9 @@ pub(crate) fn routes(limits: crate::ApiLimits) -> OpenApiRouter<AppState> {
         .routes(routes!(metrics))
         .routes(routes!(crate::dashboard::index))
         .routes(routes!(crate::dashboard::asset))
-        .routes(routes!(pr::post_rating))
+        .routes(routes!(pr::post_rating).layer(axum::Extension(Arc::new(
+            crate::ratelimit::RatingLimiter::new(limits.ratings_per_minute, limits.client_address),
+        ))))
         .routes(routes!(pr::public_projects))
         .nest("/api/v1", api)
 }

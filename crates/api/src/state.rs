@@ -87,6 +87,11 @@ pub struct ApiLimits {
     /// How long a read may take before it is answered 503. Writes get
     /// [`crate::WRITE_TIMEOUT`] (or this, if longer).
     pub request_timeout: Duration,
+    /// Rating requests allowed per client address and minute on
+    /// `POST /public/v1/ratings`; 0 turns the limit off.
+    pub ratings_per_minute: u32,
+    /// Where a resident's address is read from for that limit.
+    pub client_address: crate::ratelimit::ClientAddress,
 }
 
 impl Default for ApiLimits {
@@ -95,6 +100,8 @@ impl Default for ApiLimits {
             body_bytes_max: 2 * 1024 * 1024,
             bundle_bytes_max: 64 * 1024 * 1024,
             request_timeout: Duration::from_secs(60),
+            ratings_per_minute: 30,
+            client_address: crate::ratelimit::ClientAddress::Connection,
         }
     }
 }

@@ -4,6 +4,7 @@
 use anyhow::{Context, Result, bail};
 use deltabench_api::ApiLimits;
 use deltabench_api::auth::TokenHash;
+use deltabench_api::ratelimit::ClientAddress;
 use deltabench_model::JurisdictionCode;
 use deltabench_node::{Identity, Policy};
 use deltabench_trust::canonical::parse_strict;
@@ -186,6 +187,30 @@ pub struct PublicSection {
     /// is pulled toward (the C of the Bayesian average).
     #[serde(default = "default_prior_weight")]
     pub prior_weight: f64,
+    /// Rating requests allowed per client address and minute; 0 turns the
+    /// limit off.
+    #[serde(default = "default_ratings_per_minute")]
+    pub ratings_per_minute: u32,
+    /// Where a resident's address is read from: `connection` (the TCP
+    /// peer), or `x-forwarded-for` when a trusted reverse proxy sits in
+    /// front of the node and appends the client's address.
+    #[serde(default)]
+    pub client_address: ClientAddressSetting,
+}
+
+/// `[public] client_address`
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientAddressSetting {
+    /// The TCP connection's peer address.
+    #[default]
+    Connection,
+    /// The last address in `X-Forwarded-For`.
+    XForwardedFor,
+}
+
+fn default_ratings_per_minute() -> u32 {
+    ApiLimits::default().ratings_per_minute
 }
 
 fn default_public_k() -> u64 {
@@ -201,6 +226,8 @@ impl Default for PublicSection {
         Self {
             k: default_public_k(),
             prior_weight: default_prior_weight(),
+            ratings_per_minute: default_ratings_per_minute(),
+            client_address: ClientAddressSetting::default(),
         }
     }
 }
@@ -441,6 +468,11 @@ impl Loaded {
             body_bytes_max: self.config.api.body_bytes_max,
             bundle_bytes_max: self.config.api.bundle_bytes_max,
             request_timeout: Duration::from_secs(self.config.api.request_timeout_secs),
+            ratings_per_minute: self.config.public.ratings_per_minute,
+            client_address: match self.config.public.client_address {
+                ClientAddressSetting::Connection => ClientAddress::Connection,
+                ClientAddressSetting::XForwardedFor => ClientAddress::ForwardedFor,
+            },
         }
     }
 }

@@ -154,10 +154,13 @@ async fn serve(loaded: Loaded) -> Result<()> {
     // The one line on stdout: scripts and tests read the address from it.
     println!("deltabench: api listening on http://{addr}");
     let _ = std::io::stdout().flush();
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(stopped(stop_rx))
-        .await
-        .context("serving the API")?;
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(stopped(stop_rx))
+    .await
+    .context("serving the API")?;
     let _ = swarm.await;
     tokio::task::block_in_place(|| node.flush()).context("flushing the store at shutdown")?;
     tracing::info!("node stopped");

@@ -1,0 +1,310 @@
+//! Public rating against a real node process: many residents rating at
+//! once, a crash in the middle, and the per-address rate limit on real
+//! connections.
+
+use crate::support::*;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Sets `[public]` keys of a node's configuration.
+fn set_public(node: &NodeDir, keys: &[(&str, toml::Value)]) {
+    let text = std::fs::read_to_string(&node.config).unwrap();
+    let mut v: toml::Table = toml::from_str(&text).unwrap();
+    let public = v
+        .entry("public")
+        .or_insert_with(|| toml::Value::Table(Default::default()))
+        .as_table_mut()
+        .unwrap();
+    for (k, val) in keys {
+        public.insert((*k).into(), val.clone());
+    }
+    std::fs::write(&node.config, toml::to_string(&v).unwrap()).unwrap();
+}
+
+/// A node with one unit and one project, started.
+fn node_with_project(root: &std::path::Path, keys: &[(&str, toml::Value)]) -> (NodeDir, Proc) {
+    let node = NodeDir::init(root, "320585", "太仓市", "Taicang");
+    set_public(&node, keys);
+    let p = node.start();
+    publish_framework(&p, &node, "taicang", 0);
+    let out = import(
+        &p,
+        &node.admin,
+        "units",
+        &samples("taicang").join("units.json"),
+    );
+    assert!(out.status.success(), "{out:?}");
+    let project = json!([{"id": "lib-2025", "name_zh": "图书馆改造", "name_en": "Library renovation",
+                          "unit": "drc", "place": "城厢镇", "budget": 1200000,
+                          "period": "2025", "category": "culture"}]);
+    let (s, v) = post(
+        &p,
+        "/api/v1/projects",
+        Some(&node.admin),
+        project.to_string().into(),
+    );
+    assert_eq!(s, 201, "{v}");
+    (node, p)
+}
+
+fn issue(p: &Proc, node: &NodeDir, count: usize) -> Vec<String> {
+    let (s, v) = post(
+        p,
+        "/api/v1/projects/lib-2025/codes",
+        Some(&node.admin),
+        json!({"count": count}).to_string().into(),
+    );
+    assert_eq!(s, 201, "{v}");
+    v["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// How many ratings the node counts for the project (k is 1 in these tests).
+fn counted(p: &Proc) -> u64 {
+    let v: Value = http()
+        .get(p.url("/public/v1/projects"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    v["projects"][0]["score"]["n"].as_u64().unwrap_or(0)
+}
+
+/// What one attempt got: a status, or no answer (the node was gone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Status(u16),
+    NoAnswer,
+}
+
+fn rate(client: &reqwest::blocking::Client, api: &str, code: &str, level: u8) -> Outcome {
+    let body = json!({"project": "lib-2025", "code": code, "level": level}).to_string();
+    match client
+        .post(format!("{api}/public/v1/ratings"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+    {
+        Ok(r) => Outcome::Status(r.status().as_u16()),
+        Err(_) => Outcome::NoAnswer,
+    }
+}
+
+fn percentile(sorted: &[Duration], q: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+/// 50 residents rate at once, each with codes of their own, every pair of
+/// neighbours also sends one shared code, and each sends one of its codes
+/// twice. The node is killed with
+/// SIGKILL once 100 ratings are acknowledged, while requests are in
+/// flight. After the restart every acknowledged rating is there and its
+/// code answers 409; sending the unanswered codes again stores each at
+/// most once; in the end the node counts exactly one rating per code.
+#[test]
+fn fifty_raters_lose_nothing_acknowledged_across_kill_9() {
+    const RATERS: usize = 50;
+    const OWN: usize = 6;
+    const KILL_AFTER: usize = 100;
+    let root = tempfile::tempdir().unwrap();
+    let (node, p) = node_with_project(
+        root.path(),
+        &[("k", 1.into()), ("ratings_per_minute", 0.into())],
+    );
+    let codes = issue(&p, &node, RATERS * OWN + RATERS);
+    // Rater i first sends the codes it shares with its neighbours (both
+    // send each at about the same moment), then its own codes, then its
+    // first own code again.
+    let plan: Vec<Vec<String>> = (0..RATERS)
+        .map(|i| {
+            let mut mine = vec![
+                codes[RATERS * OWN + i].clone(),
+                codes[RATERS * OWN + (i + RATERS - 1) % RATERS].clone(),
+            ];
+            mine.extend_from_slice(&codes[i * OWN..(i + 1) * OWN]);
+            mine.push(codes[i * OWN].clone());
+            mine
+        })
+        .collect();
+    let acked = Arc::new(AtomicUsize::new(0));
+    let results = Arc::new(Mutex::new(Vec::<(String, Outcome, Duration)>::new()));
+    let started = Instant::now();
+    let api = p.api.clone();
+    let raters: Vec<_> = plan
+        .into_iter()
+        .enumerate()
+        .map(|(i, mine)| {
+            let (acked, results, api) = (acked.clone(), results.clone(), api.clone());
+            std::thread::spawn(move || {
+                let client = http();
+                for (j, code) in mine.into_iter().enumerate() {
+                    let t = Instant::now();
+                    let got = rate(&client, &api, &code, (1 + (i + j) % 5) as u8);
+                    let took = t.elapsed();
+                    if got == Outcome::Status(201) {
+                        acked.fetch_add(1, Ordering::SeqCst);
+                    }
+                    results.lock().unwrap().push((code, got, took));
+                    if got == Outcome::NoAnswer {
+                        break;
+                    }
+                }
+            })
+        })
+        .collect();
+    wait_for("100 acknowledged ratings", || {
+        (acked.load(Ordering::SeqCst) >= KILL_AFTER).then_some(())
+    });
+    p.kill_9();
+    let killed_at = started.elapsed();
+    for r in raters {
+        r.join().unwrap();
+    }
+    let results = results.lock().unwrap().clone();
+    let mut by_code: BTreeMap<String, Vec<Outcome>> = BTreeMap::new();
+    for (code, got, _) in &results {
+        by_code.entry(code.clone()).or_default().push(*got);
+    }
+    let acked_codes: Vec<&String> = by_code
+        .iter()
+        .filter(|(_, o)| o.contains(&Outcome::Status(201)))
+        .map(|(c, _)| c)
+        .collect();
+    // A code acknowledged once is never acknowledged twice, and every
+    // answer is one of the route's.
+    for (code, outcomes) in &by_code {
+        let created = outcomes
+            .iter()
+            .filter(|o| **o == Outcome::Status(201))
+            .count();
+        assert!(created <= 1, "{code} was acknowledged {created} times");
+        for o in outcomes {
+            assert!(
+                matches!(o, Outcome::Status(201 | 409) | Outcome::NoAnswer),
+                "{code}: {o:?}"
+            );
+        }
+    }
+    // A code sent twice with both answered before the crash (shared by
+    // neighbours, or resent): one 201 and one 409.
+    let reused_both_answered = by_code
+        .keys()
+        .filter(|c| {
+            let o = &by_code[*c];
+            o.len() == 2 && !o.contains(&Outcome::NoAnswer)
+        })
+        .inspect(|c| {
+            let mut o = by_code[*c].clone();
+            o.sort_by_key(|x| format!("{x:?}"));
+            assert_eq!(o, [Outcome::Status(201), Outcome::Status(409)], "{c}");
+        })
+        .count();
+    let mut latencies: Vec<Duration> = results
+        .iter()
+        .filter(|(_, o, _)| matches!(o, Outcome::Status(_)))
+        .map(|(_, _, t)| *t)
+        .collect();
+    latencies.sort();
+    let answered = latencies.len();
+    let acked_n = acked_codes.len();
+
+    let p = node.start();
+    let before_resend = counted(&p) as usize;
+    assert!(
+        before_resend >= acked_n,
+        "{acked_n} ratings were acknowledged but only {before_resend} survived kill -9"
+    );
+    let unanswered = by_code
+        .values()
+        .filter(|o| o.contains(&Outcome::NoAnswer))
+        .count();
+    assert!(
+        before_resend <= acked_n + unanswered,
+        "{before_resend} stored, more than {acked_n} acknowledged and {unanswered} in flight"
+    );
+    let client = http();
+    for code in &acked_codes {
+        assert_eq!(
+            rate(&client, &p.api, code, 3),
+            Outcome::Status(409),
+            "acknowledged code {code} after the restart"
+        );
+    }
+    // Every code once more (the unsent, the unanswered, the acknowledged):
+    // each is stored exactly once, whatever happened before.
+    for code in &codes {
+        let got = rate(&client, &p.api, code, 4);
+        assert!(matches!(got, Outcome::Status(201 | 409)), "{code}: {got:?}");
+    }
+    assert_eq!(counted(&p), codes.len() as u64);
+    eprintln!(
+        "public rating load: {RATERS} raters, {} codes; {answered} answered before kill -9 at \
+         {:.2} s ({:.0} answers/s), {acked_n} acknowledged, {before_resend} stored after restart, \
+         {reused_both_answered} codes sent twice answered 201 then 409; latency p50 {:.1} ms, \
+         p99 {:.1} ms",
+        codes.len(),
+        killed_at.as_secs_f64(),
+        answered as f64 / killed_at.as_secs_f64(),
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+    );
+    assert!(p.stop());
+}
+
+/// The rate limit counts per client address on real connections: one
+/// address exhausts its allowance and gets 429 with Retry-After, another
+/// address on the same machine is still served.
+#[test]
+fn the_rate_limit_is_per_client_address() {
+    let root = tempfile::tempdir().unwrap();
+    let (node, p) = node_with_project(
+        root.path(),
+        &[("k", 1.into()), ("ratings_per_minute", 3.into())],
+    );
+    let codes = issue(&p, &node, 5);
+    let from = |ip: &str| {
+        reqwest::blocking::Client::builder()
+            .local_address(ip.parse::<IpAddr>().unwrap())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap()
+    };
+    let one = from("127.0.0.1");
+    // Three attempts of any outcome use the allowance: a bad code counts.
+    assert_eq!(rate(&one, &p.api, "not-a-code", 5), Outcome::Status(400));
+    assert_eq!(rate(&one, &p.api, &codes[0], 5), Outcome::Status(201));
+    assert_eq!(rate(&one, &p.api, &codes[0], 5), Outcome::Status(409));
+    let resp = one
+        .post(p.url("/public/v1/ratings"))
+        .header("content-type", "application/json")
+        .body(json!({"project": "lib-2025", "code": codes[1], "level": 5}).to_string())
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 429);
+    let wait: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=20).contains(&wait), "Retry-After {wait}");
+    assert_eq!(
+        resp.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    let problem: Value = resp.json().unwrap();
+    assert_eq!(problem["status"], 429);
+    // The refused code was not used: another address rates with it.
+    let two = from("127.0.0.2");
+    assert_eq!(rate(&two, &p.api, &codes[1], 5), Outcome::Status(201));
+    assert_eq!(counted(&p), 2);
+    assert!(p.stop());
+}
