@@ -308,3 +308,119 @@ fn the_rate_limit_is_per_client_address() {
     assert_eq!(counted(&p), 2);
     assert!(p.stop());
 }
+
+/// Projects come from a spreadsheet like units do, one milestone a row and
+/// dates as date cells; a bad cell is refused by its row and column with
+/// nothing stored.
+#[test]
+fn projects_import_from_a_spreadsheet_and_a_bad_row_is_named() {
+    let root = tempfile::tempdir().unwrap();
+    let (node, p) = node_with_project(root.path(), &[]);
+    let head = [
+        "id",
+        "name_zh",
+        "name_en",
+        "unit",
+        "place",
+        "budget",
+        "period",
+        "category",
+        "milestone_zh",
+        "milestone_en",
+        "planned",
+        "actual",
+        "progress",
+    ];
+    let write = |path: &std::path::Path, unit: &str| {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        for (c, h) in head.iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        let rows: [[&str; 8]; 2] = [
+            [
+                "park-2025",
+                "口袋公园",
+                "Pocket park",
+                unit,
+                "沙溪镇",
+                "",
+                "2025",
+                "ecology",
+            ],
+            ["park-2025", "", "", "", "", "", "", ""],
+        ];
+        for (r, row) in rows.iter().enumerate() {
+            let r = r as u32 + 1;
+            for (c, v) in row.iter().enumerate() {
+                if !v.is_empty() {
+                    sheet.write_string(r, c as u16, *v).unwrap();
+                }
+            }
+            let (zh, en, planned, progress) = if r == 1 {
+                ("开工", "Start", (2025, 3, 1), 100.0)
+            } else {
+                ("竣工", "Done", (2025, 11, 30), 40.0)
+            };
+            sheet.write_string(r, 8, zh).unwrap();
+            sheet.write_string(r, 9, en).unwrap();
+            let d =
+                rust_xlsxwriter::ExcelDateTime::from_ymd(planned.0, planned.1, planned.2).unwrap();
+            sheet.write_datetime_with_format(r, 10, &d, &date).unwrap();
+            sheet.write_number(r, 12, progress).unwrap();
+        }
+        sheet.write_number(1, 5, 800000.0).unwrap();
+        book.save(path).unwrap();
+    };
+    let bad = root.path().join("bad.xlsx");
+    write(&bad, "nobody");
+    let out = import(&p, &node.admin, "projects", &bad);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("row 2, column unit") && err.contains("nobody"),
+        "{err}"
+    );
+    let (_, v) = get(&p, "/api/v1/projects", &node.viewer);
+    assert_eq!(v["projects"].as_array().unwrap().len(), 1, "nothing stored");
+
+    let good = root.path().join("good.xlsx");
+    write(&good, "drc");
+    let out = import(&p, &node.admin, "projects", &good);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_, v) = get(&p, "/api/v1/projects", &node.viewer);
+    let park = v["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "park-2025")
+        .unwrap()
+        .clone();
+    assert_eq!(park["budget"], 800000.0);
+    let ms = park["milestones"].as_array().unwrap();
+    assert_eq!(ms.len(), 2);
+    assert_eq!(ms[0]["planned"], "2025-03-01");
+    assert_eq!(ms[1]["planned"], "2025-11-30");
+    assert_eq!(ms[1]["progress"], 40.0);
+
+    // A CSV with a bad budget is refused before anything is sent.
+    let csv = root.path().join("bad.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "{}\nschool,学校,School,drc,城厢镇,a lot,2025,education,,,,,\n",
+            head.join(",")
+        ),
+    )
+    .unwrap();
+    let out = import(&p, &node.admin, "projects", &csv);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("row 2, column budget"), "{err}");
+    assert!(p.stop());
+}

@@ -42,7 +42,7 @@ pub enum Command {
     Restore(RestoreArgs),
     /// Draft, approve and join alliance rosters.
     Roster(RosterArgs),
-    /// Send a framework (JSON), units or observations (CSV or spreadsheet) to a running node.
+    /// Send a framework (JSON), units, observations or livelihood projects (CSV or spreadsheet) to a running node.
     Import(ImportArgs),
     /// Start a three-node demonstration federation on loopback (Taicang,
     /// Kunshan, Jiading) with sample data, recognised crosswalks and a
@@ -357,6 +357,11 @@ pub enum ImportKind {
     Units,
     /// A framework version, as JSON.
     Framework,
+    /// Livelihood projects: columns id,name_zh,name_en,unit,place,budget,
+    /// period,category and optionally milestone_zh,milestone_en,planned,
+    /// actual,progress (one milestone per row; rows with the same id are
+    /// one project), or a JSON array of projects.
+    Projects,
 }
 
 /// `deltabench import`

@@ -1,8 +1,8 @@
 //! `deltabench import`: send an office's files to its running node.
 //!
-//! Observations and units come from CSV or from a spreadsheet (xlsx, xls,
-//! ods; the first sheet unless `--sheet` names one) whose first row is the
-//! header. A framework comes from a JSON file. The rows go to the node as one
+//! Observations, units and livelihood projects come from CSV or from a
+//! spreadsheet (xlsx, xls, ods; the first sheet unless `--sheet` names one)
+//! whose first row is the header. A framework comes from a JSON file. The rows go to the node as one
 //! request, so the import is whole or refused; a refusal lists the rows and
 //! columns at fault.
 
@@ -205,6 +205,14 @@ fn cell_text(d: &Data) -> String {
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         Data::Float(f) => f.to_string(),
         Data::Bool(b) => b.to_string(),
+        // A date cell as the date it shows; with a time of day, in full.
+        Data::DateTime(d) => match d.to_ymd_hms_milli() {
+            (y, m, day, 0, 0, 0, 0) => format!("{y:04}-{m:02}-{day:02}"),
+            (y, m, day, h, min, sec, _) => {
+                format!("{y:04}-{m:02}-{day:02}T{h:02}:{min:02}:{sec:02}")
+            }
+        },
+        Data::DateTimeIso(s) => s.strip_suffix("T00:00:00").unwrap_or(s).to_owned(),
         other => other.to_string(),
     }
 }
@@ -316,6 +324,8 @@ pub fn import(args: ImportArgs) -> Result<()> {
             .map_err(|e| anyhow!("{e}"))?
             .progress_chars("=> "),
     );
+    // Where each project came from, to name a refused one's row.
+    let mut origins = Vec::new();
     let (path, content_type, body) = match args.kind {
         ImportKind::Framework => {
             let text = std::fs::read(&args.file)
@@ -330,6 +340,24 @@ pub fn import(args: ImportArgs) -> Result<()> {
         ImportKind::Units => {
             let rows = read_rows(&args.file, args.sheet.as_deref(), &bar)?;
             ("/api/v1/units", "application/json", units_json(&rows)?)
+        }
+        ImportKind::Projects if has_extension(&args.file, "json") => {
+            let text = std::fs::read(&args.file)
+                .with_context(|| format!("cannot read {}", args.file.display()))?;
+            ("/api/v1/projects", "application/json", text)
+        }
+        ImportKind::Projects => {
+            let rows = read_rows(&args.file, args.sheet.as_deref(), &bar)?;
+            let (projects, found) = match crate::projects::projects_from_rows(&rows) {
+                Ok(p) => p,
+                Err(errors) => return crate::projects::table_error(&errors),
+            };
+            origins = found;
+            (
+                "/api/v1/projects",
+                "application/json",
+                serde_json::to_vec(&projects)?,
+            )
         }
         ImportKind::Observations => {
             let mut rows = read_rows(&args.file, args.sheet.as_deref(), &bar)?;
@@ -370,6 +398,23 @@ pub fn import(args: ImportArgs) -> Result<()> {
         }
         ImportKind::Units => read_answer::<wire::UnitsStored>(path, status, &text, 201)?
             .map(|a| format!("stored {} units", a.accepted)),
+        ImportKind::Projects => {
+            match read_answer::<wire::ProjectsStored>(path, status, &text, 201)? {
+                Ok(a) => Ok(format!("stored {} projects", a.accepted)),
+                Err(mut r) => {
+                    // The node names `projects[I].FIELD`; the office reads rows.
+                    let place = r
+                        .problem
+                        .field
+                        .as_deref()
+                        .and_then(|f| crate::projects::place_of(f, &origins));
+                    if let (Some((row, column)), Some(reason)) = (place, &r.problem.reason) {
+                        r.problem.detail = format!("row {row}, column {column}: {reason}");
+                    }
+                    Err(r)
+                }
+            }
+        }
         ImportKind::Framework => {
             match read_answer::<wire::FrameworkPublished>(path, status, &text, 201)? {
                 Ok(a) => {

@@ -10,6 +10,7 @@ mod generate;
 mod import;
 mod init;
 mod maintenance;
+mod projects;
 mod roster;
 mod run;
 
