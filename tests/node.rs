@@ -2,6 +2,7 @@
 //! the command line and the HTTP API as an office would drive them.
 
 mod browser;
+mod cdp;
 mod delta;
 mod demo;
 mod faults;

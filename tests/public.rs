@@ -424,3 +424,95 @@ fn projects_import_from_a_spreadsheet_and_a_bad_row_is_named() {
     assert!(err.contains("row 2, column budget"), "{err}");
     assert!(p.stop());
 }
+
+/// A resident on a phone-sized screen opens the public page, types the
+/// code from their notice, chooses a level, writes a comment and sends it:
+/// the page says it is recorded, the node counts it, and the same code a
+/// second time is refused on the page.
+#[test]
+fn a_resident_rates_a_project_on_the_public_page() {
+    let Some(browser) = crate::browser::chromium() else {
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let (node, p) = node_with_project(root.path(), &[("k", 1.into())]);
+    let code = issue(&p, &node, 1).remove(0);
+    let mut page = crate::cdp::Page::open(&browser, &p.url("/public/#lang=zh"), 390, 844);
+    page.wait_until(
+        "the project list",
+        "document.querySelector('main[data-ready=public] [data-project=\"lib-2025\"]')",
+    );
+    // Chinese first, and nothing wider than the phone's screen.
+    assert_eq!(page.eval("document.documentElement.lang"), "zh-CN");
+    assert_eq!(
+        page.eval("document.querySelector('h1').textContent"),
+        "民生项目绩效众评"
+    );
+    let text = page.eval("document.body.innerText");
+    assert!(text.as_str().unwrap().contains("评价不足 1 条"), "{text}");
+    assert_eq!(
+        page.eval("document.documentElement.scrollWidth <= window.innerWidth"),
+        true
+    );
+    // Nothing is fetched from anywhere but the node.
+    let foreign = page.eval(
+        "performance.getEntriesByType('resource').map(e => e.name)\
+         .filter(n => !n.startsWith(location.origin)).length",
+    );
+    assert_eq!(foreign, 0);
+
+    let comment = "路灯修好了 <b>谢谢</b> & 加油";
+    page.click("[data-open=\"lib-2025\"]");
+    page.wait_until(
+        "the rating form",
+        "document.querySelector('form[data-rate]')",
+    );
+    // The code as it might be typed from paper: lower case, with a dash.
+    let typed = format!("{}-{}", &code[..6], &code[6..]).to_lowercase();
+    page.type_into("form[data-rate] input[name=code]", &typed);
+    page.click("label[for=\"lib-2025-l4\"]");
+    page.type_into("form[data-rate] textarea", comment);
+    page.click("form[data-rate] button[type=submit]");
+    let result = page.wait_until(
+        "the answer to the rating",
+        "(() => { const s = document.querySelector('form[data-rate] .status'); \
+         return s && s.dataset.result !== 'sending' && s.dataset.result; })()",
+    );
+    assert_eq!(result, "created");
+    assert_eq!(counted(&p), 1);
+    // The page reloads the scores: one rating, at level 4.
+    page.wait_until(
+        "the new score",
+        "document.querySelector('[data-project=\"lib-2025\"] .score')",
+    );
+    let row = page.eval(
+        "document.querySelector('[data-project=\"lib-2025\"] .dist-row[data-level=\"4\"] .dist-n').textContent",
+    );
+    assert_eq!(row, "1");
+
+    // The same code again is refused, and the page says why.
+    page.type_into("form[data-rate] input[name=code]", &code);
+    page.click("label[for=\"lib-2025-l2\"]");
+    page.click("form[data-rate] button[type=submit]");
+    let result = page.wait_until(
+        "the answer to the second rating",
+        "(() => { const s = document.querySelector('form[data-rate] .status'); \
+         return s && s.dataset.result && !['sending', 'created'].includes(s.dataset.result) && s.dataset.result; })()",
+    );
+    assert_eq!(result, "used");
+    assert_eq!(counted(&p), 1);
+
+    // The English toggle.
+    page.click("button[data-lang=en]");
+    assert_eq!(
+        page.eval("document.querySelector('h1').textContent"),
+        "Public rating of livelihood projects"
+    );
+    drop(page);
+    crate::browser::screenshot(
+        &browser,
+        &p.url("/public/#lang=zh"),
+        &crate::browser::screenshot_dir().join("public-zh.png"),
+    );
+    assert!(p.stop());
+}

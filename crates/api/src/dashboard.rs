@@ -1,6 +1,8 @@
-//! The dashboard: static pages built into the binary, so a node on a closed
-//! network serves it with nothing loaded from elsewhere. The pages read the
-//! API with the viewer token the user gives them.
+//! The dashboard and the public rating page: static pages built into the
+//! binary, so a node on a closed network serves them with nothing loaded
+//! from elsewhere. The dashboard reads the API with the viewer token the
+//! user gives it; the public page uses only the `/public/v1` routes, which
+//! need none.
 
 use crate::ApiError;
 use axum::extract::Path;
@@ -19,6 +21,20 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "dashboard.css",
         "text/css; charset=utf-8",
         include_str!("../dashboard/dashboard.css"),
+    ),
+];
+
+const PUBLIC_INDEX: &str = include_str!("../public/index.html");
+const PUBLIC_ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "public.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../public/public.js"),
+    ),
+    (
+        "public.css",
+        "text/css; charset=utf-8",
+        include_str!("../public/public.css"),
     ),
 ];
 
@@ -70,4 +86,37 @@ pub(crate) async fn asset(path: Result<Path<String>, PathRejection>) -> Result<R
         .find(|(name, _, _)| *name == file)
         .map(|(_, ctype, body)| page(ctype, body))
         .ok_or_else(|| ApiError::not_found(format!("no dashboard file {file:?}")))
+}
+
+#[utoipa::path(
+    get,
+    path = "/public/",
+    tag = "public rating",
+    summary = "The public rating page (HTML, Chinese first with an English toggle; no token)",
+    responses((status = 200, description = "the page", body = String, content_type = "text/html"))
+)]
+pub(crate) async fn public_index() -> Response {
+    page("text/html; charset=utf-8", PUBLIC_INDEX)
+}
+
+#[utoipa::path(
+    get,
+    path = "/public/assets/{file}",
+    tag = "public rating",
+    summary = "The public page's script and style sheet",
+    params(("file" = String, Path, description = "public.js or public.css", example = "public.js")),
+    responses(
+        (status = 200, description = "the file", content((String = "text/javascript"), (String = "text/css"))),
+        (status = 404, description = "no such file", body = crate::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
+pub(crate) async fn public_asset(
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let Path(file) = path?;
+    PUBLIC_ASSETS
+        .iter()
+        .find(|(name, _, _)| *name == file)
+        .map(|(_, ctype, body)| page(ctype, body))
+        .ok_or_else(|| ApiError::not_found(format!("no public page file {file:?}")))
 }

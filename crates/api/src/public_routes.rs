@@ -208,10 +208,23 @@ pub(crate) async fn public_projects(
     let node = state.node.clone();
     blocking(move || {
         let disclosure = node.policy().public;
+        let units: std::collections::BTreeMap<_, _> = node
+            .store()
+            .units()
+            .map_err(ApiError::storage)?
+            .into_iter()
+            .map(|u| (u.id.clone(), u))
+            .collect();
         let projects = node
             .public_projects()?
             .into_iter()
             .map(|p| wire::PublicProject {
+                unit_name_zh: units
+                    .get(&p.project.unit)
+                    .map_or_else(|| p.project.unit.to_string(), |u| u.name_zh.clone()),
+                unit_name_en: units
+                    .get(&p.project.unit)
+                    .map_or_else(|| p.project.unit.to_string(), |u| u.name_en.clone()),
                 project: p.project,
                 score: p.score.map(|s| wire::PublicScore {
                     n: s.n,
@@ -225,6 +238,7 @@ pub(crate) async fn public_projects(
             })
             .collect();
         Ok(Json(wire::PublicProjectList {
+            jurisdiction: node.identity().clone(),
             k: disclosure.k,
             prior_weight: disclosure.prior_weight,
             projects,

@@ -83,6 +83,8 @@ pub(crate) fn routes(limits: crate::ApiLimits) -> OpenApiRouter<AppState> {
             crate::ratelimit::RatingLimiter::new(limits.ratings_per_minute, limits.client_address),
         ))))
         .routes(routes!(pr::public_projects))
+        .routes(routes!(crate::dashboard::public_index))
+        .routes(routes!(crate::dashboard::public_asset))
         .nest("/api/v1", api)
 }
 

@@ -560,6 +560,8 @@ const EXTRA_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/projects/{id}/codes"),
     ("get", "/public/v1/projects"),
     ("post", "/public/v1/ratings"),
+    ("get", "/public/"),
+    ("get", "/public/assets/{file}"),
 ];
 
 /// Whether the router answered from its own fallbacks, i.e. has no such

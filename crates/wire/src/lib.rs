@@ -633,6 +633,8 @@ pub struct RatingStored {
 /// The answer of `GET /public/v1/projects`: what the public sees.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PublicProjectList {
+    /// The jurisdiction whose projects these are.
+    pub jurisdiction: Identity,
     /// A score is shown only from this many ratings.
     pub k: u64,
     /// The weight, in ratings, of the category mean in a shown score.
@@ -646,6 +648,10 @@ pub struct PublicProjectList {
 pub struct PublicProject {
     /// The project as the office describes it.
     pub project: Project,
+    /// The responsible unit's name in Chinese.
+    pub unit_name_zh: String,
+    /// The responsible unit's name in English.
+    pub unit_name_en: String,
     /// Its score; null below k ratings (then not even the count is shown).
     pub score: Option<PublicScore>,
 }
