@@ -673,6 +673,11 @@ pub struct PublicScore {
 }
 
 // ------------------------------------------- the closed loop of public rating
+//
+// The patterns of the free texts state what `rectify::check_text` checks:
+// one line (names) or lines (reasons, responses, notes) holding a
+// character other than white space, and no control character but line
+// breaks in the latter. A blank note is no note.
 
 /// The answer of `GET /api/v1/ratings`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -729,10 +734,18 @@ impl From<deltabench_store::public::RatingRecord> for RatingRecord {
 #[serde(deny_unknown_fields)]
 pub struct VoidRequest {
     /// Why the appeal is upheld (plain text, at most 2000 characters).
-    #[schema(min_length = 1, max_length = 2000)]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     pub reason: String,
     /// Who decided (one line, at most 100 characters).
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub decided_by: String,
 }
 
@@ -741,10 +754,18 @@ pub struct VoidRequest {
 #[serde(deny_unknown_fields)]
 pub struct HideRequest {
     /// Why the comment is hidden (plain text, at most 2000 characters).
-    #[schema(min_length = 1, max_length = 2000)]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     pub reason: String,
     /// Who hid it (one line, at most 100 characters).
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub by: String,
 }
 
@@ -827,10 +848,18 @@ impl From<deltabench_node::public::TaskView> for TaskRecord {
 #[serde(deny_unknown_fields)]
 pub struct ResponseRequest {
     /// What the unit did or will do (plain text, at most 2000 characters).
-    #[schema(min_length = 1, max_length = 2000)]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     pub text: String,
     /// Who records it (one line, at most 100 characters).
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub by: String,
 }
 
@@ -843,10 +872,17 @@ pub struct CallbackRequest {
     pub result: CallbackResult,
     /// A note (plain text, at most 2000 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(max_length = 2000)]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     pub note: Option<String>,
     /// Who called back (one line, at most 100 characters).
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub by: String,
 }
 
