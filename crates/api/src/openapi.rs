@@ -52,6 +52,8 @@ pub fn openapi() -> OpenApi {
         schema_of::<deltabench_model::JurisdictionCode>(),
         schema_of::<deltabench_model::documents::DocKind>(),
         schema_of::<deltabench_model::comparison::CrosswalkStatus>(),
+        schema_of::<deltabench_model::ProjectId>(),
+        schema_of::<deltabench_wire::TaskStatusFilter>(),
     ] {
         components.schemas.entry(name).or_insert(schema);
     }

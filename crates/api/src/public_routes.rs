@@ -1,5 +1,7 @@
 //! Public rating of livelihood projects (众评): the office's project and
-//! code routes, and the two routes residents use without a token.
+//! code routes, the routes residents use without a token, and the closed
+//! loop (好差评): rectification tasks, responses, call-backs, hidden
+//! comments and ratings voided on appeal.
 
 use crate::auth::{Admin, Viewer};
 use crate::local_routes::{invalid, parse_json, parse_object};
@@ -8,13 +10,14 @@ use crate::{ApiError, AppState, blocking};
 use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use deltabench_model::ProjectId;
 use deltabench_model::public::Project;
-use deltabench_node::public::RatingRequest;
+use deltabench_model::rectify::TaskStatus;
+use deltabench_node::public::{RatingRequest, TaskFilter};
 use deltabench_store::public::Rated;
 use deltabench_wire as wire;
 use serde_json::Value;
@@ -242,6 +245,316 @@ pub(crate) async fn public_projects(
             k: disclosure.k,
             prior_weight: disclosure.prior_weight,
             projects,
+        }))
+    })
+    .await
+}
+
+// ------------------------------------------- the closed loop of public rating
+
+/// Reads a body that must be one JSON object as `T`, naming the field in
+/// the problem when it is missing, unknown or of the wrong type.
+fn parse_fields<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiError> {
+    let text = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
+    if text.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::bad_request(format!(
+            "the body is not {what}: a JSON object is expected"
+        )));
+    }
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let inner = e.inner().to_string();
+        let path = e.path().to_string();
+        // A missing or unknown member fails on the object itself: its name
+        // is in the message, between backticks.
+        let named = || {
+            ["missing field `", "unknown field `"]
+                .iter()
+                .find_map(|p| inner.split_once(p))
+                .and_then(|(_, rest)| rest.split_once('`'))
+                .map(|(name, _)| name.to_owned())
+        };
+        let field = if path == "." { named() } else { Some(path) };
+        match field {
+            Some(f) => ApiError::bad_request(format!("the body is not {what}: {f}: {inner}"))
+                .with_field(f, inner),
+            None => ApiError::bad_request(format!("the body is not {what}: {inner}")),
+        }
+    })?;
+    de.end()
+        .map_err(|e| ApiError::bad_request(format!("the body is not {what}: {e}")))?;
+    Ok(value)
+}
+
+/// A rating's or task's number from the path.
+fn number(path: Result<Path<String>, PathRejection>, what: &str) -> Result<u64, ApiError> {
+    let Path(id) = path?;
+    id.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+        ApiError::bad_request(format!("id: {id:?} is not a {what} number"))
+            .with_field("id", format!("not a {what} number (1 or more)"))
+    })
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct RatingFilter {
+    /// Only this project's ratings.
+    #[param(value_type = Option<ProjectId>)]
+    project: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/ratings",
+    tag = "public rating",
+    summary = "Every rating with its hidden comment and void decision, oldest first",
+    description = "Voided ratings stay listed with the decision (`voided`): they count \
+        in no score. A hidden comment is listed here with why (`hidden`), never on \
+        the public routes.",
+    security(("viewer" = []), ("admin" = [])),
+    params(RatingFilter),
+    responses(
+        (status = 200, description = "the ratings", body = wire::RatingList),
+        (status = 404, description = "no such project", body = crate::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
+pub(crate) async fn list_ratings(
+    _: Viewer,
+    State(state): State<AppState>,
+    query: Result<Query<RatingFilter>, QueryRejection>,
+) -> Result<Json<wire::RatingList>, ApiError> {
+    let Query(filter) = query?;
+    let project = filter
+        .project
+        .map(|p| {
+            ProjectId::new(p).map_err(|e| invalid(e).with_field("project", "not a project id"))
+        })
+        .transpose()?;
+    let node = state.node.clone();
+    blocking(move || {
+        if let Some(p) = &project {
+            if node
+                .store()
+                .project(p)
+                .map_err(ApiError::storage)?
+                .is_none()
+            {
+                return Err(ApiError::not_found(format!("no project {p}")));
+            }
+        }
+        let ratings = node
+            .store()
+            .rating_records()
+            .map_err(ApiError::storage)?
+            .into_iter()
+            .filter(|r| project.as_ref().is_none_or(|p| &r.rating.project == p))
+            .map(Into::into)
+            .collect();
+        Ok(Json(wire::RatingList { ratings }))
+    })
+    .await
+}
+
+#[utoipa::path(
+    post,
+    path = "/ratings/{id}/void",
+    tag = "public rating",
+    summary = "Void a rating on the responsible unit's appeal",
+    description = "The rating stays on record with the decision but counts in no \
+        score; its rectification task, if any, becomes `voided`. Durable when answered.",
+    security(("admin" = [])),
+    params(("id" = u64, Path, description = "the rating's number", minimum = 1)),
+    request_body(content = wire::VoidRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "voided; the rating as it now stands", body = wire::RatingRecord),
+        (status = 404, description = "no such rating", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the rating is voided already", body = crate::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
+pub(crate) async fn void_rating(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<wire::RatingRecord>, ApiError> {
+    let id = number(path, "rating")?;
+    let req: wire::VoidRequest = parse_fields(&body?, "{\"reason\", \"decided_by\"}")?;
+    let node = state.node.clone();
+    blocking(move || {
+        let r = node.void_rating(id, req.reason, req.decided_by)?;
+        Ok(Json(r.into()))
+    })
+    .await
+}
+
+#[utoipa::path(
+    post,
+    path = "/ratings/{id}/hide",
+    tag = "public rating",
+    summary = "Hide a rating's comment from the public; the rating still counts",
+    security(("admin" = [])),
+    params(("id" = u64, Path, description = "the rating's number", minimum = 1)),
+    request_body(content = wire::HideRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "hidden; the rating as it now stands", body = wire::RatingRecord),
+        (status = 404, description = "no such rating", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the comment is hidden already, or there is none", body = crate::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
+pub(crate) async fn hide_rating(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<wire::RatingRecord>, ApiError> {
+    let id = number(path, "rating")?;
+    let req: wire::HideRequest = parse_fields(&body?, "{\"reason\", \"by\"}")?;
+    let node = state.node.clone();
+    blocking(move || {
+        let r = node.hide_comment(id, req.reason, req.by)?;
+        Ok(Json(r.into()))
+    })
+    .await
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct TaskQuery {
+    /// Only tasks in this state; `overdue`: open past the due date without a
+    /// response. Without it, every task.
+    #[param(value_type = Option<wire::TaskStatusFilter>)]
+    status: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/tasks",
+    tag = "public rating",
+    summary = "Rectification tasks opened by ratings of level 1 or 2, oldest first",
+    security(("viewer" = []), ("admin" = [])),
+    params(TaskQuery),
+    responses((status = 200, description = "the tasks", body = wire::TaskList))
+)]
+pub(crate) async fn list_tasks(
+    _: Viewer,
+    State(state): State<AppState>,
+    query: Result<Query<TaskQuery>, QueryRejection>,
+) -> Result<Json<wire::TaskList>, ApiError> {
+    let Query(q) = query?;
+    let filter = match q.status.as_deref() {
+        None => None,
+        Some("open") => Some(TaskFilter::Status(TaskStatus::Open)),
+        Some("responded") => Some(TaskFilter::Status(TaskStatus::Responded)),
+        Some("closed") => Some(TaskFilter::Status(TaskStatus::Closed)),
+        Some("voided") => Some(TaskFilter::Status(TaskStatus::Voided)),
+        Some("overdue") => Some(TaskFilter::Overdue),
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "status: {other:?} is not open, responded, closed, voided or overdue"
+            ))
+            .with_field("status", "not open, responded, closed, voided or overdue"));
+        }
+    };
+    let node = state.node.clone();
+    blocking(move || {
+        let tasks = node.tasks(filter)?.into_iter().map(Into::into).collect();
+        Ok(Json(wire::TaskList { tasks }))
+    })
+    .await
+}
+
+#[utoipa::path(
+    post,
+    path = "/tasks/{id}/response",
+    tag = "public rating",
+    summary = "Record the responsible unit's response to a task (marked late after its due date)",
+    security(("admin" = [])),
+    params(("id" = u64, Path, description = "the task's number", minimum = 1)),
+    request_body(content = wire::ResponseRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "recorded; the task as it now stands", body = wire::TaskRecord),
+        (status = 404, description = "no such task", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the task has a response already, or is void", body = crate::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
+pub(crate) async fn post_response(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<wire::TaskRecord>, ApiError> {
+    let id = number(path, "task")?;
+    let req: wire::ResponseRequest = parse_fields(&body?, "{\"text\", \"by\"}")?;
+    let node = state.node.clone();
+    blocking(move || Ok(Json(node.respond(id, req.text, req.by)?.into()))).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/tasks/{id}/callback",
+    tag = "public rating",
+    summary = "Record the call-back to the resident, which closes the task",
+    security(("admin" = [])),
+    params(("id" = u64, Path, description = "the task's number", minimum = 1)),
+    request_body(content = wire::CallbackRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "recorded; the task is closed", body = wire::TaskRecord),
+        (status = 404, description = "no such task", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the task has no response yet, is closed already, or is void", body = crate::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
+pub(crate) async fn post_callback(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<wire::TaskRecord>, ApiError> {
+    let id = number(path, "task")?;
+    let req: wire::CallbackRequest = parse_fields(&body?, "{\"result\", \"by\"}")?;
+    let node = state.node.clone();
+    blocking(move || {
+        Ok(Json(
+            node.call_back(id, req.result, req.note, req.by)?.into(),
+        ))
+    })
+    .await
+}
+
+#[utoipa::path(
+    get,
+    path = "/public/v1/projects/{id}/comments",
+    tag = "public rating",
+    summary = "A project's comments, newest first, except hidden and voided ones (no token)",
+    params(("id" = ProjectId, Path, description = "the project id")),
+    responses(
+        (status = 200, description = "the comments", body = wire::PublicComments),
+        (status = 400, description = "not a project id", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such project", body = crate::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
+pub(crate) async fn public_comments(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<wire::PublicComments>, ApiError> {
+    let Path(id) = path?;
+    let id = ProjectId::new(id).map_err(|e| invalid(e).with_field("id", "not a project id"))?;
+    let node = state.node.clone();
+    blocking(move || {
+        let comments = node
+            .public_comments(&id)?
+            .into_iter()
+            .filter_map(|r| {
+                let comment = r.public_comment()?.to_owned();
+                Some(wire::PublicComment {
+                    level: r.rating.level,
+                    comment,
+                    at: r.rating.at,
+                })
+            })
+            .collect();
+        Ok(Json(wire::PublicComments {
+            project: id,
+            comments,
         }))
     })
     .await

@@ -73,7 +73,13 @@ pub(crate) fn routes(limits: crate::ApiLimits) -> OpenApiRouter<AppState> {
         .routes(routes!(crate::sdmx::structure))
         .routes(routes!(crate::sdmx::structure_one))
         .routes(routes!(pr::list_projects, pr::post_projects))
-        .routes(routes!(pr::post_codes));
+        .routes(routes!(pr::post_codes))
+        .routes(routes!(pr::list_ratings))
+        .routes(routes!(pr::void_rating))
+        .routes(routes!(pr::hide_rating))
+        .routes(routes!(pr::list_tasks))
+        .routes(routes!(pr::post_response))
+        .routes(routes!(pr::post_callback));
     OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(metrics))
@@ -85,6 +91,7 @@ pub(crate) fn routes(limits: crate::ApiLimits) -> OpenApiRouter<AppState> {
         .routes(routes!(pr::public_projects))
         .routes(routes!(crate::dashboard::public_index))
         .routes(routes!(crate::dashboard::public_asset))
+        .routes(routes!(pr::public_comments))
         .nest("/api/v1", api)
 }
 

@@ -562,6 +562,13 @@ const EXTRA_ROUTES: &[(&str, &str)] = &[
     ("post", "/public/v1/ratings"),
     ("get", "/public/"),
     ("get", "/public/assets/{file}"),
+    ("get", "/public/v1/projects/{id}/comments"),
+    ("get", "/api/v1/ratings"),
+    ("post", "/api/v1/ratings/{id}/void"),
+    ("post", "/api/v1/ratings/{id}/hide"),
+    ("get", "/api/v1/tasks"),
+    ("post", "/api/v1/tasks/{id}/response"),
+    ("post", "/api/v1/tasks/{id}/callback"),
 ];
 
 /// Whether the router answered from its own fallbacks, i.e. has no such

@@ -6,7 +6,7 @@ use axum::http::{Request, StatusCode, header};
 use deltabench_api::auth::{Role, TokenHash, Tokens, hash_token};
 use deltabench_api::{ApiLimits, AppState, NodeInfo, router};
 use deltabench_model::JurisdictionCode;
-use deltabench_node::{Identity, Node, Policy, SystemClock};
+use deltabench_node::{Clock, Identity, Node, Policy, SystemClock};
 use deltabench_store::Store;
 use deltabench_trust::NodeKey;
 use http_body_util::BodyExt;
@@ -20,6 +20,10 @@ const VIEWER: &str = "viewer-token";
 const FRAMEWORK: &str = include_str!("../../engine/tests/data/small-framework.json");
 
 fn app() -> axum::Router {
+    app_with(Arc::new(SystemClock), Policy::default())
+}
+
+fn app_with(clock: Arc<dyn Clock>, policy: Policy) -> axum::Router {
     let identity = Identity {
         code: JurisdictionCode::new("320585").unwrap(),
         name_zh: "太仓市".into(),
@@ -30,8 +34,8 @@ fn app() -> axum::Router {
         NodeKey::from_seed([1; 32]),
         Store::open_temporary().unwrap(),
         vec![],
-        Policy::default(),
-        Arc::new(SystemClock),
+        policy,
+        clock,
     )
     .unwrap();
     node.declare().unwrap();
@@ -119,7 +123,10 @@ u4,sat,2025,75,
 ";
 
 async fn loaded() -> axum::Router {
-    let app = app();
+    load(app()).await
+}
+
+async fn load(app: axum::Router) -> axum::Router {
     let (s, v) = call(
         &app,
         "POST",
@@ -827,5 +834,350 @@ async fn residents_rate_projects_with_one_time_codes() {
     assert!(
         close(&s["satisfied_interval"][1], 0.943_317_848_545_624_8),
         "{s}"
+    );
+}
+
+/// A clock the test moves.
+struct TestClock(std::sync::atomic::AtomicI64);
+
+impl Clock for TestClock {
+    fn now(&self) -> deltabench_model::Timestamp {
+        deltabench_model::Timestamp::from_unix(self.0.load(std::sync::atomic::Ordering::SeqCst))
+            .unwrap()
+    }
+}
+
+/// The closed loop through HTTP: bad ratings open tasks due 15 working
+/// days later; a call-back before the response is refused; response and
+/// call-back close a task; an unanswered task turns overdue by the node's
+/// clock; an appeal voids a rating (kept in the listing with the decision,
+/// gone from the public score and the public comments); a hidden comment
+/// disappears from the public comments while its rating still counts.
+#[tokio::test]
+async fn the_closed_loop_runs_through_the_api() {
+    // Monday 2025-03-03, 10:00 in Taicang.
+    let monday = deltabench_model::Timestamp::parse("2025-03-03T02:00:00Z")
+        .unwrap()
+        .unix();
+    let clock = Arc::new(TestClock(monday.into()));
+    let mut policy = Policy::default();
+    policy.public.k = 2;
+    let app = load(app_with(clock.clone(), policy)).await;
+    let project = json!([{"id": "lib", "name_zh": "路灯改造", "name_en": "Street lights",
+        "unit": "u4", "place": "城厢镇", "budget": 300000, "period": "2025",
+        "category": "roads"}])
+    .to_string();
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/projects",
+        "application/json",
+        &project,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, codes) = call(
+        &app,
+        "POST",
+        "/api/v1/projects/lib/codes",
+        "application/json",
+        r#"{"count": 4}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{codes}");
+    let ratings = [
+        (1, "路灯坏了一个月"),
+        (2, "修得太慢"),
+        (5, "很好"),
+        (4, "请联系我 13800000000"),
+    ];
+    for (i, (level, comment)) in ratings.into_iter().enumerate() {
+        let body = json!({"project": "lib", "code": codes["codes"][i], "level": level,
+                          "comment": comment})
+        .to_string();
+        let (s, v) = call(
+            &app,
+            "POST",
+            "/public/v1/ratings",
+            "application/json",
+            &body,
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+
+    // Two tasks for the unit, due Monday 03-24 (15 working days).
+    let tasks = get(&app, "/api/v1/tasks").await["tasks"].clone();
+    assert_eq!(tasks.as_array().unwrap().len(), 2, "{tasks}");
+    let first = &tasks[0];
+    assert_eq!(
+        (
+            &first["id"],
+            &first["rating"],
+            &first["project"],
+            &first["unit"],
+            &first["level"]
+        ),
+        (&json!(1), &json!(1), &json!("lib"), &json!("u4"), &json!(1))
+    );
+    assert_eq!(first["opened"], "2025-03-03T02:00:00Z");
+    assert_eq!(first["due"], "2025-03-24");
+    assert_eq!(
+        (&first["status"], &first["overdue"]),
+        (&json!("open"), &json!(false))
+    );
+    assert!(first.get("response").is_none() && first.get("callback").is_none());
+
+    let post = |uri: String, body: Value| {
+        let app = app.clone();
+        async move { call(&app, "POST", &uri, "application/json", &body.to_string()).await }
+    };
+    // A call-back before the response is refused, saying why.
+    let (s, v) = post(
+        "/api/v1/tasks/1/callback".into(),
+        json!({"result": "satisfied", "by": "热线 李"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("no response"), "{v}");
+    // Bad input names the field.
+    for (uri, body, field) in [
+        (
+            "/api/v1/tasks/1/response",
+            json!({"text": " ", "by": "王"}),
+            "text",
+        ),
+        (
+            "/api/v1/tasks/1/response",
+            json!({"text": "a\u{0}b", "by": "王"}),
+            "text",
+        ),
+        ("/api/v1/tasks/1/response", json!({"text": "ok"}), "by"),
+        (
+            "/api/v1/tasks/1/response",
+            json!({"text": "ok", "by": 3}),
+            "by",
+        ),
+        (
+            "/api/v1/tasks/1/response",
+            json!({"text": "ok", "by": "王", "x": 1}),
+            "x",
+        ),
+        (
+            "/api/v1/tasks/x/response",
+            json!({"text": "ok", "by": "王"}),
+            "id",
+        ),
+        (
+            "/api/v1/tasks/1/callback",
+            json!({"result": "maybe", "by": "李"}),
+            "result",
+        ),
+        (
+            "/api/v1/tasks/1/callback",
+            json!({"result": "satisfied", "by": "李", "note": "长".repeat(2001)}),
+            "note",
+        ),
+        (
+            "/api/v1/ratings/1/void",
+            json!({"reason": "x"}),
+            "decided_by",
+        ),
+        (
+            "/api/v1/ratings/1/hide",
+            json!({"reason": "x", "by": "a\nb"}),
+            "by",
+        ),
+    ] {
+        let (s, v) = post(uri.into(), body.clone()).await;
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(field)),
+            "{uri} {body}: {v}"
+        );
+    }
+    let (s, _) = post(
+        "/api/v1/tasks/99/response".into(),
+        json!({"text": "ok", "by": "王"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Task 1: response on time, call-back, closed.
+    let (s, t) = post(
+        "/api/v1/tasks/1/response".into(),
+        json!({"text": "已更换灯具，恢复照明", "by": "城厢镇 王芳"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{t}");
+    assert_eq!(t["status"], "responded");
+    assert_eq!(t["response"]["text"], "已更换灯具，恢复照明");
+    assert_eq!(t["response"]["by"], "城厢镇 王芳");
+    assert_eq!(t["response"]["at"], "2025-03-03T02:00:00Z");
+    assert_eq!(t["response"]["late"], false);
+    let (s, v) = post(
+        "/api/v1/tasks/1/response".into(),
+        json!({"text": "again", "by": "王"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let (s, t) = post(
+        "/api/v1/tasks/1/callback".into(),
+        json!({"result": "satisfied", "note": "居民确认已亮", "by": "热线 李"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{t}");
+    assert_eq!(t["status"], "closed");
+    assert_eq!(t["callback"]["result"], "satisfied");
+    assert_eq!(t["callback"]["note"], "居民确认已亮");
+    assert_eq!(t["callback"]["by"], "热线 李");
+    let closed = get(&app, "/api/v1/tasks?status=closed").await["tasks"].clone();
+    assert_eq!(closed.as_array().unwrap().len(), 1);
+
+    // Tuesday 03-25: task 2 is overdue.
+    clock
+        .0
+        .store(monday + 22 * 86_400, std::sync::atomic::Ordering::SeqCst);
+    let overdue = get(&app, "/api/v1/tasks?status=overdue").await["tasks"].clone();
+    assert_eq!(overdue.as_array().unwrap().len(), 1, "{overdue}");
+    assert_eq!(
+        (&overdue[0]["id"], &overdue[0]["overdue"]),
+        (&json!(2), &json!(true))
+    );
+    assert_eq!(
+        get(&app, "/api/v1/tasks?status=open").await["tasks"][0]["id"],
+        2
+    );
+    let (s, v) = call(
+        &app,
+        "GET",
+        "/api/v1/tasks?status=late",
+        "application/json",
+        "",
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("status"))
+    );
+
+    // The unit appeals rating 2; the office voids it.
+    let score = || async { get(&app, "/public/v1/projects").await["projects"][0]["score"].clone() };
+    let before = score().await;
+    assert_eq!(
+        (&before["n"], &before["raw_mean"]),
+        (&json!(4), &json!(3.0))
+    );
+    let (s, r) = post(
+        "/api/v1/ratings/2/void".into(),
+        json!({"reason": "评价针对的是另一路段", "decided_by": "考核办 张伟"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!((&r["id"], &r["level"]), (&json!(2), &json!(2)));
+    assert_eq!(r["voided"]["reason"], "评价针对的是另一路段");
+    assert_eq!(r["voided"]["decided_by"], "考核办 张伟");
+    assert_eq!(r["voided"]["at"], "2025-03-25T02:00:00Z");
+    let (s, v) = post(
+        "/api/v1/ratings/2/void".into(),
+        json!({"reason": "again", "decided_by": "张"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let (s, _) = post(
+        "/api/v1/ratings/99/void".into(),
+        json!({"reason": "x", "decided_by": "张"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Levels 1, 5, 4 remain: the public score changed.
+    let after = score().await;
+    assert_eq!(after["n"], 3);
+    assert_eq!(after["distribution"], json!([1, 0, 0, 1, 1]));
+    assert!(
+        get(&app, "/api/v1/tasks?status=overdue").await["tasks"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        get(&app, "/api/v1/tasks?status=voided").await["tasks"][0]["id"],
+        2
+    );
+    // The history keeps the voided rating with the decision.
+    let listed = get(&app, "/api/v1/ratings?project=lib").await["ratings"].clone();
+    assert_eq!(listed.as_array().unwrap().len(), 4);
+    assert_eq!(listed[1]["comment"], "修得太慢");
+    assert_eq!(listed[1]["voided"]["decided_by"], "考核办 张伟");
+    assert!(listed[0].get("voided").is_none() && listed[0].get("hidden").is_none());
+    let (s, _) = call(
+        &app,
+        "GET",
+        "/api/v1/ratings?project=none",
+        "application/json",
+        "",
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Public comments, no token: newest first, the voided one gone.
+    let public = |uri: &str| {
+        let req = Request::builder().uri(uri).body(Body::empty()).unwrap();
+        let app = app.clone();
+        async move {
+            let resp = app.oneshot(req).await.unwrap();
+            let s = resp.status();
+            let b = resp.into_body().collect().await.unwrap().to_bytes();
+            (s, serde_json::from_slice::<Value>(&b).unwrap())
+        }
+    };
+    let comments_of = |v: &Value| -> Vec<String> {
+        v["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["comment"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (s, v) = public("/public/v1/projects/lib/comments").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["project"], "lib");
+    assert_eq!(
+        comments_of(&v),
+        ["请联系我 13800000000", "很好", "路灯坏了一个月"]
+    );
+    assert_eq!(
+        (&v["comments"][0]["level"], &v["comments"][0]["at"]),
+        (&json!(4), &json!("2025-03-03T02:00:00Z"))
+    );
+    // The phone number is hidden; the rating still counts.
+    let (s, r) = post(
+        "/api/v1/ratings/4/hide".into(),
+        json!({"reason": "含个人电话", "by": "考核办 张伟"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(
+        (&r["hidden"]["reason"], &r["hidden"]["by"]),
+        (&json!("含个人电话"), &json!("考核办 张伟"))
+    );
+    let (s, _) = post(
+        "/api/v1/ratings/4/hide".into(),
+        json!({"reason": "again", "by": "张"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (_, v) = public("/public/v1/projects/lib/comments").await;
+    assert_eq!(comments_of(&v), ["很好", "路灯坏了一个月"]);
+    assert!(!v.to_string().contains("13800000000"));
+    assert_eq!(score().await["n"], 3);
+    let (s, _) = public("/public/v1/projects/none/comments").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // The public list of projects does not carry comments at all.
+    assert!(
+        !get(&app, "/public/v1/projects")
+            .await
+            .to_string()
+            .contains("13800000000")
     );
 }

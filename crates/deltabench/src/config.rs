@@ -187,6 +187,14 @@ pub struct PublicSection {
     /// is pulled toward (the C of the Bayesian average).
     #[serde(default = "default_prior_weight")]
     pub prior_weight: f64,
+    /// Working days (Monday to Friday, holidays skipped) a unit has to
+    /// respond to a rating of level 1 or 2.
+    #[serde(default = "default_rectify_days")]
+    pub rectify_days: u32,
+    /// Days off besides weekends, `YYYY-MM-DD`, skipped when counting
+    /// working days.
+    #[serde(default)]
+    pub holidays: Vec<String>,
     /// Rating requests allowed per client address and minute; 0 turns the
     /// limit off.
     #[serde(default = "default_ratings_per_minute")]
@@ -213,6 +221,13 @@ fn default_ratings_per_minute() -> u32 {
     ApiLimits::default().ratings_per_minute
 }
 
+fn default_rectify_days() -> u32 {
+    deltabench_model::rectify::Schedule::default().days
+}
+
+/// The most working days a unit may be given to respond (a year's worth).
+const RECTIFY_DAYS_MAX: u32 = 260;
+
 fn default_public_k() -> u64 {
     10
 }
@@ -228,6 +243,8 @@ impl Default for PublicSection {
             prior_weight: default_prior_weight(),
             ratings_per_minute: default_ratings_per_minute(),
             client_address: ClientAddressSetting::default(),
+            rectify_days: default_rectify_days(),
+            holidays: Vec::new(),
         }
     }
 }
@@ -262,6 +279,17 @@ pub struct AllianceSection {
     pub roster: PathBuf,
 }
 
+/// The configured holidays as days; the error names the entry.
+fn holidays(list: &[String]) -> Result<std::collections::BTreeSet<deltabench_model::rectify::Day>> {
+    list.iter()
+        .enumerate()
+        .map(|(i, h)| {
+            deltabench_model::rectify::Day::parse(&format!("[public] holidays[{i}]"), h)
+                .map_err(|e| anyhow::anyhow!("{e}"))
+        })
+        .collect()
+}
+
 /// Checks what the types alone do not: codes, names, addresses and the ranges
 /// of limits (a zero timeout would answer every request 503).
 fn check(c: &Config) -> Result<()> {
@@ -275,6 +303,13 @@ fn check(c: &Config) -> Result<()> {
             c.public.prior_weight
         );
     }
+    if !(1..=RECTIFY_DAYS_MAX).contains(&c.public.rectify_days) {
+        bail!(
+            "[public] rectify_days is {}; it must be a number of working days from 1 to {RECTIFY_DAYS_MAX}",
+            c.public.rectify_days
+        );
+    }
+    holidays(&c.public.holidays)?;
     for (key, v) in [("name_zh", &c.node.name_zh), ("name_en", &c.node.name_en)] {
         if v.trim().is_empty() {
             bail!("[node] {key} must not be empty");
@@ -442,6 +477,11 @@ impl Loaded {
                 k: self.config.public.k,
                 prior_weight: self.config.public.prior_weight,
             },
+            rectify: deltabench_model::rectify::Schedule {
+                days: self.config.public.rectify_days,
+                // Checked when the configuration was read.
+                holidays: holidays(&self.config.public.holidays).unwrap_or_default(),
+            },
         }
     }
 
@@ -561,6 +601,40 @@ mod tests {
                 .contains("alliances")
         );
         assert!(!dir.path().join(".node.toml.tmp").exists());
+    }
+
+    #[test]
+    fn rectification_settings_are_checked_and_name_the_key() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../node-config/example.node.toml"
+        ))
+        .unwrap();
+        let config: Config = toml::from_str(&text).unwrap();
+        assert_eq!(config.public.rectify_days, 15);
+        assert_eq!(config.public.holidays.len(), 2);
+        let loaded = Loaded {
+            config: config.clone(),
+            path: PathBuf::from("node.toml"),
+            base: PathBuf::from("."),
+        };
+        let policy = loaded.policy();
+        assert_eq!(policy.rectify.days, 15);
+        assert_eq!(policy.rectify.holidays.len(), 2);
+        let mut bad = config.clone();
+        bad.public.rectify_days = 0;
+        let e = check(&bad).unwrap_err().to_string();
+        assert!(e.contains("[public] rectify_days is 0"), "{e}");
+        let mut bad = config.clone();
+        bad.public.holidays.push("2025-02-30".into());
+        let e = check(&bad).unwrap_err().to_string();
+        assert!(
+            e.contains("[public] holidays[2]") && e.contains("2025-02-30"),
+            "{e}"
+        );
+        // Both keys are optional.
+        let section: PublicSection = toml::from_str("k = 5").unwrap();
+        assert_eq!((section.rectify_days, section.holidays.len()), (15, 0));
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //! [`documents::JurisdictionDecl`], [`documents::SignedRoster`],
 //! [`documents::Framework`], [`documents::Summary`], [`documents::Crosswalk`] and
 //! [`documents::Endorsement`]. Local-only records (units, observations,
-//! appraisals) are in [`local`]; what the comparison engine answers is in
+//! appraisals) are in [`local`], public rating in [`public`] and its
+//! closed loop of rectification in [`rectify`]; what the comparison engine answers is in
 //! [`comparison`].
 //!
 //! ```
@@ -34,6 +35,7 @@ mod ids;
 pub mod local;
 mod period;
 pub mod public;
+pub mod rectify;
 mod schema;
 mod time;
 mod value;

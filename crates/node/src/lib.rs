@@ -71,8 +71,8 @@ impl Clock for SystemClock {
     }
 }
 
-/// Settings of the validation path and of disclosure.
-#[derive(Debug, Clone, Copy)]
+/// Settings of the validation path, of disclosure and of public rating.
+#[derive(Debug, Clone)]
 pub struct Policy {
     /// Size bounds of documents.
     pub limits: Limits,
@@ -85,6 +85,8 @@ pub struct Policy {
     /// pulled toward its category's mean with the weight of `prior_weight`
     /// ratings.
     pub public: deltabench_engine::public::Disclosure,
+    /// Public rating: how long a unit has to respond to a bad rating.
+    pub rectify: deltabench_model::rectify::Schedule,
 }
 
 impl Default for Policy {
@@ -94,6 +96,7 @@ impl Default for Policy {
             clock_skew_secs_max: 300,
             disclosure_k: 3,
             public: deltabench_engine::public::Disclosure::default(),
+            rectify: Default::default(),
         }
     }
 }
@@ -438,8 +441,8 @@ impl Node {
     }
 
     /// The validation policy.
-    pub fn policy(&self) -> Policy {
-        self.policy
+    pub fn policy(&self) -> &Policy {
+        &self.policy
     }
 
     /// A copy of the membership in force.

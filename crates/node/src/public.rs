@@ -1,12 +1,20 @@
-//! Public rating on the node: projects, the issue of one-time codes, and
-//! ratings given with them. Each write is durable when it returns.
+//! Public rating on the node: projects, the issue of one-time codes,
+//! ratings given with them, and the closed loop: a rating of level 1 or 2
+//! opens a rectification task for the project's unit (in the same store
+//! transaction as the rating), the unit responds, the office calls the
+//! resident back; the office hides comments and voids ratings on appeal.
+//! Each write is durable when it returns.
 
 use crate::Node;
 use crate::local::LocalError;
 use deltabench_engine::public::{LevelCounts, PublicScore, category_mean, score};
 use deltabench_model::public::{Project, Rating};
+use deltabench_model::rectify::{
+    Callback, CallbackResult, Day, Hidden, NAME_MAX, TASK_LEVEL_MAX, TEXT_MAX, Task, TaskStatus,
+    Voided, check_text,
+};
 use deltabench_model::{InvalidField, ProjectId};
-use deltabench_store::public::Rated;
+use deltabench_store::public::{Moderated, OpenTask, Rated, RatingRecord, TaskUpdate};
 use deltabench_trust::codes::{CodeKey, RatingCode};
 
 /// The most codes one request issues.
@@ -40,12 +48,15 @@ impl Node {
     pub fn public_projects(&self) -> Result<Vec<PublicProject>, LocalError> {
         let projects = self.store().projects()?;
         let mut counts: std::collections::BTreeMap<ProjectId, LevelCounts> = Default::default();
-        for (_, r) in self.store().ratings()? {
-            counts
-                .entry(r.project)
-                .or_default()
-                .add(r.level)
-                .map_err(LocalError::Invalid)?;
+        // A voided rating counts nowhere.
+        for r in self.store().rating_records()? {
+            if r.counts() {
+                counts
+                    .entry(r.rating.project)
+                    .or_default()
+                    .add(r.rating.level)
+                    .map_err(LocalError::Invalid)?;
+            }
         }
         let disclosure = self.policy().public;
         Ok(projects
@@ -134,8 +145,10 @@ impl Node {
     }
 
     /// Stores a resident's rating if its code was issued for the project
-    /// and has not rated yet. `Ok(Rated::Stored(id))` is durable when it
-    /// returns; `CodeUsed` and `UnknownCode` store nothing. An unknown
+    /// and has not rated yet; a rating of level 1 or 2 opens a
+    /// rectification task for the project's unit in the same transaction,
+    /// due the policy's working days later. `Ok(Rated::Stored(id))` is
+    /// durable when it returns; `CodeUsed` and `UnknownCode` store nothing. An unknown
     /// project is `NotFound`; a malformed code, level or comment is
     /// `Invalid`, naming the field.
     pub fn rate(&self, r: RatingRequest) -> Result<Rated, LocalError> {
@@ -155,10 +168,183 @@ impl Node {
         let digest =
             self.code_key()
                 .digest(project.id.as_str(), &project.period.to_string(), &code);
-        let rated = self.store().rate(&digest, &rating)?;
+        let task = (rating.level <= TASK_LEVEL_MAX).then(|| OpenTask {
+            unit: project.unit.clone(),
+            due: self.policy().rectify.due(rating.at),
+        });
+        let rated = self.store().rate(&digest, &rating, task.as_ref())?;
         if matches!(rated, Rated::Stored(_)) {
             self.flush()?;
         }
         Ok(rated)
+    }
+}
+
+/// Which tasks a listing shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskFilter {
+    /// Tasks in this state.
+    Status(TaskStatus),
+    /// Open tasks past their due date without a response.
+    Overdue,
+}
+
+/// A task with whether it is overdue today.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskView {
+    /// The task.
+    pub task: Task,
+    /// No response, and today (office date, node clock) is after its due
+    /// date.
+    pub overdue: bool,
+}
+
+/// A blank optional text is no text.
+fn optional(v: Option<String>) -> Option<String> {
+    v.filter(|v| !v.trim().is_empty())
+}
+
+fn moderated(m: Moderated, id: u64) -> Result<RatingRecord, LocalError> {
+    match m {
+        Moderated::Done(r) => Ok(r),
+        Moderated::Unknown => Err(LocalError::NotFound(format!("no rating {id}"))),
+        Moderated::Refused(why) => Err(LocalError::Conflict(why)),
+    }
+}
+
+impl Node {
+    /// The office date today, by the node's clock.
+    pub fn today(&self) -> Day {
+        Day::of(self.now())
+    }
+
+    /// Every task that `filter` selects (all without one), oldest first,
+    /// each with whether it is overdue today.
+    pub fn tasks(&self, filter: Option<TaskFilter>) -> Result<Vec<TaskView>, LocalError> {
+        let today = self.today();
+        Ok(self
+            .store()
+            .tasks()?
+            .into_iter()
+            .map(|task| TaskView {
+                overdue: task.is_overdue(today),
+                task,
+            })
+            .filter(|v| match filter {
+                None => true,
+                Some(TaskFilter::Status(s)) => v.task.status == s,
+                Some(TaskFilter::Overdue) => v.overdue,
+            })
+            .collect())
+    }
+
+    fn task_step(
+        &self,
+        id: u64,
+        step: impl Fn(&mut Task) -> Result<(), deltabench_model::rectify::TaskRefusal>,
+    ) -> Result<TaskView, LocalError> {
+        match self.store().update_task(id, step)? {
+            TaskUpdate::Done(task) => {
+                self.flush()?;
+                Ok(TaskView {
+                    overdue: task.is_overdue(self.today()),
+                    task,
+                })
+            }
+            TaskUpdate::Unknown => Err(LocalError::NotFound(format!("no task {id}"))),
+            TaskUpdate::Refused(why) => Err(LocalError::Conflict(why.to_string())),
+        }
+    }
+
+    /// Records the unit's response to a task, `late` when after its due
+    /// date. A task with a response already, or a void one, is a
+    /// `Conflict`; blank or oversized text is `Invalid` naming `text` or
+    /// `by`. Durable when it returns.
+    pub fn respond(&self, id: u64, text: String, by: String) -> Result<TaskView, LocalError> {
+        check_text("text", &text, TEXT_MAX, true).map_err(LocalError::Invalid)?;
+        check_text("by", &by, NAME_MAX, false).map_err(LocalError::Invalid)?;
+        let at = self.now();
+        self.task_step(id, |t| t.respond(text.clone(), by.clone(), at))
+    }
+
+    /// Records the call-back to the resident, which closes the task. Before
+    /// a response, after a call-back, or on a void task it is a
+    /// `Conflict` saying why. Durable when it returns.
+    pub fn call_back(
+        &self,
+        id: u64,
+        result: CallbackResult,
+        note: Option<String>,
+        by: String,
+    ) -> Result<TaskView, LocalError> {
+        let note = optional(note);
+        if let Some(n) = &note {
+            check_text("note", n, TEXT_MAX, true).map_err(LocalError::Invalid)?;
+        }
+        check_text("by", &by, NAME_MAX, false).map_err(LocalError::Invalid)?;
+        let callback = Callback {
+            result,
+            note,
+            by,
+            at: self.now(),
+        };
+        self.task_step(id, |t| t.call_back(callback.clone()))
+    }
+
+    /// Voids a rating on the unit's appeal: it stays on record with the
+    /// decision but counts in no score, and its task becomes `voided`.
+    /// Voiding twice is a `Conflict`; an unknown rating `NotFound`.
+    /// Durable when it returns.
+    pub fn void_rating(
+        &self,
+        id: u64,
+        reason: String,
+        decided_by: String,
+    ) -> Result<RatingRecord, LocalError> {
+        let decision = Voided {
+            reason,
+            decided_by,
+            at: self.now(),
+        };
+        decision.validate().map_err(LocalError::Invalid)?;
+        let r = moderated(self.store().void_rating(id, &decision)?, id)?;
+        self.flush()?;
+        Ok(r)
+    }
+
+    /// Hides a rating's comment from the public routes; the rating still
+    /// counts. Hiding twice, or a rating without a comment, is a
+    /// `Conflict`. Durable when it returns.
+    pub fn hide_comment(
+        &self,
+        id: u64,
+        reason: String,
+        by: String,
+    ) -> Result<RatingRecord, LocalError> {
+        let hidden = Hidden {
+            reason,
+            by,
+            at: self.now(),
+        };
+        hidden.validate().map_err(LocalError::Invalid)?;
+        let r = moderated(self.store().hide_comment(id, &hidden)?, id)?;
+        self.flush()?;
+        Ok(r)
+    }
+
+    /// A project's ratings whose comment the public may read (neither
+    /// hidden nor voided), newest first. An unknown project is `NotFound`.
+    pub fn public_comments(&self, project: &ProjectId) -> Result<Vec<RatingRecord>, LocalError> {
+        if self.store().project(project)?.is_none() {
+            return Err(LocalError::NotFound(format!("no project {project}")));
+        }
+        let mut out: Vec<RatingRecord> = self
+            .store()
+            .rating_records()?
+            .into_iter()
+            .filter(|r| &r.rating.project == project && r.public_comment().is_some())
+            .collect();
+        out.reverse();
+        Ok(out)
     }
 }

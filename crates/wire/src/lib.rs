@@ -19,6 +19,9 @@ use deltabench_model::comparison::CrosswalkRecord;
 use deltabench_model::documents::{Change, Framework, Owner, SignedRoster};
 use deltabench_model::local::{Appraisal, Unit};
 use deltabench_model::public::Project;
+use deltabench_model::rectify::{
+    Callback, CallbackResult, Day, Hidden, Response, TaskStatus, Voided,
+};
 use deltabench_model::{
     AllianceId, DocHash, FrameworkId, IndicatorCode, JurisdictionCode, Period, ProjectId,
     Timestamp, UnitId, Value,
@@ -673,4 +676,239 @@ pub struct PublicScore {
     pub satisfied_share: f64,
     /// The Wilson 95% interval of that share, low then high.
     pub satisfied_interval: [f64; 2],
+}
+
+// ------------------------------------------- the closed loop of public rating
+//
+// The patterns of the free texts state what `rectify::check_text` checks:
+// one line (names) or lines (reasons, responses, notes) holding a
+// character other than white space, and no control character but line
+// breaks in the latter. A blank note is no note.
+
+/// The answer of `GET /api/v1/ratings`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RatingList {
+    /// The ratings, oldest first, voided ones included.
+    pub ratings: Vec<RatingRecord>,
+}
+
+/// A rating as the office sees it: with its hidden comment and its void
+/// decision, if any.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RatingRecord {
+    /// Its number on this node.
+    pub id: u64,
+    /// The project rated.
+    pub project: ProjectId,
+    /// The period rated.
+    pub period: Period,
+    /// The level, 5 (very satisfied) to 1 (very dissatisfied).
+    #[schema(minimum = 1, maximum = 5)]
+    pub level: u8,
+    /// The resident's comment (also when hidden from the public).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// When it was given.
+    pub at: Timestamp,
+    /// Why, by whom and when its comment was hidden from the public.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<Hidden>,
+    /// Why, by whom and when it was voided on appeal: it then counts in no
+    /// score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voided: Option<Voided>,
+}
+
+impl From<deltabench_store::public::RatingRecord> for RatingRecord {
+    fn from(r: deltabench_store::public::RatingRecord) -> Self {
+        Self {
+            id: r.id,
+            project: r.rating.project,
+            period: r.rating.period,
+            level: r.rating.level,
+            comment: r.rating.comment,
+            at: r.rating.at,
+            hidden: r.moderation.hidden,
+            voided: r.moderation.voided,
+        }
+    }
+}
+
+/// The body of `POST /api/v1/ratings/{id}/void`: the office's decision on
+/// the responsible unit's appeal.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoidRequest {
+    /// Why the appeal is upheld (plain text, at most 2000 characters).
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
+    pub reason: String,
+    /// Who decided (one line, at most 100 characters).
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
+    pub decided_by: String,
+}
+
+/// The body of `POST /api/v1/ratings/{id}/hide`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HideRequest {
+    /// Why the comment is hidden (plain text, at most 2000 characters).
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
+    pub reason: String,
+    /// Who hid it (one line, at most 100 characters).
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
+    pub by: String,
+}
+
+/// The states `GET /api/v1/tasks` selects by (`status=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskStatusFilter {
+    /// Waiting for the unit's response.
+    Open,
+    /// Responded, waiting for the call-back.
+    Responded,
+    /// Called back.
+    Closed,
+    /// Its rating was voided on appeal.
+    Voided,
+    /// Open past its due date without a response.
+    Overdue,
+}
+
+/// The answer of `GET /api/v1/tasks`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TaskList {
+    /// The tasks, oldest first.
+    pub tasks: Vec<TaskRecord>,
+}
+
+/// A rectification task, opened by a rating of level 1 or 2.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TaskRecord {
+    /// Its number on this node.
+    pub id: u64,
+    /// The rating that opened it.
+    pub rating: u64,
+    /// The project rated.
+    pub project: ProjectId,
+    /// The unit that responds (the project's responsible unit).
+    pub unit: UnitId,
+    /// The rating's level (1 or 2).
+    #[schema(minimum = 1, maximum = 5)]
+    pub level: u8,
+    /// When it was opened: the rating's time.
+    pub opened: Timestamp,
+    /// The last day of the response (working days counted from the day of
+    /// the rating, China Standard Time).
+    pub due: Day,
+    /// `open`, `responded`, `closed` (called back) or `voided` (its rating
+    /// was voided on appeal).
+    pub status: TaskStatus,
+    /// No response, and today (the node's clock) is after `due`.
+    pub overdue: bool,
+    /// The unit's response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<Response>,
+    /// The call-back to the resident.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<Callback>,
+}
+
+impl From<deltabench_node::public::TaskView> for TaskRecord {
+    fn from(v: deltabench_node::public::TaskView) -> Self {
+        let t = v.task;
+        Self {
+            id: t.id,
+            rating: t.rating,
+            project: t.project,
+            unit: t.unit,
+            level: t.level,
+            opened: t.opened,
+            due: t.due,
+            status: t.status,
+            overdue: v.overdue,
+            response: t.response,
+            callback: t.callback,
+        }
+    }
+}
+
+/// The body of `POST /api/v1/tasks/{id}/response`: the unit's response.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseRequest {
+    /// What the unit did or will do (plain text, at most 2000 characters).
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
+    pub text: String,
+    /// Who records it (one line, at most 100 characters).
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
+    pub by: String,
+}
+
+/// The body of `POST /api/v1/tasks/{id}/callback`: the call-back to the
+/// resident, which closes the task.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallbackRequest {
+    /// `satisfied`, `unsatisfied` or `unreachable`.
+    pub result: CallbackResult,
+    /// A note (plain text, at most 2000 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
+    pub note: Option<String>,
+    /// Who called back (one line, at most 100 characters).
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
+    pub by: String,
+}
+
+/// The answer of `GET /public/v1/projects/{id}/comments`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PublicComments {
+    /// The project.
+    pub project: ProjectId,
+    /// Its comments that are neither hidden nor voided, newest first.
+    pub comments: Vec<PublicComment>,
+}
+
+/// A resident's comment as the public sees it: no id, nothing about who.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PublicComment {
+    /// The level it came with.
+    #[schema(minimum = 1, maximum = 5)]
+    pub level: u8,
+    /// The comment.
+    pub comment: String,
+    /// When it was given.
+    pub at: Timestamp,
 }
