@@ -10,8 +10,9 @@
 //! [`AllianceId`], [`FrameworkId`], [`IndicatorCode`], [`UnitId`] and
 //! [`DocHash`]. The payloads of the signed document kinds are in [`documents`]:
 //! [`documents::JurisdictionDecl`], [`documents::SignedRoster`],
-//! [`documents::Framework`], [`documents::Summary`], [`documents::Crosswalk`] and
-//! [`documents::Endorsement`]. Local-only records (units, observations,
+//! [`documents::Framework`], [`documents::Summary`], [`documents::Crosswalk`],
+//! [`documents::Endorsement`] and [`documents::PublicRatingSummary`]. Local-only
+//! records (units, observations,
 //! appraisals) are in [`local`]; what the comparison engine answers is in
 //! [`comparison`].
 //!
