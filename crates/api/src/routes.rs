@@ -73,7 +73,8 @@ pub(crate) fn routes(limits: crate::ApiLimits) -> OpenApiRouter<AppState> {
         .routes(routes!(crate::sdmx::structure))
         .routes(routes!(crate::sdmx::structure_one))
         .routes(routes!(pr::list_projects, pr::post_projects))
-        .routes(routes!(pr::post_codes));
+        .routes(routes!(pr::post_codes))
+        .routes(routes!(pr::post_public_ratings));
     OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(metrics))

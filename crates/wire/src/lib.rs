@@ -668,3 +668,23 @@ pub struct PublicScore {
     /// The Wilson 95% interval of that share, low then high.
     pub satisfied_interval: [f64; 2],
 }
+
+/// The body of `POST /api/v1/public-ratings`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicRatingsRequest {
+    /// The period whose public ratings are published.
+    pub period: Period,
+}
+
+/// The answer of `POST /api/v1/public-ratings`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PublicRatingsPublished {
+    /// The `public_rating` document's hash.
+    pub hash: DocHash,
+    /// The signed envelope.
+    pub document: Envelope,
+    /// False when the ratings had not changed since the node's latest
+    /// document for the period, and this is that one.
+    pub created: bool,
+}
