@@ -16,6 +16,11 @@ numbers are seeded, so every run writes the same bytes:
                                            rows for the indicator that 1.1.0 adds
     samples/yrd.tax/framework.json         the tax alliance's reference framework
     samples/yrd.tax/crosswalks/*.json      crosswalks onto it
+    samples/<name>/public-framework.json   the framework scored by public ratings
+    samples/<name>/projects.json           livelihood projects that residents rate
+    samples/<name>/ratings.json            how the demo's residents rate them
+    samples/yrd.public/framework.json      the reference framework of public satisfaction
+    samples/yrd.public/crosswalks/*.json   crosswalks onto it
 
 for Taicang 太仓市 (320585), Kunshan 昆山市 (320583) and Jiading 嘉定区 (310114).
 """
@@ -1062,6 +1067,27 @@ ranks unless a caller asks for flagged rows. Each file is a crosswalk payload
 without `version` (the node numbers versions), ready for
 `POST /api/v1/crosswalks`.
 
+## Public rating (民生项目绩效众评) and `yrd.public`
+
+Each jurisdiction also has six livelihood projects (`projects.json`: names
+in Chinese and English, the responsible agency, place, budget in yuan,
+category, milestones) rated in 2025, and a framework scored by public
+ratings (`public-framework.json`, `taicang.public`, `kunshan.public`,
+`jiading.public`): one indicator, `public_satisfaction`, with `"source":
+"public_rating"`, whose value for an agency is the mean shrunk score (1-5)
+of its projects with at least k = 10 ratings, weighted 100 in the agency
+category. `ratings.json` is the demo's plan: for each project a number of
+ratings and the weights of levels 1 to 5, from which the demo draws the
+levels with a generator seeded by `seed` and the project, sending each
+rating with its own one-time code through `POST /public/v1/ratings`. The
+sixth project of each gets 7 ratings, fewer than k, so it shows no score
+and counts for nothing.
+
+`yrd.public/framework.json` is a reference framework owned by the alliance
+`yrd.tax`: `satisfaction` (0-100, higher is better).
+`yrd.public/crosswalks/` maps each jurisdiction's `public_satisfaction`
+onto it (rescale [1, 5] → [0, 100], exact).
+
 ## Formats
 
 `framework*.json` is a framework payload (`schemas/framework.v1.schema.json`).
@@ -1138,6 +1164,114 @@ def yrd_tax():
     return framework, crosswalks
 
 
+# ---------------------------------------------------------------- public rating
+
+# Each jurisdiction: framework id, its agency category (id, zh, en), the
+# livelihood projects (id, unit, category, zh, en, place, budget in yuan).
+PUBLIC = {
+    "taicang": ("320585", "太仓市", "Taicang", ("agency", "市级机关部门", "Municipal agencies"), [
+        ("school-canteens", "education-bureau", "education", "中小学食堂提升改造", "School canteen upgrades", "城厢镇", 8_600_000),
+        ("elderly-meals", "civil-affairs-bureau", "elderly_care", "社区老年助餐点建设", "Community meal points for the elderly", "沙溪镇", 3_200_000),
+        ("old-estates", "housing-bureau", "housing", "老旧小区加装电梯", "Lifts for old housing estates", "浏河镇", 12_500_000),
+        ("bus-routes", "transport-bureau", "roads", "城乡公交线路优化", "Town and country bus route redesign", "璜泾镇", 5_400_000),
+        ("clinic-hours", "health-commission", "healthcare", "社区卫生服务中心延时服务", "Longer opening hours at community clinics", "双凤镇", 2_100_000),
+        ("river-walk", "water-bureau", "environment", "致和塘滨水步道", "Zhihetang riverside walk", "城厢镇", 9_800_000),
+    ]),
+    "kunshan": ("320583", "昆山市", "Kunshan", ("dept", "市级机关部门", "Municipal departments"), [
+        ("preschool-places", "education-bureau", "education", "普惠性幼儿园学位扩容", "More places in public kindergartens", "玉山镇", 15_000_000),
+        ("home-care", "civil-affairs-bureau", "elderly_care", "居家养老上门服务", "Home visits for elderly care", "周庄镇", 4_600_000),
+        ("rental-housing", "housing-bureau", "housing", "保障性租赁住房筹建", "Affordable rental housing", "花桥经济开发区", 28_000_000),
+        ("school-crossings", "transport-bureau", "roads", "学校周边交通安全改造", "Safer crossings near schools", "张浦镇", 3_900_000),
+        ("family-doctors", "health-commission", "healthcare", "家庭医生签约服务扩面", "Wider family doctor coverage", "千灯镇", 2_700_000),
+        ("night-market", "urban-management-bureau", "environment", "夜市环境整治", "Night market clean-up", "淀山湖镇", 1_500_000),
+    ]),
+    "jiading": ("310114", "嘉定区", "Jiading", ("bureau", "区级机关部门", "District bureaus"), [
+        ("after-school", "education-bureau", "education", "小学生课后托管服务", "After-school care for pupils", "新成路街道", 6_300_000),
+        ("day-care-centres", "civil-affairs-bureau", "elderly_care", "长者日间照护中心", "Day care centres for the elderly", "南翔镇", 7_800_000),
+        ("estate-renewal", "construction-commission", "housing", "旧住房成套改造", "Renewal of old flats", "嘉定镇街道", 21_000_000),
+        ("last-mile-bus", "transport-commission", "roads", "最后一公里公交接驳", "Last-mile bus links", "安亭镇", 4_200_000),
+        ("clinic-appointments", "health-commission", "healthcare", "社区医院预约诊疗", "Appointments at community hospitals", "江桥镇", 1_900_000),
+        ("pocket-parks", "greening-appearance-bureau", "environment", "口袋公园建设", "Pocket parks", "马陆镇", 5_600_000),
+    ]),
+}
+
+
+def public(name, rng):
+    """A jurisdiction's public-rating framework, projects and rating plan.
+
+    The framework has one indicator whose values come from public ratings
+    (source public_rating): each agency's mean shrunk score of its projects,
+    on the 1-5 scale, scored linearly from 1 (0 points) to 5 (100 points).
+    The plan gives each project a number of ratings and level weights; the
+    demo draws the levels from them with a seeded generator and sends each
+    rating with its own one-time code. The last project gets fewer ratings
+    than the disclosure threshold (10), so it shows no score.
+    """
+    code, zh, en, (cat, cat_zh, cat_en), projects = PUBLIC[name]
+    indicator = ind("public_satisfaction", "民生项目群众满意度",
+                    "Public satisfaction with livelihood projects", "livelihood", "score_1_5",
+                    "higher_is_better", mean(), 1, 5, target=5, scoring=linear(1))
+    indicator["source"] = "public_rating"
+    framework = {
+        "id": f"{name}.public",
+        "version": "1.0.0",
+        "owner": {"jurisdiction": code},
+        "name_zh": f"{zh}民生项目绩效众评",
+        "name_en": f"{en} public rating of livelihood projects",
+        "periods": ["2025"],
+        "indicators": [indicator],
+        "categories": [{"id": cat, "name_zh": cat_zh, "name_en": cat_en,
+                        "weights": [W("public_satisfaction", 100)]}],
+    }
+    out, plan = [], []
+    for i, (pid, uid, category, pzh, pen, place, budget) in enumerate(projects):
+        out.append({
+            "id": pid, "name_zh": pzh, "name_en": pen, "unit": uid, "place": place,
+            "budget": budget, "period": "2025", "category": category,
+            "milestones": [
+                {"name_zh": "立项", "name_en": "Approved", "planned": "2025-02-15",
+                 "actual": "2025-02-20", "progress": 100},
+                {"name_zh": "开工", "name_en": "Work starts", "planned": "2025-04-01",
+                 "actual": "2025-04-10", "progress": 100},
+                {"name_zh": "完工", "name_en": "Completed", "planned": "2025-10-31",
+                 "progress": rng.choice([60, 75, 90, 100])},
+            ],
+        })
+        quality = rng.uniform(0.35, 0.9)
+        weights = [round(w, 3) for w in (
+            (1 - quality) * 0.5, (1 - quality) * 0.7, 0.6 - quality * 0.35,
+            0.4 + quality * 0.2, quality * 1.2)]
+        count = 7 if i == len(projects) - 1 else rng.randint(40, 80)
+        plan.append({"project": pid, "ratings": count, "weights": weights})
+    return framework, out, {"seed": SEED, "projects": plan}
+
+
+def yrd_public():
+    """The reference framework of public satisfaction and each member's crosswalk onto it."""
+    framework = {
+        "id": "yrd.public",
+        "version": "1.0.0",
+        "owner": {"alliance": "yrd.tax"},
+        "name_zh": "长三角民生项目群众满意度参照指标",
+        "name_en": "Delta reference indicator of public satisfaction with livelihood projects",
+        "periods": ["2025"],
+        "indicators": [
+            ind("satisfaction", "民生项目群众满意度", "Public satisfaction with livelihood projects",
+                "livelihood", "score_0_100", "higher_is_better", mean(), 0, 100),
+        ],
+    }
+    crosswalks = [{
+        "id": f"{name}.public_satisfaction",
+        "source": {"framework": f"{name}.public", "versions": "^1", "indicator": "public_satisfaction"},
+        "target": "yrd.public/satisfaction",
+        "relation": "exact",
+        "transform": [{"op": "rescale", "from": [1, 5], "to": [0, 100]}],
+        "justification": "The same five 好差评 levels, rated with one-time codes and shrunk toward the category mean (k = 10, C = 10); the 1-5 mean maps linearly onto 0-100 ((x - 1) x 25).",
+        "confidence": 0.9,
+    } for name in PUBLIC]
+    return framework, crosswalks
+
+
 def dump_json(path, obj):
     path.write_text(json.dumps(obj, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
@@ -1166,6 +1300,17 @@ def main():
         counts[j.name] = len(j.units)
     framework, crosswalks = yrd_tax()
     d = OUT / "yrd.tax"
+    (d / "crosswalks").mkdir(parents=True, exist_ok=True)
+    dump_json(d / "framework.json", framework)
+    for c in crosswalks:
+        dump_json(d / "crosswalks" / f"{c['id']}.json", c)
+    for n, name in enumerate(PUBLIC):
+        framework, projects, plan = public(name, random.Random(SEED + 100 + n))
+        dump_json(OUT / name / "public-framework.json", framework)
+        dump_json(OUT / name / "projects.json", projects)
+        dump_json(OUT / name / "ratings.json", plan)
+    framework, crosswalks = yrd_public()
+    d = OUT / "yrd.public"
     (d / "crosswalks").mkdir(parents=True, exist_ok=True)
     dump_json(d / "framework.json", framework)
     for c in crosswalks:

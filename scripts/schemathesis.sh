@@ -229,7 +229,10 @@ done
 #   POST /api/v1/composites    the weights must lie within a factor 1e100 of
 #       one another (a relation between values that JSON Schema cannot state);
 #       and 422 when no member holds every indicator, as the operation
-#       documents.
+#       documents;
+#   POST /api/v1/public-ratings  422 naming period when no project category
+#       reaches k counted ratings in the period, as the operation documents
+#       (a generated period has no ratings).
 # Everything else about these operations (5xx, status codes and content types
 # as documented, response schemas, schema-violating input rejected, auth) is
 # still checked.
@@ -254,7 +257,7 @@ include-name = [
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 
 [[operations]]
-include-name = "POST /api/v1/composites"
+include-name = ["POST /api/v1/composites", "POST /api/v1/public-ratings"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429", "5xx"]
 TOML
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks the signatures of a live federation with the independent verifier:
 # starts `deltabench demo` on loopback, waits until every node holds the
-# summaries and endorsements of all three jurisdictions, downloads each node's
-# bundle (GET /api/v1/bundle with its viewer token), stops the demo, and runs
+# summaries, endorsements and public ratings of all three jurisdictions,
+# downloads each node's bundle (GET /api/v1/bundle with its viewer token),
+# stops the demo, and runs
 # scripts/verify_signing.py (written from docs/SIGNING.md) on the golden
 # vectors and the three bundles. It also reads the first node's /metrics,
 # asked with no Accept header and as Prometheus asks, with
@@ -152,20 +153,20 @@ NODES=$("$PY" -c 'import json,sys
 for n in json.load(open(sys.argv[1]))["nodes"]:
     print(n["api"], n["viewer_token"])' "$DATA/demo.json")
 
-# Whether one node's /api/v1/documents lists summaries and endorsements of
-# every jurisdiction; prints what is missing otherwise.
+# Whether one node's /api/v1/documents lists summaries, endorsements and
+# public ratings of every jurisdiction; prints what is missing otherwise.
 complete() {
     curl -fsS --max-time 10 -H "Authorization: Bearer $2" "$1/api/v1/documents" 2>/dev/null |
         "$PY" -c 'import json,sys
 docs = json.load(sys.stdin)["documents"]
-missing = [f"{k} of {c}" for k in ("summary", "endorsement") for c in sys.argv[1:]
+missing = [f"{k} of {c}" for k in ("summary", "endorsement", "public_rating") for c in sys.argv[1:]
            if not any(d["kind"] == k and d["issuer"] == c for d in docs)]
 if missing:
     print("missing " + ", ".join(missing))
     sys.exit(1)' "${CODES[@]}" 2>/dev/null
 }
 
-echo "== waiting (at most $WAIT_SECS s) for the demo to serve and every node to hold every jurisdiction's summaries and endorsements"
+echo "== waiting (at most $WAIT_SECS s) for the demo to serve and every node to hold every jurisdiction's summaries, endorsements and public ratings"
 while :; do
     alive
     ready=1

@@ -48,7 +48,7 @@ ENVELOPE_MEMBERS = {
     "payload",
     "signature",
 }
-KINDS = {"jurisdiction", "summary", "framework", "crosswalk", "endorsement", "roster"}
+KINDS = {"jurisdiction", "summary", "framework", "crosswalk", "endorsement", "roster", "public_rating"}
 
 HEX64 = re.compile(r"[0-9a-f]{64}\Z")
 HEX128 = re.compile(r"[0-9a-f]{128}\Z")
@@ -265,6 +265,8 @@ class Document:
         self.roster = None
         if self.kind == "roster":
             self.roster = Roster(self.payload)
+        if self.kind == "public_rating":
+            check_public_rating(self.payload)
 
     def _check_fields(self, env: dict[str, Any]) -> None:
         def bad(what: str) -> Refused:
@@ -296,6 +298,44 @@ class Document:
                 raise Refused("key_mismatch", "the declaration's code or public_key is not the envelope's")
         elif self.prev is None:
             raise Refused("bad_chain_link", f"seq {self.seq} names no predecessor")
+
+
+def check_public_rating(p: dict[str, Any]) -> None:
+    """The rules of a public_rating payload, from schemas/public_rating.v1.schema.json:
+    per category, counts of the five levels summing to n, n at least k, the raw mean
+    and satisfied share agreeing with the counts, and an ordered Wilson interval
+    within [0, 1] holding the share."""
+    def refuse(what: str) -> Refused:
+        return Refused("invalid_payload", what)
+
+    k = p.get("k")
+    cats = p.get("categories")
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise refuse(f"k {k!r}")
+    if not isinstance(cats, list) or not cats:
+        raise refuse("categories must be a non-empty list")
+    seen = set()
+    for i, c in enumerate(cats):
+        at = f"categories[{i}]"
+        counts, n = c.get("counts"), c.get("n")
+        if not (isinstance(counts, list) and len(counts) == 5
+                and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in counts)):
+            raise refuse(f"{at}.counts must be five counts")
+        if sum(counts) != n or n < k:
+            raise refuse(f"{at}.n {n!r}: counts sum to {sum(counts)}, k is {k}")
+        if c.get("category") in seen:
+            raise refuse(f"{at}.category is listed twice")
+        seen.add(c.get("category"))
+        mean = sum(x * (level + 1) for level, x in enumerate(counts)) / n
+        share = (counts[3] + counts[4]) / n
+        if abs(c.get("raw_mean", -1) - mean) > 1e-9 * max(mean, 1):
+            raise refuse(f"{at}.raw_mean does not agree with the counts")
+        if abs(c.get("satisfied_share", -1) - share) > 1e-9:
+            raise refuse(f"{at}.satisfied_share does not agree with the counts")
+        lo, hi = (c.get("satisfied_interval") or [None, None])[:2]
+        if not (isinstance(lo, (int, float)) and isinstance(hi, (int, float))
+                and 0 <= lo <= share + 1e-9 and share <= hi + 1e-9 and hi <= 1):
+            raise refuse(f"{at}.satisfied_interval is not an ordered interval in [0, 1] holding the share")
 
 
 class Roster:

@@ -243,6 +243,49 @@ fn the_demo_compares_three_nodes_stops_on_ctrl_c_and_resumes() {
         .unwrap_or(0.0);
     assert!(accepted > 0.0, "Kunshan accepted documents from its peers");
 
+    // Public satisfaction: each city's residents rated its projects over
+    // the public route, each city published its public_rating document,
+    // and every node compares the three on yrd.public/satisfaction through
+    // recognised crosswalks, each row pointing at the summary it came from.
+    assert!(
+        out.contains("ratings through POST /public/v1/ratings"),
+        "{out}"
+    );
+    assert!(out.contains("yrd.public/satisfaction"), "{out}");
+    for n in nodes {
+        let get = |path: &str| {
+            let resp = http()
+                .get(format!("{}{path}", n["api"].as_str().unwrap()))
+                .bearer_auth(n["viewer_token"].as_str().unwrap())
+                .send()
+                .unwrap();
+            assert_eq!(resp.status().as_u16(), 200, "{path}");
+            resp.json::<Value>().unwrap()
+        };
+        let c = get("/api/v1/comparisons?indicator=yrd.public/satisfaction&period=2025");
+        let rows = c["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 3, "{c}");
+        for code in ["320585", "320583", "310114"] {
+            let row = rows
+                .iter()
+                .find(|r| r["jurisdiction"] == code)
+                .unwrap_or_else(|| panic!("no row of {code}: {c}"));
+            assert_eq!(row["crosswalk"]["recognised"], true, "{row}");
+            let value = row["value"].as_f64().unwrap();
+            assert!((0.0..=100.0).contains(&value), "{row}");
+            assert!(row["rank"].as_u64().is_some(), "{row}");
+            assert!(row["document"].as_str().is_some(), "{row}");
+        }
+        let held = get("/api/v1/documents?kind=public_rating");
+        let issuers: std::collections::BTreeSet<&str> = held["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|d| d["issuer"].as_str())
+            .collect();
+        assert_eq!(issuers.len(), 3, "every city's public ratings: {held}");
+    }
+
     // The dashboard link is printed, and the pages render in a browser.
     let taicang = nodes[0]["api"].as_str().unwrap();
     let viewer = nodes[0]["viewer_token"].as_str().unwrap();

@@ -559,3 +559,47 @@ pub(crate) async fn public_comments(
     })
     .await
 }
+
+#[utoipa::path(
+    post,
+    path = "/public-ratings",
+    tag = "public rating",
+    summary = "Sign and publish the period's public ratings per project category (kind public_rating)",
+    description = "Only categories with at least k counted ratings are published; \
+        no comments, codes or project names. 201 with the document, or the \
+        node's latest one for the period when nothing changed (`created` \
+        false); 422 naming `period` when no category reaches k.",
+    security(("admin" = [])),
+    request_body(content = wire::PublicRatingsRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "signed and published, or the one already published when unchanged", body = wire::PublicRatingsPublished),
+        (status = 422, description = "no project category reaches k ratings in the period: nothing may be published", body = crate::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
+pub(crate) async fn post_public_ratings(
+    _: Admin,
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<wire::PublicRatingsPublished>), ApiError> {
+    let req: wire::PublicRatingsRequest = parse_object(&body?, "{\"period\": P}")?;
+    let node = state.node.clone();
+    blocking(move || match node.publish_public_ratings(req.period) {
+        Ok((doc, created)) => Ok((
+            StatusCode::CREATED,
+            Json(wire::PublicRatingsPublished {
+                hash: doc.hash().clone(),
+                document: crate::local_routes::envelope(doc.bytes())?,
+                created,
+            }),
+        )),
+        // The request is well formed; the ratings are too few to publish.
+        Err(deltabench_node::local::LocalError::Invalid(f)) => {
+            Err(
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "below-k", f.to_string())
+                    .with_field(f.field, f.reason),
+            )
+        }
+        Err(e) => Err(e.into()),
+    })
+    .await
+}

@@ -79,7 +79,8 @@ pub(crate) fn routes(limits: crate::ApiLimits) -> OpenApiRouter<AppState> {
         .routes(routes!(pr::hide_rating))
         .routes(routes!(pr::list_tasks))
         .routes(routes!(pr::post_response))
-        .routes(routes!(pr::post_callback));
+        .routes(routes!(pr::post_callback))
+        .routes(routes!(pr::post_public_ratings));
     OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(metrics))

@@ -558,6 +558,7 @@ const EXTRA_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/projects"),
     ("post", "/api/v1/projects"),
     ("post", "/api/v1/projects/{id}/codes"),
+    ("post", "/api/v1/public-ratings"),
     ("get", "/public/v1/projects"),
     ("post", "/public/v1/ratings"),
     ("get", "/public/"),

@@ -1181,3 +1181,77 @@ async fn the_closed_loop_runs_through_the_api() {
             .contains("13800000000")
     );
 }
+
+/// `POST /api/v1/public-ratings`: refused (422, naming `period`) while no
+/// category reaches k = 10 ratings, then signed and published as a
+/// `public_rating` document, and answered with the same one while the
+/// ratings stay the same.
+#[tokio::test]
+async fn public_ratings_are_published_only_from_k() {
+    let app = loaded().await;
+    let body = json!([{"id": "lib", "name_zh": "图书馆改造", "name_en": "Library renovation",
+                       "unit": "u1", "place": "城厢镇", "budget": 1200000, "period": "2025",
+                       "category": "culture"}])
+    .to_string();
+    let (s, v) = call(&app, "POST", "/api/v1/projects", "application/json", &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let publish = |body: &str| {
+        let app = app.clone();
+        let body = body.to_owned();
+        async move {
+            call(
+                &app,
+                "POST",
+                "/api/v1/public-ratings",
+                "application/json",
+                &body,
+            )
+            .await
+        }
+    };
+    let (s, v) = publish(r#"{"period": "2025"}"#).await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("period")),
+        "{v}"
+    );
+    assert!(v["detail"].as_str().unwrap().contains("k = 10"), "{v}");
+    let (s, v) = publish(r#"{"period": "2025-13"}"#).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+
+    let (_, codes) = call(
+        &app,
+        "POST",
+        "/api/v1/projects/lib/codes",
+        "application/json",
+        r#"{"count": 10}"#,
+    )
+    .await;
+    for (i, level) in [5, 5, 5, 5, 5, 4, 4, 4, 3, 1].into_iter().enumerate() {
+        let body = json!({"project": "lib", "code": codes["codes"][i], "level": level});
+        let (s, v) = call(
+            &app,
+            "POST",
+            "/public/v1/ratings",
+            "application/json",
+            &body.to_string(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let (s, v) = publish(r#"{"period": "2025"}"#).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["created"], true);
+    let doc = &v["document"];
+    assert_eq!(doc["kind"], "public_rating");
+    let c = &doc["payload"]["categories"][0];
+    assert_eq!(c["category"], "culture");
+    assert_eq!(c["counts"], json!([1, 0, 1, 3, 5]));
+    assert_eq!(c["n"], 10);
+    assert!(c.get("comment").is_none() && doc["payload"].get("projects").is_none());
+    let (s, again) = publish(r#"{"period": "2025"}"#).await;
+    assert_eq!((s, &again["created"]), (StatusCode::CREATED, &json!(false)));
+    assert_eq!(again["hash"], v["hash"]);
+    let listed = get(&app, "/api/v1/documents?kind=public_rating").await;
+    assert_eq!(listed["documents"].as_array().unwrap().len(), 1);
+}

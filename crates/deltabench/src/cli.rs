@@ -54,6 +54,9 @@ pub enum Command {
     Compare(CompareArgs),
     /// Build, sign and publish a summary on a running node.
     Summary(SummaryArgs),
+    /// Sign and publish a period's public ratings of livelihood projects
+    /// (per project category, from k ratings) on a running node.
+    PublicRatings(PublicRatingsArgs),
     /// Export or import a bundle of signed documents (for air-gapped offices).
     Bundle(BundleArgs),
     /// List a running node's connected peers.
@@ -111,6 +114,20 @@ pub struct GenerateFederationArgs {
     #[arg(long)]
     pub join: Option<PathBuf>,
     /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `deltabench public-ratings`
+#[derive(Debug, Args)]
+pub struct PublicRatingsArgs {
+    /// The node (admin token).
+    #[command(flatten)]
+    pub node: NodeArgs,
+    /// The period, e.g. 2025.
+    #[arg(long)]
+    pub period: String,
+    /// Print the node's JSON answer.
     #[arg(long)]
     pub json: bool,
 }

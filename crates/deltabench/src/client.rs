@@ -2,7 +2,7 @@
 //! `peers` and `evidence`. Each prints a short human answer, or the node's
 //! JSON with `--json`.
 
-use crate::cli::{BundleArgs, BundleCommand, ShowArgs, SummaryArgs};
+use crate::cli::{BundleArgs, BundleCommand, PublicRatingsArgs, ShowArgs, SummaryArgs};
 use crate::import::Client;
 use anyhow::{Context, Result, bail};
 use deltabench_wire as wire;
@@ -52,6 +52,36 @@ pub fn summary(a: SummaryArgs) -> Result<()> {
     println!(
         "summary of {} {} for {}: {created} as {}",
         body.framework, a.framework_version, body.period, v.hash
+    );
+    Ok(())
+}
+
+/// `deltabench public-ratings`
+pub fn public_ratings(a: PublicRatingsArgs) -> Result<()> {
+    let c = Client::new(&a.node.node, &a.node.token)?;
+    let body = wire::PublicRatingsRequest {
+        period: deltabench_model::Period::parse(&a.period)?,
+    };
+    let v: wire::PublicRatingsPublished = c
+        .post_json("/api/v1/public-ratings", &body, 201)?
+        .map_err(|r| {
+            anyhow::anyhow!(
+                "the node refused to publish the public ratings ({}): {}",
+                r.status,
+                r.problem.detail
+            )
+        })?;
+    if a.json {
+        return print_json(&v);
+    }
+    let created = if v.created {
+        "signed and published"
+    } else {
+        "already published, unchanged"
+    };
+    println!(
+        "public ratings for {}: {created} as {}",
+        body.period, v.hash
     );
     Ok(())
 }

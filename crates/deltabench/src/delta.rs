@@ -714,6 +714,7 @@ impl DocumentCounts {
             DocKind::Summary => self.summary += 1,
             DocKind::Crosswalk => self.crosswalk += 1,
             DocKind::Endorsement => self.endorsement += 1,
+            DocKind::PublicRating => {}
         }
     }
 }
@@ -872,6 +873,7 @@ fn member_framework(c: &Common, m: usize) -> Result<Framework, InvalidField> {
                 }),
                 target: None,
                 scoring: None,
+                source: None,
             })
         })
         .collect::<Result<Vec<_>, InvalidField>>()?;
@@ -918,6 +920,7 @@ fn reference_framework(
                     }),
                     target: None,
                     scoring: None,
+                    source: None,
                 })
             })
             .collect::<Result<Vec<_>, InvalidField>>()?,

@@ -4,8 +4,14 @@
 //! jurisdiction, `roster new|approve|join` for the tax alliance `yrd.tax`,
 //! one `deltabench run` child process per node on loopback, then the nodes'
 //! HTTP APIs to load the sample data, publish the 2024 and 2025 summaries,
-//! publish the alliance's reference framework, propose the crosswalks at
-//! Taicang and endorse them at Kunshan and Jiading (over libp2p). Once every
+//! load each city's livelihood projects and have residents rate them (a few
+//! hundred ratings per city, each with its own one-time code, through the
+//! public route `POST /public/v1/ratings`, levels drawn from a seeded
+//! generator), publish the summary of the framework scored by those ratings
+//! and the `public_rating` document, publish the alliance's reference
+//! frameworks (`yrd.tax`, and `yrd.public` for public satisfaction), propose
+//! the crosswalks at Taicang and endorse them at Kunshan and Jiading (over
+//! libp2p). Once every
 //! node holds every crosswalk as recognised and all three answer the same
 //! comparison, it prints the comparisons and serves until Ctrl-C, then stops
 //! its nodes. Run again on the same `--data-dir`, it restarts the same nodes
@@ -48,6 +54,12 @@ struct Jurisdiction {
     framework: &'static str,
     units: &'static str,
     observations: [&'static str; 2],
+    /// The framework scored by public ratings (`<folder>.public`).
+    public_framework: &'static str,
+    /// The livelihood projects residents rate.
+    projects: &'static str,
+    /// How many ratings each project gets and the weights of their levels.
+    ratings: &'static str,
 }
 
 macro_rules! sample {
@@ -73,6 +85,9 @@ const JURISDICTIONS: [Jurisdiction; 3] = [
             sample!("taicang/observations-2024.csv"),
             sample!("taicang/observations-2025.csv"),
         ],
+        public_framework: sample!("taicang/public-framework.json"),
+        projects: sample!("taicang/projects.json"),
+        ratings: sample!("taicang/ratings.json"),
     },
     Jurisdiction {
         code: "320583",
@@ -86,6 +101,9 @@ const JURISDICTIONS: [Jurisdiction; 3] = [
             sample!("kunshan/observations-2024.csv"),
             sample!("kunshan/observations-2025.csv"),
         ],
+        public_framework: sample!("kunshan/public-framework.json"),
+        projects: sample!("kunshan/projects.json"),
+        ratings: sample!("kunshan/ratings.json"),
     },
     Jurisdiction {
         code: "310114",
@@ -99,6 +117,9 @@ const JURISDICTIONS: [Jurisdiction; 3] = [
             sample!("jiading/observations-2024.csv"),
             sample!("jiading/observations-2025.csv"),
         ],
+        public_framework: sample!("jiading/public-framework.json"),
+        projects: sample!("jiading/projects.json"),
+        ratings: sample!("jiading/ratings.json"),
     },
 ];
 
@@ -116,6 +137,9 @@ const COORDINATOR: Jurisdiction = Jurisdiction {
     framework: "",
     units: "",
     observations: ["", ""],
+    public_framework: "",
+    projects: "",
+    ratings: "",
 };
 
 /// The federation the coordinator imports: the 41 cities, 12 indicators,
@@ -129,7 +153,7 @@ const DELTA_INDICATOR: &str = "yrd.delta/service_satisfaction";
 
 const REFERENCE: &str = sample!("yrd.tax/framework.json");
 
-const CROSSWALKS: [(&str, &str); 9] = [
+const CROSSWALKS: [(&str, &str); 12] = [
     (
         "taicang.ontime",
         sample!("yrd.tax/crosswalks/taicang.ontime.json"),
@@ -166,13 +190,33 @@ const CROSSWALKS: [(&str, &str); 9] = [
         "jiading.processing",
         sample!("yrd.tax/crosswalks/jiading.processing.json"),
     ),
+    (
+        "taicang.public_satisfaction",
+        sample!("yrd.public/crosswalks/taicang.public_satisfaction.json"),
+    ),
+    (
+        "kunshan.public_satisfaction",
+        sample!("yrd.public/crosswalks/kunshan.public_satisfaction.json"),
+    ),
+    (
+        "jiading.public_satisfaction",
+        sample!("yrd.public/crosswalks/jiading.public_satisfaction.json"),
+    ),
 ];
 
-const INDICATORS: [&str; 3] = [
+/// The reference framework of public satisfaction, owned by `yrd.tax`.
+const REFERENCE_PUBLIC: &str = sample!("yrd.public/framework.json");
+
+const INDICATORS: [&str; 4] = [
     "yrd.tax/ontime_filing_rate",
     "yrd.tax/service_satisfaction",
     "yrd.tax/avg_processing_days",
+    "yrd.public/satisfaction",
 ];
+
+/// How many residents' ratings are sent at once: each is stored durably
+/// (an fsync) before it is answered, so a few in flight keep the disk busy.
+const RATING_THREADS: usize = 4;
 
 /// How long one step may wait for the nodes.
 const STEP_TIMEOUT: Duration = Duration::from_secs(90);
@@ -597,6 +641,7 @@ fn load(nodes: &[DemoNode]) -> Result<()> {
                 201,
             )?;
         }
+        rate_and_publish(n)?;
     }
     let taicang = &nodes[0];
     // The founding roster, as approved, becomes a signed document on
@@ -611,14 +656,24 @@ fn load(nodes: &[DemoNode]) -> Result<()> {
         .with_context(|| format!("reading {}", roster_file.display()))?;
     println!("Taicang publishes the founding roster of yrd.tax on its chain");
     let _: wire::Published = taicang.post("/api/v1/rosters", "application/json", &roster, 201)?;
-    println!("Taicang publishes the alliance's reference framework and proposes 9 crosswalks");
-    let _: wire::FrameworkPublished =
-        taicang.post("/api/v1/frameworks", "application/json", REFERENCE, 201)?;
+    println!(
+        "Taicang publishes the alliance's reference frameworks yrd.tax and yrd.public and proposes {} crosswalks",
+        CROSSWALKS.len()
+    );
+    for reference in [REFERENCE, REFERENCE_PUBLIC] {
+        let _: wire::FrameworkPublished =
+            taicang.post("/api/v1/frameworks", "application/json", reference, 201)?;
+    }
     for other in &nodes[1..] {
-        let path = format!("/api/v1/frameworks/{}", other.j.framework_id);
-        wait(&format!("Taicang to hold {}", other.j.framework_id), || {
-            Ok((taicang.viewer()?.get(&path)?.0 == 200).then_some(()))
-        })?;
+        for id in [
+            other.j.framework_id.to_owned(),
+            format!("{}.public", other.j.folder),
+        ] {
+            let path = format!("/api/v1/frameworks/{id}");
+            wait(&format!("Taicang to hold {id}"), || {
+                Ok((taicang.viewer()?.get(&path)?.0 == 200).then_some(()))
+            })?;
+        }
     }
     for (_, body) in CROSSWALKS {
         let _: wire::CrosswalkProposed =
@@ -643,6 +698,159 @@ fn load(nodes: &[DemoNode]) -> Result<()> {
                 201,
             )?;
         }
+    }
+    Ok(())
+}
+
+/// The demo's plan of public ratings (`ratings.json`).
+#[derive(serde::Deserialize)]
+struct RatingPlan {
+    seed: u64,
+    projects: Vec<PlannedProject>,
+}
+
+#[derive(serde::Deserialize)]
+struct PlannedProject {
+    project: deltabench_model::ProjectId,
+    ratings: usize,
+    weights: [f64; 5],
+}
+
+/// SplitMix64 seeded from the plan's seed, the jurisdiction and the
+/// project: the same levels on every run, whatever order the ratings go in.
+struct Levels(u64);
+
+impl Levels {
+    fn new(seed: u64, code: &str, project: &str) -> Self {
+        use sha2::{Digest, Sha256};
+        let d = Sha256::new()
+            .chain_update(b"deltabench/demo-ratings\0")
+            .chain_update(seed.to_be_bytes())
+            .chain_update(code.as_bytes())
+            .chain_update([0])
+            .chain_update(project.as_bytes())
+            .finalize();
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&d[..8]);
+        Self(u64::from_be_bytes(b))
+    }
+
+    /// A level from 1 to 5, drawn by `weights`.
+    fn draw(&mut self, weights: &[f64; 5]) -> u8 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        let u = ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64;
+        let mut at = u * weights.iter().sum::<f64>();
+        for (i, w) in weights.iter().enumerate() {
+            if at < *w {
+                return i as u8 + 1;
+            }
+            at -= w;
+        }
+        5
+    }
+}
+
+/// Public rating at one node, as its office and residents would do it: the
+/// framework scored by public ratings and the projects, one-time codes per
+/// project, each rating sent with its own code through `POST
+/// /public/v1/ratings` (a few at once), then the summary of that framework
+/// and the period's `public_rating` document.
+fn rate_and_publish(n: &DemoNode) -> Result<()> {
+    let _: wire::FrameworkPublished = n.post(
+        "/api/v1/frameworks",
+        "application/json",
+        n.j.public_framework,
+        201,
+    )?;
+    let _: wire::ProjectsStored =
+        n.post("/api/v1/projects", "application/json", n.j.projects, 201)?;
+    let plan: RatingPlan = serde_json::from_str(n.j.ratings).context("the rating plan")?;
+    let mut ratings = Vec::new();
+    for p in &plan.projects {
+        let body = wire::CodesRequest { count: p.ratings };
+        let issued: wire::CodesIssued = n.post(
+            &format!("/api/v1/projects/{}/codes", p.project),
+            "application/json",
+            &serde_json::to_string(&body)?,
+            201,
+        )?;
+        let mut levels = Levels::new(plan.seed, n.j.code, p.project.as_str());
+        for code in issued.codes {
+            ratings.push(wire::RatingIn {
+                project: p.project.clone(),
+                code,
+                level: levels.draw(&p.weights),
+                comment: None,
+            });
+        }
+    }
+    let started = Instant::now();
+    let chunk = ratings.len().div_ceil(RATING_THREADS).max(1);
+    std::thread::scope(|s| {
+        let senders: Vec<_> = ratings
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || -> Result<()> {
+                    // Residents need no token; the client's is not read.
+                    let c = n.viewer()?;
+                    for r in part {
+                        let _: wire::RatingStored = c
+                            .post_json("/public/v1/ratings", r, 201)?
+                            .map_err(|e| anyhow!("a rating was refused: {e}"))?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        senders
+            .into_iter()
+            .try_for_each(|h| h.join().map_err(|_| anyhow!("a rating thread panicked"))?)
+    })
+    .with_context(|| format!("{} to take the residents' ratings", n.name()))?;
+    println!(
+        "{}: {} projects, {} ratings through POST /public/v1/ratings in {:.1} s",
+        n.name(),
+        plan.projects.len(),
+        ratings.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let body = wire::SummaryRequest {
+        framework: format!("{}.public", n.j.folder).parse()?,
+        version: Some("1.0.0".into()),
+        period: deltabench_model::Period::parse("2025")?,
+        reason: None,
+    };
+    let _: wire::SummaryPublished = n.post(
+        "/api/v1/summaries",
+        "application/json",
+        &serde_json::to_string(&body)?,
+        201,
+    )?;
+    let body = wire::PublicRatingsRequest {
+        period: deltabench_model::Period::parse("2025")?,
+    };
+    let published: wire::PublicRatingsPublished = n.post(
+        "/api/v1/public-ratings",
+        "application/json",
+        &serde_json::to_string(&body)?,
+        201,
+    )?;
+    let payload: deltabench_model::documents::PublicRatingSummary =
+        serde_json::from_str(published.document.payload.get())
+            .context("the published public_rating payload")?;
+    for c in &payload.categories {
+        let [lo, hi] = c.satisfied_interval.map(|v| v.get() * 100.0);
+        println!(
+            "  {:<13} n {:>3}  mean {:.2}  shrunk {:.2}  satisfied {:>3.0}% [{lo:.0}%, {hi:.0}%]",
+            c.category.as_str(),
+            c.n,
+            c.raw_mean.get(),
+            c.shrunk.get(),
+            c.satisfied_share.get() * 100.0
+        );
     }
     Ok(())
 }
@@ -833,10 +1041,17 @@ fn init_node(
             .map(str::to_owned)
             .ok_or_else(|| anyhow!("init gave no {k}"))
     };
+    let config = PathBuf::from(s("config")?);
+    // The demo's residents all rate from 127.0.0.1, a few hundred a
+    // minute: the per-address limit, meant for one resident's device or a
+    // script, is turned off on the demo's nodes.
+    let mut loaded = crate::config::Loaded::read(&config)?;
+    loaded.config.public.ratings_per_minute = 0;
+    loaded.write()?;
     let node = DemoNode {
         j,
         api: format!("http://127.0.0.1:{port}"),
-        config: PathBuf::from(s("config")?),
+        config,
         admin: s("admin_token")?,
         viewer: s("viewer_token")?,
         log: folder.join("node.log"),

@@ -1,11 +1,12 @@
 //! Scores, weighted totals and grades of a jurisdiction's units.
 
 use crate::ObservationSet;
+use crate::public::UnitRating;
 use deltabench_model::documents::{
     Direction, Framework, Grade, Grading, GradingMethod, Indicator, ScoringRule, Weight,
 };
-use deltabench_model::local::{Appraisal, IndicatorScore, Unit};
-use deltabench_model::{CategoryId, Value};
+use deltabench_model::local::{Appraisal, IndicatorScore, Observation, Unit};
+use deltabench_model::{CategoryId, Period, UnitId, Value};
 use std::collections::BTreeMap;
 
 /// A score and the words that explain it.
@@ -193,6 +194,7 @@ pub fn appraise(framework: &Framework, units: &[Unit], obs: &ObservationSet) -> 
                 score: v(round2(scored.score)),
                 weight: v(round2(share)),
                 reason: scored.reason,
+                ratings: None,
             });
         }
         out.push(Appraisal {
@@ -207,6 +209,64 @@ pub fn appraise(framework: &Framework, units: &[Unit], obs: &ObservationSet) -> 
     let grading = framework.grading.clone().unwrap_or_else(Grading::standard);
     grade(&grading, &mut out);
     out
+}
+
+/// Appraises like [`appraise`], with the values of the framework's
+/// `public_rating` indicators taken from `ratings` (each unit's value from
+/// its projects' public ratings, see [`crate::public::unit_values`]) in
+/// place of any observation of them. Each such score entry names the
+/// projects that made the value (`ratings`). Also returns the observations
+/// with those values in them, for the summary.
+pub fn appraise_with_ratings(
+    framework: &Framework,
+    units: &[Unit],
+    obs: &ObservationSet,
+    period: Period,
+    ratings: &BTreeMap<UnitId, UnitRating>,
+) -> (ObservationSet, Vec<Appraisal>) {
+    let public: Vec<&Indicator> = framework
+        .indicators
+        .iter()
+        .filter(|i| i.from_public_ratings())
+        .collect();
+    let mut obs = obs.clone();
+    for ind in &public {
+        obs.replace_indicator(
+            &ind.code,
+            ratings.iter().map(|(unit, r)| Observation {
+                unit: unit.clone(),
+                indicator: ind.code.clone(),
+                period,
+                value: v(r.value),
+                target: None,
+            }),
+        );
+    }
+    let mut appraisals = appraise(framework, units, &obs);
+    for a in &mut appraisals {
+        for s in &mut a.scores {
+            if !public.iter().any(|i| i.code == s.indicator) {
+                continue;
+            }
+            match ratings.get(&a.unit) {
+                Some(r) => {
+                    s.reason = format!(
+                        "public ratings: mean shrunk score {:.3} of {} project(s) with at least {} ratings; {}",
+                        r.value,
+                        r.provenance.projects.len(),
+                        r.provenance.k,
+                        s.reason
+                    );
+                    s.ratings = Some(r.provenance.clone());
+                }
+                None => {
+                    s.reason =
+                        "public ratings: no project of the unit reached k ratings: scored 0".into();
+                }
+            }
+        }
+    }
+    (obs, appraisals)
 }
 
 fn v(x: f64) -> Value {

@@ -22,7 +22,10 @@
 //!   amends them when only endorsements were added to their inputs.
 //! - [`public`] aggregates public ratings of livelihood projects: the
 //!   Bayesian average toward the category mean, the Wilson interval of the
-//!   satisfied share, and nothing below k ratings.
+//!   satisfied share, and nothing below k ratings; a unit's value of a
+//!   `public_rating` indicator ([`public::unit_values`]), which
+//!   [`appraisal::appraise_with_ratings`] scores like an observation, and
+//!   the publishable per-category document ([`public::rating_summary`]).
 //!
 //! Nothing here does IO or reads the clock: the same inputs give the same
 //! outputs on every node.
@@ -103,5 +106,24 @@ impl ObservationSet {
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
         self.by_indicator.is_empty()
+    }
+
+    /// Replaces every unit's observation of `indicator` with `values` (for
+    /// an indicator whose values come from elsewhere than imports).
+    pub fn replace_indicator(
+        &mut self,
+        indicator: &IndicatorCode,
+        values: impl IntoIterator<Item = Observation>,
+    ) {
+        let units: BTreeMap<UnitId, Observation> = values
+            .into_iter()
+            .filter(|o| &o.indicator == indicator)
+            .map(|o| (o.unit.clone(), o))
+            .collect();
+        if units.is_empty() {
+            self.by_indicator.remove(indicator);
+        } else {
+            self.by_indicator.insert(indicator.clone(), units);
+        }
     }
 }

@@ -19,7 +19,11 @@
 //! table of projects rated once or twice is what misleads. The functions do
 //! no IO and read no clock.
 
-use deltabench_model::InvalidField;
+use deltabench_model::documents::{CategoryRating, PublicRatingSummary};
+use deltabench_model::local::{RatedProject, RatingProvenance};
+use deltabench_model::public::Project;
+use deltabench_model::{CategoryId, InvalidField, Period, ProjectId, UnitId, Value};
+use std::collections::BTreeMap;
 
 /// The levels of the scale, from 1 (very dissatisfied) to 5 (very satisfied).
 pub const LEVELS: std::ops::RangeInclusive<u8> = 1..=5;
@@ -175,6 +179,137 @@ pub fn wilson(successes: u64, n: u64, z: f64) -> (f64, f64) {
     ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
+/// The prior mean when a category has no rating at all: the middle of the
+/// scale.
+pub const NEUTRAL_MEAN: f64 = 3.0;
+
+/// A project's score in its period: pulled toward the mean of every rating
+/// of the period's projects of its category; `None` below k ratings.
+pub fn project_scores<'a>(
+    projects: &'a [Project],
+    counts: &BTreeMap<ProjectId, LevelCounts>,
+    d: &Disclosure,
+) -> Vec<(&'a Project, LevelCounts, Option<PublicScore>)> {
+    let mut by_category: BTreeMap<&CategoryId, LevelCounts> = BTreeMap::new();
+    for p in projects {
+        if let Some(c) = counts.get(&p.id) {
+            by_category.entry(&p.category).or_default().merge(c);
+        }
+    }
+    projects
+        .iter()
+        .map(|p| {
+            let mine = counts.get(&p.id).copied().unwrap_or_default();
+            let prior = by_category
+                .get(&p.category)
+                .and_then(LevelCounts::mean)
+                .unwrap_or(NEUTRAL_MEAN);
+            (p, mine, score(&mine, prior, d))
+        })
+        .collect()
+}
+
+/// One unit's value of a `public_rating` indicator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitRating {
+    /// The mean of the shrunk scores of the unit's projects with at least k
+    /// ratings (each project weighs the same).
+    pub value: f64,
+    /// Those projects, and how many fell below k.
+    pub provenance: RatingProvenance,
+}
+
+/// Each unit's value from public ratings, for one period's `projects` and
+/// their counted ratings: the mean shrunk score of its projects with at
+/// least k ratings. A unit none of whose projects reaches k has no value.
+pub fn unit_values(
+    projects: &[Project],
+    counts: &BTreeMap<ProjectId, LevelCounts>,
+    d: &Disclosure,
+) -> BTreeMap<UnitId, UnitRating> {
+    let mut by_unit: BTreeMap<&UnitId, (Vec<RatedProject>, u32)> = BTreeMap::new();
+    for (p, _, s) in project_scores(projects, counts, d) {
+        let entry = by_unit.entry(&p.unit).or_default();
+        match s {
+            Some(s) => entry.0.push(RatedProject {
+                project: p.id.clone(),
+                n: s.n,
+                raw_mean: s.raw_mean,
+                shrunk: s.shrunk,
+            }),
+            None => entry.1 += 1,
+        }
+    }
+    by_unit
+        .into_iter()
+        .filter(|(_, (rated, _))| !rated.is_empty())
+        .map(|(unit, (rated, below_k))| {
+            let value = rated.iter().map(|r| r.shrunk).sum::<f64>() / rated.len() as f64;
+            (
+                unit.clone(),
+                UnitRating {
+                    value,
+                    provenance: RatingProvenance {
+                        k: d.k,
+                        prior_weight: d.prior_weight,
+                        projects: rated,
+                        below_k,
+                    },
+                },
+            )
+        })
+        .collect()
+}
+
+fn val(x: f64) -> Value {
+    Value::new(if x.is_finite() { x } else { 0.0 }).expect("finite")
+}
+
+/// The publishable ratings of one period (kind `public_rating`): per
+/// category of `projects`, the counts per level, the raw mean, the
+/// Bayesian average toward the mean of every counted rating of the period
+/// and the Wilson 95% interval of the satisfied share. Categories below k
+/// ratings are left out; `None` when none reaches k.
+pub fn rating_summary(
+    period: Period,
+    projects: &[Project],
+    counts: &BTreeMap<ProjectId, LevelCounts>,
+    d: &Disclosure,
+) -> Option<PublicRatingSummary> {
+    let mut by_category: BTreeMap<&CategoryId, LevelCounts> = BTreeMap::new();
+    let mut all = LevelCounts::default();
+    for p in projects {
+        if let Some(c) = counts.get(&p.id) {
+            by_category.entry(&p.category).or_default().merge(c);
+            all.merge(c);
+        }
+    }
+    let prior = all.mean()?;
+    let categories: Vec<CategoryRating> = by_category
+        .into_iter()
+        .filter_map(|(category, c)| {
+            let s = score(&c, prior, d)?;
+            let counts = c.counts().map(|x| u32::try_from(x).unwrap_or(u32::MAX));
+            Some(CategoryRating {
+                category: category.clone(),
+                counts,
+                n: u32::try_from(s.n).unwrap_or(u32::MAX),
+                raw_mean: val(s.raw_mean),
+                prior_mean: val(prior),
+                shrunk: val(s.shrunk),
+                satisfied_share: val(s.satisfied_share),
+                satisfied_interval: [val(s.satisfied_interval.0), val(s.satisfied_interval.1)],
+            })
+        })
+        .collect();
+    (!categories.is_empty()).then(|| PublicRatingSummary {
+        period,
+        k: u32::try_from(d.k).unwrap_or(u32::MAX),
+        prior_weight: val(d.prior_weight),
+        categories,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,6 +410,57 @@ mod tests {
                 proptest::prop_assert_eq!(counts.n(), 0);
             }
         }
+    }
+
+    fn project(id: &str, unit: &str, category: &str) -> Project {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "name_zh": "项目", "name_en": "Project", "unit": unit,
+            "place": "城厢镇", "budget": 1000, "period": "2025", "category": category,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_unit_value_is_the_mean_shrunk_score_of_its_projects_from_k() {
+        // Two education projects of one unit: 10 ratings of 5 and 10 of 3;
+        // the category mean is 4, C = 10: (40 + 50) / 20 = 4.5 and
+        // (40 + 30) / 20 = 3.5, mean 4. A third with 9 ratings is below k.
+        let projects = [
+            project("a", "edu", "education"),
+            project("b", "edu", "education"),
+            project("c", "edu", "roads"),
+            project("d", "transport", "roads"),
+        ];
+        let counts: BTreeMap<ProjectId, LevelCounts> = [
+            ("a", LevelCounts::new([0, 0, 0, 0, 10])),
+            ("b", LevelCounts::new([0, 0, 10, 0, 0])),
+            ("c", LevelCounts::new([0, 0, 0, 9, 0])),
+        ]
+        .into_iter()
+        .map(|(id, c)| (ProjectId::new(id).unwrap(), c))
+        .collect();
+        let d = Disclosure::default();
+        let values = unit_values(&projects, &counts, &d);
+        let edu = &values[&UnitId::new("edu").unwrap()];
+        assert!(close(edu.value, 4.0), "{}", edu.value);
+        assert_eq!(edu.provenance.projects.len(), 2);
+        assert!(close(edu.provenance.projects[0].shrunk, 4.5));
+        assert_eq!(edu.provenance.below_k, 1);
+        assert!(!values.contains_key(&UnitId::new("transport").unwrap()));
+
+        // The document: education reaches k, roads (9 ratings) does not;
+        // the prior is the mean of all 29 ratings: (50 + 30 + 36) / 29.
+        let period = Period::parse("2025").unwrap();
+        let doc = rating_summary(period, &projects, &counts, &d).unwrap();
+        assert_eq!(doc.categories.len(), 1);
+        let edu = &doc.categories[0];
+        assert_eq!(edu.counts, [0, 0, 10, 0, 10]);
+        assert!(close(edu.prior_mean.get(), 116.0 / 29.0));
+        assert!(close(edu.shrunk.get(), (10.0 * 116.0 / 29.0 + 80.0) / 30.0));
+        use deltabench_model::documents::Payload;
+        assert_eq!(doc.validate(), Ok(()));
+        let few = Disclosure { k: 30, ..d };
+        assert_eq!(rating_summary(period, &projects, &counts, &few), None);
     }
 
     #[test]

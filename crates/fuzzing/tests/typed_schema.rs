@@ -10,7 +10,8 @@ mod common;
 use common::{byte_edits, edits, seed_envelopes};
 use deltabench_fuzzing::seeds;
 use deltabench_model::documents::{
-    Crosswalk, DocKind, Endorsement, Framework, JurisdictionDecl, Payload, SignedRoster, Summary,
+    Crosswalk, DocKind, Endorsement, Framework, JurisdictionDecl, Payload, PublicRatingSummary,
+    SignedRoster, Summary,
 };
 use deltabench_trust::canonical::parse_strict;
 use deltabench_trust::schemas::check_envelope;
@@ -28,6 +29,7 @@ fn has_form(kind: DocKind, payload: &Value) -> bool {
         DocKind::Crosswalk => de::<Crosswalk>(payload),
         DocKind::Endorsement => de::<Endorsement>(payload),
         DocKind::Roster => de::<SignedRoster>(payload),
+        DocKind::PublicRating => de::<PublicRatingSummary>(payload),
     }
 }
 

@@ -43,17 +43,21 @@ pub enum DocKind {
     Endorsement,
     /// An alliance roster version.
     Roster,
+    /// A jurisdiction's public ratings of livelihood projects for one
+    /// period, per project category, above the disclosure threshold.
+    PublicRating,
 }
 
 impl DocKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [DocKind; 6] = [
+    pub const ALL: [DocKind; 7] = [
         DocKind::Jurisdiction,
         DocKind::Summary,
         DocKind::Framework,
         DocKind::Crosswalk,
         DocKind::Endorsement,
         DocKind::Roster,
+        DocKind::PublicRating,
     ];
 
     /// The kind's name as it appears in envelopes, URLs and schema file names.
@@ -65,6 +69,7 @@ impl DocKind {
             DocKind::Crosswalk => "crosswalk",
             DocKind::Endorsement => "endorsement",
             DocKind::Roster => "roster",
+            DocKind::PublicRating => "public_rating",
         }
     }
 
@@ -440,6 +445,31 @@ pub struct Indicator {
     /// scored (it may still be aggregated, or weight another).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scoring: Option<ScoringRule>,
+    /// Where the units' values come from: imported observations when absent.
+    /// Absent from documents that do not set it, so their bytes are those
+    /// of the schema before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<IndicatorSource>,
+}
+
+impl Indicator {
+    /// Whether the units' values come from public ratings rather than
+    /// observations.
+    pub fn from_public_ratings(&self) -> bool {
+        self.source == Some(IndicatorSource::PublicRating)
+    }
+}
+
+/// Where an indicator's unit values come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IndicatorSource {
+    /// Observations imported by the office (the default).
+    Observations,
+    /// Public ratings of the unit's livelihood projects of the period: the
+    /// mean of the shrunk (Bayesian) scores, on the 1 to 5 scale, of its
+    /// projects with at least k ratings; a unit without one has no value.
+    PublicRating,
 }
 
 /// How an indicator's value becomes a score. Scores run from 0 to 100, or to
@@ -863,6 +893,26 @@ impl Payload for Framework {
             if let Some(rule) = &ind.scoring {
                 rule.validate().map_err(|e| e.within("scoring"))?;
             }
+            if ind.from_public_ratings() {
+                // A sum or a ratio of sums of mean scores means nothing.
+                if matches!(
+                    ind.aggregation,
+                    Aggregation::Sum | Aggregation::RatioOfSums { .. }
+                ) {
+                    return Err(InvalidField::new(
+                        "aggregation",
+                        "public ratings are mean scores: aggregate them by mean, median or weighted_mean",
+                    ));
+                }
+                if let Some(r) = ind.range {
+                    if r.min.get() > 1.0 || r.max.get() < 5.0 {
+                        return Err(InvalidField::new(
+                            "range",
+                            "must hold the rating scale 1 to 5 of a public_rating source",
+                        ));
+                    }
+                }
+            }
             let known = |c: &IndicatorCode, field: &str| {
                 if codes.contains(c) {
                     Ok(())
@@ -1233,6 +1283,170 @@ impl Payload for Endorsement {
             }
         }
         Ok(())
+    }
+}
+
+// --------------------------------------------------------------- public_rating
+
+/// The most categories one public rating document carries.
+pub const RATING_CATEGORIES_MAX: usize = 1000;
+
+/// Ratings of one category of livelihood projects in a period: what the
+/// public rated, without comments, codes or project names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CategoryRating {
+    /// The project category, e.g. `education`.
+    pub category: CategoryId,
+    /// How many ratings gave each level: level 1 (very dissatisfied) first,
+    /// level 5 (very satisfied) last.
+    pub counts: [u32; 5],
+    /// The number of ratings: the sum of `counts`, at least `k`.
+    pub n: u32,
+    /// The mean level rated.
+    pub raw_mean: Value,
+    /// The mean the Bayesian average is pulled toward: the mean of every
+    /// counted rating of the period, all categories together.
+    pub prior_mean: Value,
+    /// The Bayesian average `(C·prior_mean + Σ levels) / (C + n)`, with
+    /// `C` the document's `prior_weight`.
+    pub shrunk: Value,
+    /// The share of ratings at levels 4 and 5.
+    pub satisfied_share: Value,
+    /// The Wilson 95% interval of that share, lower end first.
+    pub satisfied_interval: [Value; 2],
+}
+
+/// A jurisdiction's public ratings of its livelihood projects for one
+/// period (kind `public_rating`): one entry per project category that
+/// reached `k` counted ratings, the others left out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PublicRatingSummary {
+    /// The period rated.
+    pub period: Period,
+    /// The disclosure threshold: a category is published from k ratings.
+    pub k: u32,
+    /// The weight `C` of the prior mean, in ratings.
+    pub prior_weight: Value,
+    /// One entry per category, categories unique.
+    pub categories: Vec<CategoryRating>,
+}
+
+const RATING_TOLERANCE: f64 = 1e-9;
+
+impl CategoryRating {
+    fn validate(&self, k: u32, prior_weight: f64) -> Result<(), InvalidField> {
+        let n: u64 = self.counts.iter().map(|&c| u64::from(c)).sum();
+        if n != u64::from(self.n) {
+            return Err(InvalidField::new(
+                "n",
+                format!("is {}, but the counts sum to {n}", self.n),
+            ));
+        }
+        if self.n < k || self.n == 0 {
+            return Err(InvalidField::new(
+                "n",
+                format!("is {}, fewer than k = {k}", self.n),
+            ));
+        }
+        let within = |field: &str, v: f64, lo: f64, hi: f64| {
+            if (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(InvalidField::new(
+                    field,
+                    format!("{v} is not within {lo}-{hi}"),
+                ))
+            }
+        };
+        within("raw_mean", self.raw_mean.get(), 1.0, 5.0)?;
+        within("prior_mean", self.prior_mean.get(), 1.0, 5.0)?;
+        within("shrunk", self.shrunk.get(), 1.0, 5.0)?;
+        within("satisfied_share", self.satisfied_share.get(), 0.0, 1.0)?;
+        within(
+            "satisfied_interval[0]",
+            self.satisfied_interval[0].get(),
+            0.0,
+            1.0,
+        )?;
+        within(
+            "satisfied_interval[1]",
+            self.satisfied_interval[1].get(),
+            0.0,
+            1.0,
+        )?;
+        let n = n as f64;
+        let level_sum: f64 = self
+            .counts
+            .iter()
+            .zip(1u32..)
+            .map(|(&c, level)| f64::from(c) * f64::from(level))
+            .sum();
+        let agrees = |field: &str, got: f64, want: f64| {
+            if (got - want).abs() <= RATING_TOLERANCE * want.abs().max(1.0) {
+                Ok(())
+            } else {
+                Err(InvalidField::new(
+                    field,
+                    format!("is {got}, but the counts give {want}"),
+                ))
+            }
+        };
+        agrees("raw_mean", self.raw_mean.get(), level_sum / n)?;
+        let satisfied = f64::from(self.counts[3]) + f64::from(self.counts[4]);
+        agrees("satisfied_share", self.satisfied_share.get(), satisfied / n)?;
+        let prior = self.prior_mean.get();
+        agrees(
+            "shrunk",
+            self.shrunk.get(),
+            (prior_weight * prior + level_sum) / (prior_weight + n),
+        )?;
+        let [lo, hi] = self.satisfied_interval.map(Value::get);
+        let share = self.satisfied_share.get();
+        if !(lo <= share + RATING_TOLERANCE && share <= hi + RATING_TOLERANCE) {
+            return Err(InvalidField::new(
+                "satisfied_interval",
+                format!("[{lo}, {hi}] is not an ordered interval holding the share {share}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Payload for PublicRatingSummary {
+    const KIND: DocKind = DocKind::PublicRating;
+    fn validate(&self) -> Result<(), InvalidField> {
+        if self.k == 0 {
+            return Err(InvalidField::new("k", "must be at least 1"));
+        }
+        let c = self.prior_weight.get();
+        if !(0.0..=1e6).contains(&c) {
+            return Err(InvalidField::new(
+                "prior_weight",
+                format!("{c} is not within 0-1000000"),
+            ));
+        }
+        if self.categories.is_empty() {
+            return Err(InvalidField::new(
+                "categories",
+                "must not be empty: a document is published only when a category reaches k",
+            ));
+        }
+        if self.categories.len() > RATING_CATEGORIES_MAX {
+            return Err(InvalidField::new(
+                "categories",
+                format!("has more than {RATING_CATEGORIES_MAX} entries"),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        each("categories", &self.categories, |r| {
+            if !seen.insert(&r.category) {
+                return Err(InvalidField::new(
+                    "category",
+                    format!("{} is listed twice", r.category),
+                ));
+            }
+            r.validate(self.k, c)
+        })
     }
 }
 

@@ -1,6 +1,6 @@
 //! Records that stay on the node: appraised units and their observations.
 
-use crate::{CategoryId, IndicatorCode, InvalidField, Period, UnitId, Value};
+use crate::{CategoryId, IndicatorCode, InvalidField, Period, ProjectId, UnitId, Value};
 
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +62,38 @@ pub struct IndicatorScore {
     pub weight: Value,
     /// How the score came about, for people (e.g. "ratio to target 0.96").
     pub reason: String,
+    /// For an indicator whose values come from public ratings: the ratings
+    /// that made the unit's value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratings: Option<RatingProvenance>,
+}
+
+/// Which public ratings made a unit's value of a `public_rating` indicator:
+/// the value is the mean of the listed projects' shrunk scores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RatingProvenance {
+    /// The disclosure threshold: only projects with at least k ratings count.
+    pub k: u64,
+    /// The weight of the category mean in each shrunk score, in ratings.
+    pub prior_weight: f64,
+    /// The unit's projects of the period that count, by id.
+    pub projects: Vec<RatedProject>,
+    /// How many of the unit's projects of the period had fewer than k
+    /// ratings and were left out.
+    pub below_k: u32,
+}
+
+/// One project behind a unit's public-rating value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RatedProject {
+    /// The project.
+    pub project: ProjectId,
+    /// Its number of counted ratings.
+    pub n: u64,
+    /// The raw mean level.
+    pub raw_mean: f64,
+    /// Its shrunk (Bayesian) score toward its category's mean.
+    pub shrunk: f64,
 }
 
 /// A unit's appraisal for one framework version and period (local only).

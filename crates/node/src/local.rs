@@ -3,7 +3,7 @@
 
 use crate::{Node, PublishError};
 use deltabench_engine::ObservationSet;
-use deltabench_engine::appraisal::appraise;
+use deltabench_engine::appraisal::{appraise, appraise_with_ratings};
 use deltabench_engine::changelog::diff;
 use deltabench_engine::summary::build_summary;
 use deltabench_model::documents::{
@@ -371,7 +371,14 @@ impl Node {
             )));
         }
         let obs = ObservationSet::new(self.store().observations(Some(&period), None, None)?);
-        let a = appraise(&f, &self.store().units()?, &obs);
+        let units = self.store().units()?;
+        if f.indicators.iter().any(|i| i.from_public_ratings()) {
+            // Values of public_rating indicators come from the ratings.
+            let ratings = self.public_unit_values(period)?;
+            let (obs, a) = appraise_with_ratings(&f, &units, &obs, period, &ratings);
+            return Ok((f, obs, a));
+        }
+        let a = appraise(&f, &units, &obs);
         Ok((f, obs, a))
     }
 
@@ -592,6 +599,15 @@ fn check_row(
     let def = framework
         .indicator(&indicator)
         .ok_or_else(|| ("indicator", format!("unknown indicator {indicator}")))?;
+    if def.from_public_ratings() {
+        return Err((
+            "indicator",
+            format!(
+                "{}/{indicator} takes its values from public ratings, not from observations",
+                framework.id
+            ),
+        ));
+    }
     if let Some(range) = def.range {
         if !range.contains(value) {
             return Err((

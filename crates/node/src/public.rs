@@ -7,15 +7,20 @@
 
 use crate::Node;
 use crate::local::LocalError;
-use deltabench_engine::public::{LevelCounts, PublicScore, category_mean, score};
+use deltabench_engine::public::{
+    LevelCounts, PublicScore, UnitRating, category_mean, rating_summary, score, unit_values,
+};
+use deltabench_model::documents::PublicRatingSummary;
 use deltabench_model::public::{Project, Rating};
 use deltabench_model::rectify::{
     Callback, CallbackResult, Day, Hidden, NAME_MAX, TASK_LEVEL_MAX, TEXT_MAX, Task, TaskStatus,
     Voided, check_text,
 };
-use deltabench_model::{InvalidField, ProjectId};
+use deltabench_model::{DocHash, InvalidField, Period, ProjectId, UnitId};
 use deltabench_store::public::{Moderated, OpenTask, Rated, RatingRecord, TaskUpdate};
+use deltabench_trust::Document;
 use deltabench_trust::codes::{CodeKey, RatingCode};
+use std::collections::BTreeMap;
 
 /// The most codes one request issues.
 pub const CODES_PER_REQUEST_MAX: usize = 10_000;
@@ -47,18 +52,15 @@ impl Node {
     /// ratings of its category, and shown only from the policy's k ratings.
     pub fn public_projects(&self) -> Result<Vec<PublicProject>, LocalError> {
         let projects = self.store().projects()?;
-        let mut counts: std::collections::BTreeMap<ProjectId, LevelCounts> = Default::default();
-        // A voided rating counts nowhere.
-        for r in self.store().rating_records()? {
-            if r.counts() {
-                counts
-                    .entry(r.rating.project)
-                    .or_default()
-                    .add(r.rating.level)
-                    .map_err(LocalError::Invalid)?;
-            }
+        let mut counts: BTreeMap<ProjectId, LevelCounts> = BTreeMap::new();
+        for (_, r) in self.counted_ratings()? {
+            counts
+                .entry(r.project)
+                .or_default()
+                .add(r.level)
+                .map_err(LocalError::Invalid)?;
         }
-        let disclosure = self.policy().public;
+        let disclosure = &self.policy().public;
         Ok(projects
             .iter()
             .map(|p| {
@@ -72,7 +74,7 @@ impl Node {
                 .unwrap_or(3.0);
                 PublicProject {
                     project: p.clone(),
-                    score: score(&mine, prior, &disclosure),
+                    score: score(&mine, prior, disclosure),
                 }
             })
             .collect())
@@ -346,5 +348,108 @@ impl Node {
             .collect();
         out.reverse();
         Ok(out)
+    }
+}
+
+impl Node {
+    /// The ratings that count, with their ids: every stored rating but
+    /// those voided on appeal. Every aggregate (public scores, unit values,
+    /// the published document) reads its ratings here, so a voided rating
+    /// leaves all of them at once.
+    pub fn counted_ratings(&self) -> Result<Vec<(u64, Rating)>, LocalError> {
+        Ok(self
+            .store()
+            .rating_records()?
+            .into_iter()
+            .filter(RatingRecord::counts)
+            .map(|r| (r.id, r.rating))
+            .collect())
+    }
+
+    /// The period's projects and the counts per level of their counted
+    /// ratings.
+    pub fn period_ratings(
+        &self,
+        period: Period,
+    ) -> Result<(Vec<Project>, BTreeMap<ProjectId, LevelCounts>), LocalError> {
+        let projects: Vec<Project> = self
+            .store()
+            .projects()?
+            .into_iter()
+            .filter(|p| p.period == period)
+            .collect();
+        let mut counts: BTreeMap<ProjectId, LevelCounts> = BTreeMap::new();
+        for (_, r) in self.counted_ratings()? {
+            if r.period != period || !projects.iter().any(|p| p.id == r.project) {
+                continue;
+            }
+            counts
+                .entry(r.project)
+                .or_default()
+                .add(r.level)
+                .map_err(LocalError::Invalid)?;
+        }
+        Ok((projects, counts))
+    }
+
+    /// Each unit's value of a `public_rating` indicator for `period`: the
+    /// mean shrunk score of its projects of the period with at least k
+    /// counted ratings, with those projects (units with none are absent).
+    pub fn public_unit_values(
+        &self,
+        period: Period,
+    ) -> Result<BTreeMap<UnitId, UnitRating>, LocalError> {
+        let (projects, counts) = self.period_ratings(period)?;
+        Ok(unit_values(&projects, &counts, &self.policy().public))
+    }
+
+    /// The `public_rating` payload of `period` as it stands: the categories
+    /// with at least k counted ratings. `Invalid` (naming `period`) when
+    /// none reaches k.
+    pub fn public_rating_summary(&self, period: Period) -> Result<PublicRatingSummary, LocalError> {
+        let (projects, counts) = self.period_ratings(period)?;
+        let d = self.policy().public;
+        rating_summary(period, &projects, &counts, &d).ok_or_else(|| {
+            let n: u64 = counts.values().map(LevelCounts::n).sum();
+            LocalError::Invalid(InvalidField::new(
+                "period",
+                format!(
+                    "no project category reaches k = {} counted ratings in {period} ({} projects, {n} ratings): nothing may be published",
+                    d.k,
+                    projects.len()
+                ),
+            ))
+        })
+    }
+
+    /// Signs, stores and publishes the `public_rating` document of
+    /// `period`. When the node's latest one for the period says the same,
+    /// it is returned as it is (`false`); a changed one replaces it, the
+    /// issuer's latest for a period being the current one.
+    pub fn publish_public_ratings(&self, period: Period) -> Result<(Document, bool), LocalError> {
+        let fresh = self.public_rating_summary(period)?;
+        if let Some((hash, held)) = self.latest_public_ratings(period)? {
+            if held == fresh {
+                let bytes = self.store().document(&hash)?.unwrap_or_default();
+                let doc = Document::decode(&bytes, &self.policy().limits).map_err(|r| {
+                    LocalError::Store(deltabench_store::StoreError::Corrupt(r.to_string()))
+                })?;
+                return Ok((doc, false));
+            }
+        }
+        Ok((self.publish(&fresh)?, true))
+    }
+
+    /// The node's latest `public_rating` document for `period`.
+    fn latest_public_ratings(
+        &self,
+        period: Period,
+    ) -> Result<Option<(DocHash, PublicRatingSummary)>, LocalError> {
+        Ok(self
+            .held::<PublicRatingSummary>(Some(&self.identity().code))?
+            .into_iter()
+            .rev()
+            .find(|(_, s)| s.period == period)
+            .map(|(meta, s)| (meta.hash, s)))
     }
 }

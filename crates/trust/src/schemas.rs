@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 pub const BASE_URI: &str = "https://deltabench.invalid/schemas/";
 
 /// Every shipped schema: file name and text.
-pub const FILES: [(&str, &str); 8] = [
+pub const FILES: [(&str, &str); 9] = [
     (
         "common.v1.schema.json",
         include_str!("../../../schemas/common.v1.schema.json"),
@@ -46,6 +46,10 @@ pub const FILES: [(&str, &str); 8] = [
     (
         "endorsement.v1.schema.json",
         include_str!("../../../schemas/endorsement.v1.schema.json"),
+    ),
+    (
+        "public_rating.v1.schema.json",
+        include_str!("../../../schemas/public_rating.v1.schema.json"),
     ),
 ];
 

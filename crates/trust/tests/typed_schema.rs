@@ -6,7 +6,8 @@
 //! the fuzz seeds.
 
 use deltabench_model::documents::{
-    Crosswalk, DocKind, Endorsement, Framework, JurisdictionDecl, Payload, SignedRoster, Summary,
+    Crosswalk, DocKind, Endorsement, Framework, JurisdictionDecl, Payload, PublicRatingSummary,
+    SignedRoster, Summary,
 };
 use deltabench_trust::schemas::{check_envelope, validator};
 use deltabench_trust::{Document, Reason};
@@ -119,6 +120,7 @@ fn has_form(kind: DocKind, payload: &Value) -> bool {
         DocKind::Crosswalk => de::<Crosswalk>(payload),
         DocKind::Endorsement => de::<Endorsement>(payload),
         DocKind::Roster => de::<SignedRoster>(payload),
+        DocKind::PublicRating => de::<PublicRatingSummary>(payload),
     }
 }
 

@@ -912,3 +912,23 @@ pub struct PublicComment {
     /// When it was given.
     pub at: Timestamp,
 }
+
+/// The body of `POST /api/v1/public-ratings`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicRatingsRequest {
+    /// The period whose public ratings are published.
+    pub period: Period,
+}
+
+/// The answer of `POST /api/v1/public-ratings`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PublicRatingsPublished {
+    /// The `public_rating` document's hash.
+    pub hash: DocHash,
+    /// The signed envelope.
+    pub document: Envelope,
+    /// False when the ratings had not changed since the node's latest
+    /// document for the period, and this is that one.
+    pub created: bool,
+}

@@ -357,3 +357,82 @@ fn scoring_and_grading_checks() {
     );
     Grading::standard().validate().unwrap();
 }
+
+#[test]
+fn an_indicator_from_public_ratings_is_a_mean_score() {
+    // Without `source` the indicator serialises as before: the bytes of
+    // documents signed before the field existed do not change.
+    let plain: Framework = check(framework()).unwrap();
+    assert!(!serde_json::to_string(&plain).unwrap().contains("source"));
+    assert!(!plain.indicators[1].from_public_ratings());
+    let mut f = framework();
+    f["indicators"][1]["source"] = json!("public_rating");
+    f["indicators"][1]["range"] = json!({"min": 1, "max": 5});
+    let parsed: Framework = check(f.clone()).unwrap();
+    assert!(parsed.indicators[1].from_public_ratings());
+    assert!(
+        serde_json::to_string(&parsed)
+            .unwrap()
+            .contains(r#""source":"public_rating""#)
+    );
+    let mut narrow = f.clone();
+    narrow["indicators"][1]["range"] = json!({"min": 0, "max": 4});
+    let e = check::<Framework>(narrow).unwrap_err();
+    assert!(e.contains("indicators[1].range"), "{e}");
+    let mut summed = f.clone();
+    summed["indicators"][1]["aggregation"] = json!({"rule": "sum"});
+    let e = check::<Framework>(summed).unwrap_err();
+    assert!(e.contains("indicators[1].aggregation"), "{e}");
+    let mut bad = f;
+    bad["indicators"][1]["source"] = json!("hotline");
+    assert!(check::<Framework>(bad).is_err());
+}
+
+fn public_rating() -> serde_json::Value {
+    serde_json::from_str(include_str!(
+        "../../../../schemas/examples/valid/public_rating-taicang-2025.json"
+    ))
+    .unwrap()
+}
+
+#[test]
+fn public_rating_rules_between_members() {
+    let ok: PublicRatingSummary = check(public_rating()).unwrap();
+    assert_eq!(ok.categories.len(), 2);
+    type Spoil = fn(&mut serde_json::Value);
+    let cases: [(Spoil, &str); 9] = [
+        (|v| v["categories"][0]["n"] = json!(199), "categories[0].n"),
+        (
+            |v| v["categories"][0]["counts"][0] = json!(4),
+            "categories[0].n",
+        ),
+        (|v| v["k"] = json!(201), "categories[0].n"),
+        (
+            |v| v["categories"][0]["raw_mean"] = json!(4.3),
+            "categories[0].raw_mean",
+        ),
+        (
+            |v| v["categories"][0]["shrunk"] = json!(4.365),
+            "categories[0].shrunk",
+        ),
+        (
+            |v| v["categories"][0]["satisfied_share"] = json!(0.85),
+            "categories[0].satisfied_share",
+        ),
+        (
+            |v| v["categories"][0]["satisfied_interval"] = json!([0.9, 0.95]),
+            "categories[0].satisfied_interval",
+        ),
+        (
+            |v| v["categories"][1]["category"] = json!("education"),
+            "categories[1].category",
+        ),
+        (|v| v["categories"] = json!([]), "categories"),
+    ];
+    for (spoil, field) in cases {
+        let mut v = public_rating();
+        spoil(&mut v);
+        let p: PublicRatingSummary = serde_json::from_value(v).unwrap();
+        assert_eq!(p.validate().unwrap_err().field, field);
+    }
+}
