@@ -502,6 +502,28 @@ fn a_resident_rates_a_project_on_the_public_page() {
     assert_eq!(result, "used");
     assert_eq!(counted(&p), 1);
 
+    // The comment shows as the resident wrote it: as text, its markup
+    // not taken for markup.
+    page.click("[data-comments=\"lib-2025\"]");
+    page.wait_until(
+        "the comments",
+        "document.querySelector('[data-project=\"lib-2025\"] .comment-box[data-loaded]')",
+    );
+    assert_eq!(
+        page.eval(
+            "document.querySelector('[data-project=\"lib-2025\"] .comment-box').dataset.loaded"
+        ),
+        "1"
+    );
+    assert_eq!(
+        page.eval("document.querySelector('[data-project=\"lib-2025\"] .c-text').textContent"),
+        comment
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('.comment-box b, .comment-box script').length"),
+        0
+    );
+
     // The English toggle.
     page.click("button[data-lang=en]");
     assert_eq!(
@@ -513,6 +535,106 @@ fn a_resident_rates_a_project_on_the_public_page() {
         &browser,
         &p.url("/public/#lang=zh"),
         &crate::browser::screenshot_dir().join("public-zh.png"),
+    );
+    assert!(p.stop());
+}
+
+/// The office's 众评 page on the dashboard: the project with its score and
+/// distribution, the rectification task a bad rating opened, its state
+/// after the unit's response, and the overdue filter.
+#[test]
+fn the_office_sees_scores_and_rectification_on_the_dashboard() {
+    let Some(browser) = crate::browser::chromium() else {
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let (node, p) = node_with_project(root.path(), &[("k", 2.into())]);
+    let codes = issue(&p, &node, 3);
+    for (code, level, comment) in [
+        (&codes[0], 5, None),
+        (&codes[1], 4, None),
+        (&codes[2], 1, Some("阅览室太吵")),
+    ] {
+        let mut body = json!({"project": "lib-2025", "code": code, "level": level});
+        if let Some(c) = comment {
+            body["comment"] = c.into();
+        }
+        let (s, v) = post(&p, "/public/v1/ratings", None, body.to_string().into());
+        assert_eq!(s, 201, "{v}");
+    }
+    let url = |extra: &str| p.url(&format!("/#/public?token={}&lang=zh{extra}", node.viewer));
+    let mut page = crate::cdp::Page::open(&browser, &url(""), 1280, 900);
+    page.wait_until("the 众评 page", "document.body.dataset.ready === 'public'");
+    let cell = |page: &mut crate::cdp::Page, row: &str, i: usize| {
+        page.eval(&format!(
+            "document.querySelector('{row}').children[{i}].textContent"
+        ))
+    };
+    let project = "tr[data-project=\"lib-2025\"]";
+    // Three ratings: n, the raw mean 10/3, and the bar from level 5 to 1.
+    assert_eq!(cell(&mut page, project, 3), "3");
+    assert_eq!(cell(&mut page, project, 5), "3.333");
+    assert_eq!(
+        page.eval(&format!(
+            "document.querySelector('{project} svg.levelbar').getAttribute('aria-label')"
+        )),
+        "1 / 1 / 0 / 0 / 1"
+    );
+    // The rating of 1 opened a task for the project's unit, open, not overdue.
+    let task = "tr[data-task]";
+    assert_eq!(
+        page.eval("document.querySelectorAll('tr[data-task]').length"),
+        1
+    );
+    assert_eq!(
+        page.eval(&format!("document.querySelector('{task}').dataset.status")),
+        "open"
+    );
+    assert_eq!(
+        page.eval(&format!("document.querySelector('{task}').dataset.overdue")),
+        "false"
+    );
+    let id = page.eval(&format!("document.querySelector('{task}').dataset.task"));
+    let id = id.as_str().unwrap().to_owned();
+
+    // The unit responds; the page shows it.
+    let (s, v) = post(
+        &p,
+        &format!("/api/v1/tasks/{id}/response"),
+        Some(&node.admin),
+        json!({"text": "已设静音区", "by": "图书馆"})
+            .to_string()
+            .into(),
+    );
+    assert_eq!(s, 200, "{v}");
+    page.eval("location.reload()");
+    page.wait_until(
+        "the task responded",
+        "document.body.dataset.ready === 'public' && \
+         document.querySelector('tr[data-task]').dataset.status === 'responded'",
+    );
+    let shown = cell(&mut page, task, 7);
+    assert!(shown.as_str().unwrap().contains("已设静音区"), "{shown}");
+
+    // The overdue filter: nothing is overdue yet.
+    page.click("a[data-filter=overdue]");
+    page.wait_until(
+        "the overdue view",
+        "document.body.dataset.ready === 'public' && location.hash.includes('status=overdue')",
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('tr[data-task]').length"),
+        0
+    );
+    assert_eq!(
+        page.eval("document.querySelector('a[data-filter]').dataset.filter"),
+        "all"
+    );
+    drop(page);
+    crate::browser::screenshot(
+        &browser,
+        &url(""),
+        &crate::browser::screenshot_dir().join("dashboard-public-zh.png"),
     );
     assert!(p.stop());
 }

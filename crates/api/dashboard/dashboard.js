@@ -11,7 +11,18 @@
       'app.title': '长三角绩效对标与互认看板',
       'app.sub': '联邦式机关绩效对标节点',
       'nav.overview': '节点概览', 'nav.comparison': '横向比较', 'nav.trend': '趋势',
-      'nav.recognition': '互认矩阵', 'nav.composite': '综合指数',
+      'nav.recognition': '互认矩阵', 'nav.composite': '综合指数', 'nav.public': '众评',
+      'pub.projects': '民生项目', 'pub.rated': '已公布评分的项目', 'pub.ratings': '计入评分的评价',
+      'pub.open': '未办结整改', 'pub.overdue': '逾期整改', 'pub.project': '项目', 'pub.unit': '责任单位',
+      'pub.category': '类别', 'pub.n': '评价数', 'pub.score': '评分（收缩）', 'pub.raw': '原始平均',
+      'pub.sat': '满意率（95% 区间）', 'pub.dist': '分布（5→1）', 'pub.progress': '进度',
+      'pub.below': '不足 {k} 条', 'pub.tasks': '整改任务（评 1–2 级自动生成）', 'pub.notasks': '没有整改任务。',
+      'pub.task': '任务', 'pub.level': '评价等级', 'pub.opened': '生成', 'pub.due': '期限', 'pub.status': '状态',
+      'pub.response': '整改答复', 'pub.callback': '回访', 'pub.filter': '只看逾期', 'pub.all': '全部任务',
+      'pub.method': '评分向同类项目平均值收缩（先验权重 {c} 条）；满 {k} 条评价才公布。公开页面：',
+      'task.open': '待整改', 'task.responded': '已答复', 'task.closed': '已办结', 'task.voided': '申诉作废',
+      'task.overdue': '逾期', 'task.late': '逾期答复',
+      'cb.satisfied': '满意', 'cb.unsatisfied': '不满意', 'cb.unreachable': '未联系上',
       'signout': '清除令牌', 'loading': '正在加载…', 'none': '无', 'yes': '是', 'no': '否',
       'login.title': '需要访问令牌', 'login.label': '查看者令牌（viewer token）',
       'login.hint': '令牌也可以放在链接的片段中，例如 …/#token=令牌。令牌只保存在本标签页的会话中。',
@@ -83,7 +94,18 @@
       'app.title': 'Yangtze Delta Performance Benchmarking',
       'app.sub': 'Federated appraisal benchmarking node',
       'nav.overview': 'Overview', 'nav.comparison': 'Comparison', 'nav.trend': 'Trend',
-      'nav.recognition': 'Recognition', 'nav.composite': 'Composite',
+      'nav.recognition': 'Recognition', 'nav.composite': 'Composite', 'nav.public': 'Public rating',
+      'pub.projects': 'Livelihood projects', 'pub.rated': 'Projects with a shown score', 'pub.ratings': 'Ratings counted',
+      'pub.open': 'Open rectifications', 'pub.overdue': 'Overdue rectifications', 'pub.project': 'Project', 'pub.unit': 'Responsible unit',
+      'pub.category': 'Category', 'pub.n': 'Ratings', 'pub.score': 'Score (shrunk)', 'pub.raw': 'Raw mean',
+      'pub.sat': 'Satisfied (95% interval)', 'pub.dist': 'Distribution (5→1)', 'pub.progress': 'Progress',
+      'pub.below': 'fewer than {k}', 'pub.tasks': 'Rectification tasks (opened by ratings of 1–2)', 'pub.notasks': 'No rectification tasks.',
+      'pub.task': 'Task', 'pub.level': 'Level', 'pub.opened': 'Opened', 'pub.due': 'Due', 'pub.status': 'Status',
+      'pub.response': 'Response', 'pub.callback': 'Call-back', 'pub.filter': 'Overdue only', 'pub.all': 'All tasks',
+      'pub.method': 'Scores are pulled toward the mean of projects of the same category (prior weight {c} ratings) and shown from {k} ratings. The public page: ',
+      'task.open': 'open', 'task.responded': 'responded', 'task.closed': 'closed', 'task.voided': 'voided on appeal',
+      'task.overdue': 'overdue', 'task.late': 'answered late',
+      'cb.satisfied': 'satisfied', 'cb.unsatisfied': 'unsatisfied', 'cb.unreachable': 'unreachable',
       'signout': 'Forget token', 'loading': 'Loading…', 'none': 'none', 'yes': 'yes', 'no': 'no',
       'login.title': 'Access token needed', 'login.label': 'Viewer token',
       'login.hint': 'The token can also be given in the link fragment, e.g. …/#token=TOKEN. It is kept only for this browser tab.',
@@ -150,7 +172,7 @@
     score_0_100: { zh: '分（0–100）', en: 'score 0–100' }, score_1_5: { zh: '分（1–5）', en: 'score 1–5' },
     ratio: { zh: '比率', en: 'ratio' }, count: { zh: '个', en: 'count' }, yuan: { zh: '元', en: 'yuan' },
   };
-  const PAGES = ['overview', 'comparison', 'trend', 'recognition', 'composite'];
+  const PAGES = ['overview', 'comparison', 'trend', 'recognition', 'composite', 'public'];
   const KINDS = ['jurisdiction', 'framework', 'summary', 'crosswalk', 'endorsement', 'roster'];
   const KIND_COLORS = { jurisdiction: '#7a8797', framework: '#2e8b57', summary: '#1f5f9e',
     crosswalk: '#d08c18', endorsement: '#7b4fa0', roster: '#b23a48' };
@@ -1031,6 +1053,87 @@
       rows, 'matrix') : h('p', { class: 'muted', text: t('rec.empty') }), legend));
   }
 
+  // ------------------------------------------------------- page: public rating
+
+  /** A stacked bar of the five levels, 5 first. */
+  function levelBar(dist, n) {
+    const colors = { 5: '#1e7b3a', 4: '#6aa84f', 3: '#c9a227', 2: '#e07b39', 1: '#b3261e' };
+    let x = 0;
+    const parts = [];
+    for (let level = 5; level >= 1; level--) {
+      const w = n ? (100 * dist[level - 1]) / n : 0;
+      if (w > 0) parts.push(s('rect', { x, y: 0, width: w, height: 10, fill: colors[level] },
+        s('title', { text: `${level}: ${dist[level - 1]}` })));
+      x += w;
+    }
+    return s('svg', { class: 'levelbar', viewBox: '0 0 100 10', width: 120, height: 12, preserveAspectRatio: 'none',
+      role: 'img', 'aria-label': dist.slice().reverse().join(' / ') }, ...parts);
+  }
+
+  async function pagePublic(ctx) {
+    const overdueOnly = ctx.params.get('status') === 'overdue';
+    const [pub, tasks, all] = await Promise.all([
+      fetch('/public/v1/projects', { cache: 'no-store' }).then((r) => r.json()),
+      api('/tasks' + (overdueOnly ? '?status=overdue' : '')),
+      overdueOnly ? api('/tasks') : null,
+    ]);
+    if (!ctx.alive()) return;
+    const everyTask = (all || tasks).tasks || [];
+    const projects = pub.projects || [];
+    const nameOf = new Map(projects.map((p) => [p.project.id, p]));
+    const shown = projects.filter((p) => p.score);
+    const kpis = h('div', { class: 'kpis' },
+      kpi(t('pub.projects'), String(projects.length)),
+      kpi(t('pub.rated'), String(shown.length)),
+      kpi(t('pub.ratings'), String(shown.reduce((a, p) => a + p.score.n, 0))),
+      kpi(t('pub.open'), String(everyTask.filter((x) => x.status === 'open' || x.status === 'responded').length)),
+      kpi(t('pub.overdue'), String(everyTask.filter((x) => x.overdue).length)));
+    const rows = projects.map((p) => {
+      const sc = p.score;
+      const ms = p.project.milestones || [];
+      const prog = ms.length ? ms.reduce((a, m) => a + m.progress, 0) / ms.length : null;
+      return h('tr', { dataset: { project: p.project.id } },
+        h('td', null, (state.lang === 'zh' ? p.project.name_zh : p.project.name_en),
+          h('div', { class: 'small muted' }, h('code', { text: p.project.id }))),
+        h('td', { text: state.lang === 'zh' ? p.unit_name_zh : p.unit_name_en }),
+        h('td', { text: p.project.category }),
+        h('td', { class: 'num', text: sc ? String(sc.n) : t('pub.below', { k: pub.k }) }),
+        h('td', { class: 'num' }, sc ? h('strong', { text: fmt(sc.shrunk, 3) }) : '–'),
+        h('td', { class: 'num', text: sc ? fmt(sc.raw_mean, 3) : '–' }),
+        h('td', { class: 'num', text: sc ? `${fmt(100 * sc.satisfied_share, 3)}% (${fmt(100 * sc.satisfied_interval[0], 3)}–${fmt(100 * sc.satisfied_interval[1], 3)}%)` : '–' }),
+        h('td', null, sc ? levelBar(sc.distribution, sc.n) : '–'),
+        h('td', { class: 'num', text: prog === null ? '–' : `${fmt(prog, 3)}%` }));
+    });
+    const taskRows = (tasks.tasks || []).map((x) => {
+      const p = nameOf.get(x.project);
+      const st = h('td', null, badge(t('task.' + x.status), 'task-' + x.status),
+        x.overdue ? badge(t('task.overdue'), 'task-overdue') : null,
+        x.response && x.response.late ? badge(t('task.late'), 'task-late') : null);
+      return h('tr', { class: x.overdue ? 'row-overdue' : null, dataset: { task: String(x.id), status: x.status, overdue: String(!!x.overdue) } },
+        h('td', { class: 'num', text: String(x.id) }),
+        h('td', { text: p ? (state.lang === 'zh' ? p.project.name_zh : p.project.name_en) : x.project }),
+        h('td', { text: p ? (state.lang === 'zh' ? p.unit_name_zh : p.unit_name_en) : x.unit }),
+        h('td', { class: 'num', text: String(x.level) }),
+        h('td', { text: String(x.opened).slice(0, 10) }),
+        h('td', { text: x.due }),
+        st,
+        h('td', { class: 'small', text: x.response ? `${x.response.text} (${x.response.by})` : '–' }),
+        h('td', { class: 'small', text: x.callback ? `${tOr('cb.' + x.callback.result, x.callback.result)}${x.callback.note ? ': ' + x.callback.note : ''}` : '–' }));
+    });
+    const filter = h('p', { class: 'controls' }, h('a', {
+      href: hashFor('public', overdueOnly ? new URLSearchParams() : new URLSearchParams('status=overdue')),
+      text: overdueOnly ? t('pub.all') : t('pub.filter'), dataset: { filter: overdueOnly ? 'all' : 'overdue' } }));
+    ctx.view.replaceChildren(kpis,
+      card(t('pub.projects'),
+        h('p', { class: 'muted small' }, t('pub.method', { c: pub.prior_weight, k: pub.k }), h('a', { href: '/public/', text: '/public/' })),
+        table([[t('pub.project')], [t('pub.unit')], [t('pub.category')], [t('pub.n'), 'num'], [t('pub.score'), 'num'],
+          [t('pub.raw'), 'num'], [t('pub.sat'), 'num'], [t('pub.dist')], [t('pub.progress'), 'num']], rows, 'public-projects')),
+      card(t('pub.tasks'), filter,
+        taskRows.length ? table([[t('pub.task'), 'num'], [t('pub.project')], [t('pub.unit')], [t('pub.level'), 'num'],
+          [t('pub.opened')], [t('pub.due')], [t('pub.status')], [t('pub.response')], [t('pub.callback')]], taskRows, 'public-tasks')
+          : h('p', { class: 'muted', text: t('pub.notasks') })));
+  }
+
   // ------------------------------------------------------------- page: composite
 
   async function pageComposite(ctx) {
@@ -1158,7 +1261,7 @@
     return form;
   }
 
-  const RENDERERS = { overview: pageOverview, comparison: pageComparison, trend: pageTrend, recognition: pageRecognition, composite: pageComposite };
+  const RENDERERS = { overview: pageOverview, comparison: pageComparison, trend: pageTrend, recognition: pageRecognition, composite: pageComposite, public: pagePublic };
 
   // ------------------------------------------------------------------ charts
 
