@@ -49,6 +49,9 @@ impl From<LocalError> for ApiError {
                 ApiError::storage(e)
             }
             LocalError::Publish(p) => ApiError::bad_request(p.to_string()),
+            LocalError::Unavailable(m) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)
+            }
         }
     }
 }

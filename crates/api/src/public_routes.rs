@@ -135,7 +135,9 @@ pub(crate) async fn post_codes(
     description = "201 when stored (durable); 409 when the code has rated \
         already; 404 for an unknown project; 400 naming the field for \
         anything else, an unknown code included; 429 when the client's \
-        address exceeds the configured rate.",
+        address exceeds the configured rate; 503 when a rating verifier \
+        plugged in in place of the codes cannot decide now (never with \
+        the one-time codes).",
     request_body(content = wire::RatingIn, content_type = "application/json"),
     responses(
         (status = 201, description = "the rating is stored", body = wire::RatingStored),
@@ -143,7 +145,8 @@ pub(crate) async fn post_codes(
         (status = 404, description = "no such project", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 409, description = "the code has rated already", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 429, description = "this client address has sent more rating requests than `[public] ratings_per_minute` allows; `Retry-After` gives the seconds to wait", body = crate::openapi::Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "seconds until the next request would be allowed")))
+            headers(("Retry-After" = u64, description = "seconds until the next request would be allowed"))),
+        (status = 503, description = "the rating verifier cannot decide now; nothing was stored", body = crate::openapi::Problem, content_type = "application/problem+json")
     )
 )]
 pub(crate) async fn post_rating(

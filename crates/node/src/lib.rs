@@ -16,6 +16,7 @@ mod harmonise;
 pub mod local;
 mod metrics;
 pub mod public;
+pub mod verifier;
 
 pub use harmonise::Answer;
 pub use metrics::{CacheLabel, EvidenceLabel, Metrics, ReasonLabel};
@@ -215,6 +216,9 @@ pub struct Node {
     /// Set when a roster history changed under the ingest lock, so that held
     /// rosters are tried again before the lock is released.
     history_changed: AtomicBool,
+    /// The check on residents' rating credentials; unset, the node's
+    /// one-time codes.
+    verifier: RwLock<Option<Arc<dyn verifier::RatingVerifier>>>,
 }
 
 impl std::fmt::Debug for Node {
@@ -258,6 +262,7 @@ impl Node {
             outbox: OnceLock::new(),
             view: Default::default(),
             history_changed: AtomicBool::new(false),
+            verifier: RwLock::new(None),
         };
         node.restore_rosters(anchors)?;
         node.check_own_chain()?;

@@ -108,6 +108,10 @@ pub enum LocalError {
     /// Storage failed; nothing was acknowledged.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A service the operation depends on (a rating verifier's) cannot
+    /// answer now; nothing was stored.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 /// A held framework version and the document that carries it.

@@ -7,6 +7,7 @@
 
 use crate::Node;
 use crate::local::LocalError;
+use crate::verifier::{Admission, CodeVerifier, RatingVerifier, VerifyError};
 use deltabench_engine::public::{
     LevelCounts, PublicScore, UnitRating, category_mean, rating_summary, score, unit_values,
 };
@@ -17,10 +18,11 @@ use deltabench_model::rectify::{
     Voided, check_text,
 };
 use deltabench_model::{DocHash, InvalidField, Period, ProjectId, UnitId};
-use deltabench_store::public::{Moderated, OpenTask, Rated, RatingRecord, TaskUpdate};
+use deltabench_store::public::{Moderated, OpenTask, Rated, RatingRecord, SlotRule, TaskUpdate};
 use deltabench_trust::Document;
 use deltabench_trust::codes::{CodeKey, RatingCode};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The most codes one request issues.
 pub const CODES_PER_REQUEST_MAX: usize = 10_000;
@@ -82,6 +84,23 @@ impl Node {
 
     fn code_key(&self) -> CodeKey {
         CodeKey::derive(&self.key().seed())
+    }
+
+    /// Puts `verifier` in place of the one-time codes as the check on
+    /// every rating's credential from now on (see [`crate::verifier`]).
+    /// Codes issued before are then only accepted if it accepts them.
+    pub fn set_verifier(&self, verifier: Arc<dyn RatingVerifier>) {
+        tracing::info!(verifier = verifier.name(), "rating verifier set");
+        *self.verifier.write().unwrap_or_else(|e| e.into_inner()) = Some(verifier);
+    }
+
+    /// The check on rating credentials in force.
+    fn verifier(&self) -> Arc<dyn RatingVerifier> {
+        let set = self.verifier.read().unwrap_or_else(|e| e.into_inner());
+        match &*set {
+            Some(v) => v.clone(),
+            None => Arc::new(CodeVerifier::new(self.code_key())),
+        }
     }
 
     /// Stores projects (replacing those with the same id), whole or not at
@@ -146,15 +165,16 @@ impl Node {
         Ok(codes)
     }
 
-    /// Stores a resident's rating if its code was issued for the project
-    /// and has not rated yet; a rating of level 1 or 2 opens a
-    /// rectification task for the project's unit in the same transaction,
-    /// due the policy's working days later. `Ok(Rated::Stored(id))` is
-    /// durable when it returns; `CodeUsed` and `UnknownCode` store nothing. An unknown
+    /// Stores a resident's rating if the node's verifier admits its code
+    /// (by default: a one-time code issued for the project that has not
+    /// rated yet); a rating of level 1 or 2 opens a rectification task for
+    /// the project's unit in the same transaction, due the policy's
+    /// working days later. `Ok(Rated::Stored(id))` is durable when it
+    /// returns; `CodeUsed` and `UnknownCode` store nothing. An unknown
     /// project is `NotFound`; a malformed code, level or comment is
-    /// `Invalid`, naming the field.
+    /// `Invalid`, naming the field; a verifier that cannot decide now is
+    /// `Unavailable`.
     pub fn rate(&self, r: RatingRequest) -> Result<Rated, LocalError> {
-        let code = RatingCode::parse(&r.code).map_err(LocalError::Invalid)?;
         let project = self
             .store()
             .project(&r.project)?
@@ -167,14 +187,22 @@ impl Node {
             at: self.now(),
         };
         rating.validate().map_err(LocalError::Invalid)?;
-        let digest =
-            self.code_key()
-                .digest(project.id.as_str(), &project.period.to_string(), &code);
+        let (slot, rule) = match self.verifier().admit(&project, &r.code) {
+            Ok(Admission::Issued(slot)) => (slot, SlotRule::Issued),
+            Ok(Admission::Checked(slot)) => (slot, SlotRule::FirstUse),
+            Ok(Admission::Unknown) => return Ok(Rated::UnknownCode),
+            Err(VerifyError::Invalid(f)) => return Err(LocalError::Invalid(f)),
+            Err(VerifyError::Unavailable(m)) => {
+                return Err(LocalError::Unavailable(format!(
+                    "the rating check is unavailable, nothing was stored; try again later: {m}"
+                )));
+            }
+        };
         let task = (rating.level <= TASK_LEVEL_MAX).then(|| OpenTask {
             unit: project.unit.clone(),
             due: self.policy().rectify.due(rating.at),
         });
-        let rated = self.store().rate(&digest, &rating, task.as_ref())?;
+        let rated = self.store().rate(&slot, rule, &rating, task.as_ref())?;
         if matches!(rated, Rated::Stored(_)) {
             self.flush()?;
         }

@@ -9,9 +9,10 @@
 //! stored bad rating always has its task. Keys:
 //!
 //! - `p PROJECT`: a project (JSON);
-//! - `c DIGEST`: an issued code's 32-byte keyed digest (see
-//!   `deltabench_trust::codes`), its value empty while unused and the
-//!   rating's id (8 bytes, big-endian) once used;
+//! - `c DIGEST`: a rating slot's 32-byte keyed digest (an issued code's,
+//!   see `deltabench_trust::codes`, or one a verifier vouched for), its
+//!   value empty while issued and unused and the rating's id (8 bytes,
+//!   big-endian) once used;
 //! - `r ID`: a rating (JSON), ids from 1 in the order given; never changed
 //!   once written;
 //! - `n`: the last rating id;
@@ -52,6 +53,16 @@ pub enum Rated {
     CodeUsed,
     /// No such code was issued (for this project and period).
     UnknownCode,
+}
+
+/// How a rating's slot (the keyed digest of its code) may be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotRule {
+    /// Only if it was issued (`Store::issue_codes`) and is unused.
+    Issued,
+    /// If it is unused, issued or not: the verifier vouched for the
+    /// person, and the slot is registered by this use.
+    FirstUse,
 }
 
 /// The rectification task a bad rating opens, as the node plans it before
@@ -171,12 +182,14 @@ impl Store {
         Ok(())
     }
 
-    /// Stores `rating` if `digest` is an issued, unused code, marks the
-    /// code used and, when `task` is given, opens the rating's
-    /// rectification task, atomically. Not durable until [`Store::flush`].
+    /// Stores `rating` if `digest` is an unused slot (issued before, under
+    /// [`SlotRule::Issued`]), marks it used and, when `task` is given,
+    /// opens the rating's rectification task, atomically. Not durable
+    /// until [`Store::flush`].
     pub fn rate(
         &self,
         digest: &[u8; 32],
+        rule: SlotRule,
         rating: &Rating,
         task: Option<&OpenTask>,
     ) -> Result<Rated, StoreError> {
@@ -184,7 +197,8 @@ impl Store {
         let code_key = key(CODE, digest);
         let result = self.public()?.transaction(|tx| {
             match tx.get(&code_key)? {
-                None => return Ok(Rated::UnknownCode),
+                None if rule == SlotRule::Issued => return Ok(Rated::UnknownCode),
+                None => {}
                 Some(used) if !used.is_empty() => return Ok(Rated::CodeUsed),
                 Some(_) => {}
             }
@@ -440,20 +454,81 @@ mod tests {
     }
 
     #[test]
+    fn a_vouched_slot_is_registered_by_its_first_use_and_refused_after() {
+        let store = Store::open_temporary().unwrap();
+        let (a, b) = ([4u8; 32], [5u8; 32]);
+        // Not issued: refused as a code, taken once as a vouched slot.
+        assert_eq!(
+            store.rate(&a, SlotRule::Issued, &rating(5), None).unwrap(),
+            Rated::UnknownCode
+        );
+        assert_eq!(
+            store
+                .rate(&a, SlotRule::FirstUse, &rating(5), None)
+                .unwrap(),
+            Rated::Stored(1)
+        );
+        assert_eq!(
+            store
+                .rate(&a, SlotRule::FirstUse, &rating(2), None)
+                .unwrap(),
+            Rated::CodeUsed
+        );
+        assert_eq!(
+            store.rate(&a, SlotRule::Issued, &rating(2), None).unwrap(),
+            Rated::CodeUsed
+        );
+        // Two requests with one slot at the same moment: one is stored.
+        let outcomes: Vec<Rated> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..8)
+                .map(|_| {
+                    let store = &store;
+                    s.spawn(move || {
+                        store
+                            .rate(&b, SlotRule::FirstUse, &rating(3), None)
+                            .unwrap()
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let stored = outcomes
+            .iter()
+            .filter(|o| matches!(o, Rated::Stored(_)))
+            .count();
+        assert_eq!(stored, 1, "{outcomes:?}");
+        assert_eq!(store.ratings().unwrap().len(), 2);
+    }
+
+    #[test]
     fn a_code_rates_once_and_an_unknown_code_not_at_all() {
         let store = Store::open_temporary().unwrap();
         let (a, b) = ([1u8; 32], [2u8; 32]);
         store.issue_codes(&[a, b]).unwrap();
-        assert_eq!(store.rate(&a, &rating(5), None).unwrap(), Rated::Stored(1));
-        assert_eq!(store.rate(&a, &rating(1), None).unwrap(), Rated::CodeUsed);
         assert_eq!(
-            store.rate(&[3; 32], &rating(4), None).unwrap(),
+            store.rate(&a, SlotRule::Issued, &rating(5), None).unwrap(),
+            Rated::Stored(1)
+        );
+        assert_eq!(
+            store.rate(&a, SlotRule::Issued, &rating(1), None).unwrap(),
+            Rated::CodeUsed
+        );
+        assert_eq!(
+            store
+                .rate(&[3; 32], SlotRule::Issued, &rating(4), None)
+                .unwrap(),
             Rated::UnknownCode
         );
-        assert_eq!(store.rate(&b, &rating(2), None).unwrap(), Rated::Stored(2));
+        assert_eq!(
+            store.rate(&b, SlotRule::Issued, &rating(2), None).unwrap(),
+            Rated::Stored(2)
+        );
         // Issuing a used code again does not make it usable.
         store.issue_codes(&[a]).unwrap();
-        assert_eq!(store.rate(&a, &rating(3), None).unwrap(), Rated::CodeUsed);
+        assert_eq!(
+            store.rate(&a, SlotRule::Issued, &rating(3), None).unwrap(),
+            Rated::CodeUsed
+        );
         let levels: Vec<(u64, u8)> = store
             .ratings()
             .unwrap()
@@ -475,7 +550,11 @@ mod tests {
                 .chain(codes.iter())
                 .map(|c| {
                     let store = store.clone();
-                    s.spawn(move || store.rate(c, &rating(1), Some(&open())).unwrap())
+                    s.spawn(move || {
+                        store
+                            .rate(c, SlotRule::Issued, &rating(1), Some(&open()))
+                            .unwrap()
+                    })
                 })
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
@@ -529,7 +608,9 @@ mod tests {
             ..rating(1)
         };
         assert_eq!(
-            store.rate(&[1; 32], &bad, Some(&open())).unwrap(),
+            store
+                .rate(&[1; 32], SlotRule::Issued, &bad, Some(&open()))
+                .unwrap(),
             Rated::Stored(1)
         );
         let task = store.task_of_rating(1).unwrap().expect("its task");
@@ -541,17 +622,23 @@ mod tests {
         assert_eq!(task.due.to_string(), "2023-12-05");
         // A used or unknown code stores neither rating nor task.
         assert_eq!(
-            store.rate(&[1; 32], &bad, Some(&open())).unwrap(),
+            store
+                .rate(&[1; 32], SlotRule::Issued, &bad, Some(&open()))
+                .unwrap(),
             Rated::CodeUsed
         );
         assert_eq!(
-            store.rate(&[9; 32], &bad, Some(&open())).unwrap(),
+            store
+                .rate(&[9; 32], SlotRule::Issued, &bad, Some(&open()))
+                .unwrap(),
             Rated::UnknownCode
         );
         assert_eq!(store.tasks().unwrap().len(), 1);
         // A good rating opens none.
         assert_eq!(
-            store.rate(&[2; 32], &rating(5), None).unwrap(),
+            store
+                .rate(&[2; 32], SlotRule::Issued, &rating(5), None)
+                .unwrap(),
             Rated::Stored(2)
         );
         assert_eq!(store.task_of_rating(2).unwrap(), None);
@@ -565,8 +652,12 @@ mod tests {
             comment: Some("骗子".into()),
             ..rating(1)
         };
-        store.rate(&[1; 32], &bad, Some(&open())).unwrap();
-        store.rate(&[2; 32], &rating(5), None).unwrap();
+        store
+            .rate(&[1; 32], SlotRule::Issued, &bad, Some(&open()))
+            .unwrap();
+        store
+            .rate(&[2; 32], SlotRule::Issued, &rating(5), None)
+            .unwrap();
         let counted = |store: &Store| -> Vec<u8> {
             store
                 .rating_records()
