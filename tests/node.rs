@@ -438,6 +438,75 @@ fn each_sample_jurisdiction_loads_appraises_and_summarises() {
             "{name}: grades spread over the scale: {grades:?}"
         );
 
+        // What if every minimum were 0: every unit gets an A, and exactly
+        // those that had another grade change; a change that cannot apply
+        // is named, and nothing held changes.
+        let dir_changes = root.path().join(format!("{name}-changes.json"));
+        let zero = |g: &str, pay: f64| serde_json::json!({"grade": g, "min_total": 0, "pay_coefficient": pay});
+        std::fs::write(
+            &dir_changes,
+            serde_json::json!({"grading": {"method": "thresholds", "grades": [
+                zero("A", 1.2), zero("B", 1.1), zero("C", 1.0), zero("D", 0.9), zero("E", 0.8)]}})
+            .to_string(),
+        )
+        .unwrap();
+        let whatif = |file: &std::path::Path, json: bool| {
+            let mut args = vec![
+                "whatif",
+                "--node",
+                &p.api,
+                "--token",
+                &node.admin,
+                "--framework",
+                framework,
+                "--period",
+                "2025",
+                "--draws",
+                "100",
+                "--changes",
+                file.to_str().unwrap(),
+            ];
+            if json {
+                args.push("--json");
+            }
+            deltabench(&args)
+        };
+        let out = whatif(&dir_changes, true);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let not_a = appraisals.iter().filter(|a| a["grade"] != "A").count();
+        assert_eq!(v["grades_changed"].as_u64(), Some(not_a as u64), "{name}");
+        assert_eq!(v["units"].as_array().unwrap().len(), units);
+        for u in v["units"].as_array().unwrap() {
+            assert_eq!(u["after"]["grade"], "A", "{u}");
+            assert_eq!(u["before"]["total"], u["after"]["total"], "{u}");
+        }
+        let out = whatif(&dir_changes, false);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains(&format!("{not_a} of {units} units change grade")),
+            "{text}"
+        );
+        std::fs::write(
+            &dir_changes,
+            r#"{"weights": [{"category": "nowhere", "weights": []}]}"#,
+        )
+        .unwrap();
+        let out = whatif(&dir_changes, false);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("changes.weights[0].category"), "{err}");
+        let (_, again) = get(
+            &p,
+            &format!("/api/v1/appraisals?framework={framework}&period=2025"),
+            &node.admin,
+        );
+        assert_eq!(again["appraisals"].as_array(), Some(appraisals), "{name}");
+
         for period in ["2024", "2025"] {
             let body =
                 serde_json::json!({"framework": framework, "version": "1.0.0", "period": period});

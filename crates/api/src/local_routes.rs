@@ -625,6 +625,39 @@ pub(crate) async fn list_appraisals(
 
 #[utoipa::path(
     post,
+    path = "/whatif",
+    tag = "appraisal",
+    summary = "The appraisal under changed weights, targets, scoring rules or grading, beside the appraisal as it stands",
+    description = "Changes are applied to copies, in this order: `weights` (a category's whole \
+        weight tree), `scoring`, `grading`, assumed `values`, `targets` (for one unit, or for \
+        every unit in place of their own). Each unit's total, grade, pay coefficient, rank in \
+        its category and rank interval under perturbed weights (the composite's method: \
+        `draws`, `seed`, `perturbation`) before and after. Nothing held is changed. 400 \
+        names the change that cannot apply (`changes.weights[0].weights`, …).",
+    security(("admin" = [])),
+    request_body(content = wire::WhatIfRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "every unit before and after", body = wire::WhatIf),
+        (status = 400, description = "the request or one of its changes cannot apply; `field` names it", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such framework (version) of this node", body = crate::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
+pub(crate) async fn post_whatif(
+    _: Admin,
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<wire::WhatIf>, ApiError> {
+    let req: wire::WhatIfRequest = parse_object(
+        &body?,
+        "a what-if request {\"framework\", \"period\", \"changes\"}",
+    )?;
+    req.validate().map_err(invalid)?;
+    let node = state.node.clone();
+    blocking(move || Ok(Json(node.what_if(&req)?))).await
+}
+
+#[utoipa::path(
+    post,
     path = "/summaries",
     tag = "appraisal",
     summary = "Build, sign, store and publish an indicator summary",

@@ -64,6 +64,7 @@ pub(crate) fn routes(limits: crate::ApiLimits) -> OpenApiRouter<AppState> {
         .routes(routes!(lr::list_observations, lr::post_observations).layer(big_body))
         .routes(routes!(lr::list_audit))
         .routes(routes!(lr::list_appraisals))
+        .routes(routes!(lr::post_whatif))
         .routes(routes!(lr::post_summary))
         .routes(routes!(hr::list_crosswalks, hr::post_crosswalk))
         .routes(routes!(hr::post_endorsement))

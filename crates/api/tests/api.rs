@@ -533,6 +533,7 @@ const CONTRACT_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/observations"),
     ("get", "/api/v1/appraisals"),
     ("post", "/api/v1/summaries"),
+    ("post", "/api/v1/whatif"),
     ("get", "/api/v1/documents"),
     ("get", "/api/v1/documents/{hash}"),
     ("get", "/api/v1/bundle"),

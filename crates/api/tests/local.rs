@@ -71,10 +71,21 @@ async fn call(
     ctype: &str,
     body: &str,
 ) -> (StatusCode, Value) {
+    call_with(app, method, uri, ctype, body, ADMIN).await
+}
+
+async fn call_with(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    ctype: &str,
+    body: &str,
+    token: &str,
+) -> (StatusCode, Value) {
     let req = Request::builder()
         .method(method)
         .uri(uri)
-        .header(header::AUTHORIZATION, format!("Bearer {ADMIN}"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
         .header(header::CONTENT_TYPE, ctype)
         .body(Body::from(body.to_owned()))
         .unwrap();
@@ -1254,4 +1265,99 @@ async fn public_ratings_are_published_only_from_k() {
     assert_eq!(again["hash"], v["hash"]);
     let listed = get(&app, "/api/v1/documents?kind=public_rating").await;
     assert_eq!(listed["documents"].as_array().unwrap().len(), 1);
+}
+
+/// `POST /api/v1/whatif`: Chengxiang (u4, a town weighted 100% on
+/// satisfaction, linear from 60 to the target 90) has 75, so 50 points and
+/// grade E; with its own target at 80 it would have 75 points (C, pay 1.0).
+/// Nothing held changes, a change that cannot apply is named, and a viewer
+/// may not ask.
+#[tokio::test]
+async fn whatif_answers_before_and_after_and_changes_nothing() {
+    let app = loaded().await;
+    let appraisals = get(&app, "/api/v1/appraisals?framework=test.small&period=2025").await;
+    let body = json!({"framework": "test.small", "period": "2025", "draws": 200,
+        "changes": {"targets": [{"indicator": "sat", "unit": "u4", "target": 80}]}})
+    .to_string();
+    let (s, v) = call(&app, "POST", "/api/v1/whatif", "application/json", &body).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["version"].as_str(), v["grades_changed"].as_u64()),
+        (Some("1.0.0"), Some(1))
+    );
+    let units = v["units"].as_array().unwrap();
+    assert_eq!(units.len(), 4);
+    let u4 = units.iter().find(|u| u["unit"] == "u4").unwrap();
+    assert_eq!(
+        (
+            &u4["before"]["total"],
+            &u4["before"]["grade"],
+            &u4["before"]["pay_coefficient"]
+        ),
+        (&json!(50.0), &json!("E"), &json!(0.8))
+    );
+    assert_eq!(
+        (
+            &u4["after"]["total"],
+            &u4["after"]["grade"],
+            &u4["after"]["pay_coefficient"]
+        ),
+        (&json!(75.0), &json!("C"), &json!(1.0))
+    );
+    assert_eq!(
+        u4["after"]["rank_interval"],
+        json!([1, 1]),
+        "alone in its category"
+    );
+    for u in units.iter().filter(|u| u["unit"] != "u4") {
+        assert_eq!(u["before"], u["after"], "{u}");
+        assert_eq!(u["grade_changed"], false);
+    }
+    // The appraisal held is as it was.
+    assert_eq!(
+        get(&app, "/api/v1/appraisals?framework=test.small&period=2025").await,
+        appraisals
+    );
+
+    let bad = json!({"framework": "test.small", "period": "2025",
+        "changes": {"weights": [{"category": "town", "weights": [{"indicator": "sat", "weight": 90}]}]}})
+    .to_string();
+    let (s, v) = call(&app, "POST", "/api/v1/whatif", "application/json", &bad).await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("changes.weights[0].weights")),
+        "{v}"
+    );
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/whatif",
+        "application/json",
+        &json!({"framework": "test.small", "period": "2025", "draws": 100_001}).to_string(),
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("draws")),
+        "{v}"
+    );
+    let (s, _) = call(
+        &app,
+        "POST",
+        "/api/v1/whatif",
+        "application/json",
+        &json!({"framework": "none.such", "period": "2025"}).to_string(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = call_with(
+        &app,
+        "POST",
+        "/api/v1/whatif",
+        "application/json",
+        &body,
+        VIEWER,
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
 }

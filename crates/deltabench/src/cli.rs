@@ -57,6 +57,10 @@ pub enum Command {
     /// Sign and publish a period's public ratings of livelihood projects
     /// (per project category, from k ratings) on a running node.
     PublicRatings(PublicRatingsArgs),
+    /// Recompute an appraisal under changed weights, targets, scoring rules
+    /// or grading (and assumed values) on a running node, beside the
+    /// appraisal as it stands; nothing held changes.
+    Whatif(WhatifArgs),
     /// Export or import a bundle of signed documents (for air-gapped offices).
     Bundle(BundleArgs),
     /// List a running node's connected peers.
@@ -127,6 +131,35 @@ pub struct PublicRatingsArgs {
     /// The period, e.g. 2025.
     #[arg(long)]
     pub period: String,
+    /// Print the node's JSON answer.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `deltabench whatif`
+#[derive(Debug, Args)]
+pub struct WhatifArgs {
+    /// The node (admin token).
+    #[command(flatten)]
+    pub node: NodeArgs,
+    /// The node's own framework, e.g. taicang.hqd.
+    #[arg(long)]
+    pub framework: String,
+    /// Its version; the latest covering the period when absent.
+    #[arg(long = "framework-version")]
+    pub framework_version: Option<String>,
+    /// The period, e.g. 2025.
+    #[arg(long)]
+    pub period: String,
+    /// A JSON file of changes: {"weights": [{"category", "weights"}],
+    /// "scoring": [{"indicator", "scoring"}], "grading": {...},
+    /// "values": [{"unit", "indicator", "value"}],
+    /// "targets": [{"indicator", "unit"?, "target"}]}.
+    #[arg(long)]
+    pub changes: std::path::PathBuf,
+    /// Monte Carlo draws for the rank intervals.
+    #[arg(long, default_value_t = 1000)]
+    pub draws: u32,
     /// Print the node's JSON answer.
     #[arg(long)]
     pub json: bool,

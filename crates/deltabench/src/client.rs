@@ -2,7 +2,7 @@
 //! `peers` and `evidence`. Each prints a short human answer, or the node's
 //! JSON with `--json`.
 
-use crate::cli::{BundleArgs, BundleCommand, PublicRatingsArgs, ShowArgs, SummaryArgs};
+use crate::cli::{BundleArgs, BundleCommand, PublicRatingsArgs, ShowArgs, SummaryArgs, WhatifArgs};
 use crate::import::Client;
 use anyhow::{Context, Result, bail};
 use deltabench_wire as wire;
@@ -83,6 +83,79 @@ pub fn public_ratings(a: PublicRatingsArgs) -> Result<()> {
         "public ratings for {}: {created} as {}",
         body.period, v.hash
     );
+    Ok(())
+}
+
+/// `deltabench whatif`: every unit's total, grade, pay coefficient and
+/// rank before and after, the units whose grade changes marked.
+pub fn whatif(a: WhatifArgs) -> Result<()> {
+    let c = Client::new(&a.node.node, &a.node.token)?;
+    let text = std::fs::read_to_string(&a.changes)
+        .with_context(|| format!("cannot read {}", a.changes.display()))?;
+    let mut de = serde_json::Deserializer::from_str(&text);
+    let changes: deltabench_model::whatif::Changes = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| anyhow::anyhow!("{}: {}: {}", a.changes.display(), e.path(), e.inner()))?;
+    let body = wire::WhatIfRequest {
+        framework: a.framework.parse()?,
+        version: a
+            .framework_version
+            .as_deref()
+            .map(semver::Version::parse)
+            .transpose()
+            .context("--framework-version")?,
+        period: deltabench_model::Period::parse(&a.period)?,
+        changes,
+        draws: a.draws,
+        seed: 0,
+        perturbation: deltabench_model::Value::new(0.5)?,
+    };
+    let v: wire::WhatIf = c.post_json("/api/v1/whatif", &body, 200)?.map_err(|r| {
+        let at = r.problem.field.as_deref().unwrap_or("");
+        anyhow::anyhow!(
+            "the node refused the what-if ({}){}: {}",
+            r.status,
+            if at.is_empty() {
+                String::new()
+            } else {
+                format!(" at {at}")
+            },
+            r.problem.detail
+        )
+    })?;
+    if a.json {
+        return print_json(&v);
+    }
+    println!(
+        "what-if on {} {} for {}: {} of {} units change grade (rank intervals: {} draws)",
+        v.framework,
+        v.version,
+        v.period,
+        v.grades_changed,
+        v.units.len(),
+        v.draws
+    );
+    let show = |s: &Option<deltabench_model::whatif::Standing>| match s {
+        Some(s) => format!(
+            "{:>6.2} {:?} x{:<4} #{} [{}-{}]",
+            s.total.get(),
+            s.grade,
+            s.pay_coefficient.get(),
+            s.rank,
+            s.rank_interval[0],
+            s.rank_interval[1]
+        ),
+        None => "not appraised".into(),
+    };
+    for u in &v.units {
+        println!(
+            "{} {:<12} {:<24} {:<32} -> {}",
+            if u.grade_changed { "*" } else { " " },
+            u.category,
+            u.unit,
+            show(&u.before),
+            show(&u.after)
+        );
+    }
     Ok(())
 }
 

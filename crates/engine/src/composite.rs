@@ -250,18 +250,7 @@ pub fn composite(
 
     // The Monte Carlo draws.
     let draws = params.draws as usize;
-    let mut tally = Tally::new(n, draws);
-    let mut perturbed = vec![0.0; k];
-    for d in 0..params.draws {
-        let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
-        rng.set_stream(u64::from(d));
-        for (p, w) in perturbed.iter_mut().zip(&weights) {
-            let u: f64 = rng.random();
-            *p = w * (1.0 + params.perturbation * (2.0 * u - 1.0));
-        }
-        matrix.evaluate(&perturbed, &mut work);
-        tally.record(d as usize, &work.ranks);
-    }
+    let mut tally = run_draws(&matrix, &weights, params, &mut work);
 
     let total: f64 = weights.iter().sum();
     let mut rows: Vec<MemberResult> = members
@@ -437,6 +426,79 @@ impl Work {
             order: Vec::with_capacity(members),
         }
     }
+}
+
+/// Step 6: the ranks of every draw's perturbed weights, tallied.
+fn run_draws(matrix: &Matrix, weights: &[f64], params: &Params, work: &mut Work) -> Tally {
+    let mut tally = Tally::new(matrix.members, params.draws as usize);
+    let mut perturbed = vec![0.0; weights.len()];
+    for d in 0..params.draws {
+        let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
+        rng.set_stream(u64::from(d));
+        for (p, w) in perturbed.iter_mut().zip(weights) {
+            let u: f64 = rng.random();
+            *p = w * (1.0 + params.perturbation * (2.0 * u - 1.0));
+        }
+        matrix.evaluate(&perturbed, work);
+        tally.record(d as usize, &work.ranks);
+    }
+    tally
+}
+
+/// The ranks (1 best, equal totals sharing one) and rank intervals of
+/// members whose scores are already on one scale and are combined by the
+/// weighted arithmetic mean, as an appraisal's are: steps 5 and 6 above,
+/// with `params`' draws, seed and perturbation (its normalisation,
+/// aggregation and missing-value rule are not used). `scores[member][column]`
+/// must all have `weights.len()` entries; the weights must be positive.
+/// Each member's `[P5, P95]`, `[rank, rank]` without draws.
+pub fn rank_intervals(
+    scores: &[Vec<f64>],
+    weights: &[f64],
+    params: &Params,
+) -> Result<Vec<(u32, [u32; 2])>, CompositeError> {
+    let k = weights.len();
+    if k == 0 {
+        return Err(CompositeError::NoColumns);
+    }
+    if let Some(column) = weights.iter().position(|w| !(w.is_finite() && *w > 0.0)) {
+        return Err(CompositeError::BadWeight { column });
+    }
+    if !(0.0..1.0).contains(&params.perturbation) {
+        return Err(CompositeError::BadPerturbation {
+            perturbation: params.perturbation,
+        });
+    }
+    let mut flat = Vec::with_capacity(scores.len() * k);
+    for (member, row) in scores.iter().enumerate() {
+        if row.len() != k {
+            return Err(CompositeError::Shape { member });
+        }
+        if let Some(column) = row.iter().position(|v| !v.is_finite()) {
+            return Err(CompositeError::NotFinite { member, column });
+        }
+        flat.extend(row.iter().map(|&v| Some(v)));
+    }
+    if scores.is_empty() {
+        return Ok(Vec::new());
+    }
+    let matrix = Matrix::new(&flat, k, CompositeAggregation::Arithmetic);
+    let mut work = Work::new(scores.len());
+    matrix.evaluate(weights, &mut work);
+    let rank = work.ranks.clone();
+    let mut tally = run_draws(&matrix, weights, params, &mut work);
+    Ok(rank
+        .iter()
+        .enumerate()
+        .map(|(j, &r)| {
+            let interval = if params.draws == 0 {
+                [r, r]
+            } else {
+                tally.interval(j)
+            };
+            (r, interval)
+        })
+        .collect())
 }
 
 /// The ranks each member took over the draws, kept in whichever form is

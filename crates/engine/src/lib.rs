@@ -44,6 +44,7 @@ pub mod stats;
 pub mod summary;
 pub mod transform;
 pub mod view;
+pub mod whatif;
 
 use deltabench_model::local::Observation;
 use deltabench_model::{DocHash, IndicatorCode, JurisdictionCode, Timestamp, UnitId};
@@ -96,6 +97,11 @@ impl ObservationSet {
         indicator: &IndicatorCode,
     ) -> impl Iterator<Item = (&UnitId, &Observation)> {
         self.by_indicator.get(indicator).into_iter().flatten()
+    }
+
+    /// Every observation, by indicator and then unit.
+    pub fn iter(&self) -> impl Iterator<Item = &Observation> {
+        self.by_indicator.values().flat_map(BTreeMap::values)
     }
 
     /// How many observations the set holds.

@@ -40,6 +40,7 @@ pub mod rectify;
 mod schema;
 mod time;
 mod value;
+pub mod whatif;
 
 pub use error::InvalidField;
 pub use ids::{

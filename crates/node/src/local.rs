@@ -10,6 +10,7 @@ use deltabench_model::documents::{
     Change, Direction, Framework, Indicator, Owner, ScoringRule, Summary, Supersedes,
 };
 use deltabench_model::local::{Appraisal, Observation, Unit};
+use deltabench_model::whatif::{WhatIf, WhatIfRequest};
 use deltabench_model::{DocHash, FrameworkId, IndicatorCode, InvalidField, Period, UnitId, Value};
 use deltabench_store::StoreError;
 use deltabench_store::local::ImportCounts;
@@ -356,6 +357,40 @@ impl Node {
         let _guard = crate::lock(&self.local_lock);
         let (f, _, a) = self.appraise_locked(id, version, period)?;
         Ok((f, a))
+    }
+
+    /// The appraisal of a framework version and period as it stands and
+    /// under the request's changes, unit by unit, with ranks and their
+    /// intervals (see `deltabench_engine::whatif`). Nothing held changes.
+    pub fn what_if(&self, req: &WhatIfRequest) -> Result<WhatIf, LocalError> {
+        req.validate().map_err(LocalError::Invalid)?;
+        let (f, obs, before, units) = {
+            let _guard = crate::lock(&self.local_lock);
+            let (f, obs, before) =
+                self.appraise_locked(&req.framework, req.version.as_ref(), req.period)?;
+            (f, obs, before, self.store().units()?)
+        };
+        let params = deltabench_engine::whatif::params(req.draws, req.seed, req.perturbation);
+        let rows = deltabench_engine::whatif::what_if(
+            &f,
+            &units,
+            &obs,
+            req.period,
+            &before,
+            &req.changes,
+            &params,
+        )
+        .map_err(LocalError::Invalid)?;
+        Ok(WhatIf {
+            framework: f.id.clone(),
+            version: f.version.clone(),
+            period: req.period,
+            grades_changed: rows.iter().filter(|r| r.grade_changed).count(),
+            units: rows,
+            draws: req.draws,
+            seed: req.seed,
+            perturbation: req.perturbation,
+        })
     }
 
     /// The framework version, the period's observations and the units'

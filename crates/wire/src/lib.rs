@@ -36,6 +36,7 @@ use utoipa::ToSchema;
 
 pub use deltabench_model::comparison::{Comparison, Composite, CompositeSpec};
 pub use deltabench_model::documents::{Crosswalk, Decision, Envelope};
+pub use deltabench_model::whatif::{WhatIf, WhatIfRequest};
 pub use deltabench_node::{BundleRejection, BundleReport};
 
 /// The pattern of a period: `2025`, `2025-H1`, `2025-Q3` or `2025-07`.
