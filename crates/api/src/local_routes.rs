@@ -625,6 +625,61 @@ pub(crate) async fn list_appraisals(
 
 #[utoipa::path(
     post,
+    path = "/debt",
+    tag = "debt risk",
+    summary = "Store reported debt figures and the bond calendar (whole or not at all)",
+    description = "`actuals`: per jurisdiction (or district) and period, `debt_balance`, \
+        `comprehensive_resources` (综合财力, positive) and `debt_service_due`; `calendar`: \
+        per later period, `issuance` and `repayment`, optionally `debt_service_due` and the \
+        expected `comprehensive_resources`. A later row for the same jurisdiction and period \
+        replaces the earlier. 400 names the bad row and field (`actuals[2].debt_balance`).",
+    security(("admin" = [])),
+    request_body(content = wire::DebtUpload, content_type = "application/json"),
+    responses(
+        (status = 201, description = "stored, durably", body = wire::DebtStored),
+        (status = 400, description = "a row is not acceptable; `field` names it", body = crate::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
+pub(crate) async fn post_debt(
+    _: Admin,
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<wire::DebtStored>), ApiError> {
+    let req: wire::DebtUpload = parse_object(&body?, "{\"actuals\", \"calendar\"}")?;
+    let node = state.node.clone();
+    blocking(move || {
+        let (actuals, calendar) = node.put_debt(&req.actuals, &req.calendar)?;
+        Ok((
+            StatusCode::CREATED,
+            Json(wire::DebtStored { actuals, calendar }),
+        ))
+    })
+    .await
+}
+
+#[utoipa::path(
+    get,
+    path = "/debt-risk",
+    tag = "debt risk",
+    summary = "Debt ratio, debt-service ratio and risk band by jurisdiction and period, reported and projected",
+    description = "Debt ratio (债务率) = debt balance / comprehensive financial resources and \
+        debt-service ratio (偿债率) = debt service due / comprehensive financial resources, in \
+        percent. Bands by the configured thresholds (`[debt]`, named with their source). \
+        Periods of the bond calendar after the last reported one are projected \
+        (`projected`); `crossings` lists every change of band, `rising` ones being warnings.",
+    security(("viewer" = []), ("admin" = [])),
+    responses((status = 200, description = "the rows, crossings and thresholds", body = wire::DebtRisk))
+)]
+pub(crate) async fn get_debt_risk(
+    _: Viewer,
+    State(state): State<AppState>,
+) -> Result<Json<wire::DebtRisk>, ApiError> {
+    let node = state.node.clone();
+    blocking(move || Ok(Json(node.debt_risk()?))).await
+}
+
+#[utoipa::path(
+    post,
     path = "/whatif",
     tag = "appraisal",
     summary = "The appraisal under changed weights, targets, scoring rules or grading, beside the appraisal as it stands",

@@ -65,6 +65,8 @@ pub(crate) fn routes(limits: crate::ApiLimits) -> OpenApiRouter<AppState> {
         .routes(routes!(lr::list_audit))
         .routes(routes!(lr::list_appraisals))
         .routes(routes!(lr::post_whatif))
+        .routes(routes!(lr::post_debt))
+        .routes(routes!(lr::get_debt_risk))
         .routes(routes!(lr::post_summary))
         .routes(routes!(hr::list_crosswalks, hr::post_crosswalk))
         .routes(routes!(hr::post_endorsement))

@@ -534,6 +534,8 @@ const CONTRACT_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/appraisals"),
     ("post", "/api/v1/summaries"),
     ("post", "/api/v1/whatif"),
+    ("post", "/api/v1/debt"),
+    ("get", "/api/v1/debt-risk"),
     ("get", "/api/v1/documents"),
     ("get", "/api/v1/documents/{hash}"),
     ("get", "/api/v1/bundle"),

@@ -1361,3 +1361,74 @@ async fn whatif_answers_before_and_after_and_changes_nothing() {
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+/// `POST /api/v1/debt` then `GET /api/v1/debt-risk`: 250 over 200 is a
+/// debt ratio of 125% (yellow, from 120%); issuing 160 more in 2026 makes
+/// 410 over 200, 205% (orange), a projected rising crossing. A bad row is
+/// named and nothing of its request is stored.
+#[tokio::test]
+async fn debt_risk_bands_reported_and_projected_periods() {
+    let app = loaded().await;
+    let bad = json!({"actuals": [
+        {"jurisdiction": "320585", "period": "2024", "debt_balance": 200, "comprehensive_resources": 200, "debt_service_due": 10},
+        {"jurisdiction": "320585", "period": "2025", "debt_balance": 250, "comprehensive_resources": 0, "debt_service_due": 10}]})
+    .to_string();
+    let (s, v) = call(&app, "POST", "/api/v1/debt", "application/json", &bad).await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            Some("actuals[1].comprehensive_resources")
+        ),
+        "{v}"
+    );
+    assert_eq!(get(&app, "/api/v1/debt-risk").await["rows"], json!([]));
+
+    let good = json!({
+        "actuals": [
+            {"jurisdiction": "320585", "period": "2024", "debt_balance": 200, "comprehensive_resources": 200, "debt_service_due": 10},
+            {"jurisdiction": "320585", "period": "2025", "debt_balance": 250, "comprehensive_resources": 200, "debt_service_due": 24}],
+        "calendar": [{"jurisdiction": "320585", "period": "2026", "issuance": 180, "repayment": 20}]})
+    .to_string();
+    let (s, v) = call(&app, "POST", "/api/v1/debt", "application/json", &good).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v, json!({"actuals": 2, "calendar": 1}));
+    let r = get(&app, "/api/v1/debt-risk").await;
+    let rows: Vec<(String, f64, f64, String, bool)> = r["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["period"].as_str().unwrap().to_owned(),
+                x["debt_ratio"].as_f64().unwrap(),
+                x["debt_service_ratio"].as_f64().unwrap(),
+                x["band"].as_str().unwrap().to_owned(),
+                x["projected"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("2024".into(), 100.0, 5.0, "green".into(), false),
+            ("2025".into(), 125.0, 12.0, "yellow".into(), false),
+            ("2026".into(), 205.0, 10.0, "orange".into(), true),
+        ]
+    );
+    assert_eq!(r["crossings"].as_array().unwrap().len(), 2);
+    assert_eq!(r["crossings"][1]["to"], "orange");
+    assert_eq!(r["crossings"][1]["projected"], true);
+    assert_eq!(r["bands"]["red"], 300.0);
+    assert!(r["bands"]["source"].as_str().unwrap().contains("财政部"));
+    let (s, _) = call_with(
+        &app,
+        "POST",
+        "/api/v1/debt",
+        "application/json",
+        &good,
+        VIEWER,
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}

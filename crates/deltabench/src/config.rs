@@ -34,6 +34,9 @@ pub struct Config {
     /// Public rating of livelihood projects.
     #[serde(default)]
     pub public: PublicSection,
+    /// Debt risk: the debt-ratio thresholds of the bands and their source.
+    #[serde(default)]
+    pub debt: deltabench_model::debt::DebtBands,
     /// The alliances the node belongs to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alliances: Vec<AllianceSection>,
@@ -310,6 +313,17 @@ fn check(c: &Config) -> Result<()> {
         );
     }
     holidays(&c.public.holidays)?;
+    c.debt
+        .validate()
+        .map_err(|e| anyhow::anyhow!("[debt] {}: {}", e.field, e.reason))?;
+    let standard = deltabench_model::debt::DebtBands::default();
+    let moved = (c.debt.yellow, c.debt.orange, c.debt.red)
+        != (standard.yellow, standard.orange, standard.red);
+    if moved && c.debt.source == standard.source {
+        bail!(
+            "[debt] the thresholds differ from the standard ones: name their source in [debt] source"
+        );
+    }
     for (key, v) in [("name_zh", &c.node.name_zh), ("name_en", &c.node.name_en)] {
         if v.trim().is_empty() {
             bail!("[node] {key} must not be empty");
@@ -482,6 +496,7 @@ impl Loaded {
                 // Checked when the configuration was read.
                 holidays: holidays(&self.config.public.holidays).unwrap_or_default(),
             },
+            debt_bands: self.config.debt.clone(),
         }
     }
 
@@ -635,6 +650,38 @@ mod tests {
         // Both keys are optional.
         let section: PublicSection = toml::from_str("k = 5").unwrap();
         assert_eq!((section.rectify_days, section.holidays.len()), (15, 0));
+    }
+
+    #[test]
+    fn debt_bands_are_configuration_with_their_source() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../node-config/example.node.toml"
+        ))
+        .unwrap();
+        let config: Config = toml::from_str(&text).unwrap();
+        check(&config).unwrap();
+        assert_eq!(
+            (config.debt.yellow, config.debt.orange, config.debt.red),
+            (120.0, 200.0, 300.0)
+        );
+        // Moved thresholds need their own source.
+        let mut moved = config.clone();
+        moved.debt = toml::from_str("red = 250.0").unwrap();
+        let e = check(&moved).unwrap_err().to_string();
+        assert!(e.contains("name their source"), "{e}");
+        moved.debt.source = "某省政府债务风险预警办法".into();
+        check(&moved).unwrap();
+        let mut bad = moved.clone();
+        bad.debt.orange = 260.0;
+        let e = check(&bad).unwrap_err().to_string();
+        assert!(e.contains("[debt] red") && e.contains("must rise"), "{e}");
+        let loaded = Loaded {
+            config: moved,
+            path: PathBuf::from("node.toml"),
+            base: PathBuf::from("."),
+        };
+        assert_eq!(loaded.policy().debt_bands.red, 250.0);
     }
 
     #[test]

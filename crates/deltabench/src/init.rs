@@ -156,6 +156,7 @@ fn create(
         validation: ValidationSection::default(),
         disclosure: DisclosureSection::default(),
         public: Default::default(),
+        debt: Default::default(),
         alliances: Vec::<AllianceSection>::new(),
     };
     write_config(config_path, &config)?;

@@ -37,6 +37,7 @@ pub mod appraisal;
 pub mod changelog;
 pub mod compare;
 pub mod composite;
+pub mod debt;
 pub mod public;
 pub mod recognition;
 pub mod scores;

@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod comparison;
+pub mod debt;
 pub mod documents;
 mod error;
 mod ids;

@@ -12,6 +12,7 @@
 //! All methods block on storage; async callers run them in `spawn_blocking`.
 #![deny(missing_docs)]
 
+pub mod debt;
 mod harmonise;
 pub mod local;
 mod metrics;
@@ -88,6 +89,8 @@ pub struct Policy {
     pub public: deltabench_engine::public::Disclosure,
     /// Public rating: how long a unit has to respond to a bad rating.
     pub rectify: deltabench_model::rectify::Schedule,
+    /// Debt risk: the debt-ratio thresholds of the bands, with their source.
+    pub debt_bands: deltabench_model::debt::DebtBands,
 }
 
 impl Default for Policy {
@@ -98,6 +101,7 @@ impl Default for Policy {
             disclosure_k: 3,
             public: deltabench_engine::public::Disclosure::default(),
             rectify: Default::default(),
+            debt_bands: Default::default(),
         }
     }
 }

@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod backup;
+pub mod debt;
 mod keys;
 pub mod local;
 pub mod public;

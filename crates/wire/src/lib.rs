@@ -35,6 +35,7 @@ use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 pub use deltabench_model::comparison::{Comparison, Composite, CompositeSpec};
+pub use deltabench_model::debt::DebtRisk;
 pub use deltabench_model::documents::{Crosswalk, Decision, Envelope};
 pub use deltabench_model::whatif::{WhatIf, WhatIfRequest};
 pub use deltabench_node::{BundleRejection, BundleReport};
@@ -932,4 +933,26 @@ pub struct PublicRatingsPublished {
     /// False when the ratings had not changed since the node's latest
     /// document for the period, and this is that one.
     pub created: bool,
+}
+
+/// The body of `POST /api/v1/debt`: reported debt figures and the bond
+/// calendar ahead, stored whole or not at all.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DebtUpload {
+    /// Reported periods.
+    #[serde(default)]
+    pub actuals: Vec<deltabench_model::debt::DebtActual>,
+    /// Planned periods after the last reported one.
+    #[serde(default)]
+    pub calendar: Vec<deltabench_model::debt::DebtPlan>,
+}
+
+/// The answer of `POST /api/v1/debt`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DebtStored {
+    /// Reported periods stored.
+    pub actuals: usize,
+    /// Planned periods stored.
+    pub calendar: usize,
 }
