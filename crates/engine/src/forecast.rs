@@ -758,15 +758,26 @@ fn fallback(h: &History, year: u16, prep: Prepared, params: &Params) -> Outcome 
     })
 }
 
-/// Assembles a forecast from a point and calibration errors expressed in
-/// units of `unit` (1 per series, the target's scale when pooled).
-#[allow(clippy::too_many_arguments)]
+/// Calibration errors in units of `unit` (1 per series, the target's scale
+/// when pooled), with their absolute values sorted.
+struct Calibrated<'a> {
+    errors: &'a [f64],
+    sorted_scores: &'a [f64],
+    unit: f64,
+}
+
+fn sorted_abs(errors: &[f64]) -> Vec<f64> {
+    let mut s: Vec<f64> = errors.iter().map(|e| e.abs()).collect();
+    s.sort_by(f64::total_cmp);
+    s
+}
+
+/// Assembles a forecast from a point and its calibration.
 fn assemble(
     year: u16,
     prep: Prepared,
     point: Point,
-    rel_errors: &[f64],
-    unit: f64,
+    cal: Calibrated<'_>,
     params: &Params,
     goal: &Goal,
     method: String,
@@ -774,8 +785,13 @@ fn assemble(
     if !point.year_end.is_finite() {
         return Err(NoForecast::new("the forecast overflows"));
     }
-    let scores: Vec<f64> = rel_errors.iter().map(|e| e.abs()).collect();
-    let interval = match conformal_quantile(&scores, params.level) {
+    let (rel_errors, unit) = (cal.errors, cal.unit);
+    let n = cal.sorted_scores.len();
+    let quantile = match conformal_rank(n, params.level) {
+        Some(r) => Ok(cal.sorted_scores[r - 1]),
+        None => Err(NoForecast::new(too_few(n, params.level))),
+    };
+    let interval = match quantile {
         Ok(q) => {
             let half = q * unit;
             let (lower, upper) = (point.year_end - half, point.year_end + half);
@@ -836,7 +852,13 @@ pub fn forecast_year_end(
         .map(|(e, _)| e)
         .collect();
     let method = format!("seasonal-mean+offset(k={k})+conformal");
-    assemble(year, prep, point, &errors, 1.0, params, goal, method)
+    let sorted_scores = sorted_abs(&errors);
+    let cal = Calibrated {
+        errors: &errors,
+        sorted_scores: &sorted_scores,
+        unit: 1.0,
+    };
+    assemble(year, prep, point, cal, params, goal, method)
 }
 
 /// Calibration errors pooled over many series of one indicator, all
@@ -850,6 +872,8 @@ pub struct Pool {
     k: usize,
     /// Relative signed errors `e/σ`.
     errors: Vec<f64>,
+    /// Their absolute values, sorted.
+    sorted_scores: Vec<f64>,
     /// Points left out because their scale was 0.
     zero_scale: usize,
     /// Series that gave at least one point.
@@ -901,6 +925,7 @@ impl Pool {
             months,
             rule,
             k,
+            sorted_scores: sorted_abs(&errors),
             errors,
             zero_scale,
             series: contributing,
@@ -977,7 +1002,12 @@ pub fn forecast_year_end_pooled(
         "seasonal-mean+offset(k={})+pooled-relative-conformal({} series)",
         pool.k, pool.series
     );
-    assemble(year, prep, point, &pool.errors, unit, params, goal, method)
+    let cal = Calibrated {
+        errors: &pool.errors,
+        sorted_scores: &pool.sorted_scores,
+        unit,
+    };
+    assemble(year, prep, point, cal, params, goal, method)
 }
 
 /// The interval score of Gneiting and Raftery (2007) of `[lower, upper]`
