@@ -26,6 +26,10 @@
 //!   `public_rating` indicator ([`public::unit_values`]), which
 //!   [`appraisal::appraise_with_ratings`] scores like an observation, and
 //!   the publishable per-category document ([`public::rating_summary`]).
+//! - [`forecast`] tracks a monthly indicator's year to date and forecasts
+//!   its year-end (seasonal mean plus current-year offset) with
+//!   split-conformal intervals calibrated on past years, the probability of
+//!   missing the annual target, and a backtest of the intervals' coverage.
 //!
 //! Nothing here does IO or reads the clock: the same inputs give the same
 //! outputs on every node.
@@ -38,6 +42,7 @@ pub mod changelog;
 pub mod compare;
 pub mod composite;
 pub mod debt;
+pub mod forecast;
 pub mod public;
 pub mod recognition;
 pub mod scores;
