@@ -623,6 +623,52 @@ pub(crate) async fn list_appraisals(
     .await
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ForecastQuery {
+    /// The framework id (required).
+    #[param(required = true, value_type = FrameworkId)]
+    framework: Option<String>,
+    /// The year whose end is forecast, e.g. 2025 (required).
+    #[param(required = true, pattern = r"^[0-9]{4}$")]
+    period: Option<String>,
+    /// The intervals' level, strictly between 0 and 1; 0.8 when absent.
+    #[param(value_type = Option<f64>, minimum = 0.01, maximum = 0.99)]
+    level: Option<f64>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/forecasts",
+    tag = "performance twin",
+    summary = "Year-end forecasts of the framework's monthly indicators, with conformal intervals and the probability of missing the target",
+    description = "For every unit and indicator with monthly observations in the year: the \
+        year-end forecast by the indicator's aggregation rule (seasonal mean of past years \
+        shifted by this year's offset), the interval at `level` calibrated on past years \
+        (split-conformal, pooled per indicator over units observed in the same months), \
+        `p_miss` against the unit's annual target (else the indicator's), and the method. \
+        Where there is no interval or probability, `interval_note` / `p_miss_note` say why; \
+        series without a forecast are listed in `without` with the reason.",
+    security(("admin" = [])),
+    params(ForecastQuery),
+    responses(
+        (status = 200, description = "the forecasts", body = wire::ForecastList),
+        (status = 404, description = "no such framework (version) of this node", body = crate::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
+pub(crate) async fn list_forecasts(
+    _: Admin,
+    State(state): State<AppState>,
+    query: Result<Query<ForecastQuery>, QueryRejection>,
+) -> Result<Json<wire::ForecastList>, ApiError> {
+    let Query(q) = query?;
+    let id = FrameworkId::new(q.framework.unwrap_or_default()).map_err(invalid)?;
+    let period = Period::parse(q.period.as_deref().unwrap_or_default()).map_err(invalid)?;
+    let level = q.level.unwrap_or(0.8);
+    let node = state.node.clone();
+    blocking(move || Ok(Json(node.forecasts(&id, period, level)?))).await
+}
+
 #[utoipa::path(
     post,
     path = "/debt",

@@ -65,6 +65,7 @@ pub(crate) fn routes(limits: crate::ApiLimits) -> OpenApiRouter<AppState> {
         .routes(routes!(lr::list_audit))
         .routes(routes!(lr::list_appraisals))
         .routes(routes!(lr::post_whatif))
+        .routes(routes!(lr::list_forecasts))
         .routes(routes!(lr::post_debt))
         .routes(routes!(lr::get_debt_risk))
         .routes(routes!(lr::post_summary))

@@ -534,6 +534,7 @@ const CONTRACT_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/appraisals"),
     ("post", "/api/v1/summaries"),
     ("post", "/api/v1/whatif"),
+    ("get", "/api/v1/forecasts"),
     ("post", "/api/v1/debt"),
     ("get", "/api/v1/debt-risk"),
     ("get", "/api/v1/documents"),

@@ -1432,3 +1432,110 @@ async fn debt_risk_bands_reported_and_projected_periods() {
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+/// `GET /api/v1/forecasts`: monthly revenue for 2022-2024 (each month the
+/// same within a year) and January to June 2025. With one profile year
+/// (2024) the offset is the mean gap of 2025's months to 2024's: u1 +2, so
+/// 6·12 + 6·(10 + 2) = 144; u2 240; u3 −3, so 6·27 + 6·27 = 324. Past years
+/// are forecast exactly, so the interval is the point and no target is
+/// missed. Satisfaction of the town has only 2025 months: the fallback,
+/// without an interval, says so.
+#[tokio::test]
+async fn forecasts_from_monthly_observations() {
+    let app = loaded().await;
+    let mut csv = String::from("unit,indicator,period,value,target\n");
+    for (unit, past, now) in [("u1", 10, 12), ("u2", 20, 20), ("u3", 30, 27)] {
+        for year in 2022..=2024 {
+            for m in 1..=12 {
+                csv.push_str(&format!("{unit},rev,{year}-{m:02},{past},\n"));
+            }
+        }
+        for m in 1..=6 {
+            csv.push_str(&format!("{unit},rev,2025-{m:02},{now},\n"));
+        }
+    }
+    for m in 1..=3 {
+        csv.push_str(&format!("u4,sat,2025-{m:02},{},\n", 70 + m));
+    }
+    let (s, v) = call(&app, "POST", "/api/v1/observations", "text/csv", &csv).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    // The annual appraisal is as it was: months are kept apart.
+    let (s, _) = call(
+        &app,
+        "GET",
+        "/api/v1/appraisals?framework=test.small&period=2025",
+        "",
+        "",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+
+    let v = get(&app, "/api/v1/forecasts?framework=test.small&period=2025").await;
+    let row = |unit: &str, ind: &str| {
+        v["forecasts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["unit"] == unit && r["indicator"] == ind)
+            .unwrap_or_else(|| panic!("{unit} {ind} in {v}"))
+            .clone()
+    };
+    for (unit, expected) in [("u1", 144.0), ("u2", 240.0), ("u3", 324.0)] {
+        let r = row(unit, "rev");
+        assert_eq!(r["forecast"].as_f64(), Some(expected), "{r}");
+        assert_eq!(
+            (r["lower"].as_f64(), r["upper"].as_f64()),
+            (Some(expected), Some(expected)),
+            "{r}"
+        );
+        assert_eq!(r["observed_months"], json!([1, 2, 3, 4, 5, 6]));
+        assert_eq!(r["level"], 0.8);
+        // Two calibration years (2023, 2024) for each of the three units.
+        assert_eq!(r["calibration_points"], 6, "{r}");
+        assert!(r["method"].as_str().unwrap().contains("pooled"), "{r}");
+    }
+    // u1's own annual target of 100 is beaten: no miss.
+    let u1 = row("u1", "rev");
+    assert_eq!(
+        (u1["target"].as_f64(), u1["p_miss"].as_f64()),
+        (Some(100.0), Some(0.0)),
+        "{u1}"
+    );
+    assert_eq!(u1["year_to_date"].as_f64(), Some(72.0));
+    // The town's satisfaction: the mean of its three months, no interval.
+    let sat = row("u4", "sat");
+    assert_eq!(sat["forecast"].as_f64(), Some(72.0), "{sat}");
+    assert!(sat["lower"].is_null());
+    assert!(
+        sat["method"].as_str().unwrap().contains("fallback"),
+        "{sat}"
+    );
+    assert!(sat["interval_note"].as_str().is_some(), "{sat}");
+
+    let (s, v) = call(
+        &app,
+        "GET",
+        "/api/v1/forecasts?framework=test.small&period=2025-03",
+        "",
+        "",
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("period")),
+        "{v}"
+    );
+    let (s, v) = call(
+        &app,
+        "GET",
+        "/api/v1/forecasts?framework=test.small&period=2025&level=1",
+        "",
+        "",
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("level")),
+        "{v}"
+    );
+}

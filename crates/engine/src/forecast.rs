@@ -243,7 +243,7 @@ impl History {
     }
 
     /// The full years before `year`, most recent first.
-    fn full_years_before(&self, year: u16) -> Vec<u16> {
+    pub fn full_years_before(&self, year: u16) -> Vec<u16> {
         self.years
             .range(..year)
             .rev()

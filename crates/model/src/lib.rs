@@ -40,6 +40,7 @@ pub mod public;
 pub mod rectify;
 mod schema;
 mod time;
+pub mod twin;
 mod value;
 pub mod whatif;
 

@@ -17,6 +17,7 @@ mod harmonise;
 pub mod local;
 mod metrics;
 pub mod public;
+pub mod twin;
 pub mod verifier;
 
 pub use harmonise::Answer;

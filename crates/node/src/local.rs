@@ -611,10 +611,24 @@ fn check_row(
         .get(&indicator)
         .ok_or_else(|| ("indicator", format!("unknown indicator {indicator}")))?;
     let period = Period::parse(&text(&r.period, "period")?).map_err(|e| ("period", e.reason))?;
+    // A year, or a month, quarter or half within one (in-year tracking),
+    // of the latest version covering it; a month or quarter of an earlier
+    // year than any version covers is history for forecasts, checked
+    // against the earliest version.
+    let sub_year = !matches!(period, Period::Year(_));
+    let first_year = versions
+        .iter()
+        .flat_map(|f| f.periods.iter().map(Period::year))
+        .min();
     let framework = versions
         .iter()
         .rev()
-        .find(|f| f.periods.contains(&period))
+        .find(|f| f.periods.iter().any(|p| p.contains(&period)))
+        .or_else(|| {
+            versions
+                .first()
+                .filter(|_| sub_year && first_year.is_some_and(|y| period.year() < y))
+        })
         .ok_or_else(|| {
             let f = versions[versions.len() - 1];
             let periods: Vec<String> = f.periods.iter().map(Period::to_string).collect();
@@ -658,7 +672,11 @@ fn check_row(
             ));
         }
     }
-    check_target(def, target).map_err(|why| ("target", why))?;
+    // A month's or quarter's value is tracked, not scored: its target,
+    // if any, is checked only against the indicator's range.
+    if !sub_year || target.is_some() {
+        check_target(def, target).map_err(|why| ("target", why))?;
+    }
     Ok(Observation {
         unit,
         indicator,
