@@ -669,6 +669,72 @@ pub(crate) async fn list_forecasts(
     blocking(move || Ok(Json(node.forecasts(&id, period, level)?))).await
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct WarningQuery {
+    /// The framework id (required).
+    #[param(required = true, value_type = FrameworkId)]
+    framework: Option<String>,
+    /// The year, e.g. 2025 (required).
+    #[param(required = true, pattern = r"^[0-9]{4}$")]
+    period: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/warnings",
+    tag = "performance twin",
+    summary = "Early warnings: forecasts likely to miss their target, and rising debt bands",
+    description = "A warning for each unit and indicator whose year-end forecast misses its \
+        target with a probability above `[twin] warn_p_miss`, and for each rise of a \
+        jurisdiction's debt band in the year or later (reported or projected over the bond \
+        calendar). Each says what triggered it, with its figures, and carries its \
+        acknowledgement once given.",
+    security(("viewer" = []), ("admin" = [])),
+    params(WarningQuery),
+    responses(
+        (status = 200, description = "the warnings", body = wire::WarningList),
+        (status = 404, description = "no such framework of this node", body = crate::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
+pub(crate) async fn list_warnings(
+    _: Viewer,
+    State(state): State<AppState>,
+    query: Result<Query<WarningQuery>, QueryRejection>,
+) -> Result<Json<wire::WarningList>, ApiError> {
+    let Query(q) = query?;
+    let id = FrameworkId::new(q.framework.unwrap_or_default()).map_err(invalid)?;
+    let period = Period::parse(q.period.as_deref().unwrap_or_default()).map_err(invalid)?;
+    let node = state.node.clone();
+    blocking(move || Ok(Json(node.warnings(&id, period)?))).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/warnings/{id}/acknowledgement",
+    tag = "performance twin",
+    summary = "Record that a warning was seen and what the unit will do",
+    security(("admin" = [])),
+    params(("id" = String, Path, description = "the warning's id, e.g. miss:taicang.hqd:2025:tax-bureau:budget_revenue", max_length = 300)),
+    request_body(content = wire::AcknowledgementRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "recorded, durably", body = wire::Acknowledgement),
+        (status = 400, description = "not a warning id, or a blank field", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "acknowledged already", body = crate::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
+pub(crate) async fn post_acknowledgement(
+    _: Admin,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<wire::Acknowledgement>), ApiError> {
+    let Path(id) = path?;
+    let req: wire::AcknowledgementRequest = parse_object(&body?, "{\"action\", \"by\"}")?;
+    let node = state.node.clone();
+    blocking(move || Ok((StatusCode::CREATED, Json(node.acknowledge(&id, &req)?)))).await
+}
+
 #[utoipa::path(
     post,
     path = "/debt",

@@ -535,6 +535,8 @@ const CONTRACT_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/summaries"),
     ("post", "/api/v1/whatif"),
     ("get", "/api/v1/forecasts"),
+    ("get", "/api/v1/warnings"),
+    ("post", "/api/v1/warnings/{id}/acknowledgement"),
     ("post", "/api/v1/debt"),
     ("get", "/api/v1/debt-risk"),
     ("get", "/api/v1/documents"),

@@ -1539,3 +1539,88 @@ async fn forecasts_from_monthly_observations() {
         "{v}"
     );
 }
+
+/// `GET /api/v1/warnings`: u1's revenue runs at 7 a month against 10 in
+/// every past year, so its year-end forecast is 6·7 + 6·(10 − 3) = 84
+/// against its target of 100, and every calibration error agrees: P(miss)
+/// 1 > 0.5, a warning. u2 (forecast 240 against 100) has none. A debt band
+/// rising in 2026 warns too. The office acknowledges the first with an
+/// action, once.
+#[tokio::test]
+async fn warnings_come_from_forecasts_and_debt_and_are_acknowledged_once() {
+    let app = loaded().await;
+    let mut csv = String::from("unit,indicator,period,value,target\n");
+    for (unit, past, now) in [("u1", 10, 7), ("u2", 20, 20), ("u3", 30, 30)] {
+        for year in 2022..=2024 {
+            for m in 1..=12 {
+                csv.push_str(&format!("{unit},rev,{year}-{m:02},{past},\n"));
+            }
+        }
+        for m in 1..=6 {
+            csv.push_str(&format!("{unit},rev,2025-{m:02},{now},\n"));
+        }
+    }
+    let (s, v) = call(&app, "POST", "/api/v1/observations", "text/csv", &csv).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let debt = json!({
+        "actuals": [{"jurisdiction": "320585", "period": "2025", "debt_balance": 230, "comprehensive_resources": 200, "debt_service_due": 20}],
+        "calendar": [{"jurisdiction": "320585", "period": "2026", "issuance": 200, "repayment": 20}]})
+    .to_string();
+    let (s, v) = call(&app, "POST", "/api/v1/debt", "application/json", &debt).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+
+    let v = get(&app, "/api/v1/warnings?framework=test.small&period=2025").await;
+    let ws = v["warnings"].as_array().unwrap();
+    assert_eq!(ws.len(), 2, "{v}");
+    let miss = &ws[0];
+    assert_eq!(miss["id"], "miss:test.small:2025:u1:rev");
+    assert_eq!(
+        (miss["kind"].as_str(), miss["p_miss"].as_f64()),
+        (Some("target_miss"), Some(1.0))
+    );
+    let trigger = miss["trigger"].as_str().unwrap();
+    assert!(
+        trigger.contains("forecast 84") && trigger.contains("target 100"),
+        "{trigger}"
+    );
+    assert!(miss.get("acknowledged").is_none());
+    // 230/200 = 115% (green), then 410/200 = 205% (orange), projected.
+    let band = &ws[1];
+    assert_eq!(
+        (band["id"].as_str(), band["projected"].as_bool()),
+        (Some("debt:320585:2026"), Some(true))
+    );
+    assert!(
+        band["trigger"].as_str().unwrap().contains("205.0%"),
+        "{band}"
+    );
+
+    let uri = "/api/v1/warnings/miss:test.small:2025:u1:rev/acknowledgement";
+    let ack = json!({"action": "加快征收进度，每月调度", "by": "财政局"}).to_string();
+    let (s, v) = call(&app, "POST", uri, "application/json", &ack).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, _) = call(&app, "POST", uri, "application/json", &ack).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let v = get(&app, "/api/v1/warnings?framework=test.small&period=2025").await;
+    assert_eq!(v["warnings"][0]["acknowledged"]["by"], "财政局");
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/warnings/nonsense/acknowledgement",
+        "application/json",
+        &ack,
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("id")),
+        "{v}"
+    );
+    let blank = json!({"action": " ", "by": "x"}).to_string();
+    let (s, v) = call(&app, "POST", uri, "application/json", &blank).await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("action")),
+        "{v}"
+    );
+}

@@ -37,6 +37,9 @@ pub struct Config {
     /// Debt risk: the debt-ratio thresholds of the bands and their source.
     #[serde(default)]
     pub debt: deltabench_model::debt::DebtBands,
+    /// The performance twin: early-warning thresholds.
+    #[serde(default)]
+    pub twin: TwinSection,
     /// The alliances the node belongs to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alliances: Vec<AllianceSection>,
@@ -252,6 +255,28 @@ impl Default for PublicSection {
     }
 }
 
+/// `[twin]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TwinSection {
+    /// A forecast whose probability of missing its annual target exceeds
+    /// this raises a warning (0 to 1).
+    #[serde(default = "default_warn_p_miss")]
+    pub warn_p_miss: f64,
+}
+
+fn default_warn_p_miss() -> f64 {
+    0.5
+}
+
+impl Default for TwinSection {
+    fn default() -> Self {
+        Self {
+            warn_p_miss: default_warn_p_miss(),
+        }
+    }
+}
+
 /// `[disclosure]`
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -316,6 +341,12 @@ fn check(c: &Config) -> Result<()> {
     c.debt
         .validate()
         .map_err(|e| anyhow::anyhow!("[debt] {}: {}", e.field, e.reason))?;
+    if !(0.0..1.0).contains(&c.twin.warn_p_miss) {
+        bail!(
+            "[twin] warn_p_miss is {}; it must be a probability from 0 up to (not including) 1",
+            c.twin.warn_p_miss
+        );
+    }
     let standard = deltabench_model::debt::DebtBands::default();
     let moved = (c.debt.yellow, c.debt.orange, c.debt.red)
         != (standard.yellow, standard.orange, standard.red);
@@ -497,6 +528,7 @@ impl Loaded {
                 holidays: holidays(&self.config.public.holidays).unwrap_or_default(),
             },
             debt_bands: self.config.debt.clone(),
+            warn_p_miss: self.config.twin.warn_p_miss,
         }
     }
 

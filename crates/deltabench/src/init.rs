@@ -157,6 +157,7 @@ fn create(
         disclosure: DisclosureSection::default(),
         public: Default::default(),
         debt: Default::default(),
+        twin: Default::default(),
         alliances: Vec::<AllianceSection>::new(),
     };
     write_config(config_path, &config)?;

@@ -77,3 +77,96 @@ pub struct ForecastList {
     /// The series that have monthly values of the year but no forecast.
     pub without: Vec<NoForecastRow>,
 }
+
+/// What raised a warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningKind {
+    /// A unit's forecast misses its annual target with a probability above
+    /// the configured threshold.
+    TargetMiss,
+    /// A jurisdiction's debt ratio rises into a higher band, reported or
+    /// projected.
+    DebtBand,
+}
+
+/// An office's acknowledgement of a warning.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Acknowledgement {
+    /// What the unit will do (plain text).
+    pub action: String,
+    /// Who acknowledged it.
+    pub by: String,
+    /// When.
+    pub at: crate::Timestamp,
+}
+
+/// The body of `POST /api/v1/warnings/{id}/acknowledgement`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcknowledgementRequest {
+    /// What the unit will do (1 to 2000 characters).
+    #[schema(min_length = 1, max_length = 2000, pattern = r"\S")]
+    pub action: String,
+    /// Who acknowledges (1 to 100 characters).
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    pub by: String,
+}
+
+impl AcknowledgementRequest {
+    /// Checks the texts: not blank, within their lengths.
+    pub fn validate(&self) -> Result<(), crate::InvalidField> {
+        for (field, v, max) in [("action", &self.action, 2000), ("by", &self.by, 100)] {
+            if v.trim().is_empty() {
+                return Err(crate::InvalidField::new(field, "must not be blank"));
+            }
+            if v.chars().count() > max {
+                return Err(crate::InvalidField::new(
+                    field,
+                    format!("is longer than {max} characters"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An early warning (前置干预).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Warning {
+    /// Its id, stable while its trigger holds: `miss:FRAMEWORK:YEAR:UNIT:INDICATOR`
+    /// or `debt:JURISDICTION:PERIOD`.
+    pub id: String,
+    /// What raised it.
+    pub kind: WarningKind,
+    /// The period concerned.
+    pub period: Period,
+    /// The unit (target misses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<UnitId>,
+    /// The indicator (target misses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indicator: Option<IndicatorCode>,
+    /// The jurisdiction (debt bands).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jurisdiction: Option<crate::JurisdictionCode>,
+    /// What triggered it, in words with its figures.
+    pub trigger: String,
+    /// The probability of missing the target (target misses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_miss: Option<f64>,
+    /// Whether the trigger is a projection rather than a report.
+    pub projected: bool,
+    /// The acknowledgement, once given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged: Option<Acknowledgement>,
+}
+
+/// The answer of `GET /api/v1/warnings`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct WarningList {
+    /// The threshold of `p_miss` above which a target miss warns.
+    pub p_miss_threshold: f64,
+    /// The warnings: target misses by indicator and unit, then debt bands.
+    pub warnings: Vec<Warning>,
+}

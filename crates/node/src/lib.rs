@@ -92,6 +92,9 @@ pub struct Policy {
     pub rectify: deltabench_model::rectify::Schedule,
     /// Debt risk: the debt-ratio thresholds of the bands, with their source.
     pub debt_bands: deltabench_model::debt::DebtBands,
+    /// Early warning: a forecast whose probability of missing its target
+    /// exceeds this warns.
+    pub warn_p_miss: f64,
 }
 
 impl Default for Policy {
@@ -103,6 +106,7 @@ impl Default for Policy {
             public: deltabench_engine::public::Disclosure::default(),
             rectify: Default::default(),
             debt_bands: Default::default(),
+            warn_p_miss: 0.5,
         }
     }
 }

@@ -19,7 +19,10 @@ use deltabench_engine::forecast::{
     Goal, History, Interval, MissProbability, Params, Pool, forecast_year_end_pooled,
     min_calibration_points, year_to_date,
 };
-use deltabench_model::twin::{ForecastList, ForecastRow, NoForecastRow};
+use deltabench_model::twin::{
+    Acknowledgement, AcknowledgementRequest, ForecastList, ForecastRow, NoForecastRow, Warning,
+    WarningKind, WarningList,
+};
 use deltabench_model::{FrameworkId, IndicatorCode, InvalidField, Period, UnitId};
 use std::collections::BTreeMap;
 
@@ -188,5 +191,120 @@ impl Node {
             forecasts,
             without,
         })
+    }
+}
+
+impl Node {
+    /// The early warnings of framework `id` for the year `period`: each
+    /// forecast whose probability of missing its target exceeds the
+    /// policy's threshold, and each rise of a jurisdiction's debt band in
+    /// that year or later (reported or projected), with its
+    /// acknowledgement if one was given.
+    pub fn warnings(&self, id: &FrameworkId, period: Period) -> Result<WarningList, LocalError> {
+        let threshold = self.policy().warn_p_miss;
+        let forecasts = self.forecasts(id, period, 0.8)?;
+        let acks = self.store().acknowledgements()?;
+        let mut warnings = Vec::new();
+        for f in &forecasts.forecasts {
+            let Some(p) = f.p_miss.filter(|p| *p > threshold) else {
+                continue;
+            };
+            let interval = match (f.lower, f.upper) {
+                (Some(l), Some(u)) => format!(", {:.0}% interval {l:.4}–{u:.4}", f.level * 100.0),
+                _ => String::new(),
+            };
+            let wid = format!(
+                "miss:{}:{}:{}:{}",
+                forecasts.framework, period, f.unit, f.indicator
+            );
+            warnings.push(Warning {
+                acknowledged: acks.get(&wid).cloned(),
+                id: wid,
+                kind: WarningKind::TargetMiss,
+                period,
+                unit: Some(f.unit.clone()),
+                indicator: Some(f.indicator.clone()),
+                jurisdiction: None,
+                trigger: format!(
+                    "P(miss) {p:.2} > {threshold}: year-end forecast {:.4} against the target {}{interval}, after months {:?} ({})",
+                    f.forecast,
+                    f.target.map_or("–".to_string(), |t| t.to_string()),
+                    f.observed_months,
+                    f.method
+                ),
+                p_miss: Some(p),
+                projected: true,
+            });
+        }
+        let debt = self.debt_risk()?;
+        for c in debt
+            .crossings
+            .iter()
+            .filter(|c| c.rising && c.period.year() >= period.year())
+        {
+            let wid = format!("debt:{}:{}", c.jurisdiction, c.period);
+            let ratio = debt
+                .rows
+                .iter()
+                .find(|r| r.jurisdiction == c.jurisdiction && r.period == c.period)
+                .map_or(f64::NAN, |r| r.debt_ratio);
+            warnings.push(Warning {
+                acknowledged: acks.get(&wid).cloned(),
+                id: wid,
+                kind: WarningKind::DebtBand,
+                period: c.period,
+                unit: None,
+                indicator: None,
+                jurisdiction: Some(c.jurisdiction.clone()),
+                trigger: format!(
+                    "debt ratio {ratio:.1}% moves from {:?} to {:?}{}",
+                    c.from,
+                    c.to,
+                    if c.projected {
+                        " (projected over the bond calendar)"
+                    } else {
+                        ""
+                    }
+                ),
+                p_miss: None,
+                projected: c.projected,
+            });
+        }
+        Ok(WarningList {
+            p_miss_threshold: threshold,
+            warnings,
+        })
+    }
+
+    /// Records the office's acknowledgement of warning `id` with the action
+    /// the unit takes. `Conflict` when it was acknowledged before. Durable
+    /// when it returns.
+    pub fn acknowledge(
+        &self,
+        id: &str,
+        req: &AcknowledgementRequest,
+    ) -> Result<Acknowledgement, LocalError> {
+        req.validate().map_err(LocalError::Invalid)?;
+        let valid = id.len() <= 300
+            && (id.starts_with("miss:") || id.starts_with("debt:"))
+            && !id.chars().any(char::is_control);
+        if !valid {
+            return Err(LocalError::Invalid(InvalidField::new(
+                "id",
+                "not a warning id (miss:… or debt:…)",
+            )));
+        }
+        let ack = Acknowledgement {
+            action: req.action.trim().to_owned(),
+            by: req.by.trim().to_owned(),
+            at: self.now(),
+        };
+        if !self.store().acknowledge(id, &ack)? {
+            return Err(LocalError::Conflict(format!(
+                "warning {id} was acknowledged already"
+            )));
+        }
+        self.flush()?;
+        Ok(ack)
     }
 }

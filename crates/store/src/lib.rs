@@ -26,6 +26,7 @@ pub mod debt;
 mod keys;
 pub mod local;
 pub mod public;
+pub mod warnings;
 
 use deltabench_model::documents::DocKind;
 use deltabench_model::{AllianceId, DocHash, JurisdictionCode, Timestamp};

@@ -37,7 +37,9 @@ use utoipa::ToSchema;
 pub use deltabench_model::comparison::{Comparison, Composite, CompositeSpec};
 pub use deltabench_model::debt::DebtRisk;
 pub use deltabench_model::documents::{Crosswalk, Decision, Envelope};
-pub use deltabench_model::twin::ForecastList;
+pub use deltabench_model::twin::{
+    Acknowledgement, AcknowledgementRequest, ForecastList, WarningList,
+};
 pub use deltabench_model::whatif::{WhatIf, WhatIfRequest};
 pub use deltabench_node::{BundleRejection, BundleReport};
 
