@@ -715,11 +715,12 @@ pub(crate) async fn list_warnings(
     tag = "performance twin",
     summary = "Record that a warning was seen and what the unit will do",
     security(("admin" = [])),
-    params(("id" = String, Path, description = "the warning's id, e.g. miss:taicang.hqd:2025:tax-bureau:budget_revenue", max_length = 300)),
+    params(("id" = String, Path, description = "the warning's id, e.g. miss:taicang.hqd:2025:tax-bureau:budget_revenue", max_length = 300, pattern = r"^(miss|debt):[^\x00-\x1f/]+$")),
     request_body(content = wire::AcknowledgementRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "recorded, durably", body = wire::Acknowledgement),
         (status = 400, description = "not a warning id, or a blank field", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such warning stands now", body = crate::openapi::Problem, content_type = "application/problem+json"),
         (status = 409, description = "acknowledged already", body = crate::openapi::Problem, content_type = "application/problem+json")
     )
 )]

@@ -1616,6 +1616,15 @@ async fn warnings_come_from_forecasts_and_debt_and_are_acknowledged_once() {
         (StatusCode::BAD_REQUEST, Some("id")),
         "{v}"
     );
+    let (s, _) = call(
+        &app,
+        "POST",
+        "/api/v1/warnings/miss:test.small:2025:u2:rev/acknowledgement",
+        "application/json",
+        &ack,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "u2 has no warning");
     let blank = json!({"action": " ", "by": "x"}).to_string();
     let (s, v) = call(&app, "POST", uri, "application/json", &blank).await;
     assert_eq!(

@@ -294,6 +294,28 @@ impl Node {
                 "not a warning id (miss:… or debt:…)",
             )));
         }
+        // Only a warning that stands now can be acknowledged.
+        let stands = match id.split(':').collect::<Vec<_>>().as_slice() {
+            ["miss", framework, period, ..] => {
+                match (FrameworkId::new(*framework), Period::parse(period)) {
+                    (Ok(f), Ok(p)) => match self.warnings(&f, p) {
+                        Ok(list) => list.warnings.iter().any(|w| w.id == id),
+                        Err(LocalError::NotFound(_) | LocalError::Invalid(_)) => false,
+                        Err(e) => return Err(e),
+                    },
+                    _ => false,
+                }
+            }
+            ["debt", jurisdiction, period] => self.debt_risk()?.crossings.iter().any(|c| {
+                c.rising
+                    && c.jurisdiction.as_str() == *jurisdiction
+                    && c.period.to_string() == *period
+            }),
+            _ => false,
+        };
+        if !stands {
+            return Err(LocalError::NotFound(format!("no warning {id} stands now")));
+        }
         let ack = Acknowledgement {
             action: req.action.trim().to_owned(),
             by: req.by.trim().to_owned(),
