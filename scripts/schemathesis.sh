@@ -229,6 +229,8 @@ done
 #   POST /api/v1/whatif        each change must name a category, indicator
 #       or unit the framework and the node hold, and leave a valid framework
 #       (weights summing to 100; 400 naming changes.KIND[i]);
+#   POST /api/v1/debt          comprehensive resources must be above 0 and
+#       amounts not negative (400 naming actuals[i].FIELD);
 #   POST /api/v1/composites    the weights must lie within a factor 1e100 of
 #       one another (a relation between values that JSON Schema cannot state);
 #       and 422 when no member holds every indicator, as the operation
@@ -257,6 +259,7 @@ include-name = [
     "POST /api/v1/projects",
     "POST /public/v1/ratings",
     "POST /api/v1/whatif",
+    "POST /api/v1/debt",
 ]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 

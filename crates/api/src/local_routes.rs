@@ -630,7 +630,7 @@ pub(crate) struct ForecastQuery {
     #[param(required = true, value_type = FrameworkId)]
     framework: Option<String>,
     /// The year whose end is forecast, e.g. 2025 (required).
-    #[param(required = true, pattern = r"^[0-9]{4}$")]
+    #[param(required = true, pattern = r"^(19|2[0-9])[0-9]{2}$")]
     period: Option<String>,
     /// The intervals' level, strictly between 0 and 1; 0.8 when absent.
     #[param(value_type = Option<f64>, minimum = 0.01, maximum = 0.99)]
@@ -676,7 +676,7 @@ pub(crate) struct WarningQuery {
     #[param(required = true, value_type = FrameworkId)]
     framework: Option<String>,
     /// The year, e.g. 2025 (required).
-    #[param(required = true, pattern = r"^[0-9]{4}$")]
+    #[param(required = true, pattern = r"^(19|2[0-9])[0-9]{2}$")]
     period: Option<String>,
 }
 
@@ -715,7 +715,7 @@ pub(crate) async fn list_warnings(
     tag = "performance twin",
     summary = "Record that a warning was seen and what the unit will do",
     security(("admin" = [])),
-    params(("id" = String, Path, description = "the warning's id, e.g. miss:taicang.hqd:2025:tax-bureau:budget_revenue", max_length = 300, pattern = r"^(miss|debt):[^\x00-\x1f/]+$")),
+    params(("id" = String, Path, description = "the warning's id, e.g. miss:taicang.hqd:2025:tax-bureau:budget_revenue", max_length = 300, pattern = r"^(miss|debt):")),
     request_body(content = wire::AcknowledgementRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "recorded, durably", body = wire::Acknowledgement),

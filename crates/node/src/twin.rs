@@ -285,9 +285,8 @@ impl Node {
         req: &AcknowledgementRequest,
     ) -> Result<Acknowledgement, LocalError> {
         req.validate().map_err(LocalError::Invalid)?;
-        let valid = id.len() <= 300
-            && (id.starts_with("miss:") || id.starts_with("debt:"))
-            && !id.chars().any(char::is_control);
+        let valid =
+            id.chars().count() <= 300 && (id.starts_with("miss:") || id.starts_with("debt:"));
         if !valid {
             return Err(LocalError::Invalid(InvalidField::new(
                 "id",
