@@ -11,6 +11,7 @@ mod harmonise;
 mod public;
 mod rosters;
 mod support;
+mod twin;
 
 use serde_json::Value;
 use support::*;

@@ -607,7 +607,7 @@ fn the_office_sees_scores_and_rectification_on_the_dashboard() {
             .into(),
     );
     assert_eq!(s, 200, "{v}");
-    page.eval("location.reload()");
+    page.call("Page.reload", serde_json::json!({}));
     page.wait_until(
         "the task responded",
         "document.body.dataset.ready === 'public' && \

@@ -23,6 +23,13 @@
       'task.open': '待整改', 'task.responded': '已答复', 'task.closed': '已办结', 'task.voided': '申诉作废',
       'task.overdue': '逾期', 'task.late': '逾期答复',
       'cb.satisfied': '满意', 'cb.unsatisfied': '不满意', 'cb.unreachable': '未联系上',
+      'nav.twin': '绩效孪生', 'twin.framework': '考核框架', 'twin.period': '年度', 'twin.warnings': '预警（前置干预）',
+      'twin.nowarnings': '没有预警。', 'twin.forecasts': '年末预测与区间', 'twin.noforecasts': '该年度没有逐月数据可供预测。',
+      'twin.unit': '单位', 'twin.indicator': '指标', 'twin.months': '已报月份', 'twin.ytd': '年内累计', 'twin.forecast': '年末预测',
+      'twin.interval': '{level}% 区间', 'twin.target': '目标', 'twin.pmiss': '未达标概率', 'twin.method': '方法', 'twin.chart': '区间与目标',
+      'twin.trigger': '触发原因', 'twin.kind': '类型', 'twin.ack': '确认与措施', 'twin.unacked': '未确认',
+      'twin.kind.target_miss': '目标可能未达成', 'twin.kind.debt_band': '债务风险等级上升', 'twin.without': '无预测 {n} 项（原因见接口 without）',
+      'twin.threshold': '未达标概率超过 {p} 即预警。', 'twin.nointerval': '无区间',
       'signout': '清除令牌', 'loading': '正在加载…', 'none': '无', 'yes': '是', 'no': '否',
       'login.title': '需要访问令牌', 'login.label': '查看者令牌（viewer token）',
       'login.hint': '令牌也可以放在链接的片段中，例如 …/#token=令牌。令牌只保存在本标签页的会话中。',
@@ -106,6 +113,13 @@
       'task.open': 'open', 'task.responded': 'responded', 'task.closed': 'closed', 'task.voided': 'voided on appeal',
       'task.overdue': 'overdue', 'task.late': 'answered late',
       'cb.satisfied': 'satisfied', 'cb.unsatisfied': 'unsatisfied', 'cb.unreachable': 'unreachable',
+      'nav.twin': 'Twin', 'twin.framework': 'Framework', 'twin.period': 'Year', 'twin.warnings': 'Early warnings',
+      'twin.nowarnings': 'No warnings.', 'twin.forecasts': 'Year-end forecasts and intervals', 'twin.noforecasts': 'No monthly data to forecast in this year.',
+      'twin.unit': 'Unit', 'twin.indicator': 'Indicator', 'twin.months': 'Months in', 'twin.ytd': 'Year to date', 'twin.forecast': 'Year-end forecast',
+      'twin.interval': '{level}% interval', 'twin.target': 'Target', 'twin.pmiss': 'P(miss)', 'twin.method': 'Method', 'twin.chart': 'Interval and target',
+      'twin.trigger': 'Trigger', 'twin.kind': 'Kind', 'twin.ack': 'Acknowledged, action', 'twin.unacked': 'not acknowledged',
+      'twin.kind.target_miss': 'target likely missed', 'twin.kind.debt_band': 'debt band rising', 'twin.without': '{n} series without a forecast (reasons in the API\'s without)',
+      'twin.threshold': 'A P(miss) above {p} warns.', 'twin.nointerval': 'no interval',
       'signout': 'Forget token', 'loading': 'Loading…', 'none': 'none', 'yes': 'yes', 'no': 'no',
       'login.title': 'Access token needed', 'login.label': 'Viewer token',
       'login.hint': 'The token can also be given in the link fragment, e.g. …/#token=TOKEN. It is kept only for this browser tab.',
@@ -172,7 +186,7 @@
     score_0_100: { zh: '分（0–100）', en: 'score 0–100' }, score_1_5: { zh: '分（1–5）', en: 'score 1–5' },
     ratio: { zh: '比率', en: 'ratio' }, count: { zh: '个', en: 'count' }, yuan: { zh: '元', en: 'yuan' },
   };
-  const PAGES = ['overview', 'comparison', 'trend', 'recognition', 'composite', 'public'];
+  const PAGES = ['overview', 'comparison', 'trend', 'recognition', 'composite', 'public', 'twin'];
   const KINDS = ['jurisdiction', 'framework', 'summary', 'crosswalk', 'endorsement', 'roster'];
   const KIND_COLORS = { jurisdiction: '#7a8797', framework: '#2e8b57', summary: '#1f5f9e',
     crosswalk: '#d08c18', endorsement: '#7b4fa0', roster: '#b23a48' };
@@ -1134,6 +1148,82 @@
           : h('p', { class: 'muted', text: t('pub.notasks') })));
   }
 
+  // ----------------------------------------------------------------- page: twin
+
+  /** One row's interval drawn against its target: the interval as a band, the forecast as a dot, the target as a line. */
+  function forecastChart(f) {
+    const vals = [f.forecast, f.lower, f.upper, f.target].filter((v) => typeof v === 'number' && Number.isFinite(v));
+    let lo = Math.min(...vals), hi = Math.max(...vals);
+    if (hi === lo) { lo -= 1; hi += 1; }
+    const pad = (hi - lo) * 0.08;
+    lo -= pad; hi += pad;
+    const x = (v) => (200 * (v - lo)) / (hi - lo);
+    const kids = [s('line', { x1: 0, x2: 200, y1: 12, y2: 12, class: 'axis' })];
+    if (typeof f.lower === 'number' && typeof f.upper === 'number') {
+      kids.push(s('rect', { x: x(f.lower), y: 5, width: Math.max(1, x(f.upper) - x(f.lower)), height: 14, class: 'band' },
+        s('title', { text: `${fmt(f.lower, 4)} – ${fmt(f.upper, 4)}` })));
+    }
+    if (typeof f.target === 'number') {
+      kids.push(s('line', { x1: x(f.target), x2: x(f.target), y1: 1, y2: 23, class: 'target' }, s('title', { text: `${t('twin.target')} ${fmt(f.target, 4)}` })));
+    }
+    kids.push(s('circle', { cx: x(f.forecast), cy: 12, r: 4, class: 'point' }, s('title', { text: fmt(f.forecast, 4) })));
+    return s('svg', { class: 'intervalchart', viewBox: '0 0 200 24', width: 200, height: 24, role: 'img',
+      'aria-label': `${fmt(f.forecast, 4)} [${fmt(f.lower, 4)}, ${fmt(f.upper, 4)}] / ${fmt(f.target, 4)}` }, ...kids);
+  }
+
+  async function pageTwin(ctx) {
+    const [node, fws] = await Promise.all([cached('node', () => api('/node')), cached('frameworks', () => api('/frameworks'))]);
+    if (!ctx.alive()) return;
+    const self = node.jurisdiction && node.jurisdiction.code;
+    const own = (fws.frameworks || []).filter((f) => f.owner && f.owner.jurisdiction === self);
+    const ids = [...new Set(own.map((f) => f.id))];
+    if (!ids.length) {
+      ctx.view.replaceChildren(card(t('twin.forecasts'), h('p', { class: 'muted', text: t('twin.noforecasts') })));
+      return;
+    }
+    const fw = ctx.params.get('framework') && ids.includes(ctx.params.get('framework')) ? ctx.params.get('framework') : ids[0];
+    const years = [...new Set(own.filter((f) => f.id === fw).flatMap((f) => f.periods).filter((p) => /^[0-9]{4}$/.test(p)))].sort();
+    const period = ctx.params.get('period') && /^[0-9]{4}$/.test(ctx.params.get('period')) ? ctx.params.get('period') : years[years.length - 1];
+    const q = `?framework=${encodeURIComponent(fw)}&period=${encodeURIComponent(period)}`;
+    const [fc, wl] = await Promise.all([api('/forecasts' + q), api('/warnings' + q)]);
+    if (!ctx.alive()) return;
+    const go2 = (k, v) => { const p = new URLSearchParams(ctx.params); p.set(k, v); location.hash = hashFor('twin', p); };
+    const fwSel = h('select', { 'data-control': 'framework', onchange: (e) => go2('framework', e.target.value) },
+      ids.map((id) => h('option', { value: id, selected: id === fw, text: id })));
+    const yrSel = h('select', { 'data-control': 'period', onchange: (e) => go2('period', e.target.value) },
+      years.map((y) => h('option', { value: y, selected: y === period, text: y })));
+    const warnings = wl.warnings || [];
+    const warnRows = warnings.map((w) => h('tr', { dataset: { warning: w.id, kind: w.kind, acknowledged: String(!!w.acknowledged) } },
+      h('td', null, badge(t('twin.kind.' + w.kind), w.kind === 'debt_band' ? 'task-overdue' : 'task-open')),
+      h('td', { text: w.unit || (w.jurisdiction ? jurLabel(w.jurisdiction) : '–') }),
+      h('td', { text: w.indicator || String(w.period) }),
+      h('td', { class: 'num', text: typeof w.p_miss === 'number' ? fmt(w.p_miss, 2) : '–' }),
+      h('td', { class: 'small', text: w.trigger }),
+      h('td', { class: 'small', text: w.acknowledged ? `${w.acknowledged.action} (${w.acknowledged.by})` : t('twin.unacked') })));
+    const rows = (fc.forecasts || []).map((f) => h('tr', { dataset: { unit: f.unit, indicator: f.indicator, warned: String(typeof f.p_miss === 'number' && f.p_miss > wl.p_miss_threshold) } },
+      h('td', { text: f.unit }), h('td', null, h('code', { text: f.indicator })),
+      h('td', { class: 'num', text: (f.observed_months || []).length ? `${f.observed_months[0]}–${f.observed_months[f.observed_months.length - 1]}` : '–' }),
+      h('td', { class: 'num', text: fmt(f.year_to_date, 4) }),
+      h('td', { class: 'num' }, h('strong', { text: fmt(f.forecast, 4) })),
+      h('td', { class: 'num', title: f.interval_note || null, text: typeof f.lower === 'number' ? `${fmt(f.lower, 4)} – ${fmt(f.upper, 4)}` : t('twin.nointerval') }),
+      h('td', { class: 'num', text: fmt(f.target, 4) }),
+      h('td', { class: 'num', title: f.p_miss_note || null, text: typeof f.p_miss === 'number' ? fmt(f.p_miss, 2) : '–' }),
+      h('td', null, forecastChart(f)),
+      h('td', { class: 'small', text: f.method })));
+    const without = (fc.without || []).length;
+    ctx.view.replaceChildren(
+      h('p', { class: 'controls' }, field(t('twin.framework'), fwSel), field(t('twin.period'), yrSel)),
+      h('div', { class: 'kpis' }, kpi(t('twin.warnings'), String(warnings.length)), kpi(t('twin.forecasts'), String(rows.length))),
+      card(t('twin.warnings'), h('p', { class: 'muted small', text: t('twin.threshold', { p: wl.p_miss_threshold }) }),
+        warnRows.length ? table([[t('twin.kind')], [t('twin.unit')], [t('twin.indicator')], [t('twin.pmiss'), 'num'], [t('twin.trigger')], [t('twin.ack')]], warnRows, 'twin-warnings')
+          : h('p', { class: 'muted', text: t('twin.nowarnings') })),
+      card(t('twin.forecasts'),
+        rows.length ? table([[t('twin.unit')], [t('twin.indicator')], [t('twin.months'), 'num'], [t('twin.ytd'), 'num'], [t('twin.forecast'), 'num'],
+          [t('twin.interval', { level: Math.round(100 * fc.level) }), 'num'], [t('twin.target'), 'num'], [t('twin.pmiss'), 'num'], [t('twin.chart')], [t('twin.method')]], rows, 'twin-forecasts')
+          : h('p', { class: 'muted', text: t('twin.noforecasts') }),
+        without ? h('p', { class: 'muted small', text: t('twin.without', { n: without }) }) : null));
+  }
+
   // ------------------------------------------------------------- page: composite
 
   async function pageComposite(ctx) {
@@ -1261,7 +1351,7 @@
     return form;
   }
 
-  const RENDERERS = { overview: pageOverview, comparison: pageComparison, trend: pageTrend, recognition: pageRecognition, composite: pageComposite, public: pagePublic };
+  const RENDERERS = { overview: pageOverview, comparison: pageComparison, trend: pageTrend, recognition: pageRecognition, composite: pageComposite, public: pagePublic, twin: pageTwin };
 
   // ------------------------------------------------------------------ charts
 

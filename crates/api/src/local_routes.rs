@@ -649,7 +649,7 @@ pub(crate) struct ForecastQuery {
         `p_miss` against the unit's annual target (else the indicator's), and the method. \
         Where there is no interval or probability, `interval_note` / `p_miss_note` say why; \
         series without a forecast are listed in `without` with the reason.",
-    security(("admin" = [])),
+    security(("viewer" = []), ("admin" = [])),
     params(ForecastQuery),
     responses(
         (status = 200, description = "the forecasts", body = wire::ForecastList),
@@ -657,7 +657,7 @@ pub(crate) struct ForecastQuery {
     )
 )]
 pub(crate) async fn list_forecasts(
-    _: Admin,
+    _: Viewer,
     State(state): State<AppState>,
     query: Result<Query<ForecastQuery>, QueryRejection>,
 ) -> Result<Json<wire::ForecastList>, ApiError> {

@@ -14,21 +14,18 @@ pub struct ForecastRow {
     pub indicator: IndicatorCode,
     /// The year-end value forecast, by the indicator's aggregation rule.
     pub forecast: f64,
-    /// The interval's lower end; absent when there is none (`interval_note`
+    /// The interval's lower end; null when there is none (`interval_note`
     /// says why).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lower: Option<f64>,
-    /// The interval's upper end.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The interval's upper end; null when there is none.
     pub upper: Option<f64>,
     /// The interval's level (0.8 for 80%).
     pub level: f64,
     /// Why there is no interval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval_note: Option<String>,
-    /// The probability of missing the annual target (0-1); absent without
+    /// The probability of missing the annual target (0-1); null without
     /// a target or calibration (`p_miss_note` says why).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p_miss: Option<f64>,
     /// Why there is no probability.
     #[serde(default, skip_serializing_if = "Option::is_none")]

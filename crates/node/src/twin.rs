@@ -210,7 +210,12 @@ impl Node {
                 continue;
             };
             let interval = match (f.lower, f.upper) {
-                (Some(l), Some(u)) => format!(", {:.0}% interval {l:.4}–{u:.4}", f.level * 100.0),
+                (Some(l), Some(u)) => format!(
+                    ", {:.0}% interval {}–{}",
+                    f.level * 100.0,
+                    round4(l),
+                    round4(u)
+                ),
                 _ => String::new(),
             };
             let wid = format!(
@@ -226,8 +231,8 @@ impl Node {
                 indicator: Some(f.indicator.clone()),
                 jurisdiction: None,
                 trigger: format!(
-                    "P(miss) {p:.2} > {threshold}: year-end forecast {:.4} against the target {}{interval}, after months {:?} ({})",
-                    f.forecast,
+                    "P(miss) {p:.2} > {threshold}: year-end forecast {} against the target {}{interval}, after months {:?} ({})",
+                    round4(f.forecast),
                     f.target.map_or("–".to_string(), |t| t.to_string()),
                     f.observed_months,
                     f.method
@@ -328,4 +333,9 @@ impl Node {
         self.flush()?;
         Ok(ack)
     }
+}
+
+/// `x` rounded to 4 decimals, for reading.
+fn round4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
 }
