@@ -439,6 +439,93 @@ fn each_sample_jurisdiction_loads_appraises_and_summarises() {
             "{name}: grades spread over the scale: {grades:?}"
         );
 
+        // Monthly values: the twin forecasts each tracked series' year end
+        // from January to September and warns where the target is likely
+        // missed.
+        let out = import(
+            &p,
+            &node.admin,
+            "observations",
+            &dir.join("observations-monthly.csv"),
+        );
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (s, fc) = get(
+            &p,
+            &format!("/api/v1/forecasts?framework={framework}&period=2025"),
+            &node.viewer,
+        );
+        assert_eq!(s, 200, "{fc}");
+        let (s, wl) = get(
+            &p,
+            &format!("/api/v1/warnings?framework={framework}&period=2025"),
+            &node.viewer,
+        );
+        assert_eq!(s, 200, "{wl}");
+        let forecasts = fc["forecasts"].as_array().unwrap();
+        assert!(!forecasts.is_empty(), "{name}");
+        assert_eq!(fc["without"], serde_json::json!([]), "{name}");
+        let warned: std::collections::BTreeSet<(String, String)> = wl["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|w| w["kind"] == "target_miss")
+            .map(|w| {
+                (
+                    w["unit"].as_str().unwrap().into(),
+                    w["indicator"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        // The monthly values were drawn to sum to each unit's 2025 value:
+        // a series clearly below its target (by 5%) is warned of, and one
+        // clearly above is not.
+        let annual = std::fs::read_to_string(dir.join("observations-2025.csv")).unwrap();
+        let (mut below, mut above) = (0, 0);
+        for f in forecasts {
+            let key = (
+                f["unit"].as_str().unwrap().to_string(),
+                f["indicator"].as_str().unwrap().to_string(),
+            );
+            // An interval, or the reason there is none (an indicator of
+            // two units has too few calibration years for 80%).
+            assert!(
+                f["lower"].is_number() != f["interval_note"].is_string(),
+                "{f}"
+            );
+            assert!(f["p_miss"].is_number(), "{f}");
+            let line = annual
+                .lines()
+                .find(|l| l.starts_with(&format!("{},{},2025,", key.0, key.1)))
+                .unwrap_or_else(|| panic!("{key:?} in the 2025 sample"));
+            let cells: Vec<f64> = line
+                .split(',')
+                .skip(3)
+                .map(|c| c.parse().unwrap())
+                .collect();
+            let (value, target) = (cells[0], cells[1]);
+            if value < 0.95 * target {
+                below += 1;
+                assert!(
+                    warned.contains(&key),
+                    "{name} {key:?}: {value} against {target}: {f}"
+                );
+            } else if value > 1.05 * target {
+                above += 1;
+                assert!(
+                    !warned.contains(&key),
+                    "{name} {key:?}: {value} against {target}: {f}"
+                );
+            }
+        }
+        assert!(
+            below > 0 && above > 0,
+            "{name}: {below} below, {above} above"
+        );
+
         // What if every minimum were 0: every unit gets an A, and exactly
         // those that had another grade change; a change that cannot apply
         // is named, and nothing held changes.
