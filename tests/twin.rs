@@ -107,15 +107,53 @@ fn the_twin_page_shows_forecasts_and_the_warnings_they_raise() {
         true
     );
 
-    let (s, v) = post(
-        &p,
-        "/api/v1/warnings/miss:test.small:2025:u1:rev/acknowledgement",
-        Some(&node.admin),
-        json!({"action": "每月调度收入进度", "by": "财政局"})
-            .to_string()
-            .into(),
+    // The command line: the forecasts, the warnings, an acknowledgement.
+    let run = |cmd: &str, token: &str, extra: &[&str]| {
+        let mut args = vec![
+            cmd,
+            "--node",
+            &p.api,
+            "--token",
+            token,
+            "--framework",
+            "test.small",
+            "--period",
+            "2025",
+        ];
+        args.extend_from_slice(extra);
+        let out = deltabench(&args);
+        assert!(
+            out.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = run("forecasts", &node.viewer, &[]);
+    assert!(text.starts_with("3 forecasts of test.small"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("u1") && l.contains("forecast") && l.contains("84.0000")),
+        "{text}"
     );
-    assert_eq!(s, 201, "{v}");
+    let text = run("warnings", &node.viewer, &[]);
+    assert!(
+        text.starts_with("1 warnings") && text.contains("miss:test.small:2025:u1:rev"),
+        "{text}"
+    );
+    let text = run(
+        "warnings",
+        &node.admin,
+        &[
+            "--acknowledge",
+            "miss:test.small:2025:u1:rev",
+            "--action",
+            "每月调度收入进度",
+            "--by",
+            "财政局",
+        ],
+    );
+    assert!(text.contains("acknowledged by 财政局"), "{text}");
     page.call("Page.reload", serde_json::json!({}));
     page.wait_until(
         "the acknowledgement",

@@ -61,6 +61,12 @@ pub enum Command {
     /// or grading (and assumed values) on a running node, beside the
     /// appraisal as it stands; nothing held changes.
     Whatif(WhatifArgs),
+    /// Print a running node's year-end forecasts of a framework's monthly
+    /// indicators, with their intervals and the chance of missing the target.
+    Forecasts(TwinArgs),
+    /// Print a running node's early warnings (forecasts likely to miss their
+    /// target, rising debt bands), or acknowledge one with --acknowledge.
+    Warnings(WarningsArgs),
     /// Export or import a bundle of signed documents (for air-gapped offices).
     Bundle(BundleArgs),
     /// List a running node's connected peers.
@@ -163,6 +169,41 @@ pub struct WhatifArgs {
     /// Print the node's JSON answer.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `deltabench forecasts`
+#[derive(Debug, Args)]
+pub struct TwinArgs {
+    /// The node (viewer token).
+    #[command(flatten)]
+    pub node: NodeArgs,
+    /// The node's own framework, e.g. taicang.hqd.
+    #[arg(long)]
+    pub framework: String,
+    /// The year, e.g. 2025.
+    #[arg(long)]
+    pub period: String,
+    /// Print the node's JSON answer.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `deltabench warnings`
+#[derive(Debug, Args)]
+pub struct WarningsArgs {
+    /// The framework and year, and the node.
+    #[command(flatten)]
+    pub twin: TwinArgs,
+    /// Acknowledge this warning (its id) instead of listing; needs an admin
+    /// token, --action and --by.
+    #[arg(long, requires_all = ["action", "by"])]
+    pub acknowledge: Option<String>,
+    /// What the unit will do.
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Who acknowledges.
+    #[arg(long)]
+    pub by: Option<String>,
 }
 
 /// `deltabench summary`

@@ -2,7 +2,10 @@
 //! `peers` and `evidence`. Each prints a short human answer, or the node's
 //! JSON with `--json`.
 
-use crate::cli::{BundleArgs, BundleCommand, PublicRatingsArgs, ShowArgs, SummaryArgs, WhatifArgs};
+use crate::cli::{
+    BundleArgs, BundleCommand, PublicRatingsArgs, ShowArgs, SummaryArgs, TwinArgs, WarningsArgs,
+    WhatifArgs,
+};
 use crate::import::Client;
 use anyhow::{Context, Result, bail};
 use deltabench_wire as wire;
@@ -155,6 +158,103 @@ pub fn whatif(a: WhatifArgs) -> Result<()> {
             show(&u.before),
             show(&u.after)
         );
+    }
+    Ok(())
+}
+
+/// The query of a framework and year, checked before anything is sent.
+fn twin_query(a: &TwinArgs) -> Result<String> {
+    let framework: deltabench_model::FrameworkId = a.framework.parse()?;
+    let period = deltabench_model::Period::parse(&a.period)?;
+    Ok(format!("?framework={framework}&period={period}"))
+}
+
+/// `deltabench forecasts`: one line per unit and indicator.
+pub fn forecasts(a: TwinArgs) -> Result<()> {
+    let c = Client::new(&a.node.node, &a.node.token)?;
+    let v: wire::ForecastList = c.get_as(&format!("/api/v1/forecasts{}", twin_query(&a)?))?;
+    if a.json {
+        return print_json(&v);
+    }
+    println!(
+        "{} forecasts of {} {} for {} ({:.0}% intervals), {} series without",
+        v.forecasts.len(),
+        v.framework,
+        v.version,
+        v.period,
+        v.level * 100.0,
+        v.without.len()
+    );
+    let num = |x: Option<f64>| x.map_or("–".to_string(), |x| format!("{:.4}", x));
+    for f in &v.forecasts {
+        println!(
+            "{:<24} {:<28} forecast {:>14.4} [{} – {}] target {} P(miss) {}  {}",
+            f.unit,
+            f.indicator,
+            f.forecast,
+            num(f.lower),
+            num(f.upper),
+            num(f.target),
+            f.p_miss.map_or("–".to_string(), |p| format!("{p:.2}")),
+            f.method
+        );
+    }
+    for w in &v.without {
+        println!(
+            "{:<24} {:<28} no forecast: {}",
+            w.unit, w.indicator, w.reason
+        );
+    }
+    Ok(())
+}
+
+/// `deltabench warnings`: the list, or one acknowledgement.
+pub fn warnings(a: WarningsArgs) -> Result<()> {
+    let t = &a.twin;
+    let c = Client::new(&t.node.node, &t.node.token)?;
+    if let Some(id) = &a.acknowledge {
+        let body = wire::AcknowledgementRequest {
+            action: a.action.clone().unwrap_or_default(),
+            by: a.by.clone().unwrap_or_default(),
+        };
+        let path = format!(
+            "/api/v1/warnings/{}/acknowledgement",
+            id.replace('%', "%25")
+                .replace('/', "%2F")
+                .replace('?', "%3F")
+                .replace('#', "%23")
+        );
+        let ack: wire::Acknowledgement = c.post_json(&path, &body, 201)?.map_err(|r| {
+            anyhow::anyhow!(
+                "the node refused the acknowledgement ({}): {}",
+                r.status,
+                r.problem.detail
+            )
+        })?;
+        if t.json {
+            return print_json(&ack);
+        }
+        println!(
+            "{id} acknowledged by {} at {}: {}",
+            ack.by, ack.at, ack.action
+        );
+        return Ok(());
+    }
+    let v: wire::WarningList = c.get_as(&format!("/api/v1/warnings{}", twin_query(t)?))?;
+    if t.json {
+        return print_json(&v);
+    }
+    println!(
+        "{} warnings (a forecast warns when P(miss) > {})",
+        v.warnings.len(),
+        v.p_miss_threshold
+    );
+    for w in &v.warnings {
+        let ack = match &w.acknowledged {
+            Some(a) => format!("acknowledged by {}: {}", a.by, a.action),
+            None => "not acknowledged".into(),
+        };
+        println!("{}\n  {}\n  {ack}", w.id, w.trigger);
     }
     Ok(())
 }

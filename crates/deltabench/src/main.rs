@@ -33,6 +33,8 @@ fn main() -> std::process::ExitCode {
         cli::Command::Summary(a) => client::summary(a),
         cli::Command::PublicRatings(a) => client::public_ratings(a),
         cli::Command::Whatif(a) => client::whatif(a),
+        cli::Command::Forecasts(a) => client::forecasts(a),
+        cli::Command::Warnings(a) => client::warnings(a),
         cli::Command::Bundle(a) => client::bundle(a),
         cli::Command::Peers(a) => client::peers(a),
         cli::Command::Evidence(a) => client::evidence(a),
