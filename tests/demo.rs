@@ -252,6 +252,23 @@ fn the_demo_compares_three_nodes_stops_on_ctrl_c_and_resumes() {
         "{out}"
     );
     assert!(out.contains("yrd.public/satisfaction"), "{out}");
+    // The twin: each city's monthly series are forecast, and some of the
+    // forecasts warn (the counts are checked against the data in the
+    // sample test).
+    for city in ["Taicang", "Kunshan", "Jiading"] {
+        let line = out
+            .lines()
+            .find(|l| l.contains(city) && l.contains("early warnings"))
+            .unwrap_or_else(|| panic!("{city}'s forecasts: {out}"));
+        let numbers: Vec<usize> = line
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        assert!(
+            numbers.len() == 2 && numbers[0] > 0 && numbers[1] > 0,
+            "{line}"
+        );
+    }
     for n in nodes {
         let get = |path: &str| {
             let resp = http()

@@ -53,7 +53,8 @@ struct Jurisdiction {
     framework_id: &'static str,
     framework: &'static str,
     units: &'static str,
-    observations: [&'static str; 2],
+    /// The 2024 and 2025 values, and the monthly series the twin forecasts.
+    observations: [&'static str; 3],
     /// The framework scored by public ratings (`<folder>.public`).
     public_framework: &'static str,
     /// The livelihood projects residents rate.
@@ -84,6 +85,7 @@ const JURISDICTIONS: [Jurisdiction; 3] = [
         observations: [
             sample!("taicang/observations-2024.csv"),
             sample!("taicang/observations-2025.csv"),
+            sample!("taicang/observations-monthly.csv"),
         ],
         public_framework: sample!("taicang/public-framework.json"),
         projects: sample!("taicang/projects.json"),
@@ -100,6 +102,7 @@ const JURISDICTIONS: [Jurisdiction; 3] = [
         observations: [
             sample!("kunshan/observations-2024.csv"),
             sample!("kunshan/observations-2025.csv"),
+            sample!("kunshan/observations-monthly.csv"),
         ],
         public_framework: sample!("kunshan/public-framework.json"),
         projects: sample!("kunshan/projects.json"),
@@ -116,6 +119,7 @@ const JURISDICTIONS: [Jurisdiction; 3] = [
         observations: [
             sample!("jiading/observations-2024.csv"),
             sample!("jiading/observations-2025.csv"),
+            sample!("jiading/observations-monthly.csv"),
         ],
         public_framework: sample!("jiading/public-framework.json"),
         projects: sample!("jiading/projects.json"),
@@ -136,7 +140,7 @@ const COORDINATOR: Jurisdiction = Jurisdiction {
     framework_id: "",
     framework: "",
     units: "",
-    observations: ["", ""],
+    observations: ["", "", ""],
     public_framework: "",
     projects: "",
     ratings: "",
@@ -642,6 +646,15 @@ fn load(nodes: &[DemoNode]) -> Result<()> {
             )?;
         }
         rate_and_publish(n)?;
+        let q = format!("?framework={}&period=2025", n.j.framework_id);
+        let fc: wire::ForecastList = n.get(&format!("/api/v1/forecasts{q}"))?;
+        let wl: wire::WarningList = n.get(&format!("/api/v1/warnings{q}"))?;
+        println!(
+            "{}: {} year-end forecasts from January-September 2025, {} early warnings",
+            n.name(),
+            fc.forecasts.len(),
+            wl.warnings.len()
+        );
     }
     let taicang = &nodes[0];
     // The founding roster, as approved, becomes a signed document on
