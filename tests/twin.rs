@@ -174,3 +174,112 @@ fn the_twin_page_shows_forecasts_and_the_warnings_they_raise() {
     );
     assert!(p.stop());
 }
+
+/// Debt risk through the command line and the dashboard: Taicang's sample
+/// figures (debt ratio 105% in 2021 to 135.3% in 2025, then over the bond
+/// calendar 180%, 241% and 261%) are green, then yellow from 2024, then
+/// orange from 2027 (projected); the heat map colours each cell by its band,
+/// marks the projected ones, lists the changes of band and names the
+/// thresholds' source. A bad figure is named and nothing is stored.
+#[test]
+fn the_debt_heat_map_shows_bands_reported_and_projected() {
+    let root = tempfile::tempdir().unwrap();
+    let node = NodeDir::init(root.path(), "320585", "太仓市", "Taicang");
+    let p = node.start();
+    let bad = root.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        json!({"actuals": [{"jurisdiction": "320585", "period": "2025", "debt_balance": -1,
+            "comprehensive_resources": 10, "debt_service_due": 1}]})
+        .to_string(),
+    )
+    .unwrap();
+    let out = import(&p, &node.admin, "debt", &bad);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("actuals[0].debt_balance"), "{err}");
+    let out = import(
+        &p,
+        &node.admin,
+        "debt",
+        &samples("taicang").join("debt.json"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("stored 5 reported periods and 3 of the bond calendar")
+    );
+    let out = deltabench(&["debt-risk", "--node", &p.api, "--token", &node.viewer]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = |period: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("320585 {period} ")))
+            .unwrap_or_else(|| panic!("{period}: {text}"))
+            .to_string()
+    };
+    assert!(
+        line("2021").contains("105.0%") && line("2021").contains("green"),
+        "{text}"
+    );
+    assert!(
+        line("2024").contains("yellow") && !line("2024").contains("projected"),
+        "{text}"
+    );
+    assert!(
+        line("2027").contains("orange") && line("2027").contains("projected"),
+        "{text}"
+    );
+    assert!(
+        text.contains("WARNING 320585 Yellow -> Orange in 2027 (projected)"),
+        "{text}"
+    );
+    assert!(text.contains("财政部"), "the source: {text}");
+
+    let Some(browser) = crate::browser::chromium() else {
+        assert!(p.stop());
+        return;
+    };
+    let url = p.url(&format!("/#/debt?token={}&lang=zh", node.viewer));
+    let mut page = crate::cdp::Page::open(&browser, &url, 1280, 900);
+    page.wait_until("the debt page", "document.body.dataset.ready === 'debt'");
+    let bands = page.eval(
+        "[...document.querySelectorAll('td[data-band]')].map(c => c.dataset.period + ':' + c.dataset.band + ':' + c.dataset.projected).join(' ')",
+    );
+    assert_eq!(
+        bands,
+        "2021:green:false 2022:green:false 2023:green:false 2024:yellow:false 2025:yellow:false \
+         2026:yellow:true 2027:orange:true 2028:orange:true"
+    );
+    assert_eq!(
+        page.eval("document.querySelector('td[data-period=\"2027\"]').classList.contains('band-orange') && document.querySelector('td[data-period=\"2027\"]').classList.contains('projected')"),
+        true
+    );
+    assert_eq!(
+        page.eval("document.querySelector('td[data-period=\"2025\"]').textContent"),
+        "135.3%"
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('li[data-rising=\"true\"]').length"),
+        2
+    );
+    let who = page.eval("document.querySelector('tr[data-jurisdiction=\"320585\"] th').textContent");
+    assert_eq!(who, "太仓市 320585");
+    let source = page.eval("document.querySelector('[data-source]').textContent");
+    assert!(source.as_str().unwrap().contains("财政部"), "{source}");
+    drop(page);
+    crate::browser::screenshot(
+        &browser,
+        &url,
+        &crate::browser::screenshot_dir().join("debt-zh.png"),
+    );
+    assert!(p.stop());
+}

@@ -23,6 +23,10 @@
       'task.open': '待整改', 'task.responded': '已答复', 'task.closed': '已办结', 'task.voided': '申诉作废',
       'task.overdue': '逾期', 'task.late': '逾期答复',
       'cb.satisfied': '满意', 'cb.unsatisfied': '不满意', 'cb.unreachable': '未联系上',
+      'nav.debt': '债务风险', 'debt.title': '债务率热力图（债务余额 / 综合财力）', 'debt.none': '本节点没有债务数据。',
+      'debt.jur': '地区', 'debt.projected': '预测（按债券发行计划）', 'debt.crossings': '风险等级变化', 'debt.nocross': '没有等级变化。',
+      'debt.rising': '上升（预警）', 'debt.falling': '下降', 'debt.source': '分级依据：', 'debt.service': '偿债率',
+      'band.green': '绿', 'band.yellow': '黄', 'band.orange': '橙', 'band.red': '红',
       'nav.twin': '绩效孪生', 'twin.framework': '考核框架', 'twin.period': '年度', 'twin.warnings': '预警（前置干预）',
       'twin.nowarnings': '没有预警。', 'twin.forecasts': '年末预测与区间', 'twin.noforecasts': '该年度没有逐月数据可供预测。',
       'twin.unit': '单位', 'twin.indicator': '指标', 'twin.months': '已报月份', 'twin.ytd': '年内累计', 'twin.forecast': '年末预测',
@@ -113,6 +117,10 @@
       'task.open': 'open', 'task.responded': 'responded', 'task.closed': 'closed', 'task.voided': 'voided on appeal',
       'task.overdue': 'overdue', 'task.late': 'answered late',
       'cb.satisfied': 'satisfied', 'cb.unsatisfied': 'unsatisfied', 'cb.unreachable': 'unreachable',
+      'nav.debt': 'Debt risk', 'debt.title': 'Debt ratio heat map (debt balance / comprehensive resources)', 'debt.none': 'No debt figures on this node.',
+      'debt.jur': 'Jurisdiction', 'debt.projected': 'projected over the bond calendar', 'debt.crossings': 'Changes of band', 'debt.nocross': 'No change of band.',
+      'debt.rising': 'rising (warning)', 'debt.falling': 'falling', 'debt.source': 'Bands from: ', 'debt.service': 'debt-service ratio',
+      'band.green': 'green', 'band.yellow': 'yellow', 'band.orange': 'orange', 'band.red': 'red',
       'nav.twin': 'Twin', 'twin.framework': 'Framework', 'twin.period': 'Year', 'twin.warnings': 'Early warnings',
       'twin.nowarnings': 'No warnings.', 'twin.forecasts': 'Year-end forecasts and intervals', 'twin.noforecasts': 'No monthly data to forecast in this year.',
       'twin.unit': 'Unit', 'twin.indicator': 'Indicator', 'twin.months': 'Months in', 'twin.ytd': 'Year to date', 'twin.forecast': 'Year-end forecast',
@@ -186,7 +194,7 @@
     score_0_100: { zh: '分（0–100）', en: 'score 0–100' }, score_1_5: { zh: '分（1–5）', en: 'score 1–5' },
     ratio: { zh: '比率', en: 'ratio' }, count: { zh: '个', en: 'count' }, yuan: { zh: '元', en: 'yuan' },
   };
-  const PAGES = ['overview', 'comparison', 'trend', 'recognition', 'composite', 'public', 'twin'];
+  const PAGES = ['overview', 'comparison', 'trend', 'recognition', 'composite', 'public', 'twin', 'debt'];
   const KINDS = ['jurisdiction', 'framework', 'summary', 'crosswalk', 'endorsement', 'roster'];
   const KIND_COLORS = { jurisdiction: '#7a8797', framework: '#2e8b57', summary: '#1f5f9e',
     crosswalk: '#d08c18', endorsement: '#7b4fa0', roster: '#b23a48' };
@@ -1195,7 +1203,7 @@
     const warnings = wl.warnings || [];
     const warnRows = warnings.map((w) => h('tr', { dataset: { warning: w.id, kind: w.kind, acknowledged: String(!!w.acknowledged) } },
       h('td', null, badge(t('twin.kind.' + w.kind), w.kind === 'debt_band' ? 'task-overdue' : 'task-open')),
-      h('td', { text: w.unit || (w.jurisdiction ? jurLabel(w.jurisdiction) : '–') }),
+      h('td', { text: w.unit || (w.jurisdiction ? jurName(w.jurisdiction) : '–') }),
       h('td', { text: w.indicator || String(w.period) }),
       h('td', { class: 'num', text: typeof w.p_miss === 'number' ? fmt(w.p_miss, 2) : '–' }),
       h('td', { class: 'small', text: w.trigger }),
@@ -1222,6 +1230,44 @@
           [t('twin.interval', { level: Math.round(100 * fc.level) }), 'num'], [t('twin.target'), 'num'], [t('twin.pmiss'), 'num'], [t('twin.chart')], [t('twin.method')]], rows, 'twin-forecasts')
           : h('p', { class: 'muted', text: t('twin.noforecasts') }),
         without ? h('p', { class: 'muted small', text: t('twin.without', { n: without }) }) : null));
+  }
+
+  // ----------------------------------------------------------------- page: debt
+
+  async function pageDebt(ctx) {
+    const [node, rosters, risk] = await Promise.all([cached('node', () => api('/node')), cached('rosters', () => api('/rosters')), api('/debt-risk')]);
+    if (!ctx.alive()) return;
+    learnNames(node, rosters);
+    const rows = risk.rows || [];
+    const b = risk.bands;
+    const legend = h('p', { class: 'legend small' },
+      ['green', 'yellow', 'orange', 'red'].map((band) => {
+        const range = { green: `< ${b.yellow}%`, yellow: `${b.yellow}–${b.orange}%`, orange: `${b.orange}–${b.red}%`, red: `≥ ${b.red}%` }[band];
+        return h('span', { class: `band-chip band-${band}`, text: `${t('band.' + band)} ${range}` });
+      }),
+      h('span', { class: 'band-chip projected', text: t('debt.projected') }));
+    const source = h('p', { class: 'muted small' }, t('debt.source'), h('span', { 'data-source': '', text: b.source }));
+    if (!rows.length) {
+      ctx.view.replaceChildren(card(t('debt.title'), h('p', { class: 'muted', text: t('debt.none') }), legend, source));
+      return;
+    }
+    const periods = [...new Set(rows.map((r) => r.period))].sort(comparePeriods);
+    const jurs = [...new Set(rows.map((r) => r.jurisdiction))];
+    const head = h('tr', null, h('th', { scope: 'col', text: t('debt.jur') }), periods.map((p) => h('th', { scope: 'col', class: 'num', text: p })));
+    const body = jurs.map((j) => h('tr', { dataset: { jurisdiction: j } }, h('th', { scope: 'row' }, jurLabel(j)),
+      periods.map((p) => {
+        const r = rows.find((x) => x.jurisdiction === j && x.period === p);
+        if (!r) return h('td', { class: 'num muted', text: '–' });
+        return h('td', { class: `num band band-${r.band}${r.projected ? ' projected' : ''}`,
+          title: `${t('band.' + r.band)} · ${t('debt.service')} ${fmt(r.debt_service_ratio, 3)}%${r.projected ? ' · ' + t('debt.projected') : ''}`,
+          dataset: { band: r.band, period: p, projected: String(r.projected) }, text: `${fmt(r.debt_ratio, 1)}%` });
+      })));
+    const heat = h('div', { class: 'table-wrap' }, h('table', { class: 'data-table heatmap' }, h('thead', null, head), h('tbody', null, body)));
+    const crossings = (risk.crossings || []).map((c) => h('li', { dataset: { rising: String(c.rising), period: c.period } },
+      badge(c.rising ? t('debt.rising') : t('debt.falling'), c.rising ? 'task-overdue' : 'task-closed'), ' ',
+      `${jurName(c.jurisdiction)} ${c.period}: ${t('band.' + c.from)} → ${t('band.' + c.to)}${c.projected ? ' (' + t('debt.projected') + ')' : ''}`));
+    ctx.view.replaceChildren(card(t('debt.title'), legend, heat, source),
+      card(t('debt.crossings'), crossings.length ? h('ul', { class: 'crossings' }, crossings) : h('p', { class: 'muted', text: t('debt.nocross') })));
   }
 
   // ------------------------------------------------------------- page: composite
@@ -1351,7 +1397,7 @@
     return form;
   }
 
-  const RENDERERS = { overview: pageOverview, comparison: pageComparison, trend: pageTrend, recognition: pageRecognition, composite: pageComposite, public: pagePublic, twin: pageTwin };
+  const RENDERERS = { overview: pageOverview, comparison: pageComparison, trend: pageTrend, recognition: pageRecognition, composite: pageComposite, public: pagePublic, twin: pageTwin, debt: pageDebt };
 
   // ------------------------------------------------------------------ charts
 

@@ -61,6 +61,9 @@ pub enum Command {
     /// or grading (and assumed values) on a running node, beside the
     /// appraisal as it stands; nothing held changes.
     Whatif(WhatifArgs),
+    /// Print a running node's debt ratio, debt-service ratio and risk band
+    /// by jurisdiction and period, reported and projected.
+    DebtRisk(ShowArgs),
     /// Print a running node's year-end forecasts of a framework's monthly
     /// indicators, with their intervals and the chance of missing the target.
     Forecasts(TwinArgs),
@@ -453,6 +456,10 @@ pub enum ImportKind {
     /// actual,progress (one milestone per row; rows with the same id are
     /// one project), or a JSON array of projects.
     Projects,
+    /// Debt figures and the bond calendar, as JSON: {"actuals": [{jurisdiction,
+    /// period, debt_balance, comprehensive_resources, debt_service_due}],
+    /// "calendar": [{jurisdiction, period, issuance, repayment}]}.
+    Debt,
 }
 
 /// `deltabench import`

@@ -162,6 +162,43 @@ pub fn whatif(a: WhatifArgs) -> Result<()> {
     Ok(())
 }
 
+/// `deltabench debt-risk`: one line per jurisdiction and period, then the
+/// changes of band and the thresholds' source.
+pub fn debt_risk(a: ShowArgs) -> Result<()> {
+    let c = Client::new(&a.node.node, &a.node.token)?;
+    let v: wire::DebtRisk = c.get_as("/api/v1/debt-risk")?;
+    if a.json {
+        return print_json(&v);
+    }
+    for r in &v.rows {
+        println!(
+            "{} {:<8} debt ratio {:>7.1}%  debt service {:>5.1}%  {:<6}{}",
+            r.jurisdiction,
+            r.period.to_string(),
+            r.debt_ratio,
+            r.debt_service_ratio,
+            format!("{:?}", r.band).to_lowercase(),
+            if r.projected { "  projected" } else { "" }
+        );
+    }
+    for x in &v.crossings {
+        println!(
+            "{} {} {:?} -> {:?}{}{}",
+            if x.rising { "WARNING" } else { "change " },
+            x.jurisdiction,
+            x.from,
+            x.to,
+            format_args!(" in {}", x.period),
+            if x.projected { " (projected)" } else { "" }
+        );
+    }
+    println!(
+        "bands: yellow from {}%, orange from {}%, red from {}% ({})",
+        v.bands.yellow, v.bands.orange, v.bands.red, v.bands.source
+    );
+    Ok(())
+}
+
 /// The query of a framework and year, checked before anything is sent.
 fn twin_query(a: &TwinArgs) -> Result<String> {
     let framework: deltabench_model::FrameworkId = a.framework.parse()?;

@@ -61,6 +61,8 @@ struct Jurisdiction {
     projects: &'static str,
     /// How many ratings each project gets and the weights of their levels.
     ratings: &'static str,
+    /// Debt figures and the bond calendar (the body of `POST /api/v1/debt`).
+    debt: &'static str,
 }
 
 macro_rules! sample {
@@ -90,6 +92,7 @@ const JURISDICTIONS: [Jurisdiction; 3] = [
         public_framework: sample!("taicang/public-framework.json"),
         projects: sample!("taicang/projects.json"),
         ratings: sample!("taicang/ratings.json"),
+        debt: sample!("taicang/debt.json"),
     },
     Jurisdiction {
         code: "320583",
@@ -107,6 +110,7 @@ const JURISDICTIONS: [Jurisdiction; 3] = [
         public_framework: sample!("kunshan/public-framework.json"),
         projects: sample!("kunshan/projects.json"),
         ratings: sample!("kunshan/ratings.json"),
+        debt: sample!("kunshan/debt.json"),
     },
     Jurisdiction {
         code: "310114",
@@ -124,6 +128,7 @@ const JURISDICTIONS: [Jurisdiction; 3] = [
         public_framework: sample!("jiading/public-framework.json"),
         projects: sample!("jiading/projects.json"),
         ratings: sample!("jiading/ratings.json"),
+        debt: sample!("jiading/debt.json"),
     },
 ];
 
@@ -144,6 +149,7 @@ const COORDINATOR: Jurisdiction = Jurisdiction {
     public_framework: "",
     projects: "",
     ratings: "",
+    debt: "",
 };
 
 /// The federation the coordinator imports: the 41 cities, 12 indicators,
@@ -646,6 +652,25 @@ fn load(nodes: &[DemoNode]) -> Result<()> {
             )?;
         }
         rate_and_publish(n)?;
+        let stored: wire::DebtStored = n.post("/api/v1/debt", "application/json", n.j.debt, 201)?;
+        let risk: wire::DebtRisk = n.get("/api/v1/debt-risk")?;
+        let band = |projected: bool| {
+            risk.rows
+                .iter()
+                .rev()
+                .find(|r| r.projected == projected)
+                .map_or("–".to_string(), |r| {
+                    format!("{} {:.0}% ({:?})", r.period, r.debt_ratio, r.band)
+                })
+        };
+        println!(
+            "{}: debt figures for {} years and a bond calendar of {}; debt ratio {}, projected {}",
+            n.name(),
+            stored.actuals,
+            stored.calendar,
+            band(false),
+            band(true)
+        );
         let q = format!("?framework={}&period=2025", n.j.framework_id);
         let fc: wire::ForecastList = n.get(&format!("/api/v1/forecasts{q}"))?;
         let wl: wire::WarningList = n.get(&format!("/api/v1/warnings{q}"))?;

@@ -359,6 +359,17 @@ pub fn import(args: ImportArgs) -> Result<()> {
                 serde_json::to_vec(&projects)?,
             )
         }
+        ImportKind::Debt => {
+            if !has_extension(&args.file, "json") {
+                bail!(
+                    "{}: debt figures are read from JSON, the body of POST /api/v1/debt ({{\"actuals\": [...], \"calendar\": [...]}})",
+                    args.file.display()
+                );
+            }
+            let text = std::fs::read(&args.file)
+                .with_context(|| format!("cannot read {}", args.file.display()))?;
+            ("/api/v1/debt", "application/json", text)
+        }
         ImportKind::Observations => {
             let mut rows = read_rows(&args.file, args.sheet.as_deref(), &bar)?;
             // Blank lines in a sheet carry nothing; they are not rows.
@@ -398,6 +409,12 @@ pub fn import(args: ImportArgs) -> Result<()> {
         }
         ImportKind::Units => read_answer::<wire::UnitsStored>(path, status, &text, 201)?
             .map(|a| format!("stored {} units", a.accepted)),
+        ImportKind::Debt => read_answer::<wire::DebtStored>(path, status, &text, 201)?.map(|a| {
+            format!(
+                "stored {} reported periods and {} of the bond calendar",
+                a.actuals, a.calendar
+            )
+        }),
         ImportKind::Projects => {
             match read_answer::<wire::ProjectsStored>(path, status, &text, 201)? {
                 Ok(a) => Ok(format!("stored {} projects", a.accepted)),
