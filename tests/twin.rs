@@ -271,7 +271,8 @@ fn the_debt_heat_map_shows_bands_reported_and_projected() {
         page.eval("document.querySelectorAll('li[data-rising=\"true\"]').length"),
         2
     );
-    let who = page.eval("document.querySelector('tr[data-jurisdiction=\"320585\"] th').textContent");
+    let who =
+        page.eval("document.querySelector('tr[data-jurisdiction=\"320585\"] th').textContent");
     assert_eq!(who, "太仓市 320585");
     let source = page.eval("document.querySelector('[data-source]').textContent");
     assert!(source.as_str().unwrap().contains("财政部"), "{source}");
