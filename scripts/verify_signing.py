@@ -48,7 +48,8 @@ ENVELOPE_MEMBERS = {
     "payload",
     "signature",
 }
-KINDS = {"jurisdiction", "summary", "framework", "crosswalk", "endorsement", "roster", "public_rating"}
+KINDS = {"jurisdiction", "summary", "framework", "crosswalk", "endorsement", "roster", "public_rating",
+         "forecast"}
 
 HEX64 = re.compile(r"[0-9a-f]{64}\Z")
 HEX128 = re.compile(r"[0-9a-f]{128}\Z")
@@ -267,6 +268,8 @@ class Document:
             self.roster = Roster(self.payload)
         if self.kind == "public_rating":
             check_public_rating(self.payload)
+        if self.kind == "forecast":
+            check_forecast(self.payload)
 
     def _check_fields(self, env: dict[str, Any]) -> None:
         def bad(what: str) -> Refused:
@@ -336,6 +339,46 @@ def check_public_rating(p: dict[str, Any]) -> None:
         if not (isinstance(lo, (int, float)) and isinstance(hi, (int, float))
                 and 0 <= lo <= share + 1e-9 and share <= hi + 1e-9 and hi <= 1):
             raise refuse(f"{at}.satisfied_interval is not an ordered interval in [0, 1] holding the share")
+
+
+YEAR = re.compile(r"(19[0-9]{2}|2[0-9]{3})\Z")
+MONTH = re.compile(r"(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])\Z")
+
+
+def check_forecast(p: dict[str, Any]) -> None:
+    """The rules of a forecast payload, from schemas/forecast.v1.schema.json: a year,
+    as_of a month of that year, a level strictly between 0 and 1, and per indicator
+    (unique) lower <= forecast <= upper, at least one unit and a method."""
+    def refuse(what: str) -> Refused:
+        return Refused("invalid_payload", what)
+
+    period, as_of, level = p.get("period"), p.get("as_of"), p.get("level")
+    if not (isinstance(period, str) and YEAR.match(period)):
+        raise refuse(f"period {period!r} is not a year")
+    if not (isinstance(as_of, str) and MONTH.match(as_of) and as_of[:4] == period):
+        raise refuse(f"as_of {as_of!r} is not a month of {period}")
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+        raise refuse(f"level {level!r} is not strictly between 0 and 1")
+    entries = p.get("indicators")
+    if not isinstance(entries, list) or not entries:
+        raise refuse("indicators must be a non-empty list")
+    seen = set()
+    for i, e in enumerate(entries):
+        at = f"indicators[{i}]"
+        if e.get("indicator") in seen:
+            raise refuse(f"{at}.indicator is listed twice")
+        seen.add(e.get("indicator"))
+        lo, x, hi = e.get("lower"), e.get("forecast"), e.get("upper")
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lo, x, hi)):
+            raise refuse(f"{at}: forecast, lower and upper must be numbers")
+        if not lo <= x <= hi:
+            raise refuse(f"{at}.forecast {x} is not within [{lo}, {hi}]")
+        units = e.get("units")
+        if isinstance(units, bool) or not isinstance(units, int) or units < 1:
+            raise refuse(f"{at}.units {units!r}")
+        method = e.get("method")
+        if not (isinstance(method, str) and method.strip() and len(method) <= 200):
+            raise refuse(f"{at}.method must be 1 to 200 characters, not blank")
 
 
 class Roster:

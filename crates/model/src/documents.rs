@@ -46,11 +46,14 @@ pub enum DocKind {
     /// A jurisdiction's public ratings of livelihood projects for one
     /// period, per project category, above the disclosure threshold.
     PublicRating,
+    /// A jurisdiction's year-end forecasts of its framework's indicators,
+    /// published before the year's summary so they can be scored against it.
+    Forecast,
 }
 
 impl DocKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [DocKind; 7] = [
+    pub const ALL: [DocKind; 8] = [
         DocKind::Jurisdiction,
         DocKind::Summary,
         DocKind::Framework,
@@ -58,6 +61,7 @@ impl DocKind {
         DocKind::Endorsement,
         DocKind::Roster,
         DocKind::PublicRating,
+        DocKind::Forecast,
     ];
 
     /// The kind's name as it appears in envelopes, URLs and schema file names.
@@ -70,6 +74,7 @@ impl DocKind {
             DocKind::Endorsement => "endorsement",
             DocKind::Roster => "roster",
             DocKind::PublicRating => "public_rating",
+            DocKind::Forecast => "forecast",
         }
     }
 
@@ -1446,6 +1451,110 @@ impl Payload for PublicRatingSummary {
                 ));
             }
             r.validate(self.k, c)
+        })
+    }
+}
+
+// -------------------------------------------------------------------- forecast
+
+/// The most indicators one forecast document carries.
+pub const FORECAST_INDICATORS_MAX: usize = 1000;
+
+/// One indicator's year-end forecast at the jurisdiction level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct IndicatorForecast {
+    /// The indicator's code in the framework.
+    pub indicator: IndicatorCode,
+    /// The forecast of the jurisdiction-level value, by the indicator's
+    /// aggregation rule: what the year's summary will give as `value`.
+    pub forecast: Value,
+    /// The interval's lower end, at most `forecast`.
+    pub lower: Value,
+    /// The interval's upper end, at least `forecast`.
+    pub upper: Value,
+    /// How many units' forecasts were aggregated.
+    pub units: u32,
+    /// How the forecast was made, in words (at most 200 characters).
+    pub method: String,
+}
+
+/// A jurisdiction's forecasts of a framework's indicators for the end of a
+/// year, made from the months observed up to `as_of` (kind `forecast`).
+/// Signed on the issuer's chain before the year's summary, it commits the
+/// office to the numbers: the summary later in the same chain scores them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ForecastCommitment {
+    /// The framework forecast.
+    pub framework: FrameworkId,
+    /// Its version.
+    #[schema(value_type = crate::schema::SemVer)]
+    pub version: semver::Version,
+    /// The year forecast.
+    pub period: Period,
+    /// The last month of that year observed when forecasting.
+    pub as_of: Period,
+    /// The intervals' nominal level, strictly between 0 and 1 (0.8 for 80%).
+    pub level: Value,
+    /// One entry per indicator, indicators unique.
+    pub indicators: Vec<IndicatorForecast>,
+}
+
+impl Payload for ForecastCommitment {
+    const KIND: DocKind = DocKind::Forecast;
+    fn validate(&self) -> Result<(), InvalidField> {
+        let Period::Year(year) = self.period else {
+            return Err(InvalidField::new(
+                "period",
+                format!(
+                    "{} is not a year: forecasts are of a year's end",
+                    self.period
+                ),
+            ));
+        };
+        match self.as_of {
+            Period::Month(y, _) if y == year => {}
+            other => {
+                return Err(InvalidField::new(
+                    "as_of",
+                    format!("{other} is not a month of {year}"),
+                ));
+            }
+        }
+        let level = self.level.get();
+        if !(level > 0.0 && level < 1.0) {
+            return Err(InvalidField::new(
+                "level",
+                format!("{level} is not strictly between 0 and 1"),
+            ));
+        }
+        if self.indicators.is_empty() {
+            return Err(InvalidField::new("indicators", "must not be empty"));
+        }
+        if self.indicators.len() > FORECAST_INDICATORS_MAX {
+            return Err(InvalidField::new(
+                "indicators",
+                format!("has more than {FORECAST_INDICATORS_MAX} entries"),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        each("indicators", &self.indicators, |f| {
+            if !seen.insert(&f.indicator) {
+                return Err(InvalidField::new(
+                    "indicator",
+                    format!("{} is listed twice", f.indicator),
+                ));
+            }
+            let (lo, x, hi) = (f.lower.get(), f.forecast.get(), f.upper.get());
+            if !(lo <= x && x <= hi) {
+                return Err(InvalidField::new(
+                    "forecast",
+                    format!("{x} is not within its interval [{lo}, {hi}]"),
+                ));
+            }
+            if f.units == 0 {
+                return Err(InvalidField::new("units", "must be at least 1"));
+            }
+            text("method", &f.method, 200)
         })
     }
 }

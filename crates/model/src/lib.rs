@@ -11,8 +11,8 @@
 //! [`DocHash`]. The payloads of the signed document kinds are in [`documents`]:
 //! [`documents::JurisdictionDecl`], [`documents::SignedRoster`],
 //! [`documents::Framework`], [`documents::Summary`], [`documents::Crosswalk`],
-//! [`documents::Endorsement`] and [`documents::PublicRatingSummary`].
-//! Local-only records (units, observations, appraisals) are in [`local`],
+//! [`documents::Endorsement`], [`documents::PublicRatingSummary`] and
+//! [`documents::ForecastCommitment`]. Local-only records (units, observations, appraisals) are in [`local`],
 //! public rating in [`public`] and its closed loop of rectification in
 //! [`rectify`]; what the comparison engine answers is in
 //! [`comparison`].

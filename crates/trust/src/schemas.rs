@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 pub const BASE_URI: &str = "https://deltabench.invalid/schemas/";
 
 /// Every shipped schema: file name and text.
-pub const FILES: [(&str, &str); 9] = [
+pub const FILES: [(&str, &str); 10] = [
     (
         "common.v1.schema.json",
         include_str!("../../../schemas/common.v1.schema.json"),
@@ -50,6 +50,10 @@ pub const FILES: [(&str, &str); 9] = [
     (
         "public_rating.v1.schema.json",
         include_str!("../../../schemas/public_rating.v1.schema.json"),
+    ),
+    (
+        "forecast.v1.schema.json",
+        include_str!("../../../schemas/forecast.v1.schema.json"),
     ),
 ];
 

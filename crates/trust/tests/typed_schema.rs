@@ -6,8 +6,8 @@
 //! the fuzz seeds.
 
 use deltabench_model::documents::{
-    Crosswalk, DocKind, Endorsement, Framework, JurisdictionDecl, Payload, PublicRatingSummary,
-    SignedRoster, Summary,
+    Crosswalk, DocKind, Endorsement, ForecastCommitment, Framework, JurisdictionDecl, Payload,
+    PublicRatingSummary, SignedRoster, Summary,
 };
 use deltabench_trust::schemas::{check_envelope, validator};
 use deltabench_trust::{Document, Reason};
@@ -121,6 +121,7 @@ fn has_form(kind: DocKind, payload: &Value) -> bool {
         DocKind::Endorsement => de::<Endorsement>(payload),
         DocKind::Roster => de::<SignedRoster>(payload),
         DocKind::PublicRating => de::<PublicRatingSummary>(payload),
+        DocKind::Forecast => de::<ForecastCommitment>(payload),
     }
 }
 

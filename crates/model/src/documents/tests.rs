@@ -436,3 +436,40 @@ fn public_rating_rules_between_members() {
         assert_eq!(p.validate().unwrap_err().field, field);
     }
 }
+
+fn forecast() -> serde_json::Value {
+    serde_json::from_str(include_str!(
+        "../../../../schemas/examples/valid/forecast-taicang-2025.json"
+    ))
+    .unwrap()
+}
+
+#[test]
+fn forecast_rules_beyond_the_schema() {
+    let ok: ForecastCommitment = check(forecast()).unwrap();
+    assert_eq!(ok.as_of, Period::Month(2025, 9));
+    type Spoil = fn(&mut serde_json::Value);
+    let cases: [(Spoil, &str); 6] = [
+        (
+            |v| v["indicators"][0]["forecast"] = json!(2_000_000.0),
+            "indicators[0].forecast",
+        ),
+        (
+            |v| v["indicators"][1]["lower"] = json!(213.0),
+            "indicators[1].forecast",
+        ),
+        (
+            |v| v["indicators"][1]["indicator"] = json!("budget_revenue"),
+            "indicators[1].indicator",
+        ),
+        (|v| v["as_of"] = json!("2024-12"), "as_of"),
+        (|v| v["period"] = json!("2025-H2"), "period"),
+        (|v| v["level"] = json!(0.0), "level"),
+    ];
+    for (spoil, field) in cases {
+        let mut v = forecast();
+        spoil(&mut v);
+        let p: ForecastCommitment = serde_json::from_value(v).unwrap();
+        assert_eq!(p.validate().unwrap_err().field, field);
+    }
+}
