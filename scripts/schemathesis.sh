@@ -237,7 +237,10 @@ done
 #       documents;
 #   POST /api/v1/public-ratings  422 naming period when no project category
 #       reaches k counted ratings in the period, as the operation documents
-#       (a generated period has no ratings).
+#       (a generated period has no ratings);
+#   POST /api/v1/forecast-commitments  422 naming period when no indicator
+#       of the framework has monthly values of the year to forecast from, as
+#       the operation documents (a generated year has none).
 # Everything else about these operations (5xx, status codes and content types
 # as documented, response schemas, schema-violating input rejected, auth) is
 # still checked.
@@ -264,7 +267,7 @@ include-name = [
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 
 [[operations]]
-include-name = ["POST /api/v1/composites", "POST /api/v1/public-ratings"]
+include-name = ["POST /api/v1/composites", "POST /api/v1/public-ratings", "POST /api/v1/forecast-commitments"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429", "5xx"]
 TOML
 }

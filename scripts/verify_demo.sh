@@ -154,19 +154,19 @@ for n in json.load(open(sys.argv[1]))["nodes"]:
     print(n["api"], n["viewer_token"])' "$DATA/demo.json")
 
 # Whether one node's /api/v1/documents lists summaries, endorsements and
-# public ratings of every jurisdiction; prints what is missing otherwise.
+# public ratings and forecasts of every jurisdiction; prints what is missing otherwise.
 complete() {
     curl -fsS --max-time 10 -H "Authorization: Bearer $2" "$1/api/v1/documents" 2>/dev/null |
         "$PY" -c 'import json,sys
 docs = json.load(sys.stdin)["documents"]
-missing = [f"{k} of {c}" for k in ("summary", "endorsement", "public_rating") for c in sys.argv[1:]
+missing = [f"{k} of {c}" for k in ("summary", "endorsement", "public_rating", "forecast") for c in sys.argv[1:]
            if not any(d["kind"] == k and d["issuer"] == c for d in docs)]
 if missing:
     print("missing " + ", ".join(missing))
     sys.exit(1)' "${CODES[@]}" 2>/dev/null
 }
 
-echo "== waiting (at most $WAIT_SECS s) for the demo to serve and every node to hold every jurisdiction's summaries, endorsements and public ratings"
+echo "== waiting (at most $WAIT_SECS s) for the demo to serve and every node to hold every jurisdiction's summaries, endorsements, public ratings and forecasts"
 while :; do
     alive
     ready=1

@@ -253,6 +253,8 @@ pub fn check_dashboard(api: &str, viewer: &str) {
         ("composite", "en"),
         ("composite", "zh"),
         ("comparison", "zh"),
+        ("twin", "zh"),
+        ("whatif", "en"),
     ] {
         let html = dom(&browser, &page(name, lang));
         assert!(

@@ -256,6 +256,11 @@ fn the_demo_compares_three_nodes_stops_on_ctrl_c_and_resumes() {
     // forecasts warn (the counts are checked against the data in the
     // sample test).
     for city in ["Taicang", "Kunshan", "Jiading"] {
+        assert!(
+            out.lines().any(|l| l.contains(city)
+                && l.contains("its September forecast commitment for 2025 (Scored)")),
+            "{city}'s forecast commitment: {out}"
+        );
         let line = out
             .lines()
             .find(|l| l.contains(city) && l.contains("early warnings"))
@@ -301,6 +306,16 @@ fn the_demo_compares_three_nodes_stops_on_ctrl_c_and_resumes() {
             .filter_map(|d| d["issuer"].as_str())
             .collect();
         assert_eq!(issuers.len(), 3, "every city's public ratings: {held}");
+        // Every city's September forecasts were signed before its 2025
+        // summary, reached every node, and are scored against it.
+        let skill = get("/api/v1/forecast-skill?period=2025");
+        let rows = skill["commitments"].as_array().unwrap();
+        let scored: std::collections::BTreeSet<&str> = rows
+            .iter()
+            .filter(|r| r["status"] == "scored" && r["coverage"].is_number())
+            .filter_map(|r| r["issuer"].as_str())
+            .collect();
+        assert_eq!(scored.len(), 3, "every city's forecasts scored: {skill}");
     }
 
     // The dashboard link is printed, and the pages render in a browser.

@@ -90,11 +90,13 @@ fn the_twin_page_shows_forecasts_and_the_warnings_they_raise() {
         1
     );
     assert_eq!(
-        page.eval("document.querySelectorAll('.twin-forecasts svg.intervalchart').length"),
+        page.eval("document.querySelectorAll('.twin-forecasts svg.fanchart').length"),
         3
     );
-    // The warned row is marked, its chart has the interval, the forecast
-    // and the target.
+    // The warned row is marked; its fan chart has the year to date, the
+    // intervals (80%, then 50%), the forecast and the target. Six
+    // calibration errors (three units, two past years) are too few for a
+    // 95% interval, so that level is named as missing, not drawn.
     let u1 = "tr[data-unit=\"u1\"][data-indicator=\"rev\"]";
     assert_eq!(
         page.eval(&format!("document.querySelector('{u1}').dataset.warned")),
@@ -102,9 +104,25 @@ fn the_twin_page_shows_forecasts_and_the_warnings_they_raise() {
     );
     assert_eq!(
         page.eval(&format!(
-            "['rect.band', 'circle.point', 'line.target'].every(q => document.querySelector('{u1} svg.intervalchart ' + q))"
+            "['circle.ytd', 'circle.point', 'line.target', 'line.path'].every(q => document.querySelector('{u1} svg.fanchart ' + q))"
         )),
         true
+    );
+    assert_eq!(
+        page.eval(&format!(
+            "[...document.querySelectorAll('{u1} svg.fanchart polygon.fan')].map(p => p.dataset.level).join(' ')"
+        )),
+        "0.8 0.5"
+    );
+    assert_eq!(
+        page.eval(&format!(
+            "document.querySelector('{u1} svg.fanchart').dataset.missing"
+        )),
+        "0.95"
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('.twin-skill tr[data-commitment]').length"),
+        0
     );
 
     // The command line: the forecasts, the warnings, an acknowledgement.
@@ -166,6 +184,121 @@ fn the_twin_page_shows_forecasts_and_the_warnings_they_raise() {
         text.as_str().unwrap().contains("每月调度收入进度"),
         "{text}"
     );
+
+    // The office commits to its year-end forecast from the command line;
+    // the page lists it as awaiting the summary, then scored once the
+    // summary is out.
+    let text = run("forecasts", &node.admin, &["--commit"]);
+    assert!(text.contains("signed and published"), "{text}");
+    page.call("Page.reload", serde_json::json!({}));
+    page.wait_until(
+        "the commitment",
+        "document.body.dataset.ready === 'twin' && document.querySelector('.twin-skill tr[data-status=\"awaiting_summary\"]')",
+    );
+    let (s, v) = post(
+        &p,
+        "/api/v1/summaries",
+        Some(&node.admin),
+        json!({"framework": "test.small", "period": "2025"})
+            .to_string()
+            .into(),
+    );
+    assert_eq!(s, 201, "{v}");
+    let text = deltabench(&[
+        "forecast-skill",
+        "--node",
+        &p.api,
+        "--token",
+        &node.viewer,
+        "--period",
+        "2025",
+    ]);
+    let out = String::from_utf8_lossy(&text.stdout);
+    // Revenue: 84 + 252 + 360 = 696 forecast; the summary's 42 + 126 + 180
+    // = 348 lies outside the interval.
+    assert!(
+        out.starts_with("1 forecast commitments for 2025")
+            && out.contains("Scored")
+            && out.contains("actual 348.0000 missed"),
+        "{out}"
+    );
+    page.call("Page.reload", serde_json::json!({}));
+    page.wait_until(
+        "the score",
+        "document.body.dataset.ready === 'twin' && document.querySelector('.twin-skill tr[data-status=\"scored\"]')",
+    );
+
+    // The what-if page: with the viewer token the node refuses, and says
+    // an admin token is needed; with the admin token, the year-end
+    // forecasts assumed, each unit is shown before and after.
+    let whatif = |token: &str| {
+        p.url(&format!(
+            "/#/whatif?token={token}&lang=en&framework=test.small&period=2025"
+        ))
+    };
+    let mut page = crate::cdp::Page::open(&browser, &whatif(&node.viewer), 1280, 900);
+    page.wait_until(
+        "the what-if page",
+        "document.body.dataset.ready === 'whatif'",
+    );
+    page.click("button[data-action=\"run\"]");
+    page.wait_until(
+        "the refusal",
+        "document.querySelector('.whatif-result').dataset.state === 'error'",
+    );
+    let text = page.eval("document.querySelector('.whatif-result').textContent");
+    assert!(text.as_str().unwrap().contains("admin token"), "{text}");
+    drop(page);
+    let mut page = crate::cdp::Page::open(&browser, &whatif(&node.admin), 1280, 900);
+    page.wait_until(
+        "the what-if page",
+        "document.body.dataset.ready === 'whatif'",
+    );
+    page.click("button[data-action=\"assume\"]");
+    page.wait_until(
+        "the forecasts assumed",
+        "document.querySelector('textarea[data-control=changes]').dataset.assumed === '3'",
+    );
+    assert_eq!(
+        page.eval("JSON.parse(document.querySelector('textarea[data-control=changes]').value).values.map(v => v.value).join(' ')"),
+        "84 252 360"
+    );
+    page.click("button[data-action=\"run\"]");
+    page.wait_until(
+        "the result",
+        "document.querySelector('.whatif-result').dataset.state === 'done'",
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('.whatif-units tr[data-unit]').length"),
+        3
+    );
+    // The node's own answer to the same request agrees with the page.
+    let changes = page.eval("document.querySelector('textarea[data-control=changes]').value");
+    let body = json!({"framework": "test.small", "period": "2025", "draws": 0,
+        "changes": serde_json::from_str::<serde_json::Value>(changes.as_str().unwrap()).unwrap()});
+    let (s, v) = post(
+        &p,
+        "/api/v1/whatif",
+        Some(&node.admin),
+        body.to_string().into(),
+    );
+    assert_eq!(s, 200, "{v}");
+    for u in v["units"].as_array().unwrap() {
+        let row = format!("tr[data-unit=\"{}\"]", u["unit"].as_str().unwrap());
+        assert_eq!(
+            page.eval(&format!("document.querySelector('{row}').dataset.changed")),
+            u["grade_changed"].as_bool().unwrap().to_string(),
+            "{u}"
+        );
+        let after = page.eval(&format!("document.querySelector('{row}').textContent"));
+        assert!(
+            after
+                .as_str()
+                .unwrap()
+                .contains(u["after"]["grade"].as_str().unwrap()),
+            "{u} {after}"
+        );
+    }
     drop(page);
     crate::browser::screenshot(
         &browser,

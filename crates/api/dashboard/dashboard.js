@@ -34,6 +34,17 @@
       'twin.trigger': '触发原因', 'twin.kind': '类型', 'twin.ack': '确认与措施', 'twin.unacked': '未确认',
       'twin.kind.target_miss': '目标可能未达成', 'twin.kind.debt_band': '债务风险等级上升', 'twin.without': '无预测 {n} 项（原因见接口 without）',
       'twin.threshold': '未达标概率超过 {p} 即预警。', 'twin.nointerval': '无区间',
+      'twin.kind.grade_fall': '等次可能下降', 'twin.fan': '50%、80%、95% 区间（扇形图）',
+      'twin.skill': '预测承诺与检验（各成员）', 'twin.noskill': '该年度没有预测承诺。',
+      'twin.skill.hint': '预测在年度汇总之前签发并上链；汇总发布后按区间覆盖率与区间得分（越低越好，已除以实际值）检验。',
+      'twin.asof': '截至', 'twin.status': '状态', 'twin.scored': '已检验指标', 'twin.coverage': '区间覆盖率', 'twin.ris': '相对区间得分',
+      'twin.status.scored': '已检验', 'twin.status.awaiting_summary': '待汇总', 'twin.status.after_summary': '晚于汇总（不计）',
+      'kind.public_rating': '民生众评', 'kind.forecast': '预测承诺',
+      'nav.whatif': '情景模拟', 'whatif.title': '情景模拟：改权重、目标、规则、等次或假设值', 'whatif.changes': '改动（JSON）',
+      'whatif.run': '模拟', 'whatif.assume': '代入年末预测值', 'whatif.hint': '只计算不保存，已发布的数据不变。需要管理员令牌。',
+      'whatif.admin': '情景模拟需要管理员令牌（admin token）：请清除令牌后用管理员令牌进入。', 'whatif.changed': '等次变化的单位',
+      'whatif.before': '现状', 'whatif.after': '模拟后', 'whatif.total': '总分', 'whatif.grade': '等次', 'whatif.pay': '绩效系数', 'whatif.rank': '名次 [区间]',
+      'whatif.category': '类别', 'whatif.badjson': '改动不是合法的 JSON：{msg}',
       'signout': '清除令牌', 'loading': '正在加载…', 'none': '无', 'yes': '是', 'no': '否',
       'login.title': '需要访问令牌', 'login.label': '查看者令牌（viewer token）',
       'login.hint': '令牌也可以放在链接的片段中，例如 …/#token=令牌。令牌只保存在本标签页的会话中。',
@@ -128,6 +139,17 @@
       'twin.trigger': 'Trigger', 'twin.kind': 'Kind', 'twin.ack': 'Acknowledged, action', 'twin.unacked': 'not acknowledged',
       'twin.kind.target_miss': 'target likely missed', 'twin.kind.debt_band': 'debt band rising', 'twin.without': '{n} series without a forecast (reasons in the API\'s without)',
       'twin.threshold': 'A P(miss) above {p} warns.', 'twin.nointerval': 'no interval',
+      'twin.kind.grade_fall': 'grade forecast to fall', 'twin.fan': '50%, 80% and 95% intervals (fan chart)',
+      'twin.skill': 'Forecast commitments and their scores (every member)', 'twin.noskill': 'No forecast commitments for this year.',
+      'twin.skill.hint': 'A forecast is signed on the issuer\'s chain before the year\'s summary; once the summary is out it is scored by interval coverage and interval score (lower is better, over the actual value).',
+      'twin.asof': 'As of', 'twin.status': 'Status', 'twin.scored': 'Scored', 'twin.coverage': 'Coverage', 'twin.ris': 'Relative interval score',
+      'twin.status.scored': 'scored', 'twin.status.awaiting_summary': 'awaiting summary', 'twin.status.after_summary': 'after the summary (not counted)',
+      'kind.public_rating': 'Public rating', 'kind.forecast': 'Forecast',
+      'nav.whatif': 'What-if', 'whatif.title': 'What-if: change weights, targets, rules, grading or assume values', 'whatif.changes': 'Changes (JSON)',
+      'whatif.run': 'Run', 'whatif.assume': 'Assume the year-end forecasts', 'whatif.hint': 'Computed, not stored: published data never changes. Needs an admin token.',
+      'whatif.admin': 'The what-if needs an admin token: forget the token and open the dashboard with the admin token.', 'whatif.changed': 'Units whose grade changes',
+      'whatif.before': 'As it stands', 'whatif.after': 'After the changes', 'whatif.total': 'Total', 'whatif.grade': 'Grade', 'whatif.pay': 'Pay coefficient', 'whatif.rank': 'Rank [interval]',
+      'whatif.category': 'Category', 'whatif.badjson': 'The changes are not valid JSON: {msg}',
       'signout': 'Forget token', 'loading': 'Loading…', 'none': 'none', 'yes': 'yes', 'no': 'no',
       'login.title': 'Access token needed', 'login.label': 'Viewer token',
       'login.hint': 'The token can also be given in the link fragment, e.g. …/#token=TOKEN. It is kept only for this browser tab.',
@@ -194,7 +216,7 @@
     score_0_100: { zh: '分（0–100）', en: 'score 0–100' }, score_1_5: { zh: '分（1–5）', en: 'score 1–5' },
     ratio: { zh: '比率', en: 'ratio' }, count: { zh: '个', en: 'count' }, yuan: { zh: '元', en: 'yuan' },
   };
-  const PAGES = ['overview', 'comparison', 'trend', 'recognition', 'composite', 'public', 'twin', 'debt'];
+  const PAGES = ['overview', 'comparison', 'trend', 'recognition', 'composite', 'public', 'twin', 'whatif', 'debt'];
   const KINDS = ['jurisdiction', 'framework', 'summary', 'crosswalk', 'endorsement', 'roster'];
   const KIND_COLORS = { jurisdiction: '#7a8797', framework: '#2e8b57', summary: '#1f5f9e',
     crosswalk: '#d08c18', endorsement: '#7b4fa0', roster: '#b23a48' };
@@ -1158,25 +1180,59 @@
 
   // ----------------------------------------------------------------- page: twin
 
-  /** One row's interval drawn against its target: the interval as a band, the forecast as a dot, the target as a line. */
-  function forecastChart(f) {
-    const vals = [f.forecast, f.lower, f.upper, f.target].filter((v) => typeof v === 'number' && Number.isFinite(v));
+  /**
+   * A fan chart of one unit and indicator: the year to date at the last
+   * observed month, then fans to the year-end intervals at 95%, 80% and
+   * 50% (widest, palest first), the forecast path, and the target as a line.
+   */
+  function fanChart(f, fans) {
+    const months = f.observed_months || [];
+    const m0 = months.length ? months[months.length - 1] : 0;
+    const y0 = typeof f.year_to_date === 'number' ? f.year_to_date : f.forecast;
+    const bands = fans.filter((b) => typeof b.lower === 'number' && typeof b.upper === 'number');
+    const vals = [y0, f.forecast, f.target, ...bands.flatMap((b) => [b.lower, b.upper])].filter((v) => typeof v === 'number' && Number.isFinite(v));
     let lo = Math.min(...vals), hi = Math.max(...vals);
     if (hi === lo) { lo -= 1; hi += 1; }
     const pad = (hi - lo) * 0.08;
     lo -= pad; hi += pad;
-    const x = (v) => (200 * (v - lo)) / (hi - lo);
-    const kids = [s('line', { x1: 0, x2: 200, y1: 12, y2: 12, class: 'axis' })];
-    if (typeof f.lower === 'number' && typeof f.upper === 'number') {
-      kids.push(s('rect', { x: x(f.lower), y: 5, width: Math.max(1, x(f.upper) - x(f.lower)), height: 14, class: 'band' },
-        s('title', { text: `${fmt(f.lower, 4)} – ${fmt(f.upper, 4)}` })));
-    }
+    const W = 220, H = 64;
+    const x = (m) => 4 + ((W - 8) * m) / 12;
+    const y = (v) => H - 4 - ((H - 8) * (v - lo)) / (hi - lo);
+    const kids = [s('line', { x1: x(0), x2: x(12), y1: H - 4, y2: H - 4, class: 'axis' })];
+    bands.sort((a, b) => b.level - a.level).forEach((b) => {
+      const pts = `${x(m0)},${y(y0)} ${x(12)},${y(b.upper)} ${x(12)},${y(b.lower)}`;
+      kids.push(s('polygon', { points: pts, class: 'fan fan-' + Math.round(b.level * 100), dataset: { level: String(b.level) } },
+        s('title', { text: `${Math.round(b.level * 100)}%: ${fmt(b.lower, 4)} – ${fmt(b.upper, 4)}` })));
+    });
     if (typeof f.target === 'number') {
-      kids.push(s('line', { x1: x(f.target), x2: x(f.target), y1: 1, y2: 23, class: 'target' }, s('title', { text: `${t('twin.target')} ${fmt(f.target, 4)}` })));
+      kids.push(s('line', { x1: x(0), x2: x(12), y1: y(f.target), y2: y(f.target), class: 'target' }, s('title', { text: `${t('twin.target')} ${fmt(f.target, 4)}` })));
     }
-    kids.push(s('circle', { cx: x(f.forecast), cy: 12, r: 4, class: 'point' }, s('title', { text: fmt(f.forecast, 4) })));
-    return s('svg', { class: 'intervalchart', viewBox: '0 0 200 24', width: 200, height: 24, role: 'img',
-      'aria-label': `${fmt(f.forecast, 4)} [${fmt(f.lower, 4)}, ${fmt(f.upper, 4)}] / ${fmt(f.target, 4)}` }, ...kids);
+    kids.push(s('line', { x1: x(m0), x2: x(12), y1: y(y0), y2: y(f.forecast), class: 'path' }));
+    kids.push(s('circle', { cx: x(m0), cy: y(y0), r: 3, class: 'ytd' }, s('title', { text: `${t('twin.ytd')} ${fmt(y0, 4)}` })));
+    kids.push(s('circle', { cx: x(12), cy: y(f.forecast), r: 4, class: 'point' }, s('title', { text: fmt(f.forecast, 4) })));
+    // A level without an interval (too few calibration errors for it) is
+    // named with the node's reason rather than drawn.
+    const missing = fans.filter((b) => typeof b.lower !== 'number');
+    if (missing.length) {
+      kids.unshift(s('title', { text: missing.map((b) => `${Math.round(b.level * 100)}%: ${t('twin.nointerval')} (${b.interval_note || ''})`).join('\n') }));
+    }
+    return s('svg', { class: 'fanchart', viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img',
+      dataset: { missing: missing.map((b) => String(b.level)).join(' ') },
+      'aria-label': `${t('twin.ytd')} ${fmt(y0, 4)} → ${fmt(f.forecast, 4)}; ${bands.map((b) => `${Math.round(b.level * 100)}% [${fmt(b.lower, 4)}, ${fmt(b.upper, 4)}]`).join('; ')}` }, ...kids);
+  }
+
+  /** The forecast commitments held for the year, one row each, with their scores. */
+  function skillCard(skill) {
+    const rows = (skill.commitments || []).map((c) => h('tr', { dataset: { commitment: c.commitment, status: c.status, issuer: c.issuer } },
+      h('td', null, jurLabel(c.issuer)), h('td', null, h('code', { text: c.framework })), h('td', { text: c.as_of }),
+      h('td', null, badge(t('twin.status.' + c.status), c.status === 'scored' ? 'task-closed' : 'task-open')),
+      h('td', { class: 'num', text: `${c.scored}/${(c.indicators || []).length}` }),
+      h('td', { class: 'num', text: typeof c.coverage === 'number' ? `${fmt(c.coverage * 100, 3)}% (${Math.round(c.level * 100)}%)` : '–' }),
+      h('td', { class: 'num', text: typeof c.mean_relative_interval_score === 'number' ? fmt(c.mean_relative_interval_score, 3) : '–' }),
+      h('td', { class: 'small', text: (c.indicators || []).map((i) => `${i.indicator} ${fmt(i.forecast, 4)} [${fmt(i.lower, 4)}, ${fmt(i.upper, 4)}]${typeof i.actual === 'number' ? ` → ${fmt(i.actual, 4)}${i.covered ? ' ✓' : ' ✗'}` : ''}`).join('; ') })));
+    return card(t('twin.skill'), h('p', { class: 'muted small', text: t('twin.skill.hint') }),
+      rows.length ? table([[t('issuer')], [t('framework')], [t('twin.asof')], [t('twin.status')], [t('twin.scored'), 'num'], [t('twin.coverage'), 'num'], [t('twin.ris'), 'num'], [t('indicators')]], rows, 'twin-skill')
+        : h('p', { class: 'muted', text: t('twin.noskill') }));
   }
 
   async function pageTwin(ctx) {
@@ -1193,8 +1249,13 @@
     const years = [...new Set(own.filter((f) => f.id === fw).flatMap((f) => f.periods).filter((p) => /^[0-9]{4}$/.test(p)))].sort();
     const period = ctx.params.get('period') && /^[0-9]{4}$/.test(ctx.params.get('period')) ? ctx.params.get('period') : years[years.length - 1];
     const q = `?framework=${encodeURIComponent(fw)}&period=${encodeURIComponent(period)}`;
-    const [fc, wl] = await Promise.all([api('/forecasts' + q), api('/warnings' + q)]);
+    const [fc, fc50, fc95, wl, skill] = await Promise.all([api('/forecasts' + q), api('/forecasts' + q + '&level=0.5'),
+      api('/forecasts' + q + '&level=0.95'), api('/warnings' + q), api('/forecast-skill?period=' + encodeURIComponent(period))]);
     if (!ctx.alive()) return;
+    const key = (f) => f.unit + '\u0000' + f.indicator;
+    const byKey = (list) => new Map((list.forecasts || []).map((f) => [key(f), f]));
+    const [at50, at95] = [byKey(fc50), byKey(fc95)];
+    const fansOf = (f) => [at95.get(key(f)), f, at50.get(key(f))].filter(Boolean);
     const go2 = (k, v) => { const p = new URLSearchParams(ctx.params); p.set(k, v); location.hash = hashFor('twin', p); };
     const fwSel = h('select', { 'data-control': 'framework', onchange: (e) => go2('framework', e.target.value) },
       ids.map((id) => h('option', { value: id, selected: id === fw, text: id })));
@@ -1216,7 +1277,7 @@
       h('td', { class: 'num', title: f.interval_note || null, text: typeof f.lower === 'number' ? `${fmt(f.lower, 4)} – ${fmt(f.upper, 4)}` : t('twin.nointerval') }),
       h('td', { class: 'num', text: fmt(f.target, 4) }),
       h('td', { class: 'num', title: f.p_miss_note || null, text: typeof f.p_miss === 'number' ? fmt(f.p_miss, 2) : '–' }),
-      h('td', null, forecastChart(f)),
+      h('td', null, fanChart(f, fansOf(f))),
       h('td', { class: 'small', text: f.method })));
     const without = (fc.without || []).length;
     ctx.view.replaceChildren(
@@ -1227,9 +1288,83 @@
           : h('p', { class: 'muted', text: t('twin.nowarnings') })),
       card(t('twin.forecasts'),
         rows.length ? table([[t('twin.unit')], [t('twin.indicator')], [t('twin.months'), 'num'], [t('twin.ytd'), 'num'], [t('twin.forecast'), 'num'],
-          [t('twin.interval', { level: Math.round(100 * fc.level) }), 'num'], [t('twin.target'), 'num'], [t('twin.pmiss'), 'num'], [t('twin.chart')], [t('twin.method')]], rows, 'twin-forecasts')
+          [t('twin.interval', { level: Math.round(100 * fc.level) }), 'num'], [t('twin.target'), 'num'], [t('twin.pmiss'), 'num'], [t('twin.fan')], [t('twin.method')]], rows, 'twin-forecasts')
           : h('p', { class: 'muted', text: t('twin.noforecasts') }),
-        without ? h('p', { class: 'muted small', text: t('twin.without', { n: without }) }) : null));
+        without ? h('p', { class: 'muted small', text: t('twin.without', { n: without }) }) : null),
+      skillCard(skill));
+  }
+
+  // -------------------------------------------------------------- page: whatif
+
+  async function pageWhatif(ctx) {
+    const [node, fws] = await Promise.all([cached('node', () => api('/node')), cached('frameworks', () => api('/frameworks'))]);
+    if (!ctx.alive()) return;
+    const self = node.jurisdiction && node.jurisdiction.code;
+    const own = (fws.frameworks || []).filter((f) => f.owner && f.owner.jurisdiction === self);
+    const ids = [...new Set(own.map((f) => f.id))];
+    if (!ids.length) {
+      ctx.view.replaceChildren(card(t('whatif.title'), h('p', { class: 'muted', text: t('twin.noforecasts') })));
+      return;
+    }
+    const fw = ctx.params.get('framework') && ids.includes(ctx.params.get('framework')) ? ctx.params.get('framework') : ids[0];
+    const periods = [...new Set(own.filter((f) => f.id === fw).flatMap((f) => f.periods))].sort(comparePeriods);
+    const period = ctx.params.get('period') && periods.includes(ctx.params.get('period')) ? ctx.params.get('period') : periods[periods.length - 1];
+    const go2 = (k, v) => { const p = new URLSearchParams(ctx.params); p.set(k, v); location.hash = hashFor('whatif', p); };
+    const fwSel = h('select', { 'data-control': 'framework', onchange: (e) => go2('framework', e.target.value) },
+      ids.map((id) => h('option', { value: id, selected: id === fw, text: id })));
+    const pSel = h('select', { 'data-control': 'period', onchange: (e) => go2('period', e.target.value) },
+      periods.map((p) => h('option', { value: p, selected: p === period, text: p })));
+    const area = h('textarea', { 'data-control': 'changes', rows: 10, cols: 80, spellcheck: 'false', class: 'json-input' });
+    area.value = ctx.params.get('changes') || '{}';
+    const out = h('div', { class: 'whatif-result' });
+    const show = (e) => {
+      const msg = e instanceof ApiError && e.status === 403 ? t('whatif.admin') : (e.detail || e.message);
+      out.replaceChildren(errorBox(msg, e.title));
+      out.dataset.state = 'error';
+    };
+    const assume = async () => {
+      if (!/^[0-9]{4}$/.test(period)) return;
+      try {
+        const fc = await api(`/forecasts?framework=${encodeURIComponent(fw)}&period=${encodeURIComponent(period)}`);
+        let changes = {};
+        try { changes = JSON.parse(area.value || '{}'); } catch { changes = {}; }
+        changes.values = (fc.forecasts || []).map((f) => ({ unit: f.unit, indicator: f.indicator, value: Math.round(f.forecast * 1e4) / 1e4 }));
+        area.value = JSON.stringify(changes, null, 2);
+        area.dataset.assumed = String(changes.values.length);
+      } catch (e) { show(e); }
+    };
+    const run = async () => {
+      let changes;
+      try { changes = JSON.parse(area.value || '{}'); } catch (e) {
+        out.replaceChildren(errorBox(t('whatif.badjson', { msg: e.message })));
+        out.dataset.state = 'error';
+        return;
+      }
+      out.dataset.state = 'running';
+      out.replaceChildren(h('p', { class: 'loading', text: t('loading') }));
+      try {
+        const r = await api('/whatif', { method: 'POST', body: { framework: fw, period, changes, draws: 200 } });
+        const st = (x) => x ? [h('td', { class: 'num', text: fmt(x.total, 4) }), h('td', null, h('strong', { text: x.grade })),
+          h('td', { class: 'num', text: fmt(x.pay_coefficient, 3) }), h('td', { class: 'num', text: `${x.rank} [${x.rank_interval[0]}–${x.rank_interval[1]}]` })]
+          : [h('td', { text: '–' }), h('td', { text: '–' }), h('td', { text: '–' }), h('td', { text: '–' })];
+        const rows = (r.units || []).map((u) => h('tr', { dataset: { unit: u.unit, changed: String(!!u.grade_changed) }, class: u.grade_changed ? 'changed' : null },
+          h('td', { text: u.unit }), h('td', { text: u.category }), ...st(u.before), ...st(u.after)));
+        out.replaceChildren(h('div', { class: 'kpis' }, kpi(t('whatif.changed'), String(r.grades_changed))),
+          table([[t('twin.unit')], [t('whatif.category')],
+            [t('whatif.before') + ' · ' + t('whatif.total'), 'num'], [t('whatif.grade')], [t('whatif.pay'), 'num'], [t('whatif.rank'), 'num'],
+            [t('whatif.after') + ' · ' + t('whatif.total'), 'num'], [t('whatif.grade')], [t('whatif.pay'), 'num'], [t('whatif.rank'), 'num']], rows, 'whatif-units'));
+        out.dataset.state = 'done';
+      } catch (e) { show(e); }
+    };
+    ctx.view.replaceChildren(
+      h('p', { class: 'controls' }, field(t('twin.framework'), fwSel), field(t('cmp.period'), pSel)),
+      card(t('whatif.title'), h('p', { class: 'muted small', text: t('whatif.hint') }),
+        field(t('whatif.changes'), area, 'wide'),
+        h('p', null,
+          h('button', { type: 'button', class: 'btn', 'data-action': 'assume', onclick: assume, disabled: !/^[0-9]{4}$/.test(period), text: t('whatif.assume') }),
+          ' ',
+          h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'run', onclick: run, text: t('whatif.run') })),
+        out));
   }
 
   // ----------------------------------------------------------------- page: debt
@@ -1397,7 +1532,7 @@
     return form;
   }
 
-  const RENDERERS = { overview: pageOverview, comparison: pageComparison, trend: pageTrend, recognition: pageRecognition, composite: pageComposite, public: pagePublic, twin: pageTwin, debt: pageDebt };
+  const RENDERERS = { overview: pageOverview, comparison: pageComparison, trend: pageTrend, recognition: pageRecognition, composite: pageComposite, public: pagePublic, twin: pageTwin, whatif: pageWhatif, debt: pageDebt };
 
   // ------------------------------------------------------------------ charts
 

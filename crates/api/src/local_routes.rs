@@ -669,6 +669,112 @@ pub(crate) async fn list_forecasts(
     blocking(move || Ok(Json(node.forecasts(&id, period, level)?))).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/forecast-commitments",
+    tag = "performance twin",
+    summary = "Sign and publish the year-end forecasts of the framework's indicators (kind forecast)",
+    description = "Each indicator with monthly values is forecast at the jurisdiction level: \
+        its aggregation rule (sum, mean or median) over the units' forecasts, and over their \
+        interval ends, at `level` (0.8 when absent). An indicator is committed to only when \
+        every unit with months of the year has a forecast with an interval; the others are \
+        in `left_out` with why. Published before the year's summary, the document is scored \
+        against it (`GET /forecast-skill`). 201 with the document, or the node's latest one \
+        when nothing changed (`created` false); 422 when no indicator can be committed to.",
+    security(("admin" = [])),
+    request_body(content = wire::CommitmentRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "signed and published, or the latest when unchanged", body = wire::CommitmentPublished),
+        (status = 400, description = "not a year, or a level outside (0, 1)", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such framework of this node", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "no indicator of the framework can be forecast with an interval for the year", body = crate::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
+pub(crate) async fn post_commitment(
+    _: Admin,
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<wire::CommitmentPublished>), ApiError> {
+    let req: wire::CommitmentRequest =
+        parse_object(&body?, "{\"framework\", \"period\": YEAR, \"level\"?}")?;
+    if !matches!(req.period, Period::Year(_)) {
+        return Err(invalid(InvalidField::new(
+            "period",
+            format!(
+                "{} is not a year: forecasts are of a year's end",
+                req.period
+            ),
+        )));
+    }
+    let level = req.level.unwrap_or(0.8);
+    if !(level > 0.0 && level < 1.0) {
+        return Err(invalid(InvalidField::new(
+            "level",
+            format!("{level} is not strictly between 0 and 1"),
+        )));
+    }
+    let node = state.node.clone();
+    blocking(
+        move || match node.publish_forecast_commitment(&req.framework, req.period, level) {
+            Ok((doc, created, (_, left_out))) => Ok((
+                StatusCode::CREATED,
+                Json(wire::CommitmentPublished {
+                    hash: doc.hash().clone(),
+                    document: envelope(doc.bytes())?,
+                    created,
+                    left_out,
+                }),
+            )),
+            Err(deltabench_node::local::LocalError::Invalid(f)) => Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "nothing-to-commit",
+                f.to_string(),
+            )
+            .with_field(f.field, f.reason)),
+            Err(e) => Err(e.into()),
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct SkillQuery {
+    /// The year, e.g. 2025 (required).
+    #[param(required = true, pattern = r"^(19|2[0-9])[0-9]{2}$")]
+    period: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/forecast-skill",
+    tag = "performance twin",
+    summary = "Every member's forecast commitments for the year, scored against its summary",
+    description = "One row per `forecast` document held for the year, from any member: its \
+        committed intervals, the issuer's latest summary value of each indicator, whether \
+        the interval held it, the interval score and the interval score over |actual|. A \
+        document counts (`status` `scored`) only when it precedes the issuer's first summary \
+        of the framework and year in its chain; one published after is `after_summary` and \
+        one without a summary yet is `awaiting_summary`. Each indicator names the reference \
+        indicators it maps onto through mutually recognised crosswalks.",
+    security(("viewer" = []), ("admin" = [])),
+    params(SkillQuery),
+    responses(
+        (status = 200, description = "the commitments and their scores", body = wire::ForecastSkill),
+        (status = 400, description = "not a year", body = crate::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
+pub(crate) async fn get_forecast_skill(
+    _: Viewer,
+    State(state): State<AppState>,
+    query: Result<Query<SkillQuery>, QueryRejection>,
+) -> Result<Json<wire::ForecastSkill>, ApiError> {
+    let Query(q) = query?;
+    let period = Period::parse(q.period.as_deref().unwrap_or_default()).map_err(invalid)?;
+    let node = state.node.clone();
+    blocking(move || Ok(Json(node.forecast_skill(period)?))).await
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct WarningQuery {
@@ -715,7 +821,7 @@ pub(crate) async fn list_warnings(
     tag = "performance twin",
     summary = "Record that a warning was seen and what the unit will do",
     security(("admin" = [])),
-    params(("id" = String, Path, description = "the warning's id, e.g. miss:taicang.hqd:2025:tax-bureau:budget_revenue", max_length = 300, pattern = r"^(miss|debt):")),
+    params(("id" = String, Path, description = "the warning's id, e.g. miss:taicang.hqd:2025:tax-bureau:budget_revenue", max_length = 300, pattern = r"^(miss|grade|debt):")),
     request_body(content = wire::AcknowledgementRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "recorded, durably", body = wire::Acknowledgement),

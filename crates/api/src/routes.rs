@@ -66,6 +66,8 @@ pub(crate) fn routes(limits: crate::ApiLimits) -> OpenApiRouter<AppState> {
         .routes(routes!(lr::list_appraisals))
         .routes(routes!(lr::post_whatif))
         .routes(routes!(lr::list_forecasts))
+        .routes(routes!(lr::post_commitment))
+        .routes(routes!(lr::get_forecast_skill))
         .routes(routes!(lr::list_warnings))
         .routes(routes!(lr::post_acknowledgement))
         .routes(routes!(lr::post_debt))

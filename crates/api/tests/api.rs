@@ -558,6 +558,8 @@ const EXTRA_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/observations/audit"),
     ("get", "/api/v1/periods"),
     ("get", "/api/v1/rosters"),
+    ("post", "/api/v1/forecast-commitments"),
+    ("get", "/api/v1/forecast-skill"),
     ("post", "/api/v1/rosters"),
     ("get", "/api/v1/sdmx/structure"),
     ("get", "/api/v1/sdmx/structure/{id}"),

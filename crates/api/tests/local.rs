@@ -133,6 +133,26 @@ u3,quality,2025,90,
 u4,sat,2025,75,
 ";
 
+const HEADER: &str = "unit,indicator,period,value,target\n";
+
+/// A CSV of monthly revenue per (unit, value in 2022-2024, value in 2025):
+/// every month of 2022 to 2024 at the first value, January to June 2025 at
+/// the second.
+fn monthly_revenue(rows: &[(&str, i32, i32)]) -> String {
+    let mut csv = String::from(HEADER);
+    for (unit, past, now) in rows {
+        for year in 2022..=2024 {
+            for m in 1..=12 {
+                csv.push_str(&format!("{unit},rev,{year}-{m:02},{past},\n"));
+            }
+        }
+        for m in 1..=6 {
+            csv.push_str(&format!("{unit},rev,2025-{m:02},{now},\n"));
+        }
+    }
+    csv
+}
+
 async fn loaded() -> axum::Router {
     load(app()).await
 }
@@ -1443,17 +1463,7 @@ async fn debt_risk_bands_reported_and_projected_periods() {
 #[tokio::test]
 async fn forecasts_from_monthly_observations() {
     let app = loaded().await;
-    let mut csv = String::from("unit,indicator,period,value,target\n");
-    for (unit, past, now) in [("u1", 10, 12), ("u2", 20, 20), ("u3", 30, 27)] {
-        for year in 2022..=2024 {
-            for m in 1..=12 {
-                csv.push_str(&format!("{unit},rev,{year}-{m:02},{past},\n"));
-            }
-        }
-        for m in 1..=6 {
-            csv.push_str(&format!("{unit},rev,2025-{m:02},{now},\n"));
-        }
-    }
+    let mut csv = monthly_revenue(&[("u1", 10, 12), ("u2", 20, 20), ("u3", 30, 27)]);
     for m in 1..=3 {
         csv.push_str(&format!("u4,sat,2025-{m:02},{},\n", 70 + m));
     }
@@ -1549,17 +1559,7 @@ async fn forecasts_from_monthly_observations() {
 #[tokio::test]
 async fn warnings_come_from_forecasts_and_debt_and_are_acknowledged_once() {
     let app = loaded().await;
-    let mut csv = String::from("unit,indicator,period,value,target\n");
-    for (unit, past, now) in [("u1", 10, 7), ("u2", 20, 20), ("u3", 30, 30)] {
-        for year in 2022..=2024 {
-            for m in 1..=12 {
-                csv.push_str(&format!("{unit},rev,{year}-{m:02},{past},\n"));
-            }
-        }
-        for m in 1..=6 {
-            csv.push_str(&format!("{unit},rev,2025-{m:02},{now},\n"));
-        }
-    }
+    let mut csv = monthly_revenue(&[("u1", 10, 7), ("u2", 20, 20), ("u3", 30, 30)]);
     let (s, v) = call(&app, "POST", "/api/v1/observations", "text/csv", &csv).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let debt = json!({
@@ -1632,4 +1632,272 @@ async fn warnings_come_from_forecasts_and_debt_and_are_acknowledged_once() {
         (StatusCode::BAD_REQUEST, Some("action")),
         "{v}"
     );
+}
+
+/// Forecasts as commitments: the jurisdiction's year-end revenue is the
+/// sum of its units' forecasts (144 + 240 + 324 = 708, each interval the
+/// point, as in `forecasts_from_monthly_observations`); the town's
+/// satisfaction, forecast without an interval, is left out with why. The
+/// commitment is signed before the 2025 summary, whose revenue is
+/// 110 + 80 = 190: missed, interval score 0 + 2/0.2 · (708 − 190) = 5180,
+/// 5180 / 190 relative. A second commitment after the summary is shown but
+/// not counted.
+#[tokio::test]
+async fn a_forecast_commitment_is_signed_first_and_scored_against_the_summary() {
+    let app = loaded().await;
+    let mut csv = monthly_revenue(&[("u1", 10, 12), ("u2", 20, 20), ("u3", 30, 27)]);
+    for m in 1..=3 {
+        csv.push_str(&format!("u4,sat,2025-{m:02},{},\n", 70 + m));
+    }
+    let req = r#"{"framework": "test.small", "period": "2025"}"#;
+    // Before any month is observed there is nothing to commit to.
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/forecast-commitments",
+        "application/json",
+        req,
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("period")),
+        "{v}"
+    );
+    let (s, v) = call(&app, "POST", "/api/v1/observations", "text/csv", &csv).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+
+    let (s, c) = call(
+        &app,
+        "POST",
+        "/api/v1/forecast-commitments",
+        "application/json",
+        req,
+    )
+    .await;
+    assert_eq!(
+        (s, &c["created"]),
+        (StatusCode::CREATED, &json!(true)),
+        "{c}"
+    );
+    let p = &c["document"]["payload"];
+    assert_eq!(c["document"]["kind"], "forecast");
+    assert_eq!(
+        (p["period"].as_str(), p["as_of"].as_str()),
+        (Some("2025"), Some("2025-06"))
+    );
+    assert_eq!(p["level"], 0.8);
+    assert_eq!(p["indicators"].as_array().unwrap().len(), 1, "{p}");
+    let rev = &p["indicators"][0];
+    assert_eq!(rev["indicator"], "rev");
+    assert_eq!(
+        (
+            rev["forecast"].as_f64(),
+            rev["lower"].as_f64(),
+            rev["upper"].as_f64()
+        ),
+        (Some(708.0), Some(708.0), Some(708.0))
+    );
+    assert_eq!(rev["units"], 3);
+    let left = c["left_out"].as_array().unwrap();
+    assert_eq!(left.len(), 1, "{c}");
+    assert_eq!(left[0]["indicator"], "sat");
+    assert!(left[0]["reason"].as_str().unwrap().contains("u4"), "{c}");
+    // Unchanged: the same document.
+    let (s, again) = call(
+        &app,
+        "POST",
+        "/api/v1/forecast-commitments",
+        "application/json",
+        req,
+    )
+    .await;
+    assert_eq!((s, &again["created"]), (StatusCode::CREATED, &json!(false)));
+    assert_eq!(again["hash"], c["hash"]);
+
+    let skill = get(&app, "/api/v1/forecast-skill?period=2025").await;
+    assert_eq!(skill["commitments"].as_array().unwrap().len(), 1);
+    assert_eq!(skill["commitments"][0]["status"], "awaiting_summary");
+    assert!(skill["commitments"][0]["indicators"][0]["actual"].is_null());
+
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/summaries",
+        "application/json",
+        r#"{"framework": "test.small", "period": "2025"}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let skill = get(&app, "/api/v1/forecast-skill?period=2025").await;
+    let row = &skill["commitments"][0];
+    assert_eq!(row["status"], "scored", "{row}");
+    assert_eq!(row["commitment"], c["hash"]);
+    assert_eq!(row["summary"], v["hash"]);
+    assert!(row["seq"].as_u64() < row["first_summary_seq"].as_u64());
+    let rev = &row["indicators"][0];
+    assert_eq!(rev["actual"].as_f64(), Some(190.0), "{rev}");
+    assert_eq!(rev["covered"], false);
+    assert!((rev["interval_score"].as_f64().unwrap() - 5180.0).abs() < 1e-9);
+    assert!((rev["relative_interval_score"].as_f64().unwrap() - 5180.0 / 190.0).abs() < 1e-9);
+    assert_eq!(
+        (row["coverage"].as_f64(), row["scored"].as_u64()),
+        (Some(0.0), Some(1))
+    );
+
+    // July arrives; a new commitment, after the summary, is not counted.
+    let (s, _) = call(
+        &app,
+        "POST",
+        "/api/v1/observations",
+        "text/csv",
+        "unit,indicator,period,value,target\nu1,rev,2025-07,12,\nu2,rev,2025-07,20,\nu3,rev,2025-07,27,\n",
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, late) = call(
+        &app,
+        "POST",
+        "/api/v1/forecast-commitments",
+        "application/json",
+        req,
+    )
+    .await;
+    assert_eq!(
+        (s, &late["created"]),
+        (StatusCode::CREATED, &json!(true)),
+        "{late}"
+    );
+    let skill = get(&app, "/api/v1/forecast-skill?period=2025").await;
+    let rows = skill["commitments"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1]["status"], "after_summary");
+    assert_eq!(rows[1]["as_of"], "2025-07");
+    assert!(rows[1]["coverage"].is_null());
+
+    // Refusals: not a year, a level outside (0, 1), nothing to commit to,
+    // and a viewer.
+    for (body, status, field) in [
+        (
+            r#"{"framework": "test.small", "period": "2025-Q1"}"#,
+            StatusCode::BAD_REQUEST,
+            "period",
+        ),
+        (
+            r#"{"framework": "test.small", "period": "2025", "level": 1.5}"#,
+            StatusCode::BAD_REQUEST,
+            "level",
+        ),
+    ] {
+        let (s, v) = call(
+            &app,
+            "POST",
+            "/api/v1/forecast-commitments",
+            "application/json",
+            body,
+        )
+        .await;
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (status, Some(field)),
+            "{body}: {v}"
+        );
+    }
+    let (s, _) = call_with(
+        &app,
+        "POST",
+        "/api/v1/forecast-commitments",
+        "application/json",
+        req,
+        VIEWER,
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = call(&app, "GET", "/api/v1/forecast-skill?period=2025-06", "", "").await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("period")),
+        "{v}"
+    );
+}
+
+/// A grade forecast to fall warns. The framework covers 2024 and 2025, and
+/// both years hold the fixture's values, so u1 was an A (94.85) in 2024.
+/// Its revenue runs at 7 a month in 2025 against 10 before, so its year-end
+/// forecast is 84 (as in the warnings test) in place of 110: the revenue
+/// score (ratio to the target 100) falls by 26 at a weight of 40% · 50%, so
+/// the total falls by 5.2 to 89.65, a B. u2's forecast (240) only raises
+/// its total, and no other unit has months.
+#[tokio::test]
+async fn a_grade_forecast_to_fall_warns() {
+    let app = app();
+    let mut f: serde_json::Value = serde_json::from_str(FRAMEWORK).unwrap();
+    f["periods"] = json!(["2024", "2025"]);
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/frameworks",
+        "application/json",
+        &f.to_string(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, _) = call(&app, "POST", "/api/v1/units", "application/json", UNITS).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let mut csv = CSV.to_string();
+    csv.push_str(
+        &CSV.lines()
+            .skip(1)
+            .map(|l| l.replace(",2025,", ",2024,") + "\n")
+            .collect::<String>(),
+    );
+    csv.push_str(&monthly_revenue(&[("u1", 10, 7), ("u2", 20, 20)])[HEADER.len()..]);
+    let (s, v) = call(&app, "POST", "/api/v1/observations", "text/csv", &csv).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let last = get(&app, "/api/v1/appraisals?framework=test.small&period=2024").await;
+    let u1 = last["appraisals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["unit"] == "u1")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (u1["total"].as_f64(), u1["grade"].as_str()),
+        (Some(94.85), Some("A"))
+    );
+
+    let v = get(&app, "/api/v1/warnings?framework=test.small&period=2025").await;
+    let falls: Vec<&serde_json::Value> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["kind"] == "grade_fall")
+        .collect();
+    assert_eq!(falls.len(), 1, "{v}");
+    let w = falls[0];
+    assert_eq!(
+        (w["id"].as_str(), w["unit"].as_str()),
+        (Some("grade:test.small:2025:u1"), Some("u1"))
+    );
+    let trigger = w["trigger"].as_str().unwrap();
+    assert!(
+        trigger.contains("grade forecast B")
+            && trigger.contains("89.65")
+            && trigger.contains("after A in 2024"),
+        "{trigger}"
+    );
+    let uri = "/api/v1/warnings/grade:test.small:2025:u1/acknowledgement";
+    let ack = json!({"action": "每月调度收入进度", "by": "考核办"}).to_string();
+    let (s, v) = call(&app, "POST", uri, "application/json", &ack).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, _) = call(
+        &app,
+        "POST",
+        "/api/v1/warnings/grade:test.small:2025:u2/acknowledgement",
+        "application/json",
+        &ack,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "u2's grade does not fall");
 }

@@ -65,8 +65,12 @@ pub enum Command {
     /// by jurisdiction and period, reported and projected.
     DebtRisk(ShowArgs),
     /// Print a running node's year-end forecasts of a framework's monthly
-    /// indicators, with their intervals and the chance of missing the target.
-    Forecasts(TwinArgs),
+    /// indicators, with their intervals and the chance of missing the target;
+    /// with --commit, sign and publish the jurisdiction-level forecasts.
+    Forecasts(ForecastsArgs),
+    /// Print every member's forecast commitments for a year, scored against
+    /// its summary (coverage and interval score).
+    ForecastSkill(SkillArgs),
     /// Print a running node's early warnings (forecasts likely to miss their
     /// target, rising debt bands), or acknowledge one with --acknowledge.
     Warnings(WarningsArgs),
@@ -183,6 +187,35 @@ pub struct TwinArgs {
     /// The node's own framework, e.g. taicang.hqd.
     #[arg(long)]
     pub framework: String,
+    /// The year, e.g. 2025.
+    #[arg(long)]
+    pub period: String,
+    /// Print the node's JSON answer.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `deltabench forecasts`
+#[derive(Debug, Args)]
+pub struct ForecastsArgs {
+    /// The framework and year, and the node.
+    #[command(flatten)]
+    pub twin: TwinArgs,
+    /// Sign and publish the jurisdiction-level year-end forecasts as a
+    /// commitment (kind forecast) instead of listing; needs an admin token.
+    #[arg(long)]
+    pub commit: bool,
+    /// The intervals' level, strictly between 0 and 1.
+    #[arg(long, default_value_t = 0.8)]
+    pub level: f64,
+}
+
+/// `deltabench forecast-skill`
+#[derive(Debug, Args)]
+pub struct SkillArgs {
+    /// The node (viewer token).
+    #[command(flatten)]
+    pub node: NodeArgs,
     /// The year, e.g. 2025.
     #[arg(long)]
     pub period: String,

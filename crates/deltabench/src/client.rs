@@ -3,8 +3,8 @@
 //! JSON with `--json`.
 
 use crate::cli::{
-    BundleArgs, BundleCommand, PublicRatingsArgs, ShowArgs, SummaryArgs, TwinArgs, WarningsArgs,
-    WhatifArgs,
+    BundleArgs, BundleCommand, ForecastsArgs, PublicRatingsArgs, ShowArgs, SkillArgs, SummaryArgs,
+    TwinArgs, WarningsArgs, WhatifArgs,
 };
 use crate::import::Client;
 use anyhow::{Context, Result, bail};
@@ -28,6 +28,32 @@ fn print_json(v: &impl Serialize) -> Result<()> {
     Ok(())
 }
 
+/// POSTs a request to sign and publish a document (answered 201); a
+/// refusal is an error saying the node refused `what`, with its reason.
+fn publish<T: serde::de::DeserializeOwned>(
+    c: &Client,
+    path: &str,
+    body: &impl Serialize,
+    what: &str,
+) -> Result<T> {
+    c.post_json(path, body, 201)?.map_err(|r| {
+        anyhow::anyhow!(
+            "the node refused {what} ({}): {}",
+            r.status,
+            r.problem.detail
+        )
+    })
+}
+
+/// Whether a publication made a new document, in words.
+fn created_words(created: bool) -> &'static str {
+    if created {
+        "signed and published"
+    } else {
+        "already published, unchanged"
+    }
+}
+
 /// `deltabench summary`
 pub fn summary(a: SummaryArgs) -> Result<()> {
     let c = Client::new(&a.node.node, &a.node.token)?;
@@ -37,21 +63,11 @@ pub fn summary(a: SummaryArgs) -> Result<()> {
         period: deltabench_model::Period::parse(&a.period)?,
         reason: a.reason,
     };
-    let v: wire::SummaryPublished = c.post_json("/api/v1/summaries", &body, 201)?.map_err(|r| {
-        anyhow::anyhow!(
-            "the node refused the summary ({}): {}",
-            r.status,
-            r.problem.detail
-        )
-    })?;
+    let v: wire::SummaryPublished = publish(&c, "/api/v1/summaries", &body, "the summary")?;
     if a.json {
         return print_json(&v);
     }
-    let created = if v.created {
-        "signed and published"
-    } else {
-        "already published, unchanged"
-    };
+    let created = created_words(v.created);
     println!(
         "summary of {} {} for {}: {created} as {}",
         body.framework, a.framework_version, body.period, v.hash
@@ -65,23 +81,16 @@ pub fn public_ratings(a: PublicRatingsArgs) -> Result<()> {
     let body = wire::PublicRatingsRequest {
         period: deltabench_model::Period::parse(&a.period)?,
     };
-    let v: wire::PublicRatingsPublished = c
-        .post_json("/api/v1/public-ratings", &body, 201)?
-        .map_err(|r| {
-            anyhow::anyhow!(
-                "the node refused to publish the public ratings ({}): {}",
-                r.status,
-                r.problem.detail
-            )
-        })?;
+    let v: wire::PublicRatingsPublished = publish(
+        &c,
+        "/api/v1/public-ratings",
+        &body,
+        "to publish the public ratings",
+    )?;
     if a.json {
         return print_json(&v);
     }
-    let created = if v.created {
-        "signed and published"
-    } else {
-        "already published, unchanged"
-    };
+    let created = created_words(v.created);
     println!(
         "public ratings for {}: {created} as {}",
         body.period, v.hash
@@ -206,10 +215,19 @@ fn twin_query(a: &TwinArgs) -> Result<String> {
     Ok(format!("?framework={framework}&period={period}"))
 }
 
-/// `deltabench forecasts`: one line per unit and indicator.
-pub fn forecasts(a: TwinArgs) -> Result<()> {
+/// `deltabench forecasts`: one line per unit and indicator, or, with
+/// `--commit`, the signed jurisdiction-level commitment.
+pub fn forecasts(f: ForecastsArgs) -> Result<()> {
+    if f.commit {
+        return commit_forecasts(f);
+    }
+    let a = f.twin;
     let c = Client::new(&a.node.node, &a.node.token)?;
-    let v: wire::ForecastList = c.get_as(&format!("/api/v1/forecasts{}", twin_query(&a)?))?;
+    let v: wire::ForecastList = c.get_as(&format!(
+        "/api/v1/forecasts{}&level={}",
+        twin_query(&a)?,
+        f.level
+    ))?;
     if a.json {
         return print_json(&v);
     }
@@ -241,6 +259,76 @@ pub fn forecasts(a: TwinArgs) -> Result<()> {
             "{:<24} {:<28} no forecast: {}",
             w.unit, w.indicator, w.reason
         );
+    }
+    Ok(())
+}
+
+/// `deltabench forecasts --commit`
+fn commit_forecasts(f: ForecastsArgs) -> Result<()> {
+    let a = &f.twin;
+    let c = Client::new(&a.node.node, &a.node.token)?;
+    let body = wire::CommitmentRequest {
+        framework: a.framework.parse()?,
+        period: deltabench_model::Period::parse(&a.period)?,
+        level: Some(f.level),
+    };
+    let v: wire::CommitmentPublished = publish(
+        &c,
+        "/api/v1/forecast-commitments",
+        &body,
+        "to commit to forecasts",
+    )?;
+    if a.json {
+        return print_json(&v);
+    }
+    let created = created_words(v.created);
+    println!(
+        "forecasts of {} for {}: {created} as {}",
+        body.framework, body.period, v.hash
+    );
+    for l in &v.left_out {
+        println!("  left out {}: {}", l.indicator, l.reason);
+    }
+    Ok(())
+}
+
+/// `deltabench forecast-skill`: one line per commitment, then per indicator.
+pub fn forecast_skill(a: SkillArgs) -> Result<()> {
+    let c = Client::new(&a.node.node, &a.node.token)?;
+    let period = deltabench_model::Period::parse(&a.period)?;
+    let v: wire::ForecastSkill = c.get_as(&format!("/api/v1/forecast-skill?period={period}"))?;
+    if a.json {
+        return print_json(&v);
+    }
+    println!("{} forecast commitments for {period}", v.commitments.len());
+    let num = |x: Option<f64>| x.map_or("–".to_string(), |x| format!("{x:.4}"));
+    for r in &v.commitments {
+        println!(
+            "{} {} as of {} (seq {}, {:.0}%): {:?}, coverage {}, mean relative interval score {}",
+            r.issuer,
+            r.framework,
+            r.as_of,
+            r.seq,
+            r.level * 100.0,
+            r.status,
+            num(r.coverage),
+            num(r.mean_relative_interval_score)
+        );
+        for i in &r.indicators {
+            println!(
+                "  {:<28} forecast {:>14.4} [{:.4} – {:.4}] actual {} {}",
+                i.indicator,
+                i.forecast,
+                i.lower,
+                i.upper,
+                num(i.actual),
+                match i.covered {
+                    Some(true) => "held",
+                    Some(false) => "missed",
+                    None => "",
+                }
+            );
+        }
     }
     Ok(())
 }

@@ -625,6 +625,29 @@ fn start_all(exe: &Path, nodes: &mut [DemoNode]) -> Result<()> {
     })
 }
 
+/// Signs the jurisdiction's year-end forecasts of 2025 from its months
+/// January to September (`POST /api/v1/forecast-commitments`).
+fn commit_forecasts(n: &DemoNode) -> Result<()> {
+    let body = serde_json::json!({"framework": n.j.framework_id, "period": "2025"});
+    let c: wire::CommitmentPublished = n.post(
+        "/api/v1/forecast-commitments",
+        "application/json",
+        &body.to_string(),
+        201,
+    )?;
+    let payload: deltabench_model::documents::ForecastCommitment =
+        serde_json::from_str(c.document.payload.get())
+            .context("the forecast document's payload")?;
+    println!(
+        "{}: commits to year-end forecasts of {} indicators as of {} ({} left out)",
+        n.name(),
+        payload.indicators.len(),
+        payload.as_of,
+        c.left_out.len()
+    );
+    Ok(())
+}
+
 /// Loads each jurisdiction's data, publishes its summaries, then proposes
 /// and endorses the crosswalks.
 fn load(nodes: &[DemoNode]) -> Result<()> {
@@ -638,6 +661,11 @@ fn load(nodes: &[DemoNode]) -> Result<()> {
                 n.post("/api/v1/observations", "text/csv", csv, 201)?;
         }
         for period in ["2024", "2025"] {
+            if period == "2025" {
+                // The forecast from January-September is signed before the
+                // year's summary, so the chain shows it came first.
+                commit_forecasts(n)?;
+            }
             let body = wire::SummaryRequest {
                 framework: n.j.framework_id.parse()?,
                 version: Some("1.0.0".into()),
@@ -680,6 +708,26 @@ fn load(nodes: &[DemoNode]) -> Result<()> {
             fc.forecasts.len(),
             wl.warnings.len()
         );
+        let skill: wire::ForecastSkill = n.get("/api/v1/forecast-skill?period=2025")?;
+        let own = n.j.code;
+        for c in skill
+            .commitments
+            .iter()
+            .filter(|c| c.issuer.as_str() == own)
+        {
+            println!(
+                "{}: its September forecast commitment for 2025 ({:?}) held {} of {} year-end values, mean relative interval score {}",
+                n.name(),
+                c.status,
+                c.indicators
+                    .iter()
+                    .filter(|i| i.covered == Some(true))
+                    .count(),
+                c.scored,
+                c.mean_relative_interval_score
+                    .map_or("–".to_string(), |x| format!("{x:.3}"))
+            );
+        }
     }
     let taicang = &nodes[0];
     // The founding roster, as approved, becomes a signed document on

@@ -30,6 +30,9 @@
 //!   its year-end (seasonal mean plus current-year offset) with
 //!   split-conformal intervals calibrated on past years, the probability of
 //!   missing the annual target, and a backtest of the intervals' coverage.
+//! - [`commitment`] combines units' forecasts into a jurisdiction's signed
+//!   forecast of each indicator and scores it against the year's summary
+//!   (coverage and interval score).
 //!
 //! Nothing here does IO or reads the clock: the same inputs give the same
 //! outputs on every node.
@@ -39,6 +42,7 @@ pub mod aggregate;
 pub mod answer;
 pub mod appraisal;
 pub mod changelog;
+pub mod commitment;
 pub mod compare;
 pub mod composite;
 pub mod debt;

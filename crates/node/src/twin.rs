@@ -241,6 +241,7 @@ impl Node {
                 projected: true,
             });
         }
+        warnings.extend(self.grade_falls(&forecasts, &acks)?);
         let debt = self.debt_risk()?;
         for c in debt
             .crossings
@@ -281,6 +282,101 @@ impl Node {
         })
     }
 
+    /// The units whose grade of the year, appraised with the year-end
+    /// forecasts in place of those indicators' values (a what-if with the
+    /// forecasts as assumed values), is worse than their grade of the year
+    /// before. None when the framework does not cover the year before.
+    fn grade_falls(
+        &self,
+        forecasts: &ForecastList,
+        acks: &BTreeMap<String, Acknowledgement>,
+    ) -> Result<Vec<Warning>, LocalError> {
+        use deltabench_model::whatif::{AssumedValue, Changes, WhatIfRequest};
+        let Period::Year(year) = forecasts.period else {
+            return Ok(Vec::new());
+        };
+        if forecasts.forecasts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let before = match self.appraisals(&forecasts.framework, None, Period::Year(year - 1)) {
+            Ok((_, a)) => a,
+            Err(LocalError::NotFound(_) | LocalError::Invalid(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let values = forecasts
+            .forecasts
+            .iter()
+            .map(|f| {
+                Ok(AssumedValue {
+                    unit: f.unit.clone(),
+                    indicator: f.indicator.clone(),
+                    value: deltabench_model::Value::new(round4(f.forecast))?,
+                })
+            })
+            .collect::<Result<Vec<_>, InvalidField>>()
+            .map_err(LocalError::Invalid)?;
+        let forecast_of: BTreeMap<&UnitId, Vec<&str>> =
+            forecasts
+                .forecasts
+                .iter()
+                .fold(BTreeMap::new(), |mut m, f| {
+                    m.entry(&f.unit).or_default().push(f.indicator.as_str());
+                    m
+                });
+        let req = WhatIfRequest {
+            framework: forecasts.framework.clone(),
+            version: None,
+            period: forecasts.period,
+            changes: Changes {
+                values,
+                ..Changes::default()
+            },
+            draws: 0,
+            seed: 0,
+            perturbation: deltabench_model::Value::new(0.5).map_err(LocalError::Invalid)?,
+        };
+        let outcome = self.what_if(&req)?;
+        let mut out = Vec::new();
+        for u in &outcome.units {
+            let (Some(after), Some(indicators)) = (&u.after, forecast_of.get(&u.unit)) else {
+                continue;
+            };
+            let Some(last) = before.iter().find(|a| a.unit == u.unit) else {
+                continue;
+            };
+            // Grades run from A (best) to E.
+            if after.grade <= last.grade {
+                continue;
+            }
+            let wid = format!(
+                "grade:{}:{}:{}",
+                forecasts.framework, forecasts.period, u.unit
+            );
+            out.push(Warning {
+                acknowledged: acks.get(&wid).cloned(),
+                id: wid,
+                kind: WarningKind::GradeFall,
+                period: forecasts.period,
+                unit: Some(u.unit.clone()),
+                indicator: None,
+                jurisdiction: None,
+                trigger: format!(
+                    "grade forecast {:?} for {} (total {}) with the year-end forecasts of {}, after {:?} in {} (total {})",
+                    after.grade,
+                    forecasts.period,
+                    after.total.get(),
+                    indicators.join(", "),
+                    last.grade,
+                    year - 1,
+                    last.total.get()
+                ),
+                p_miss: None,
+                projected: true,
+            });
+        }
+        Ok(out)
+    }
+
     /// Records the office's acknowledgement of warning `id` with the action
     /// the unit takes. `Conflict` when it was acknowledged before. Durable
     /// when it returns.
@@ -290,17 +386,19 @@ impl Node {
         req: &AcknowledgementRequest,
     ) -> Result<Acknowledgement, LocalError> {
         req.validate().map_err(LocalError::Invalid)?;
-        let valid =
-            id.chars().count() <= 300 && (id.starts_with("miss:") || id.starts_with("debt:"));
+        let valid = id.chars().count() <= 300
+            && ["miss:", "grade:", "debt:"]
+                .iter()
+                .any(|p| id.starts_with(p));
         if !valid {
             return Err(LocalError::Invalid(InvalidField::new(
                 "id",
-                "not a warning id (miss:… or debt:…)",
+                "not a warning id (miss:…, grade:… or debt:…)",
             )));
         }
         // Only a warning that stands now can be acknowledged.
         let stands = match id.split(':').collect::<Vec<_>>().as_slice() {
-            ["miss", framework, period, ..] => {
+            ["miss" | "grade", framework, period, ..] => {
                 match (FrameworkId::new(*framework), Period::parse(period)) {
                     (Ok(f), Ok(p)) => match self.warnings(&f, p) {
                         Ok(list) => list.warnings.iter().any(|w| w.id == id),
@@ -338,4 +436,267 @@ impl Node {
 /// `x` rounded to 4 decimals, for reading.
 fn round4(x: f64) -> f64 {
     (x * 1e4).round() / 1e4
+}
+
+/// The forecast commitment of a framework and year, and the indicators it
+/// leaves out with why.
+pub type Commitment = (
+    deltabench_model::documents::ForecastCommitment,
+    Vec<deltabench_model::twin::LeftOut>,
+);
+
+impl Node {
+    /// The jurisdiction-level year-end forecast of each indicator of
+    /// framework `id` with monthly values in year `period`, combined from
+    /// its units' forecasts (`deltabench_engine::commitment`). An indicator
+    /// is committed to only when every unit with months of the year has a
+    /// forecast with an interval; the others are listed with why.
+    pub fn forecast_commitment(
+        &self,
+        id: &FrameworkId,
+        period: Period,
+        level: f64,
+    ) -> Result<Commitment, LocalError> {
+        use deltabench_model::documents::{ForecastCommitment, IndicatorForecast};
+        use deltabench_model::twin::LeftOut;
+        let list = self.forecasts(id, period, level)?;
+        let f = self.own_framework(id, None, Some(&period))?;
+        let mut indicators = Vec::new();
+        let mut left_out = Vec::new();
+        let mut as_of: Option<u8> = None;
+        for ind in &f.indicators {
+            let rows: Vec<&ForecastRow> = list
+                .forecasts
+                .iter()
+                .filter(|r| r.indicator == ind.code)
+                .collect();
+            let without: Vec<&NoForecastRow> = list
+                .without
+                .iter()
+                .filter(|r| r.indicator == ind.code)
+                .collect();
+            if rows.is_empty() && without.is_empty() {
+                continue;
+            }
+            let total = rows.len() + without.len();
+            let mut units = Vec::new();
+            let mut why = without.first().map(|w| format!("{}: {}", w.unit, w.reason));
+            for r in &rows {
+                match (r.lower, r.upper) {
+                    (Some(lo), Some(hi)) => units.push((r.forecast, lo, hi)),
+                    _ => {
+                        why.get_or_insert_with(|| {
+                            format!(
+                                "{}: {}",
+                                r.unit,
+                                r.interval_note.as_deref().unwrap_or("no interval")
+                            )
+                        });
+                    }
+                }
+            }
+            if let Some(why) = why {
+                left_out.push(LeftOut {
+                    indicator: ind.code.clone(),
+                    reason: format!(
+                        "{} of {total} units have no forecast interval (first, {why})",
+                        total - units.len()
+                    ),
+                });
+                continue;
+            }
+            match deltabench_engine::commitment::combine_units(&ind.aggregation, &units) {
+                Ok((x, lo, hi)) => {
+                    let months = rows
+                        .iter()
+                        .filter_map(|r| r.observed_months.last().copied())
+                        .max();
+                    as_of = as_of.max(months);
+                    let method = format!(
+                        "{} over {} unit forecasts, interval ends combined alike; units: {}",
+                        rule_name(&ind.aggregation),
+                        units.len(),
+                        rows[0].method
+                    );
+                    let value = |x: f64| {
+                        deltabench_model::Value::new(round4(x))
+                            .map_err(|e| LocalError::Invalid(e.within(ind.code.as_str())))
+                    };
+                    indicators.push(IndicatorForecast {
+                        indicator: ind.code.clone(),
+                        forecast: value(x)?,
+                        lower: value(lo.min(x))?,
+                        upper: value(hi.max(x))?,
+                        units: units.len() as u32,
+                        method: method.chars().take(200).collect(),
+                    });
+                }
+                Err(reason) => left_out.push(LeftOut {
+                    indicator: ind.code.clone(),
+                    reason,
+                }),
+            }
+        }
+        let year = match period {
+            Period::Year(y) => y,
+            other => {
+                return Err(LocalError::Invalid(InvalidField::new(
+                    "period",
+                    format!("{other} is not a year"),
+                )));
+            }
+        };
+        let (Some(month), false) = (as_of, indicators.is_empty()) else {
+            let why = left_out
+                .first()
+                .map(|l| format!("; {}: {}", l.indicator, l.reason))
+                .unwrap_or_default();
+            return Err(LocalError::Invalid(InvalidField::new(
+                "period",
+                format!("no indicator of {id} can be forecast for {period} with an interval{why}"),
+            )));
+        };
+        let level = deltabench_model::Value::new(level)
+            .map_err(|e| LocalError::Invalid(e.within("level")))?;
+        Ok((
+            ForecastCommitment {
+                framework: f.id.clone(),
+                version: f.version.clone(),
+                period,
+                as_of: Period::Month(year, month),
+                level,
+                indicators,
+            },
+            left_out,
+        ))
+    }
+
+    /// Signs and publishes the forecast commitment of framework `id` for
+    /// year `period`. When the node's latest commitment of that framework
+    /// and year says the same, it is returned as it is (`false`).
+    pub fn publish_forecast_commitment(
+        &self,
+        id: &FrameworkId,
+        period: Period,
+        level: f64,
+    ) -> Result<(deltabench_trust::Document, bool, Commitment), LocalError> {
+        use deltabench_model::documents::ForecastCommitment;
+        let _guard = crate::lock(&self.local_lock);
+        let (c, left_out) = self.forecast_commitment(id, period, level)?;
+        let latest = self
+            .held::<ForecastCommitment>(Some(&self.identity().code))?
+            .into_iter()
+            .rev()
+            .find(|(_, p)| &p.framework == id && p.period == period);
+        if let Some((meta, prev)) = latest {
+            if prev == c {
+                let bytes = self.store().document(&meta.hash)?.unwrap_or_default();
+                let doc = deltabench_trust::Document::decode(&bytes, &self.policy().limits)
+                    .map_err(|r| {
+                        LocalError::Store(deltabench_store::StoreError::Corrupt(r.to_string()))
+                    })?;
+                return Ok((doc, false, (c, left_out)));
+            }
+        }
+        let doc = self.publish(&c)?;
+        Ok((doc, true, (c, left_out)))
+    }
+
+    /// Every forecast document held for year `period`, from every member,
+    /// scored against its issuer's summary of the framework and year. Each
+    /// committed indicator names the reference indicators it maps onto
+    /// through mutually recognised crosswalks.
+    pub fn forecast_skill(
+        &self,
+        period: Period,
+    ) -> Result<deltabench_model::twin::ForecastSkill, LocalError> {
+        use deltabench_model::comparison::CrosswalkStatus;
+        use deltabench_model::documents::{ForecastCommitment, Summary};
+        use deltabench_model::twin::{CommitmentScore, CommitmentStatus, ForecastSkill};
+        if !matches!(period, Period::Year(_)) {
+            return Err(LocalError::Invalid(InvalidField::new(
+                "period",
+                format!("{period} is not a year: forecasts are of a year's end"),
+            )));
+        }
+        let crosswalks: Vec<_> = self
+            .view()
+            .crosswalks()
+            .into_iter()
+            .filter(|r| r.status == CrosswalkStatus::Recognised)
+            .map(|r| r.crosswalk)
+            .collect();
+        let mut summaries: BTreeMap<_, Vec<(u64, crate::DocHash, Summary)>> = BTreeMap::new();
+        for (meta, s) in self.held::<Summary>(None)? {
+            if s.period == period {
+                summaries
+                    .entry((meta.issuer.clone(), s.framework.clone()))
+                    .or_default()
+                    .push((meta.seq, meta.hash, s));
+            }
+        }
+        let mut commitments = Vec::new();
+        for (meta, c) in self.held::<ForecastCommitment>(None)? {
+            if c.period != period {
+                continue;
+            }
+            let of_year = summaries.get(&(meta.issuer.clone(), c.framework.clone()));
+            let first = of_year.and_then(|v| v.iter().map(|(seq, ..)| *seq).min());
+            let latest = of_year.and_then(|v| v.iter().max_by_key(|(seq, ..)| *seq));
+            let status = match first {
+                None => CommitmentStatus::AwaitingSummary,
+                Some(f) if meta.seq < f => CommitmentStatus::Scored,
+                Some(_) => CommitmentStatus::AfterSummary,
+            };
+            let mut indicators =
+                deltabench_engine::commitment::score(&c, latest.map(|(_, _, s)| s));
+            for row in &mut indicators {
+                row.references = crosswalks
+                    .iter()
+                    .filter(|x| {
+                        x.source.framework == c.framework
+                            && x.source.indicator == row.indicator
+                            && x.source.versions.matches(&c.version)
+                    })
+                    .map(|x| format!("{}/{}", x.target.framework, x.target.code))
+                    .collect();
+            }
+            let (coverage, mean, scored) = if status == CommitmentStatus::Scored {
+                deltabench_engine::commitment::totals(&indicators)
+            } else {
+                (None, None, 0)
+            };
+            commitments.push(CommitmentScore {
+                issuer: meta.issuer,
+                commitment: meta.hash,
+                seq: meta.seq,
+                issued_at: meta.issued_at,
+                framework: c.framework.clone(),
+                as_of: c.as_of,
+                level: c.level.get(),
+                status,
+                summary: latest.map(|(_, h, _)| h.clone()),
+                first_summary_seq: first,
+                indicators,
+                coverage: coverage.map(round4),
+                mean_relative_interval_score: mean.map(round4),
+                scored,
+            });
+        }
+        Ok(ForecastSkill {
+            period,
+            commitments,
+        })
+    }
+}
+
+fn rule_name(a: &deltabench_model::documents::Aggregation) -> &'static str {
+    use deltabench_model::documents::Aggregation as A;
+    match a {
+        A::Sum => "sum",
+        A::Mean => "mean",
+        A::Median => "median",
+        A::WeightedMean { .. } => "weighted mean",
+        A::RatioOfSums { .. } => "ratio of sums",
+    }
 }

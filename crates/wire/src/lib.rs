@@ -38,7 +38,8 @@ pub use deltabench_model::comparison::{Comparison, Composite, CompositeSpec};
 pub use deltabench_model::debt::DebtRisk;
 pub use deltabench_model::documents::{Crosswalk, Decision, Envelope};
 pub use deltabench_model::twin::{
-    Acknowledgement, AcknowledgementRequest, ForecastList, WarningList,
+    Acknowledgement, AcknowledgementRequest, CommitmentRequest, ForecastList, ForecastSkill,
+    LeftOut, WarningList,
 };
 pub use deltabench_model::whatif::{WhatIf, WhatIfRequest};
 pub use deltabench_node::{BundleRejection, BundleReport};
@@ -936,6 +937,20 @@ pub struct PublicRatingsPublished {
     /// False when the ratings had not changed since the node's latest
     /// document for the period, and this is that one.
     pub created: bool,
+}
+
+/// The answer of `POST /api/v1/forecast-commitments`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CommitmentPublished {
+    /// The `forecast` document's hash.
+    pub hash: DocHash,
+    /// The signed envelope.
+    pub document: Envelope,
+    /// False when the forecasts had not changed since the node's latest
+    /// commitment of the framework and year, and this is that one.
+    pub created: bool,
+    /// The indicators with monthly values left out, and why.
+    pub left_out: Vec<LeftOut>,
 }
 
 /// The body of `POST /api/v1/debt`: reported debt figures and the bond
