@@ -252,6 +252,16 @@ fn the_demo_compares_three_nodes_stops_on_ctrl_c_and_resumes() {
         "{out}"
     );
     assert!(out.contains("yrd.public/satisfaction"), "{out}");
+    // Debt: each city's own 2025 figures, signed as a summary of the
+    // reference framework yrd.debt, compared like any indicator.
+    for city in ["Taicang", "Kunshan", "Jiading"] {
+        assert!(
+            out.lines().any(|l| l.starts_with(city)
+                && l.contains("publishes its 2025 debt figures as a summary of yrd.debt")),
+            "{city}'s debt summary: {out}"
+        );
+    }
+    assert!(out.contains("yrd.debt/debt_ratio"), "{out}");
     // The twin: each city's monthly series are forecast, and some of the
     // forecasts warn (the counts are checked against the data in the
     // sample test).
@@ -298,6 +308,8 @@ fn the_demo_compares_three_nodes_stops_on_ctrl_c_and_resumes() {
             assert!(row["rank"].as_u64().is_some(), "{row}");
             assert!(row["document"].as_str().is_some(), "{row}");
         }
+        let debt = get("/api/v1/comparisons?indicator=yrd.debt/debt_ratio&period=2025");
+        assert_eq!(debt["rows"].as_array().unwrap().len(), 3, "{debt}");
         let held = get("/api/v1/documents?kind=public_rating");
         let issuers: std::collections::BTreeSet<&str> = held["documents"]
             .as_array()

@@ -331,21 +331,73 @@ fn the_debt_heat_map_shows_bands_reported_and_projected() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("actuals[0].debt_balance"), "{err}");
-    let out = import(
-        &p,
-        &node.admin,
-        "debt",
-        &samples("taicang").join("debt.json"),
+    // The same figures as a table: one row a period, reported or planned.
+    // A figure the node refuses is named by its row and column, and
+    // nothing is stored.
+    let sample: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(samples("taicang").join("debt.json")).unwrap(),
+    )
+    .unwrap();
+    let cell = |r: &serde_json::Value, c: &str| r.get(c).map_or(String::new(), |v| v.to_string());
+    let mut table = String::from(
+        "jurisdiction,period,debt_balance,comprehensive_resources,debt_service_due,issuance,repayment\n",
     );
+    for (list, columns) in [
+        (
+            "actuals",
+            [
+                "debt_balance",
+                "comprehensive_resources",
+                "debt_service_due",
+                "",
+                "",
+            ],
+        ),
+        (
+            "calendar",
+            [
+                "",
+                "comprehensive_resources",
+                "debt_service_due",
+                "issuance",
+                "repayment",
+            ],
+        ),
+    ] {
+        for r in sample[list].as_array().unwrap() {
+            let cells: Vec<String> = columns.iter().map(|c| cell(r, c)).collect();
+            table.push_str(&format!(
+                "{},{},{}\n",
+                r["jurisdiction"].as_str().unwrap(),
+                r["period"].as_str().unwrap(),
+                cells.join(",")
+            ));
+        }
+    }
+    let csv = root.path().join("debt.csv");
+    std::fs::write(&csv, table.replacen(",300,", ",0,", 1)).unwrap();
+    let out = import(&p, &node.admin, "debt", &csv);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        err.contains("row 2, column comprehensive_resources"),
+        "{err}"
     );
-    assert!(
-        String::from_utf8_lossy(&out.stdout)
-            .contains("stored 5 reported periods and 3 of the bond calendar")
-    );
+    let (_, risk) = get(&p, "/api/v1/debt-risk", &node.viewer);
+    assert_eq!(risk["rows"], json!([]), "nothing stored");
+    std::fs::write(&csv, &table).unwrap();
+    for file in [csv, samples("taicang").join("debt.json")] {
+        let out = import(&p, &node.admin, "debt", &file);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout)
+                .contains("stored 5 reported periods and 3 of the bond calendar")
+        );
+    }
     let out = deltabench(&["debt-risk", "--node", &p.api, "--token", &node.viewer]);
     assert!(
         out.status.success(),

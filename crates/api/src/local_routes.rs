@@ -940,9 +940,64 @@ pub(crate) async fn post_whatif(
     responses((status = 201, description = "signed and published, or the one already published when unchanged", body = wire::SummaryPublished), (status = 404, description = "no such framework (version) held", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub(crate) async fn post_summary(
+    admin: Admin,
+    state: State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<wire::SummaryPublished>), ApiError> {
+    summarise(admin, state, body, |node, id, version, period, reason| {
+        node.publish_summary(id, version, period, reason)
+    })
+    .await
+}
+
+#[utoipa::path(
+    post,
+    path = "/debt/summaries",
+    tag = "debt risk",
+    summary = "Sign and publish a summary of the node's reported debt figures, to compare across the Delta",
+    description = "The framework is the node's own or a reference framework of an alliance \
+        it belongs to; each of its indicators must be one of `debt_ratio`, \
+        `debt_service_ratio` (percent), `debt_balance`, `comprehensive_resources` or \
+        `debt_service_due`, and takes the node's own reported figure of the period. The \
+        document is an ordinary `summary`, so members compare it like any other. An \
+        unchanged summary is answered again (`created` false); a changed one needs `reason`.",
+    security(("admin" = [])),
+    request_body(content = wire::SummaryRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "signed and published, or the one already published when unchanged", body = wire::SummaryPublished),
+        (status = 400, description = "an indicator is not a debt figure, no figures are reported for the period, or a reason is needed; `field` names it", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such framework (version) held", body = crate::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
+pub(crate) async fn post_debt_summary(
+    admin: Admin,
+    state: State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<wire::SummaryPublished>), ApiError> {
+    summarise(admin, state, body, |node, id, version, period, reason| {
+        node.publish_debt_summary(id, version, period, reason)
+    })
+    .await
+}
+
+/// A summary publication: the request read, `publish` run on the blocking
+/// pool, and 201 with the document either way (`created` tells a repeat of
+/// an unchanged summary, answered with the document already published).
+async fn summarise(
     _: Admin,
     State(state): State<AppState>,
     body: Result<Bytes, BytesRejection>,
+    publish: impl FnOnce(
+        &deltabench_node::Node,
+        &FrameworkId,
+        Option<&semver::Version>,
+        Period,
+        Option<String>,
+    ) -> Result<
+        (deltabench_trust::Document, bool),
+        deltabench_node::local::LocalError,
+    > + Send
+    + 'static,
 ) -> Result<(StatusCode, Json<wire::SummaryPublished>), ApiError> {
     let req: wire::SummaryRequest =
         parse_object(&body?, "{\"framework\", \"version\", \"period\"}")?;
@@ -951,7 +1006,7 @@ pub(crate) async fn post_summary(
     let version = version(req.version.as_deref())?;
     let node = state.node.clone();
     blocking(move || {
-        let (doc, created) = node.publish_summary(&id, version.as_ref(), period, req.reason)?;
+        let (doc, created) = publish(&node, &id, version.as_ref(), period, req.reason)?;
         // 201 either way, as the API promises; `created` tells a repeat of an
         // unchanged summary (answered with the document already published).
         Ok((

@@ -72,6 +72,7 @@ pub(crate) fn routes(limits: crate::ApiLimits) -> OpenApiRouter<AppState> {
         .routes(routes!(lr::post_acknowledgement))
         .routes(routes!(lr::post_debt))
         .routes(routes!(lr::get_debt_risk))
+        .routes(routes!(lr::post_debt_summary))
         .routes(routes!(lr::post_summary))
         .routes(routes!(hr::list_crosswalks, hr::post_crosswalk))
         .routes(routes!(hr::post_endorsement))

@@ -560,6 +560,7 @@ const EXTRA_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/rosters"),
     ("post", "/api/v1/forecast-commitments"),
     ("get", "/api/v1/forecast-skill"),
+    ("post", "/api/v1/debt/summaries"),
     ("post", "/api/v1/rosters"),
     ("get", "/api/v1/sdmx/structure"),
     ("get", "/api/v1/sdmx/structure/{id}"),

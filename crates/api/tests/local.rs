@@ -1559,7 +1559,7 @@ async fn forecasts_from_monthly_observations() {
 #[tokio::test]
 async fn warnings_come_from_forecasts_and_debt_and_are_acknowledged_once() {
     let app = loaded().await;
-    let mut csv = monthly_revenue(&[("u1", 10, 7), ("u2", 20, 20), ("u3", 30, 30)]);
+    let csv = monthly_revenue(&[("u1", 10, 7), ("u2", 20, 20), ("u3", 30, 30)]);
     let (s, v) = call(&app, "POST", "/api/v1/observations", "text/csv", &csv).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let debt = json!({
@@ -1900,4 +1900,112 @@ async fn a_grade_forecast_to_fall_warns() {
     )
     .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "u2's grade does not fall");
+}
+
+/// Debt figures as a signed summary: a framework of debt indicators takes
+/// the node's own reported figures (230 / 200 = 115%, 20 / 200 = 10%), as
+/// an ordinary summary with the figure and no distribution; unchanged it is
+/// answered again; a period without figures, an indicator that is not a
+/// debt figure and a viewer are refused.
+#[tokio::test]
+async fn debt_figures_are_published_as_a_summary() {
+    let app = loaded().await;
+    let debt = json!({"actuals": [
+        {"jurisdiction": "320585", "period": "2025", "debt_balance": 230, "comprehensive_resources": 200, "debt_service_due": 20},
+        {"jurisdiction": "320583", "period": "2024", "debt_balance": 100, "comprehensive_resources": 100, "debt_service_due": 5}]})
+    .to_string();
+    let (s, v) = call(&app, "POST", "/api/v1/debt", "application/json", &debt).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let ind = |code: &str| {
+        json!({"code": code, "name_zh": code, "name_en": code, "dimension": "fiscal", "unit": "%",
+            "direction": "lower_is_better", "aggregation": {"rule": "mean"}})
+    };
+    let framework = json!({"id": "test.debt", "version": "1.0.0", "owner": {"jurisdiction": "320585"},
+        "name_zh": "债务", "name_en": "Debt", "periods": ["2024", "2025"],
+        "indicators": [ind("debt_ratio"), ind("debt_service_ratio")]});
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/frameworks",
+        "application/json",
+        &framework.to_string(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+
+    let req = r#"{"framework": "test.debt", "period": "2025"}"#;
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/debt/summaries",
+        "application/json",
+        req,
+    )
+    .await;
+    assert_eq!(
+        (s, &v["created"]),
+        (StatusCode::CREATED, &json!(true)),
+        "{v}"
+    );
+    let doc = &v["document"];
+    assert_eq!(doc["kind"], "summary");
+    let rows = doc["payload"]["indicators"].as_array().unwrap();
+    let value = |code: &str| {
+        rows.iter().find(|r| r["indicator"] == code).map(|r| {
+            (
+                r["value"].as_f64(),
+                r["contributors"].as_u64(),
+                r["withheld"].is_string(),
+            )
+        })
+    };
+    assert_eq!(value("debt_ratio"), Some((Some(115.0), Some(1), true)));
+    assert_eq!(
+        value("debt_service_ratio"),
+        Some((Some(10.0), Some(1), true))
+    );
+    let (s, again) = call(
+        &app,
+        "POST",
+        "/api/v1/debt/summaries",
+        "application/json",
+        req,
+    )
+    .await;
+    assert_eq!((s, &again["created"]), (StatusCode::CREATED, &json!(false)));
+    assert_eq!(again["hash"], v["hash"]);
+
+    // 2024 has figures of another jurisdiction only; the appraisal
+    // framework's first indicator is not a debt figure.
+    for (body, field) in [
+        (r#"{"framework": "test.debt", "period": "2024"}"#, "period"),
+        (
+            r#"{"framework": "test.small", "period": "2025"}"#,
+            "indicators[0]",
+        ),
+    ] {
+        let (s, v) = call(
+            &app,
+            "POST",
+            "/api/v1/debt/summaries",
+            "application/json",
+            body,
+        )
+        .await;
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(field)),
+            "{body}: {v}"
+        );
+    }
+    let (s, _) = call_with(
+        &app,
+        "POST",
+        "/api/v1/debt/summaries",
+        "application/json",
+        req,
+        VIEWER,
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
 }

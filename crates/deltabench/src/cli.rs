@@ -260,6 +260,12 @@ pub struct SummaryArgs {
     /// Why a changed summary replaces the one already published.
     #[arg(long)]
     pub reason: Option<String>,
+    /// Summarise the node's own reported debt figures of the period (each
+    /// indicator of the framework one of debt_ratio, debt_service_ratio,
+    /// debt_balance, comprehensive_resources, debt_service_due) rather
+    /// than its appraisal.
+    #[arg(long)]
+    pub debt: bool,
     /// Print the node's JSON answer.
     #[arg(long)]
     pub json: bool,

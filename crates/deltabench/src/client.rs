@@ -63,7 +63,12 @@ pub fn summary(a: SummaryArgs) -> Result<()> {
         period: deltabench_model::Period::parse(&a.period)?,
         reason: a.reason,
     };
-    let v: wire::SummaryPublished = publish(&c, "/api/v1/summaries", &body, "the summary")?;
+    let path = if a.debt {
+        "/api/v1/debt/summaries"
+    } else {
+        "/api/v1/summaries"
+    };
+    let v: wire::SummaryPublished = publish(&c, path, &body, "the summary")?;
     if a.json {
         return print_json(&v);
     }

@@ -217,11 +217,16 @@ const CROSSWALKS: [(&str, &str); 12] = [
 /// The reference framework of public satisfaction, owned by `yrd.tax`.
 const REFERENCE_PUBLIC: &str = sample!("yrd.public/framework.json");
 
-const INDICATORS: [&str; 4] = [
+/// The reference framework of debt risk, owned by `yrd.tax`: each city
+/// publishes its own debt figures as a summary of it.
+const REFERENCE_DEBT: &str = sample!("yrd.debt/framework.json");
+
+const INDICATORS: [&str; 5] = [
     "yrd.tax/ontime_filing_rate",
     "yrd.tax/service_satisfaction",
     "yrd.tax/avg_processing_days",
     "yrd.public/satisfaction",
+    "yrd.debt/debt_ratio",
 ];
 
 /// How many residents' ratings are sent at once: each is stored durably
@@ -743,10 +748,10 @@ fn load(nodes: &[DemoNode]) -> Result<()> {
     println!("Taicang publishes the founding roster of yrd.tax on its chain");
     let _: wire::Published = taicang.post("/api/v1/rosters", "application/json", &roster, 201)?;
     println!(
-        "Taicang publishes the alliance's reference frameworks yrd.tax and yrd.public and proposes {} crosswalks",
+        "Taicang publishes the alliance's reference frameworks yrd.tax, yrd.public and yrd.debt and proposes {} crosswalks",
         CROSSWALKS.len()
     );
-    for reference in [REFERENCE, REFERENCE_PUBLIC] {
+    for reference in [REFERENCE, REFERENCE_PUBLIC, REFERENCE_DEBT] {
         let _: wire::FrameworkPublished =
             taicang.post("/api/v1/frameworks", "application/json", reference, 201)?;
     }
@@ -785,7 +790,42 @@ fn load(nodes: &[DemoNode]) -> Result<()> {
             )?;
         }
     }
-    Ok(())
+    publish_debt(nodes)
+}
+
+/// Each city publishes its 2025 debt figures as a summary of the reference
+/// framework `yrd.debt` (`POST /api/v1/debt/summaries`), and Taicang's node
+/// then compares the three debt ratios like any indicator.
+fn publish_debt(nodes: &[DemoNode]) -> Result<()> {
+    for n in nodes {
+        wait(&format!("{} to hold yrd.debt", n.name()), || {
+            Ok((n.viewer()?.get("/api/v1/frameworks/yrd.debt")?.0 == 200).then_some(()))
+        })?;
+        let body = serde_json::json!({"framework": "yrd.debt", "period": "2025"});
+        let p: wire::SummaryPublished = n.post(
+            "/api/v1/debt/summaries",
+            "application/json",
+            &body.to_string(),
+            201,
+        )?;
+        let s: deltabench_model::documents::Summary =
+            serde_json::from_str(p.document.payload.get()).context("the debt summary")?;
+        let ratio = s
+            .indicators
+            .iter()
+            .find(|i| i.indicator.as_str() == "debt_ratio")
+            .and_then(|i| i.value)
+            .map_or(f64::NAN, |v| v.get());
+        println!(
+            "{} publishes its 2025 debt figures as a summary of yrd.debt (debt ratio {ratio:.1}%)",
+            n.name()
+        );
+    }
+    wait("Taicang to compare the three debt ratios", || {
+        let c: Comparison =
+            nodes[0].get("/api/v1/comparisons?indicator=yrd.debt/debt_ratio&period=2025")?;
+        Ok((c.rows.len() >= JURISDICTIONS.len()).then_some(()))
+    })
 }
 
 /// The demo's plan of public ratings (`ratings.json`).

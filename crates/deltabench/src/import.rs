@@ -324,8 +324,9 @@ pub fn import(args: ImportArgs) -> Result<()> {
             .map_err(|e| anyhow!("{e}"))?
             .progress_chars("=> "),
     );
-    // Where each project came from, to name a refused one's row.
+    // Where each project (or debt row) came from, to name a refused one's row.
     let mut origins = Vec::new();
+    let mut debt_origins: Option<crate::debt_table::Origins> = None;
     let (path, content_type, body) = match args.kind {
         ImportKind::Framework => {
             let text = std::fs::read(&args.file)
@@ -350,7 +351,7 @@ pub fn import(args: ImportArgs) -> Result<()> {
             let rows = read_rows(&args.file, args.sheet.as_deref(), &bar)?;
             let (projects, found) = match crate::projects::projects_from_rows(&rows) {
                 Ok(p) => p,
-                Err(errors) => return crate::projects::table_error(&errors),
+                Err(errors) => return crate::projects::table_error("projects", &errors),
             };
             origins = found;
             (
@@ -359,16 +360,23 @@ pub fn import(args: ImportArgs) -> Result<()> {
                 serde_json::to_vec(&projects)?,
             )
         }
-        ImportKind::Debt => {
-            if !has_extension(&args.file, "json") {
-                bail!(
-                    "{}: debt figures are read from JSON, the body of POST /api/v1/debt ({{\"actuals\": [...], \"calendar\": [...]}})",
-                    args.file.display()
-                );
-            }
+        ImportKind::Debt if has_extension(&args.file, "json") => {
             let text = std::fs::read(&args.file)
                 .with_context(|| format!("cannot read {}", args.file.display()))?;
             ("/api/v1/debt", "application/json", text)
+        }
+        ImportKind::Debt => {
+            let rows = read_rows(&args.file, args.sheet.as_deref(), &bar)?;
+            let (body, found) = match crate::debt_table::debt_from_rows(&rows) {
+                Ok(b) => b,
+                Err(errors) => return crate::projects::table_error("debt figures", &errors),
+            };
+            debt_origins = Some(found);
+            (
+                "/api/v1/debt",
+                "application/json",
+                serde_json::to_vec(&body)?,
+            )
         }
         ImportKind::Observations => {
             let mut rows = read_rows(&args.file, args.sheet.as_deref(), &bar)?;
@@ -409,12 +417,26 @@ pub fn import(args: ImportArgs) -> Result<()> {
         }
         ImportKind::Units => read_answer::<wire::UnitsStored>(path, status, &text, 201)?
             .map(|a| format!("stored {} units", a.accepted)),
-        ImportKind::Debt => read_answer::<wire::DebtStored>(path, status, &text, 201)?.map(|a| {
-            format!(
-                "stored {} reported periods and {} of the bond calendar",
-                a.actuals, a.calendar
-            )
-        }),
+        ImportKind::Debt => read_answer::<wire::DebtStored>(path, status, &text, 201)?
+            .map(|a| {
+                format!(
+                    "stored {} reported periods and {} of the bond calendar",
+                    a.actuals, a.calendar
+                )
+            })
+            .map_err(|mut r| {
+                // The node names `actuals[I].FIELD`; a table's office reads rows.
+                let place = r
+                    .problem
+                    .field
+                    .as_deref()
+                    .zip(debt_origins.as_ref())
+                    .and_then(|(f, o)| crate::debt_table::place_of(f, o));
+                if let (Some((row, column)), Some(reason)) = (place, &r.problem.reason) {
+                    r.problem.detail = format!("row {row}, column {column}: {reason}");
+                }
+                r
+            }),
         ImportKind::Projects => {
             match read_answer::<wire::ProjectsStored>(path, status, &text, 201)? {
                 Ok(a) => Ok(format!("stored {} projects", a.accepted)),

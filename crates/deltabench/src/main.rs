@@ -5,6 +5,7 @@ mod cli;
 mod client;
 mod compare;
 mod config;
+mod debt_table;
 mod demo;
 mod generate;
 mod import;

@@ -222,11 +222,12 @@ pub fn place_of(field: &str, origins: &[Origin]) -> Option<(usize, String)> {
     Some((origin.start, column.to_owned()))
 }
 
-/// The error for a refused table: every bad cell, one per line.
-pub fn table_error(errors: &[CellError]) -> Result<()> {
+/// The error for a refused table of `what` (`projects`, `debt figures`):
+/// every bad cell, one per line.
+pub fn table_error(what: &str, errors: &[CellError]) -> Result<()> {
     let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
     bail!(
-        "the projects were not sent: {} bad cell(s)\n  {}",
+        "the {what} were not sent: {} bad cell(s)\n  {}",
         errors.len(),
         lines.join("\n  ")
     )

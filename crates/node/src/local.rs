@@ -443,6 +443,20 @@ impl Node {
             self.policy().disclosure_k,
             None,
         );
+        self.publish_fresh_summary(&f, period, fresh, reason)
+    }
+
+    /// Signs and publishes `fresh`, the summary of `f` for `period`, unless
+    /// the node's latest summary of that framework and period says the same
+    /// (returned as it is, `false`); one that differs supersedes it, and
+    /// then `reason` is required. Callers hold `local_lock`.
+    pub(crate) fn publish_fresh_summary(
+        &self,
+        f: &Framework,
+        period: Period,
+        fresh: Summary,
+        reason: Option<String>,
+    ) -> Result<(Document, bool), LocalError> {
         let supersedes = match self.latest_own_summary(&f.id, period)? {
             Some((hash, prev)) => {
                 let same = Summary {
