@@ -24,10 +24,20 @@ fn app() -> axum::Router {
 }
 
 fn app_with(clock: Arc<dyn Clock>, policy: Policy) -> axum::Router {
+    app_for("320585", "太仓市", "Taicang", clock, policy)
+}
+
+fn app_for(
+    code: &str,
+    name_zh: &str,
+    name_en: &str,
+    clock: Arc<dyn Clock>,
+    policy: Policy,
+) -> axum::Router {
     let identity = Identity {
-        code: JurisdictionCode::new("320585").unwrap(),
-        name_zh: "太仓市".into(),
-        name_en: "Taicang".into(),
+        code: JurisdictionCode::new(code).unwrap(),
+        name_zh: name_zh.into(),
+        name_en: name_en.into(),
     };
     let node = Node::open(
         identity,
@@ -2008,4 +2018,121 @@ async fn debt_figures_are_published_as_a_summary() {
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+/// The twin's forecasts backtested on the sample data: for each city, the
+/// node holds 2023 and 2024 by month and 2025 up to month M (3, 6 or 9),
+/// and each unit's year-end forecast is checked against its 2025 value,
+/// which the forecast never sees (the annual observations are a separate
+/// period; the months of 2025 were drawn to sum to it). Coverage is the
+/// share of intervals holding the value; the interval score is over the
+/// value. With two past years, the pooled calibration has one or two
+/// errors per series; the 80% intervals must hold at least 70% of the
+/// values in each city at September (the data is seeded, so the figures
+/// are the same on every run; they are printed for the record).
+#[tokio::test]
+async fn sample_forecasts_hold_the_2025_values() {
+    let read = |city: &str, file: &str| {
+        std::fs::read_to_string(format!(
+            "{}/../../node-config/samples/{city}/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    let mut report = Vec::new();
+    for (city, code, framework) in [
+        ("taicang", "320585", "taicang.hqd"),
+        ("kunshan", "320583", "kunshan.perf"),
+        ("jiading", "310114", "jiading.gov"),
+    ] {
+        let annual: std::collections::HashMap<(String, String), f64> =
+            read(city, "observations-2025.csv")
+                .lines()
+                .skip(1)
+                .map(|l| {
+                    let c: Vec<&str> = l.split(',').collect();
+                    ((c[0].to_owned(), c[1].to_owned()), c[3].parse().unwrap())
+                })
+                .collect();
+        let monthly = read(city, "observations-monthly.csv");
+        for month in [3u8, 6, 9] {
+            let app = app_for(code, city, city, Arc::new(SystemClock), Policy::default());
+            for (uri, ctype, body) in [
+                (
+                    "/api/v1/frameworks",
+                    "application/json",
+                    read(city, "framework.json"),
+                ),
+                (
+                    "/api/v1/units",
+                    "application/json",
+                    read(city, "units.json"),
+                ),
+                (
+                    "/api/v1/observations",
+                    "text/csv",
+                    read(city, "observations-2024.csv"),
+                ),
+                (
+                    "/api/v1/observations",
+                    "text/csv",
+                    read(city, "observations-2025.csv"),
+                ),
+            ] {
+                let (s, v) = call(&app, "POST", uri, ctype, &body).await;
+                assert_eq!(s, StatusCode::CREATED, "{city} {uri}: {v}");
+            }
+            let upto: String = monthly
+                .lines()
+                .enumerate()
+                .filter(|(i, l)| {
+                    *i == 0 || {
+                        let period = l.split(',').nth(2).unwrap();
+                        !period.starts_with("2025-") || period[5..].parse::<u8>().unwrap() <= month
+                    }
+                })
+                .map(|(_, l)| format!("{l}\n"))
+                .collect();
+            let (s, v) = call(&app, "POST", "/api/v1/observations", "text/csv", &upto).await;
+            assert_eq!(s, StatusCode::CREATED, "{city} months: {v}");
+            for level in [0.5, 0.8] {
+                let fc = get(
+                    &app,
+                    &format!("/api/v1/forecasts?framework={framework}&period=2025&level={level}"),
+                )
+                .await;
+                let (mut n, mut held, mut score) = (0usize, 0usize, 0.0);
+                for f in fc["forecasts"].as_array().unwrap() {
+                    let key = (
+                        f["unit"].as_str().unwrap().to_owned(),
+                        f["indicator"].as_str().unwrap().to_owned(),
+                    );
+                    let actual = *annual
+                        .get(&key)
+                        .unwrap_or_else(|| panic!("{key:?} in 2025"));
+                    let (Some(lo), Some(hi)) = (f["lower"].as_f64(), f["upper"].as_f64()) else {
+                        continue;
+                    };
+                    n += 1;
+                    held += usize::from(lo <= actual && actual <= hi);
+                    let miss = (lo - actual).max(0.0) + (actual - hi).max(0.0);
+                    score += (hi - lo + 2.0 / (1.0 - level) * miss) / actual.abs().max(1e-9);
+                }
+                assert!(n > 0, "{city} month {month}: no interval");
+                let coverage = held as f64 / n as f64;
+                report.push(format!(
+                    "{city:<8} as of {month:>2}  level {level:.2}  n {n:>3}  coverage {coverage:.3}  mean relative interval score {:.4}",
+                    score / n as f64
+                ));
+                if month == 9 && level == 0.8 {
+                    assert!(
+                        coverage >= 0.7,
+                        "{city}: {coverage} at 80%\n{}",
+                        report.join("\n")
+                    );
+                }
+            }
+        }
+    }
+    println!("{}", report.join("\n"));
 }
