@@ -10,6 +10,19 @@
 //! over many series ([`backtest`]). Everything is a pure function of its
 //! inputs: no IO, no clock, no randomness.
 //!
+//! # Why not a forecasting crate
+//!
+//! An appraisal series is monthly with a strong within-year pattern (a slow
+//! first quarter, a December rush) and two to five years long. The Rust
+//! forecasting crates looked at do not fit it: `augurs-ets` (0.10) does not
+//! implement seasonal exponential smoothing yet, and `augurs-mstl` needs
+//! at least two full seasonal cycles per series for its STL step and leaves
+//! the interval to the trend model's normal errors, which is the coverage
+//! gap that conformal calibration closes. The method here is short, exact
+//! and specified below so that another implementation can reproduce every
+//! number; its intervals need no distribution, so no distribution crate
+//! (`statrs`) is needed either.
+//!
 //! # Data
 //!
 //! A [`History`] holds finite monthly values `x[y][m]` for year `y` and month
