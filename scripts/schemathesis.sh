@@ -231,6 +231,9 @@ done
 #       (weights summing to 100; 400 naming changes.KIND[i]);
 #   POST /api/v1/debt          comprehensive resources must be above 0 and
 #       amounts not negative (400 naming actuals[i].FIELD);
+#   POST /api/v1/hotline/tickets  each request must name one of the node's
+#       units as its department and carry an id, a category and an
+#       acceptance time (400 naming row and column, as CONTRACT.md says);
 #   POST /api/v1/composites    the weights must lie within a factor 1e100 of
 #       one another (a relation between values that JSON Schema cannot state);
 #       and 422 when no member holds every indicator, as the operation
@@ -263,6 +266,7 @@ include-name = [
     "POST /public/v1/ratings",
     "POST /api/v1/whatif",
     "POST /api/v1/debt",
+    "POST /api/v1/hotline/tickets",
 ]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 

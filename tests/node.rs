@@ -8,6 +8,7 @@ mod demo;
 mod faults;
 mod federation;
 mod harmonise;
+mod hotline;
 mod public;
 mod rosters;
 mod support;

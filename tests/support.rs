@@ -560,3 +560,23 @@ pub fn roster_publish(p: &Proc, admin: &str, file: &Path, json: bool) -> std::pr
     ]);
     deltabench(&args)
 }
+
+/// Publishes the engine's small framework (`test.small`, owned by Taicang)
+/// on a running node and stores `units`, each `{"id", "name_zh", "name_en",
+/// "category"}`.
+pub fn small_framework_with_units(p: &Proc, node: &NodeDir, units: serde_json::Value) {
+    let framework = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../engine/tests/data/small-framework.json"),
+    )
+    .unwrap();
+    let (s, v) = post(p, "/api/v1/frameworks", Some(&node.admin), framework);
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = post(
+        p,
+        "/api/v1/units",
+        Some(&node.admin),
+        units.to_string().into(),
+    );
+    assert_eq!(s, 201, "{v}");
+}

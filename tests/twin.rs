@@ -18,25 +18,15 @@ fn the_twin_page_shows_forecasts_and_the_warnings_they_raise() {
     let root = tempfile::tempdir().unwrap();
     let node = NodeDir::init(root.path(), "320585", "太仓市", "Taicang");
     let p = node.start();
-    let framework = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../engine/tests/data/small-framework.json"),
-    )
-    .unwrap();
-    let (s, v) = post(&p, "/api/v1/frameworks", Some(&node.admin), framework);
-    assert_eq!(s, 201, "{v}");
-    let units = json!([
-        {"id": "u1", "name_zh": "财政局", "name_en": "Finance Bureau", "category": "agency"},
-        {"id": "u2", "name_zh": "税务局", "name_en": "Tax Bureau", "category": "agency"},
-        {"id": "u3", "name_zh": "审计局", "name_en": "Audit Bureau", "category": "agency"}
-    ]);
-    let (s, v) = post(
+    small_framework_with_units(
         &p,
-        "/api/v1/units",
-        Some(&node.admin),
-        units.to_string().into(),
+        &node,
+        json!([
+            {"id": "u1", "name_zh": "财政局", "name_en": "Finance Bureau", "category": "agency"},
+            {"id": "u2", "name_zh": "税务局", "name_en": "Tax Bureau", "category": "agency"},
+            {"id": "u3", "name_zh": "审计局", "name_en": "Audit Bureau", "category": "agency"}
+        ]),
     );
-    assert_eq!(s, 201, "{v}");
     let mut csv = String::from("unit,indicator,period,value,target\n");
     for (unit, past, now) in [("u1", 10, 7), ("u2", 20, 21), ("u3", 30, 30)] {
         csv.push_str(&format!("{unit},rev,2025,{},100\n", now * 6));

@@ -17,6 +17,7 @@ mod error;
 pub mod export;
 pub mod exposition;
 mod harmonise_routes;
+mod hotline_routes;
 mod latency;
 pub mod local_routes;
 pub mod openapi;

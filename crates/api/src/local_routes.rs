@@ -408,8 +408,9 @@ pub(crate) async fn list_audit(
 /// The CSV columns, in any order: `unit,indicator,period,value[,target]`.
 const CSV_COLUMNS: [&str; 5] = ["unit", "indicator", "period", "value", "target"];
 
-/// Reads CSV rows. Errors name the line and column.
-pub fn rows_from_csv(body: &[u8]) -> Result<Vec<RawRow>, ApiError> {
+/// A CSV reader over `body` (cells trimmed, every row as wide as the
+/// header) and its header row.
+pub(crate) fn csv_reader(body: &[u8]) -> Result<(csv::Reader<&[u8]>, csv::StringRecord), ApiError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(false)
@@ -418,6 +419,12 @@ pub fn rows_from_csv(body: &[u8]) -> Result<Vec<RawRow>, ApiError> {
         .headers()
         .map_err(|e| ApiError::bad_request(format!("the CSV header cannot be read: {e}")))?
         .clone();
+    Ok((reader, headers))
+}
+
+/// Reads CSV rows. Errors name the line and column.
+pub fn rows_from_csv(body: &[u8]) -> Result<Vec<RawRow>, ApiError> {
+    let (mut reader, headers) = csv_reader(body)?;
     let mut index = [None; 5];
     for (i, h) in headers.iter().enumerate() {
         let name = h.trim_start_matches('\u{feff}').to_ascii_lowercase();

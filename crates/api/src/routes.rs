@@ -2,6 +2,7 @@
 
 use crate::auth::{Admin, Viewer};
 use crate::harmonise_routes as hr;
+use crate::hotline_routes as hl;
 use crate::local_routes as lr;
 use crate::public_routes as pr;
 use crate::{ApiError, AppState, blocking};
@@ -89,7 +90,10 @@ pub(crate) fn routes(limits: crate::ApiLimits) -> OpenApiRouter<AppState> {
         .routes(routes!(pr::list_tasks))
         .routes(routes!(pr::post_response))
         .routes(routes!(pr::post_callback))
-        .routes(routes!(pr::post_public_ratings));
+        .routes(routes!(pr::post_public_ratings))
+        .routes(routes!(hl::post_tickets).layer(big_body))
+        .routes(routes!(hl::get_heatmap))
+        .routes(routes!(hl::get_departments));
     OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(metrics))

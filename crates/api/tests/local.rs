@@ -2136,3 +2136,180 @@ async fn sample_forecasts_hold_the_2025_values() {
     }
     println!("{}", report.join("\n"));
 }
+
+/// 12345 requests: imported as CSV with GCJ-02 coordinates, flagged, on the
+/// heat map and in the department's figures, each figure by hand (u1's six
+/// requests of March 2025, times in UTC+8):
+///
+/// | id | category | accepted | acknowledged | closed | SLA | result | rating |
+/// |---|---|---|---|---|---|---|---|
+/// | a1 | noise | 03-01 09:00 | 09:30 | 11:00 (2 h) | 03-03 | resolved | 5 |
+/// | a2 | noise | 03-02 09:00 | 10:00 | 12:00 (3 h) | 03-02 11:00 (late) | explained | 2 |
+/// | a3 | roads | 03-03 09:00 | 09:03 | 09:03 (quick) | | resolved | 4 |
+/// | a4 | noise | 03-04 09:00 | | 17:00 (8 h), reopened | | not resolved | |
+/// | a5 | noise | 03-05 09:00 | | open | 03-06 (overdue) | | |
+/// | a6 | roads | 03-06 09:00 | | 08:00 (before opened) | | | |
+///
+/// Response hours 0.05, 0.5, 1: p50 0.5, p90 0.9. Time to close by
+/// Kaplan–Meier over a1-a5 (a6 is a data error), a5 censored: S falls to
+/// 4/5, 3/5, 2/5, 1/5 at 0.05, 2, 3 and 8 hours, so p50 is 3 and there is no
+/// p90. Within SLA 1 of 3; 办结率 5/6, 解决率 2/6; satisfaction 11/3.
+#[tokio::test]
+async fn hotline_requests_map_and_measure_departments() {
+    let app = loaded().await;
+    // The Shanghai reference point: GCJ-02 (31.17530398364597,
+    // 121.531541859215) is WGS84 (31.1774276, 121.5272106).
+    let gcj = "31.17530398364597,121.531541859215";
+    let csv = format!(
+        "service_request_id,service_name,town,agency_responsible,lat,long,requested_datetime,acknowledged_at,closed_date,reopened_at,expected_datetime,result,satisfaction\n\
+         a1,noise,城厢镇,u1,{gcj},2025-03-01 09:00,2025-03-01 09:30,2025-03-01 11:00,,2025-03-03 09:00,resolved,5\n\
+         a2,noise,城厢镇,u1,{gcj},2025-03-02 09:00,2025-03-02 10:00,2025-03-02 12:00,,2025-03-02 11:00,explained,2\n\
+         a3,roads,浮桥镇,u1,,,2025-03-03 09:00,2025-03-03 09:03,2025-03-03 09:03,,,resolved,4\n\
+         a4,noise,城厢镇,u1,,,2025-03-04 09:00,,2025-03-04 17:00,2025-03-05 09:00,,not_resolved,\n\
+         a5,noise,,u1,,,2025-03-05 09:00,,,,2025-03-06 09:00,,\n\
+         a6,roads,,u1,,,2025-03-06 09:00,,2025-03-06 08:00,,,,\n\
+         b1,noise,城厢镇,u2,,,2025-04-01 09:00,,,,,,\n"
+    );
+    // Coordinates without their system are refused.
+    let (s, v) = call(&app, "POST", "/api/v1/hotline/tickets", "text/csv", &csv).await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("coordinates")),
+        "{v}"
+    );
+    // A bad row names its row and column; nothing is stored.
+    let bad = csv
+        .replace("a3,roads,浮桥镇,u1", "a3,roads,浮桥镇,nobody")
+        .replace("2025-03-04 17:00", "soon");
+    let uri = "/api/v1/hotline/tickets?coordinates=gcj02";
+    let (s, v) = call(&app, "POST", uri, "text/csv", &bad).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(
+        (v["row"].as_u64(), v["column"].as_str()),
+        (Some(3), Some("department")),
+        "{v}"
+    );
+    let errors: Vec<(u64, &str)> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].as_u64().unwrap(), e["column"].as_str().unwrap()))
+        .collect();
+    assert_eq!(errors, [(3, "department"), (4, "closed_at")], "{v}");
+    let march = "/api/v1/hotline/departments?period=2025-03";
+    assert_eq!(get(&app, march).await["departments"], json!([]));
+
+    let (s, v) = call(&app, "POST", uri, "text/csv", &csv).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        (v["accepted"].as_u64(), v["inserted"].as_u64()),
+        (Some(7), Some(7))
+    );
+    assert_eq!(v["coordinates"], "gcj02");
+    // b1 is open with no SLA: no acknowledgement is due yet.
+    assert_eq!(
+        v["flagged"],
+        json!({"closed_before_opened": 1, "closed_within_minutes": 1, "reopened": 1, "no_acknowledgement": 3})
+    );
+
+    let d = get(&app, march).await;
+    let rows = d["departments"].as_array().unwrap();
+    // u1 over all categories, then noise and roads.
+    assert_eq!(rows.len(), 3, "{d}");
+    let u1 = &rows[0];
+    assert_eq!(
+        (u1["department"].as_str(), u1.get("category")),
+        (Some("u1"), None)
+    );
+    assert_eq!(u1["requests"], 6);
+    assert_eq!(u1["response_hours"], json!({"p50": 0.5, "p90": 0.9}));
+    assert_eq!(u1["close_hours"], json!({"p50": 3.0, "p90": null}));
+    assert_eq!(u1["open"], 1);
+    assert_eq!(u1["within_sla"], 0.333);
+    assert_eq!(
+        (u1["closure_rate"].as_f64(), u1["resolution_rate"].as_f64()),
+        (Some(0.833), Some(0.333))
+    );
+    assert_eq!(
+        (u1["satisfaction"].as_f64(), u1["rated"].as_u64()),
+        (Some(3.667), Some(3))
+    );
+    assert_eq!(
+        u1["flagged"],
+        json!({"closed_before_opened": 1, "closed_within_minutes": 1, "reopened": 1, "no_acknowledgement": 3})
+    );
+    assert_eq!(
+        (rows[1]["category"].as_str(), rows[1]["requests"].as_u64()),
+        (Some("noise"), Some(4))
+    );
+    assert_eq!(
+        (rows[2]["category"].as_str(), rows[2]["requests"].as_u64()),
+        (Some("roads"), Some(2))
+    );
+
+    let h = get(
+        &app,
+        "/api/v1/hotline/heatmap?period=2025-03&category=noise&resolution=9",
+    )
+    .await;
+    assert_eq!(
+        (h["requests"].as_u64(), h["without_coordinates"].as_u64()),
+        (Some(4), Some(2))
+    );
+    let cells = h["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 1, "{h}");
+    assert_eq!(
+        (cells[0]["count"].as_u64(), cells[0]["town"].as_str()),
+        (Some(2), Some("城厢镇"))
+    );
+    // The cell is the WGS84 point's (an edge of about 0.17 km), not the
+    // GCJ-02 one's, some 500 m away.
+    let (lat, long) = (
+        cells[0]["lat"].as_f64().unwrap(),
+        cells[0]["long"].as_f64().unwrap(),
+    );
+    assert!(
+        (lat - 31.1774276).abs() < 0.002 && (long - 121.5272106).abs() < 0.002,
+        "{lat} {long}"
+    );
+    assert_eq!(cells[0]["boundary"].as_array().unwrap().len(), 6);
+    assert_eq!(h["towns"], json!([{"town": "城厢镇", "count": 3}]));
+    let (s, v) = call(
+        &app,
+        "GET",
+        "/api/v1/hotline/heatmap?period=2025-03&resolution=16",
+        "",
+        "",
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("resolution")),
+        "{v}"
+    );
+
+    // A re-import updates a request (its earlier version kept) and leaves
+    // the others as they were; JSON works like CSV.
+    let again = json!({"coordinates": "wgs84", "tickets": [
+        {"id": "a1", "category": "noise", "town": "城厢镇", "department": "u1", "lat": 31.1774276, "long": 121.5272106,
+         "accepted_at": "2025-03-01T01:00:00Z", "acknowledged_at": "2025-03-01 09:30", "closed_at": "2025-03-01 11:00",
+         "sla_due": "2025-03-03 09:00", "result": "resolved", "satisfaction": 4}]});
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/hotline/tickets",
+        "application/json",
+        &again.to_string(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        (v["updated"].as_u64(), v["inserted"].as_u64()),
+        (Some(1), Some(0)),
+        "{v}"
+    );
+    let d = get(&app, march).await;
+    assert_eq!(d["departments"][0]["satisfaction"], 3.333);
+    let (s, _) = call_with(&app, "POST", uri, "text/csv", &csv, VIEWER).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}

@@ -497,8 +497,15 @@ pub enum ImportKind {
     Projects,
     /// Debt figures and the bond calendar, as JSON: {"actuals": [{jurisdiction,
     /// period, debt_balance, comprehensive_resources, debt_service_due}],
-    /// "calendar": [{jurisdiction, period, issuance, repayment}]}.
+    /// "calendar": [{jurisdiction, period, issuance, repayment}]}, or a table
+    /// with one row a period: jurisdiction,period and debt_balance,
+    /// comprehensive_resources,debt_service_due (reported) or
+    /// issuance,repayment (planned).
     Debt,
+    /// 12345 hotline requests (CSV or a spreadsheet): id, category,
+    /// department, accepted_at and the other request columns (Open311
+    /// names accepted); --coordinates states the system of lat and long.
+    Tickets,
 }
 
 /// `deltabench import`
@@ -516,6 +523,10 @@ pub struct ImportArgs {
     /// The spreadsheet's sheet (the first one when absent).
     #[arg(long)]
     pub sheet: Option<String>,
+    /// The coordinate system of hotline requests' lat and long: wgs84,
+    /// gcj02 (Amap, Tencent) or bd09 (Baidu).
+    #[arg(long)]
+    pub coordinates: Option<String>,
     /// Print the node's answer as JSON.
     #[arg(long)]
     pub json: bool,

@@ -40,6 +40,9 @@ pub struct Config {
     /// The performance twin: early-warning thresholds.
     #[serde(default)]
     pub twin: TwinSection,
+    /// 12345 hotline requests: data-quality thresholds.
+    #[serde(default)]
+    pub hotline: HotlineSection,
     /// The alliances the node belongs to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alliances: Vec<AllianceSection>,
@@ -273,6 +276,28 @@ impl Default for TwinSection {
     fn default() -> Self {
         Self {
             warn_p_miss: default_warn_p_miss(),
+        }
+    }
+}
+
+/// `[hotline]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HotlineSection {
+    /// A request closed within this many minutes of being accepted is
+    /// flagged (closed suspiciously quickly); 0 turns the flag off.
+    #[serde(default = "default_quick_close_minutes")]
+    pub quick_close_minutes: u32,
+}
+
+fn default_quick_close_minutes() -> u32 {
+    5
+}
+
+impl Default for HotlineSection {
+    fn default() -> Self {
+        Self {
+            quick_close_minutes: default_quick_close_minutes(),
         }
     }
 }
@@ -529,6 +554,7 @@ impl Loaded {
             },
             debt_bands: self.config.debt.clone(),
             warn_p_miss: self.config.twin.warn_p_miss,
+            hotline_quick_close_secs: i64::from(self.config.hotline.quick_close_minutes) * 60,
         }
     }
 

@@ -327,6 +327,7 @@ pub fn import(args: ImportArgs) -> Result<()> {
     // Where each project (or debt row) came from, to name a refused one's row.
     let mut origins = Vec::new();
     let mut debt_origins: Option<crate::debt_table::Origins> = None;
+    let tickets_path: String;
     let (path, content_type, body) = match args.kind {
         ImportKind::Framework => {
             let text = std::fs::read(&args.file)
@@ -378,6 +379,21 @@ pub fn import(args: ImportArgs) -> Result<()> {
                 serde_json::to_vec(&body)?,
             )
         }
+        ImportKind::Tickets => {
+            let mut rows = read_rows(&args.file, args.sheet.as_deref(), &bar)?;
+            rows.retain(|r| r.iter().any(|c| !c.is_empty()));
+            if rows.len() <= 1 {
+                bail!("{} has no data rows", args.file.display());
+            }
+            tickets_path = match args.coordinates.as_deref() {
+                Some(c) => format!(
+                    "/api/v1/hotline/tickets?coordinates={}",
+                    deltabench_model::hotline::CoordSystem::parse(c)?.as_str()
+                ),
+                None => "/api/v1/hotline/tickets".into(),
+            };
+            (tickets_path.as_str(), "text/csv", to_csv(&rows)?)
+        }
         ImportKind::Observations => {
             let mut rows = read_rows(&args.file, args.sheet.as_deref(), &bar)?;
             // Blank lines in a sheet carry nothing; they are not rows.
@@ -417,6 +433,27 @@ pub fn import(args: ImportArgs) -> Result<()> {
         }
         ImportKind::Units => read_answer::<wire::UnitsStored>(path, status, &text, 201)?
             .map(|a| format!("stored {} units", a.accepted)),
+        ImportKind::Tickets => {
+            read_answer::<wire::TicketsStored>(path, status, &text, 201)?.map(|a| {
+                let flagged: Vec<String> = a
+                    .flagged
+                    .iter()
+                    .map(|(f, n)| format!("{n} {f:?}"))
+                    .collect();
+                format!(
+                    "stored {} hotline requests: {} new, {} updated, {} unchanged; flagged: {}",
+                    a.accepted,
+                    a.inserted,
+                    a.updated,
+                    a.unchanged,
+                    if flagged.is_empty() {
+                        "none".into()
+                    } else {
+                        flagged.join(", ")
+                    }
+                )
+            })
+        }
         ImportKind::Debt => read_answer::<wire::DebtStored>(path, status, &text, 201)?
             .map(|a| {
                 format!(

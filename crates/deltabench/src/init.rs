@@ -158,6 +158,7 @@ fn create(
         public: Default::default(),
         debt: Default::default(),
         twin: Default::default(),
+        hotline: Default::default(),
         alliances: Vec::<AllianceSection>::new(),
     };
     write_config(config_path, &config)?;

@@ -30,6 +30,9 @@
 //!   its year-end (seasonal mean plus current-year offset) with
 //!   split-conformal intervals calibrated on past years, the probability of
 //!   missing the annual target, and a backtest of the intervals' coverage.
+//! - [`hotline`] puts 12345 requests onto WGS84 and H3 cells, flags
+//!   data-quality problems, and measures each department's response with a
+//!   Kaplan–Meier time to close.
 //! - [`commitment`] combines units' forecasts into a jurisdiction's signed
 //!   forecast of each indicator and scores it against the year's summary
 //!   (coverage and interval score).
@@ -47,6 +50,7 @@ pub mod compare;
 pub mod composite;
 pub mod debt;
 pub mod forecast;
+pub mod hotline;
 pub mod public;
 pub mod recognition;
 pub mod scores;

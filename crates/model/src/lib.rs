@@ -14,7 +14,7 @@
 //! [`documents::Endorsement`], [`documents::PublicRatingSummary`] and
 //! [`documents::ForecastCommitment`]. Local-only records (units, observations, appraisals) are in [`local`],
 //! public rating in [`public`] and its closed loop of rectification in
-//! [`rectify`]; what the comparison engine answers is in
+//! [`rectify`], 12345 hotline requests in [`hotline`]; what the comparison engine answers is in
 //! [`comparison`].
 //!
 //! ```
@@ -33,6 +33,7 @@ pub mod comparison;
 pub mod debt;
 pub mod documents;
 mod error;
+pub mod hotline;
 mod ids;
 pub mod local;
 mod period;

@@ -14,6 +14,7 @@
 
 pub mod debt;
 mod harmonise;
+pub mod hotline;
 pub mod local;
 mod metrics;
 pub mod public;
@@ -95,6 +96,9 @@ pub struct Policy {
     /// Early warning: a forecast whose probability of missing its target
     /// exceeds this warns.
     pub warn_p_miss: f64,
+    /// A hotline request closed within this many seconds of being accepted
+    /// is flagged as closed suspiciously quickly.
+    pub hotline_quick_close_secs: i64,
 }
 
 impl Default for Policy {
@@ -107,6 +111,7 @@ impl Default for Policy {
             rectify: Default::default(),
             debt_bands: Default::default(),
             warn_p_miss: 0.5,
+            hotline_quick_close_secs: 5 * 60,
         }
     }
 }

@@ -23,6 +23,7 @@
 
 pub mod backup;
 pub mod debt;
+pub mod hotline;
 mod keys;
 pub mod local;
 pub mod public;

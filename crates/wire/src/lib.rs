@@ -37,6 +37,7 @@ use utoipa::ToSchema;
 pub use deltabench_model::comparison::{Comparison, Composite, CompositeSpec};
 pub use deltabench_model::debt::DebtRisk;
 pub use deltabench_model::documents::{Crosswalk, Decision, Envelope};
+pub use deltabench_model::hotline::{Departments, Heatmap, TicketsStored};
 pub use deltabench_model::twin::{
     Acknowledgement, AcknowledgementRequest, CommitmentRequest, ForecastList, ForecastSkill,
     LeftOut, WarningList,
