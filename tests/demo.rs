@@ -262,6 +262,16 @@ fn the_demo_compares_three_nodes_stops_on_ctrl_c_and_resumes() {
         );
     }
     assert!(out.contains("yrd.debt/debt_ratio"), "{out}");
+    // The 12345 hotline: each city's year of requests, imported with GCJ-02
+    // coordinates, on the heat map and in the departments' figures.
+    for city in ["Taicang", "Kunshan", "Jiading"] {
+        assert!(
+            out.lines().any(|l| l.starts_with(city)
+                && l.contains("2000 hotline requests of 2025")
+                && l.contains("办结率")),
+            "{city}'s hotline requests: {out}"
+        );
+    }
     // The twin: each city's monthly series are forecast, and some of the
     // forecasts warn (the counts are checked against the data in the
     // sample test).

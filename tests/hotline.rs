@@ -89,5 +89,52 @@ fn hotline_requests_are_imported_from_the_command_line() {
     assert_eq!(s, 200, "{h}");
     assert_eq!(h["cells"][0]["count"], 2, "{h}");
     assert_eq!(h["without_coordinates"], 1);
+
+    // The dashboard's hotline page draws the cells as hexagons with no map
+    // tiles, labels the towns, and lists each department's figures.
+    if let Some(browser) = crate::browser::chromium() {
+        let url = p.url(&format!(
+            "/#/hotline?token={}&lang=zh&period=2025-03&resolution=7",
+            node.viewer
+        ));
+        let mut page = crate::cdp::Page::open(&browser, &url, 1280, 900);
+        page.wait_until(
+            "the hotline page or an error",
+            "document.body.dataset.ready === 'hotline' || document.querySelector('.error-box')",
+        );
+        let body = page.eval("document.body.innerText");
+        assert_eq!(
+            page.eval("document.body.dataset.ready || ''"),
+            "hotline",
+            "{body}"
+        );
+        assert_eq!(
+            page.eval("[...document.querySelectorAll('svg.hexmap polygon.hex')].map(p => p.dataset.count).join(' ')"),
+            "2"
+        );
+        assert_eq!(
+            page.eval("document.querySelectorAll('svg.hexmap text.town-label').length"),
+            1
+        );
+        assert_eq!(
+            page.eval(
+                "document.querySelectorAll('.hotline-departments tr[data-category=\"\"]').length"
+            ),
+            2
+        );
+        let u2 = page.eval("document.querySelector('.hotline-departments tr[data-department=\"u2\"][data-category=\"\"]').textContent");
+        // T-002: closed in 2 minutes as explained: 办结率 100%, 解决率 0%.
+        assert!(
+            u2.as_str().unwrap().contains("100%") && u2.as_str().unwrap().contains("0%"),
+            "{u2}"
+        );
+        assert!(body.as_str().unwrap().contains("数分钟内办结"), "{body}");
+        drop(page);
+        crate::browser::screenshot(
+            &browser,
+            &url,
+            &crate::browser::screenshot_dir().join("hotline-zh.png"),
+        );
+    }
     assert!(p.stop());
 }

@@ -23,6 +23,14 @@
       'task.open': '待整改', 'task.responded': '已答复', 'task.closed': '已办结', 'task.voided': '申诉作废',
       'task.overdue': '逾期', 'task.late': '逾期答复',
       'cb.satisfied': '满意', 'cb.unsatisfied': '不满意', 'cb.unreachable': '未联系上',
+      'nav.hotline': '12345 热线', 'hl.period': '期间', 'hl.category': '类别（留空为全部）', 'hl.resolution': '网格精度（H3）',
+      'hl.map': '群众诉求热力图', 'hl.nomap': '该期间没有带坐标的诉求。', 'hl.requests': '诉求 {n} 件，{w} 件无坐标。',
+      'hl.towns': '按镇（街道）', 'hl.depts': '部门响应效能', 'hl.nodepts': '该期间没有诉求。', 'hl.dept': '部门', 'hl.cat': '类别',
+      'hl.all': '全部', 'hl.n': '诉求数', 'hl.resp': '响应时长 p50/p90（小时）', 'hl.close': '办结时长 p50/p90（小时，K-M）',
+      'hl.open': '未办结', 'hl.sla': '按时办结率', 'hl.closure': '办结率', 'hl.resolution_rate': '解决率', 'hl.sat': '满意度',
+      'hl.flags': '数据质量标记', 'hl.flag.closed_before_opened': '先办结后受理', 'hl.flag.closed_within_minutes': '数分钟内办结',
+      'hl.flag.reopened': '重新打开', 'hl.flag.no_acknowledgement': '无响应记录',
+      'hl.km': '办结时长用 Kaplan–Meier 估计：未办结的诉求按至今未办结计入，而不是被忽略。办结率与解决率分列：解释说明与未解决的办结不计入解决率。',
       'nav.debt': '债务风险', 'debt.title': '债务率热力图（债务余额 / 综合财力）', 'debt.none': '本节点没有债务数据。',
       'debt.jur': '地区', 'debt.projected': '预测（按债券发行计划）', 'debt.crossings': '风险等级变化', 'debt.nocross': '没有等级变化。',
       'debt.rising': '上升（预警）', 'debt.falling': '下降', 'debt.source': '分级依据：', 'debt.service': '偿债率',
@@ -128,6 +136,14 @@
       'task.open': 'open', 'task.responded': 'responded', 'task.closed': 'closed', 'task.voided': 'voided on appeal',
       'task.overdue': 'overdue', 'task.late': 'answered late',
       'cb.satisfied': 'satisfied', 'cb.unsatisfied': 'unsatisfied', 'cb.unreachable': 'unreachable',
+      'nav.hotline': '12345 hotline', 'hl.period': 'Period', 'hl.category': 'Category (empty for all)', 'hl.resolution': 'Grid (H3 resolution)',
+      'hl.map': 'Demand heat map', 'hl.nomap': 'No request with coordinates in this period.', 'hl.requests': '{n} requests, {w} without coordinates.',
+      'hl.towns': 'By town or street', 'hl.depts': 'Department response efficiency', 'hl.nodepts': 'No requests in this period.', 'hl.dept': 'Department', 'hl.cat': 'Category',
+      'hl.all': 'all', 'hl.n': 'Requests', 'hl.resp': 'Response p50/p90 (h)', 'hl.close': 'To close p50/p90 (h, K-M)',
+      'hl.open': 'Open', 'hl.sla': 'Within SLA', 'hl.closure': 'Closure rate', 'hl.resolution_rate': 'Resolution rate', 'hl.sat': 'Satisfaction',
+      'hl.flags': 'Data-quality flags', 'hl.flag.closed_before_opened': 'closed before opened', 'hl.flag.closed_within_minutes': 'closed within minutes',
+      'hl.flag.reopened': 'reopened', 'hl.flag.no_acknowledgement': 'no acknowledgement',
+      'hl.km': 'Time to close is a Kaplan–Meier estimate: a request still open counts as open so far, not as missing. The closure rate and the resolution rate stand apart: closures explained or unresolved do not count as resolved.',
       'nav.debt': 'Debt risk', 'debt.title': 'Debt ratio heat map (debt balance / comprehensive resources)', 'debt.none': 'No debt figures on this node.',
       'debt.jur': 'Jurisdiction', 'debt.projected': 'projected over the bond calendar', 'debt.crossings': 'Changes of band', 'debt.nocross': 'No change of band.',
       'debt.rising': 'rising (warning)', 'debt.falling': 'falling', 'debt.source': 'Bands from: ', 'debt.service': 'debt-service ratio',
@@ -216,7 +232,7 @@
     score_0_100: { zh: '分（0–100）', en: 'score 0–100' }, score_1_5: { zh: '分（1–5）', en: 'score 1–5' },
     ratio: { zh: '比率', en: 'ratio' }, count: { zh: '个', en: 'count' }, yuan: { zh: '元', en: 'yuan' },
   };
-  const PAGES = ['overview', 'comparison', 'trend', 'recognition', 'composite', 'public', 'twin', 'whatif', 'debt'];
+  const PAGES = ['overview', 'comparison', 'trend', 'recognition', 'composite', 'public', 'twin', 'whatif', 'debt', 'hotline'];
   const KINDS = ['jurisdiction', 'framework', 'summary', 'crosswalk', 'endorsement', 'roster'];
   const KIND_COLORS = { jurisdiction: '#7a8797', framework: '#2e8b57', summary: '#1f5f9e',
     crosswalk: '#d08c18', endorsement: '#7b4fa0', roster: '#b23a48' };
@@ -1369,6 +1385,72 @@
 
   // ----------------------------------------------------------------- page: debt
 
+  // ---------------------------------------------------------------- page: hotline
+
+  /** H3 cells drawn as SVG hexagons (no map tiles), shaded by count, towns labelled. */
+  function hexMap(cells) {
+    const pts = cells.flatMap((c) => c.boundary);
+    const lats = pts.map((p) => p[0]), longs = pts.map((p) => p[1]);
+    const [la0, la1, lo0, lo1] = [Math.min(...lats), Math.max(...lats), Math.min(...longs), Math.max(...longs)];
+    const k = Math.cos(((la0 + la1) / 2) * Math.PI / 180);
+    const W = 640, span = Math.max((lo1 - lo0) * k, la1 - la0) || 1e-6;
+    const sx = (lo) => 10 + ((W - 20) * (lo - lo0) * k) / span;
+    const sy = (la) => 10 + ((W - 20) * (la1 - la)) / span;
+    const H = Math.ceil(sy(la0) + 10);
+    const max = Math.max(...cells.map((c) => c.count));
+    const kids = cells.map((c) => {
+      const shade = 0.15 + 0.85 * (c.count / max);
+      return s('polygon', { class: 'hex', points: c.boundary.map((p) => `${sx(p[1]).toFixed(1)},${sy(p[0]).toFixed(1)}`).join(' '),
+        fill: '#c83c1e', 'fill-opacity': shade.toFixed(3), dataset: { cell: c.cell, count: String(c.count) } },
+        s('title', { text: `${c.count}${c.town ? ' · ' + c.town : ''} (${c.cell})` }));
+    });
+    const towns = new Map();
+    for (const c of cells.filter((c) => c.town)) {
+      const t0 = towns.get(c.town) || { n: 0, la: 0, lo: 0 };
+      towns.set(c.town, { n: t0.n + c.count, la: t0.la + c.lat * c.count, lo: t0.lo + c.long * c.count });
+    }
+    for (const [town, t0] of towns) {
+      kids.push(s('text', { class: 'town-label', x: sx(t0.lo / t0.n).toFixed(1), y: sy(t0.la / t0.n).toFixed(1), 'text-anchor': 'middle', text: town }));
+    }
+    return s('svg', { class: 'hexmap', viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': t('hl.map') }, ...kids);
+  }
+
+  async function pageHotline(ctx) {
+    const period = ctx.params.get('period') || String(new Date().getFullYear());
+    const category = ctx.params.get('category') || '';
+    const resolution = ctx.params.get('resolution') || '8';
+    const q = `?period=${encodeURIComponent(period)}`;
+    const [map, depts] = await Promise.all([
+      api(`/hotline/heatmap${q}&resolution=${encodeURIComponent(resolution)}${category ? '&category=' + encodeURIComponent(category) : ''}`),
+      api('/hotline/departments' + q)]);
+    if (!ctx.alive()) return;
+    const go2 = (k, v) => { const p = new URLSearchParams(ctx.params); p.set(k, v); location.hash = hashFor('hotline', p); };
+    const pIn = h('input', { 'data-control': 'period', value: period, size: 8, onchange: (e) => go2('period', e.target.value.trim()) });
+    const cIn = h('input', { 'data-control': 'category', value: category, size: 14, onchange: (e) => go2('category', e.target.value.trim()) });
+    const rSel = h('select', { 'data-control': 'resolution', onchange: (e) => go2('resolution', e.target.value) },
+      ['6', '7', '8', '9'].map((r) => h('option', { value: r, selected: r === resolution, text: r })));
+    const rate = (x) => (typeof x === 'number' ? `${fmt(x * 100, 3)}%` : '–');
+    const pair = (p) => `${p.p50 == null ? '–' : fmt(p.p50, 3)} / ${p.p90 == null ? '–' : fmt(p.p90, 3)}`;
+    const rows = (depts.departments || []).map((d) => h('tr', { class: d.category ? 'sub' : 'dept', dataset: { department: d.department, category: d.category || '' } },
+      h('td', null, d.category ? '' : h('strong', { text: d.department })), h('td', { text: d.category || t('hl.all') }),
+      h('td', { class: 'num', text: String(d.requests) }), h('td', { class: 'num', text: pair(d.response_hours) }),
+      h('td', { class: 'num', text: pair(d.close_hours) }), h('td', { class: 'num', text: String(d.open) }),
+      h('td', { class: 'num', text: rate(d.within_sla) }), h('td', { class: 'num', text: rate(d.closure_rate) }),
+      h('td', { class: 'num', text: rate(d.resolution_rate) }),
+      h('td', { class: 'num', text: typeof d.satisfaction === 'number' ? `${fmt(d.satisfaction, 3)} (${d.rated})` : '–' }),
+      h('td', { class: 'small', text: Object.entries(d.flagged || {}).map(([f, n]) => `${tOr('hl.flag.' + f, f)} ${n}`).join('; ') || '–' })));
+    const townRows = (map.towns || []).map((x) => h('tr', { dataset: { town: x.town } }, h('td', { text: x.town }), h('td', { class: 'num', text: String(x.count) })));
+    ctx.view.replaceChildren(
+      h('p', { class: 'controls' }, field(t('hl.period'), pIn), field(t('hl.category'), cIn), field(t('hl.resolution'), rSel)),
+      card(t('hl.map'), h('p', { class: 'muted small', text: t('hl.requests', { n: map.requests, w: map.without_coordinates }) }),
+        (map.cells || []).length ? hexMap(map.cells) : h('p', { class: 'muted', text: t('hl.nomap') }),
+        townRows.length ? table([[t('hl.towns')], [t('hl.n'), 'num']], townRows, 'hotline-towns') : null),
+      card(t('hl.depts'), h('p', { class: 'muted small', text: t('hl.km') }),
+        rows.length ? table([[t('hl.dept')], [t('hl.cat')], [t('hl.n'), 'num'], [t('hl.resp'), 'num'], [t('hl.close'), 'num'], [t('hl.open'), 'num'],
+          [t('hl.sla'), 'num'], [t('hl.closure'), 'num'], [t('hl.resolution_rate'), 'num'], [t('hl.sat'), 'num'], [t('hl.flags')]], rows, 'hotline-departments')
+          : h('p', { class: 'muted', text: t('hl.nodepts') })));
+  }
+
   async function pageDebt(ctx) {
     const [node, rosters, risk] = await Promise.all([cached('node', () => api('/node')), cached('rosters', () => api('/rosters')), api('/debt-risk')]);
     if (!ctx.alive()) return;
@@ -1532,7 +1614,7 @@
     return form;
   }
 
-  const RENDERERS = { overview: pageOverview, comparison: pageComparison, trend: pageTrend, recognition: pageRecognition, composite: pageComposite, public: pagePublic, twin: pageTwin, whatif: pageWhatif, debt: pageDebt };
+  const RENDERERS = { overview: pageOverview, comparison: pageComparison, trend: pageTrend, recognition: pageRecognition, composite: pageComposite, public: pagePublic, twin: pageTwin, whatif: pageWhatif, debt: pageDebt, hotline: pageHotline };
 
   // ------------------------------------------------------------------ charts
 

@@ -63,6 +63,8 @@ struct Jurisdiction {
     ratings: &'static str,
     /// Debt figures and the bond calendar (the body of `POST /api/v1/debt`).
     debt: &'static str,
+    /// A year of 12345 hotline requests, CSV with GCJ-02 coordinates.
+    tickets: &'static str,
 }
 
 macro_rules! sample {
@@ -93,6 +95,7 @@ const JURISDICTIONS: [Jurisdiction; 3] = [
         projects: sample!("taicang/projects.json"),
         ratings: sample!("taicang/ratings.json"),
         debt: sample!("taicang/debt.json"),
+        tickets: sample!("taicang/tickets.csv"),
     },
     Jurisdiction {
         code: "320583",
@@ -111,6 +114,7 @@ const JURISDICTIONS: [Jurisdiction; 3] = [
         projects: sample!("kunshan/projects.json"),
         ratings: sample!("kunshan/ratings.json"),
         debt: sample!("kunshan/debt.json"),
+        tickets: sample!("kunshan/tickets.csv"),
     },
     Jurisdiction {
         code: "310114",
@@ -129,6 +133,7 @@ const JURISDICTIONS: [Jurisdiction; 3] = [
         projects: sample!("jiading/projects.json"),
         ratings: sample!("jiading/ratings.json"),
         debt: sample!("jiading/debt.json"),
+        tickets: sample!("jiading/tickets.csv"),
     },
 ];
 
@@ -150,6 +155,7 @@ const COORDINATOR: Jurisdiction = Jurisdiction {
     projects: "",
     ratings: "",
     debt: "",
+    tickets: "",
 };
 
 /// The federation the coordinator imports: the 41 cities, 12 indicators,
@@ -630,6 +636,43 @@ fn start_all(exe: &Path, nodes: &mut [DemoNode]) -> Result<()> {
     })
 }
 
+/// Imports the jurisdiction's 12345 requests of 2025 (GCJ-02 coordinates)
+/// and prints what the heat map and the departments' figures make of them.
+fn load_tickets(n: &DemoNode) -> Result<()> {
+    let stored: wire::TicketsStored = n.post(
+        "/api/v1/hotline/tickets?coordinates=gcj02",
+        "text/csv",
+        n.j.tickets,
+        201,
+    )?;
+    let map: wire::Heatmap = n.get("/api/v1/hotline/heatmap?period=2025&resolution=8")?;
+    let d: wire::Departments = n.get("/api/v1/hotline/departments?period=2025")?;
+    let whole: Vec<_> = d
+        .departments
+        .iter()
+        .filter(|r| r.category.is_none())
+        .collect();
+    let requests: usize = whole.iter().map(|r| r.requests).sum();
+    let rate = |f: fn(&deltabench_model::hotline::DepartmentRow) -> Option<f64>| {
+        let n: f64 = whole
+            .iter()
+            .map(|r| f(r).unwrap_or(0.0) * r.requests as f64)
+            .sum();
+        100.0 * n / requests.max(1) as f64
+    };
+    println!(
+        "{}: {} hotline requests of 2025 ({} flagged) on {} H3 cells; 办结率 {:.1}%, 解决率 {:.1}% across {} departments",
+        n.name(),
+        stored.accepted,
+        stored.flagged.values().sum::<usize>(),
+        map.cells.len(),
+        rate(|r| r.closure_rate),
+        rate(|r| r.resolution_rate),
+        whole.len()
+    );
+    Ok(())
+}
+
 /// Signs the jurisdiction's year-end forecasts of 2025 from its months
 /// January to September (`POST /api/v1/forecast-commitments`).
 fn commit_forecasts(n: &DemoNode) -> Result<()> {
@@ -704,6 +747,7 @@ fn load(nodes: &[DemoNode]) -> Result<()> {
             band(false),
             band(true)
         );
+        load_tickets(n)?;
         let q = format!("?framework={}&period=2025", n.j.framework_id);
         let fc: wire::ForecastList = n.get(&format!("/api/v1/forecasts{q}"))?;
         let wl: wire::WarningList = n.get(&format!("/api/v1/warnings{q}"))?;
