@@ -157,6 +157,14 @@ fn share(n: usize, of: usize) -> Option<f64> {
     (of > 0).then(|| round3(n as f64 / of as f64))
 }
 
+/// The finest H3 cell (resolution 15) of a point, whose parent at any
+/// resolution is its cell there; none without coordinates.
+pub fn finest_cell(lat: Option<f64>, long: Option<f64>) -> Option<h3o::CellIndex> {
+    lat.zip(long)
+        .and_then(|(lat, long)| h3o::LatLng::new(lat, long).ok())
+        .map(|p| p.to_cell(h3o::Resolution::Fifteen))
+}
+
 /// The heat map of `tickets` at H3 `resolution` (0-15): cells with their
 /// counts (most first, then by cell), counts by town, and how many had no
 /// coordinates.
@@ -164,22 +172,30 @@ pub fn heatmap(
     tickets: &[&Ticket],
     resolution: h3o::Resolution,
 ) -> (Vec<HeatCell>, Vec<TownCount>, usize) {
+    let with: Vec<(&Ticket, Option<h3o::CellIndex>)> = tickets
+        .iter()
+        .map(|t| (*t, finest_cell(t.lat, t.long)))
+        .collect();
+    heatmap_of_cells(&with, resolution)
+}
+
+/// [`heatmap`] of requests whose finest cells ([`finest_cell`]) are known.
+pub fn heatmap_of_cells(
+    tickets: &[(&Ticket, Option<h3o::CellIndex>)],
+    resolution: h3o::Resolution,
+) -> (Vec<HeatCell>, Vec<TownCount>, usize) {
     let mut cells: HashMap<h3o::CellIndex, (usize, BTreeMap<&str, usize>)> = HashMap::new();
     let mut towns: BTreeMap<&str, usize> = BTreeMap::new();
     let mut without = 0;
-    for t in tickets {
+    for (t, finest) in tickets {
         if let Some(town) = &t.town {
             *towns.entry(town).or_default() += 1;
         }
-        let point = t
-            .lat
-            .zip(t.long)
-            .and_then(|(lat, long)| h3o::LatLng::new(lat, long).ok());
-        let Some(point) = point else {
+        let Some(cell) = finest.and_then(|c| c.parent(resolution)) else {
             without += 1;
             continue;
         };
-        let e = cells.entry(point.to_cell(resolution)).or_default();
+        let e = cells.entry(cell).or_default();
         e.0 += 1;
         if let Some(town) = &t.town {
             *e.1.entry(town).or_default() += 1;

@@ -23,6 +23,50 @@ use deltabench_model::hotline::{
 };
 use deltabench_model::{InvalidField, Period, UnitId};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+/// The requests held, with what queries filter and group by worked out
+/// once: the month of acceptance (UTC+8) and the finest H3 cell.
+#[derive(Debug)]
+pub struct Index {
+    tickets: Vec<Ticket>,
+    months: Vec<(u16, u8)>,
+    cells: Vec<Option<h3o::CellIndex>>,
+}
+
+impl Index {
+    fn new(tickets: Vec<Ticket>) -> Self {
+        let months = tickets
+            .iter()
+            .map(|t| engine::local_month(t.accepted_at))
+            .collect();
+        let cells = tickets
+            .iter()
+            .map(|t| engine::finest_cell(t.lat, t.long))
+            .collect();
+        Self {
+            tickets,
+            months,
+            cells,
+        }
+    }
+
+    /// The positions of the requests accepted in `period`, of `category`.
+    fn of<'a>(
+        &'a self,
+        period: Period,
+        category: Option<&'a str>,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let (first, last) = period.months();
+        let year = period.year();
+        (0..self.tickets.len()).filter(move |&i| {
+            let (y, m) = self.months[i];
+            y == year
+                && (first..=last).contains(&m)
+                && category.is_none_or(|c| self.tickets[i].category == c)
+        })
+    }
+}
 
 /// Every column a request may have, by its canonical name.
 pub const COLUMNS: [&str; 17] = [
@@ -257,6 +301,35 @@ impl Node {
             )));
         }
         let _guard = crate::lock(&self.local_lock);
+        let tickets = self.check_tickets(rows, coords)?;
+        let now = self.now();
+        let counts = self.store().put_tickets(&tickets, by, now)?;
+        self.flush()?;
+        *self.hotline.write().unwrap_or_else(|e| e.into_inner()) = None;
+        let mut flagged: BTreeMap<Flag, usize> = BTreeMap::new();
+        for t in &tickets {
+            for f in engine::flags(t, now, self.policy().hotline_quick_close_secs) {
+                *flagged.entry(f).or_default() += 1;
+            }
+        }
+        Ok(TicketsStored {
+            accepted: tickets.len(),
+            inserted: counts.inserted,
+            updated: counts.updated,
+            unchanged: counts.unchanged,
+            coordinates: coords,
+            flagged,
+        })
+    }
+
+    /// Checks every row against the node's units and turns it into a
+    /// request, coordinates in WGS84; every refused cell is reported (up to
+    /// [`ROW_ERRORS_MAX`]). Stores nothing.
+    pub fn check_tickets(
+        &self,
+        rows: &[RawTicket],
+        coords: CoordSystem,
+    ) -> Result<Vec<Ticket>, LocalError> {
         let units: HashSet<UnitId> = self.store().units()?.into_iter().map(|u| u.id).collect();
         let mut errors = Vec::new();
         let mut tickets = Vec::with_capacity(rows.len());
@@ -294,38 +367,23 @@ impl Node {
             errors.truncate(ROW_ERRORS_MAX);
             return Err(LocalError::Rows(errors));
         }
-        let now = self.now();
-        let counts = self.store().put_tickets(&tickets, by, now)?;
-        self.flush()?;
-        let mut flagged: BTreeMap<Flag, usize> = BTreeMap::new();
-        for t in &tickets {
-            for f in engine::flags(t, now, self.policy().hotline_quick_close_secs) {
-                *flagged.entry(f).or_default() += 1;
-            }
-        }
-        Ok(TicketsStored {
-            accepted: tickets.len(),
-            inserted: counts.inserted,
-            updated: counts.updated,
-            unchanged: counts.unchanged,
-            coordinates: coords,
-            flagged,
-        })
+        Ok(tickets)
     }
 
-    /// The requests accepted in `period`, of `category` when given.
-    fn tickets_of(
-        &self,
-        period: Period,
-        category: Option<&str>,
-    ) -> Result<Vec<Ticket>, LocalError> {
-        Ok(self
-            .store()
-            .tickets()?
-            .into_iter()
-            .filter(|t| engine::in_period(t, period))
-            .filter(|t| category.is_none_or(|c| t.category == c))
-            .collect())
+    /// The index of the requests held: read from the store once, kept
+    /// until the next import.
+    fn hotline_index(&self) -> Result<Arc<Index>, LocalError> {
+        if let Some(i) = self
+            .hotline
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            return Ok(i.clone());
+        }
+        let index = Arc::new(Index::new(self.store().tickets()?));
+        *self.hotline.write().unwrap_or_else(|e| e.into_inner()) = Some(index.clone());
+        Ok(index)
     }
 
     /// The demand heat map of `period` (and `category`) at H3 `resolution`.
@@ -341,16 +399,19 @@ impl Node {
                 format!("{resolution} is not an H3 resolution (0 to 15)"),
             ))
         })?;
-        let tickets = self.tickets_of(period, category)?;
-        let refs: Vec<&Ticket> = tickets.iter().collect();
-        let (cells, towns, without) = engine::heatmap(&refs, res);
+        let index = self.hotline_index()?;
+        let picked: Vec<(&Ticket, Option<h3o::CellIndex>)> = index
+            .of(period, category)
+            .map(|i| (&index.tickets[i], index.cells[i]))
+            .collect();
+        let (cells, towns, without) = engine::heatmap_of_cells(&picked, res);
         Ok(Heatmap {
             period,
             category: category.map(str::to_owned),
             resolution,
             cells,
             towns,
-            requests: tickets.len(),
+            requests: picked.len(),
             without_coordinates: without,
         })
     }
@@ -358,8 +419,8 @@ impl Node {
     /// Each department's response efficiency in `period`, over all its
     /// categories and per category; open requests censored now.
     pub fn hotline_departments(&self, period: Period) -> Result<Departments, LocalError> {
-        let tickets = self.tickets_of(period, None)?;
-        let refs: Vec<&Ticket> = tickets.iter().collect();
+        let index = self.hotline_index()?;
+        let refs: Vec<&Ticket> = index.of(period, None).map(|i| &index.tickets[i]).collect();
         let now = self.now();
         Ok(Departments {
             period,

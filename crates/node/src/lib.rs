@@ -233,6 +233,9 @@ pub struct Node {
     /// The check on residents' rating credentials; unset, the node's
     /// one-time codes.
     verifier: RwLock<Option<Arc<dyn verifier::RatingVerifier>>>,
+    /// The hotline requests held, indexed for queries; dropped by an
+    /// import, read again from the store on the next query.
+    hotline: RwLock<Option<Arc<hotline::Index>>>,
 }
 
 impl std::fmt::Debug for Node {
@@ -277,6 +280,7 @@ impl Node {
             view: Default::default(),
             history_changed: AtomicBool::new(false),
             verifier: RwLock::new(None),
+            hotline: RwLock::new(None),
         };
         node.restore_rosters(anchors)?;
         node.check_own_chain()?;
