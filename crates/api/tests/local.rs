@@ -2312,4 +2312,78 @@ async fn hotline_requests_map_and_measure_departments() {
     assert_eq!(d["departments"][0]["satisfaction"], 3.333);
     let (s, _) = call_with(&app, "POST", uri, "text/csv", &csv, VIEWER).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // Into appraisal: an indicator whose values are each department's
+    // resolution rate of the year. u1 resolved a1 and a3 of its six (1/3,
+    // scored 33.33 by linear from 0 to the target 1; a3, a4, a5 and a6 are
+    // flagged and count all the same); u2 resolved none of its one.
+    let framework = json!({"id": "test.hotline", "version": "1.0.0", "owner": {"jurisdiction": "320585"},
+        "name_zh": "热线", "name_en": "Hotline", "periods": ["2025"],
+        "indicators": [{"code": "resolved_share", "name_zh": "解决率", "name_en": "Resolution rate",
+            "dimension": "service", "unit": "ratio", "direction": "higher_is_better",
+            "aggregation": {"rule": "mean"}, "target": 1, "scoring": {"rule": "linear", "floor": 0},
+            "source": "hotline_resolution_rate"}],
+        "categories": [{"id": "agency", "name_zh": "机关", "name_en": "Agencies",
+            "weights": [{"indicator": "resolved_share", "weight": 100}]}]});
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/frameworks",
+        "application/json",
+        &framework.to_string(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let a = get(
+        &app,
+        "/api/v1/appraisals?framework=test.hotline&period=2025",
+    )
+    .await;
+    let score = |unit: &str| {
+        a["appraisals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["unit"] == unit)
+            .unwrap_or_else(|| panic!("{unit} in {a}"))["scores"][0]
+            .clone()
+    };
+    let u1 = score("u1");
+    assert!(
+        (u1["value"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-12,
+        "{u1}"
+    );
+    assert!((u1["score"].as_f64().unwrap() - 33.33).abs() < 0.01, "{u1}");
+    assert_eq!(
+        u1["hotline"],
+        json!({"requests": 6, "counted": 6, "flagged": 4})
+    );
+    assert!(
+        u1["reason"].as_str().unwrap().starts_with("12345 hotline"),
+        "{u1}"
+    );
+    let u2 = score("u2");
+    assert_eq!(
+        (u2["value"].as_f64(), &u2["hotline"]),
+        (
+            Some(0.0),
+            &json!({"requests": 1, "counted": 1, "flagged": 0})
+        )
+    );
+    // u3 has no request and no other value of the framework: not appraised.
+    assert_eq!(a["appraisals"].as_array().unwrap().len(), 2, "{a}");
+    // A sum of shares means nothing: refused.
+    let mut sum = framework.clone();
+    sum["version"] = json!("1.1.0");
+    sum["indicators"][0]["aggregation"] = json!({"rule": "sum"});
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/frameworks",
+        "application/json",
+        &sum.to_string(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v["field"].as_str().unwrap().ends_with("aggregation"), "{v}");
 }

@@ -195,6 +195,7 @@ pub fn appraise(framework: &Framework, units: &[Unit], obs: &ObservationSet) -> 
                 weight: v(round2(share)),
                 reason: scored.reason,
                 ratings: None,
+                hotline: None,
             });
         }
         out.push(Appraisal {
@@ -262,6 +263,60 @@ pub fn appraise_with_ratings(
                 None => {
                     s.reason =
                         "public ratings: no project of the unit reached k ratings: scored 0".into();
+                }
+            }
+        }
+    }
+    (obs, appraisals)
+}
+
+/// A hotline indicator's unit values and the requests behind each.
+pub type HotlineValues = BTreeMap<
+    deltabench_model::IndicatorCode,
+    BTreeMap<UnitId, (f64, deltabench_model::local::HotlineBasis)>,
+>;
+
+/// Appraises like [`appraise_with_ratings`], with the values of the
+/// framework's hotline indicators taken from `hotline` (see
+/// [`crate::hotline::unit_values`]) in place of any observation of them;
+/// each such score entry names the requests behind it.
+pub fn appraise_with_sources(
+    framework: &Framework,
+    units: &[Unit],
+    obs: &ObservationSet,
+    period: Period,
+    ratings: &BTreeMap<UnitId, UnitRating>,
+    hotline: &HotlineValues,
+) -> (ObservationSet, Vec<Appraisal>) {
+    let mut obs = obs.clone();
+    for (code, values) in hotline {
+        obs.replace_indicator(
+            code,
+            values.iter().map(|(unit, (x, _))| Observation {
+                unit: unit.clone(),
+                indicator: code.clone(),
+                period,
+                value: v(*x),
+                target: None,
+            }),
+        );
+    }
+    let (obs, mut appraisals) = appraise_with_ratings(framework, units, &obs, period, ratings);
+    for a in &mut appraisals {
+        for s in &mut a.scores {
+            let Some(values) = hotline.get(&s.indicator) else {
+                continue;
+            };
+            match values.get(&a.unit) {
+                Some((x, basis)) => {
+                    s.reason = format!(
+                        "12345 hotline: {:.4} over {} of the unit's {} request(s) ({} flagged); {}",
+                        x, basis.counted, basis.requests, basis.flagged, s.reason
+                    );
+                    s.hotline = Some(basis.clone());
+                }
+                None => {
+                    s.reason = "12345 hotline: no request of the unit to measure: scored 0".into();
                 }
             }
         }

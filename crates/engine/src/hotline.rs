@@ -19,9 +19,11 @@
 //! low (too many still open) there is none, rather than a flattering
 //! figure from the closed ones alone.
 
+use deltabench_model::documents::IndicatorSource;
 use deltabench_model::hotline::{
     CoordSystem, DepartmentRow, Flag, HeatCell, Percentiles, Ticket, TownCount,
 };
+use deltabench_model::local::HotlineBasis;
 use deltabench_model::{Period, Timestamp, UnitId};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -230,6 +232,16 @@ pub fn heatmap_of_cells(
     (out, towns, without)
 }
 
+/// Whether `t` was closed as resolved (解决).
+fn is_resolved(t: &Ticket) -> bool {
+    t.closed_at.is_some() && t.result == Some(deltabench_model::hotline::ClosureResult::Resolved)
+}
+
+/// Whether `t` has an SLA and was closed by it.
+fn closed_in_time(t: &Ticket) -> bool {
+    matches!((t.closed_at, t.sla_due), (Some(c), Some(d)) if c.unix() <= d.unix())
+}
+
 /// One row of response efficiency over `tickets`, at time `now`.
 pub fn department_row(
     department: &UnitId,
@@ -256,18 +268,9 @@ pub fn department_row(
         .collect();
     let curve = kaplan_meier(&close);
     let closed = tickets.iter().filter(|t| t.closed_at.is_some()).count();
-    let resolved = tickets
-        .iter()
-        .filter(|t| {
-            t.closed_at.is_some()
-                && t.result == Some(deltabench_model::hotline::ClosureResult::Resolved)
-        })
-        .count();
+    let resolved = tickets.iter().filter(|t| is_resolved(t)).count();
     let with_sla: Vec<&&Ticket> = tickets.iter().filter(|t| t.sla_due.is_some()).collect();
-    let in_time = with_sla
-        .iter()
-        .filter(|t| matches!((t.closed_at, t.sla_due), (Some(c), Some(d)) if c.unix() <= d.unix()))
-        .count();
+    let in_time = with_sla.iter().filter(|t| closed_in_time(t)).count();
     let ratings: Vec<u8> = tickets.iter().filter_map(|t| t.satisfaction).collect();
     let mut flagged: BTreeMap<Flag, usize> = BTreeMap::new();
     for t in tickets {
@@ -320,6 +323,64 @@ pub fn departments(
         }
     }
     rows
+}
+
+/// Each department's value of a hotline indicator over `tickets` (its
+/// requests of the period), with the requests behind it; a department
+/// without a request the value is over has none. `source` is one of the
+/// hotline sources; any other gives no values.
+pub fn unit_values(
+    tickets: &[&Ticket],
+    source: IndicatorSource,
+    now: Timestamp,
+    quick_close_secs: i64,
+) -> BTreeMap<UnitId, (f64, HotlineBasis)> {
+    let mut by: BTreeMap<&UnitId, Vec<&Ticket>> = BTreeMap::new();
+    for t in tickets {
+        by.entry(&t.department).or_default().push(t);
+    }
+    let mut out = BTreeMap::new();
+    for (dept, ts) in by {
+        let flagged = ts
+            .iter()
+            .filter(|t| !flags(t, now, quick_close_secs).is_empty())
+            .count();
+        let (value, counted) = match source {
+            IndicatorSource::HotlineWithinSla => {
+                let with: Vec<&&Ticket> = ts.iter().filter(|t| t.sla_due.is_some()).collect();
+                let held = with.iter().filter(|t| closed_in_time(t)).count();
+                (held as f64 / with.len().max(1) as f64, with.len())
+            }
+            IndicatorSource::HotlineResolutionRate => {
+                let resolved = ts.iter().filter(|t| is_resolved(t)).count();
+                (resolved as f64 / ts.len() as f64, ts.len())
+            }
+            IndicatorSource::HotlineSatisfaction => {
+                let r: Vec<f64> = ts
+                    .iter()
+                    .filter_map(|t| t.satisfaction)
+                    .map(f64::from)
+                    .collect();
+                (r.iter().sum::<f64>() / r.len().max(1) as f64, r.len())
+            }
+            _ => continue,
+        };
+        if counted == 0 {
+            continue;
+        }
+        out.insert(
+            dept.clone(),
+            (
+                value,
+                HotlineBasis {
+                    requests: ts.len(),
+                    counted,
+                    flagged,
+                },
+            ),
+        );
+    }
+    out
 }
 
 #[cfg(test)]

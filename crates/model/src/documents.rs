@@ -463,6 +463,18 @@ impl Indicator {
     pub fn from_public_ratings(&self) -> bool {
         self.source == Some(IndicatorSource::PublicRating)
     }
+
+    /// Whether the units' values come from their 12345 hotline requests.
+    pub fn from_hotline(&self) -> bool {
+        matches!(
+            self.source,
+            Some(
+                IndicatorSource::HotlineWithinSla
+                    | IndicatorSource::HotlineResolutionRate
+                    | IndicatorSource::HotlineSatisfaction
+            )
+        )
+    }
 }
 
 /// Where an indicator's unit values come from.
@@ -475,6 +487,16 @@ pub enum IndicatorSource {
     /// mean of the shrunk (Bayesian) scores, on the 1 to 5 scale, of its
     /// projects with at least k ratings; a unit without one has no value.
     PublicRating,
+    /// The share (0 to 1) of the unit's 12345 requests of the period with
+    /// an SLA that were closed within it; the unit is the responsible
+    /// department.
+    HotlineWithinSla,
+    /// The share (0 to 1) of the unit's 12345 requests of the period closed
+    /// as resolved (解决率): explained and unresolved closures count against.
+    HotlineResolutionRate,
+    /// The mean follow-up satisfaction (1 to 5) of the unit's rated 12345
+    /// requests of the period.
+    HotlineSatisfaction,
 }
 
 /// How an indicator's value becomes a score. Scores run from 0 to 100, or to
@@ -897,6 +919,17 @@ impl Payload for Framework {
             }
             if let Some(rule) = &ind.scoring {
                 rule.validate().map_err(|e| e.within("scoring"))?;
+            }
+            if ind.from_hotline()
+                && matches!(
+                    ind.aggregation,
+                    Aggregation::Sum | Aggregation::RatioOfSums { .. }
+                )
+            {
+                return Err(InvalidField::new(
+                    "aggregation",
+                    "hotline figures are shares and means: aggregate them by mean, median or weighted_mean",
+                ));
             }
             if ind.from_public_ratings() {
                 // A sum or a ratio of sums of mean scores means nothing.

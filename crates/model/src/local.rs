@@ -66,6 +66,21 @@ pub struct IndicatorScore {
     /// that made the unit's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ratings: Option<RatingProvenance>,
+    /// For an indicator whose values come from the 12345 hotline: the
+    /// requests behind the unit's value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hotline: Option<HotlineBasis>,
+}
+
+/// Which 12345 requests made a unit's value of a hotline indicator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HotlineBasis {
+    /// The unit's requests accepted in the period.
+    pub requests: usize,
+    /// Those the value is over: with an SLA, all, or rated.
+    pub counted: usize,
+    /// Of those, flagged for data quality (counted all the same).
+    pub flagged: usize,
 }
 
 /// Which public ratings made a unit's value of a `public_rating` indicator:

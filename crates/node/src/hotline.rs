@@ -386,6 +386,29 @@ impl Node {
         Ok(index)
     }
 
+    /// The unit values of framework `f`'s hotline indicators for
+    /// `period`, from the requests accepted in it.
+    pub(crate) fn hotline_unit_values(
+        &self,
+        f: &deltabench_model::documents::Framework,
+        period: Period,
+    ) -> Result<deltabench_engine::appraisal::HotlineValues, LocalError> {
+        let index = self.hotline_index()?;
+        let refs: Vec<&Ticket> = index.of(period, None).map(|i| &index.tickets[i]).collect();
+        let now = self.now();
+        Ok(f.indicators
+            .iter()
+            .filter(|i| i.from_hotline())
+            .filter_map(|i| i.source.map(|s| (i.code.clone(), s)))
+            .map(|(code, source)| {
+                (
+                    code,
+                    engine::unit_values(&refs, source, now, self.policy().hotline_quick_close_secs),
+                )
+            })
+            .collect())
+    }
+
     /// The demand heat map of `period` (and `category`) at H3 `resolution`.
     pub fn hotline_heatmap(
         &self,

@@ -3,7 +3,7 @@
 
 use crate::{Node, PublishError};
 use deltabench_engine::ObservationSet;
-use deltabench_engine::appraisal::{appraise, appraise_with_ratings};
+use deltabench_engine::appraisal::appraise;
 use deltabench_engine::changelog::diff;
 use deltabench_engine::summary::build_summary;
 use deltabench_model::documents::{
@@ -411,10 +411,24 @@ impl Node {
         }
         let obs = ObservationSet::new(self.store().observations(Some(&period), None, None)?);
         let units = self.store().units()?;
-        if f.indicators.iter().any(|i| i.from_public_ratings()) {
-            // Values of public_rating indicators come from the ratings.
-            let ratings = self.public_unit_values(period)?;
-            let (obs, a) = appraise_with_ratings(&f, &units, &obs, period, &ratings);
+        let public = f.indicators.iter().any(|i| i.from_public_ratings());
+        let hotline = f.indicators.iter().any(|i| i.from_hotline());
+        if public || hotline {
+            // Values of public_rating indicators come from the ratings, of
+            // hotline indicators from the requests.
+            let ratings = if public {
+                self.public_unit_values(period)?
+            } else {
+                Default::default()
+            };
+            let values = if hotline {
+                self.hotline_unit_values(&f, period)?
+            } else {
+                Default::default()
+            };
+            let (obs, a) = deltabench_engine::appraisal::appraise_with_sources(
+                &f, &units, &obs, period, &ratings, &values,
+            );
             return Ok((f, obs, a));
         }
         let a = appraise(&f, &units, &obs);
