@@ -21,6 +21,9 @@ numbers are seeded, so every run writes the same bytes:
     samples/<name>/ratings.json            how the demo's residents rate them
     samples/yrd.public/framework.json      the reference framework of public satisfaction
     samples/yrd.public/crosswalks/*.json   crosswalks onto it
+    samples/<name>/hotline-framework.json  the framework valued by 12345 requests
+    samples/yrd.hotline/framework.json     the reference framework of hotline efficiency
+    samples/yrd.hotline/crosswalks/*.json  crosswalks onto it
 
 for Taicang 太仓市 (320585), Kunshan 昆山市 (320583) and Jiading 嘉定区 (310114).
 """
@@ -1088,6 +1091,29 @@ and counts for nothing.
 `yrd.public/crosswalks/` maps each jurisdiction's `public_satisfaction`
 onto it (rescale [1, 5] → [0, 100], exact).
 
+## 12345 hotline efficiency and `yrd.hotline`
+
+Each jurisdiction's `hotline-framework.json` (`taicang.hotline`,
+`kunshan.hotline`, `jiading.hotline`) has two indicators valued from its
+12345 requests (`tickets.csv`, written by `scripts/gen_tickets.py`) rather
+than observations: each department's resolution rate (`"source":
+"hotline_resolution_rate"`, the share of its requests closed as resolved)
+and its share closed within the SLA (`"source": "hotline_within_sla"`),
+both ratios in [0, 1] aggregated as the mean over departments, each
+weighted 50 in the agency and the town categories. The codes are each
+city's own:
+
+| framework | resolution rate | within SLA |
+|---|---|---|
+| `taicang.hotline` | `hotline_jjl` | `hotline_asbj` |
+| `kunshan.hotline` | `resolved_share` | `ontime_close_share` |
+| `jiading.hotline` | `rx_resolution` | `rx_ontime` |
+
+`yrd.hotline/framework.json` is a reference framework owned by the alliance
+`yrd.tax`: `resolution_rate` and `within_sla`, in percent (0-100, higher is
+better). `yrd.hotline/crosswalks/` maps each city's two indicators onto them
+(rescale [0, 1] → [0, 100], exact).
+
 ## Formats
 
 `framework*.json` is a framework payload (`schemas/framework.v1.schema.json`).
@@ -1097,6 +1123,52 @@ onto it (rescale [1, 5] → [0, 100], exact).
 Indicators that only weight or divide others (returns due, matters
 handled, 12345 cases, budget spent and allocated) have rows for the units
 that report the indicator they serve.
+
+## Monthly series (`observations-monthly.csv`)
+
+Written by `scripts/gen_monthly.py` (seeded; run it after
+`scripts/gen_samples.py`): for every unit and every indicator summed over the
+year and scored as a ratio to a target, the months of 2023 and 2024 summing
+to each year's value (2023's being 2024's less the unit's growth into 2025),
+and January to September of 2025 along a year that sums to the unit's 2025
+value, all on one seasonal profile with a few percent of noise. The twin
+forecasts the 2025 year end from them (`GET /api/v1/forecasts`), so a unit
+whose 2025 value falls short of its target is warned of. Illustrative
+figures, not real ones.
+
+## Debt figures (`debt.json`)
+
+The body of `POST /api/v1/debt` for each city: debt balance,
+comprehensive financial resources (综合财力) and debt service due for
+2021-2025 (亿元), and a bond calendar for 2026-2028 (issuance, repayment,
+expected resources). Taicang's debt ratio rises from 105% to 135% and,
+over the calendar, to 241% (orange) in 2027; Kunshan stays near 84%
+(green); Jiading's 196% (yellow) turns orange in 2026. Illustrative
+figures, not real ones.
+
+`yrd.debt/framework.json` is a reference framework owned by the alliance
+`yrd.tax` with two indicators, `debt_ratio` and `debt_service_ratio` (in
+percent, lower is better). Each city signs its reported figures of a year as
+a summary of it (`POST /api/v1/debt/summaries`), so the members compare
+their debt ratios without a crosswalk.
+
+## 12345 hotline requests (`tickets.csv`)
+
+Written by `python3 scripts/gen_tickets.py` (seeded, standard library only):
+2,000 requests per city accepted in 2025, with Open311 column names where
+Open311 has the field and ours for the rest, times in China Standard Time.
+Categories follow a fixed mix (housing, city appearance, noise, roads,
+environment, market regulation, labour, water, education, health); each
+goes to the department that handles it, city appearance to the request's
+own town or street (both units of the city). Coordinates are GCJ-02,
+scattered around the request's town inside the city's bounding box
+(Taicang 31.37-31.75 N, 120.98-121.34 E; Kunshan 31.10-31.55 N,
+120.80-121.15 E; Jiading 31.23-31.50 N, 121.10-121.42 E), 8% without any.
+Some of each data-quality problem is there on purpose: 1% closed before
+they were accepted, 4% closed within three minutes, 3% reopened, 3% closed
+with no acknowledgement; 3% are still open. Illustrative, not real
+requests. Import with `deltabench import --kind tickets --coordinates gcj02
+node-config/samples/taicang/tickets.csv`.
 """
 
 
@@ -1272,6 +1344,80 @@ def yrd_public():
     return framework, crosswalks
 
 
+# ---------------------------------------------------------------- 12345 hotline
+
+# Each jurisdiction: its codes of the resolution rate and the within-SLA
+# share, and its agency and town categories (id, zh, en).
+HOTLINE = {
+    "taicang": ("320585", "太仓市", "Taicang", "hotline_jjl", "hotline_asbj", [
+        ("agency", "市级机关部门", "Municipal agencies"),
+        ("town", "镇（区）、街道", "Towns, subdistricts and zones")]),
+    "kunshan": ("320583", "昆山市", "Kunshan", "resolved_share", "ontime_close_share", [
+        ("dept", "市级机关部门", "Municipal departments"),
+        ("street", "区镇、街道", "Towns and subdistricts")]),
+    "jiading": ("310114", "嘉定区", "Jiading", "rx_resolution", "rx_ontime", [
+        ("bureau", "区级机关部门", "District bureaus"),
+        ("subdistrict", "街镇", "Towns and subdistricts")]),
+}
+
+
+def hotline(name):
+    """A jurisdiction's framework valued by its 12345 requests: each
+    department's resolution rate and within-SLA share, ratios scored
+    linearly from 0 (0 points) to 1 (100 points), means over departments."""
+    code, zh, en, resolved, ontime, categories = HOTLINE[name]
+    a = ind(resolved, "12345热线解决率", "12345 hotline resolution rate", "service", "ratio",
+            "higher_is_better", mean(), 0, 1, target=1, scoring=linear(0))
+    a["source"] = "hotline_resolution_rate"
+    b = ind(ontime, "12345热线按时办结率", "12345 hotline share closed within the SLA", "service",
+            "ratio", "higher_is_better", mean(), 0, 1, target=1, scoring=linear(0))
+    b["source"] = "hotline_within_sla"
+    return {
+        "id": f"{name}.hotline",
+        "version": "1.0.0",
+        "owner": {"jurisdiction": code},
+        "name_zh": f"{zh}12345热线部门响应效能",
+        "name_en": f"{en} 12345 hotline response efficiency",
+        "periods": ["2025"],
+        "indicators": [a, b],
+        "categories": [{"id": c, "name_zh": czh, "name_en": cen,
+                        "weights": [W(resolved, 50), W(ontime, 50)]}
+                       for c, czh, cen in categories],
+    }
+
+
+def yrd_hotline():
+    """The reference framework of hotline efficiency and each member's crosswalks onto it."""
+    framework = {
+        "id": "yrd.hotline",
+        "version": "1.0.0",
+        "owner": {"alliance": "yrd.tax"},
+        "name_zh": "长三角12345热线响应效能参照指标",
+        "name_en": "Delta reference indicators of 12345 hotline response efficiency",
+        "periods": ["2025"],
+        "indicators": [
+            ind("resolution_rate", "12345热线部门平均解决率", "Mean department resolution rate of the 12345 hotline",
+                "service", "%", "higher_is_better", mean(), 0, 100),
+            ind("within_sla", "12345热线部门平均按时办结率", "Mean department share of 12345 requests closed within the SLA",
+                "service", "%", "higher_is_better", mean(), 0, 100),
+        ],
+    }
+    crosswalks = []
+    for name, (_, _, _, resolved, ontime, _) in HOTLINE.items():
+        for local, target, what in ((resolved, "resolution_rate", "closed as resolved (解决), explained and unresolved closures counting against it"),
+                                    (ontime, "within_sla", "closed by their SLA due time, of those with one")):
+            crosswalks.append({
+                "id": f"{name}.hotline_{target}",
+                "source": {"framework": f"{name}.hotline", "versions": "^1", "indicator": local},
+                "target": f"yrd.hotline/{target}",
+                "relation": "exact",
+                "transform": [{"op": "rescale", "from": [0, 1], "to": [0, 100]}],
+                "justification": f"Each department's share of its 12345 requests {what}, by the same rule at every node, averaged over departments; a ratio maps onto percent (x 100).",
+                "confidence": 1.0,
+            })
+    return framework, crosswalks
+
+
 def dump_json(path, obj):
     path.write_text(json.dumps(obj, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
@@ -1311,6 +1457,14 @@ def main():
         dump_json(OUT / name / "ratings.json", plan)
     framework, crosswalks = yrd_public()
     d = OUT / "yrd.public"
+    (d / "crosswalks").mkdir(parents=True, exist_ok=True)
+    dump_json(d / "framework.json", framework)
+    for c in crosswalks:
+        dump_json(d / "crosswalks" / f"{c['id']}.json", c)
+    for name in HOTLINE:
+        dump_json(OUT / name / "hotline-framework.json", hotline(name))
+    framework, crosswalks = yrd_hotline()
+    d = OUT / "yrd.hotline"
     (d / "crosswalks").mkdir(parents=True, exist_ok=True)
     dump_json(d / "framework.json", framework)
     for c in crosswalks:

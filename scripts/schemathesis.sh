@@ -243,7 +243,10 @@ done
 #       (a generated period has no ratings);
 #   POST /api/v1/forecast-commitments  422 naming period when no indicator
 #       of the framework has monthly values of the year to forecast from, as
-#       the operation documents (a generated year has none).
+#       the operation documents (a generated year has none);
+#   POST /api/v1/hotline/summaries  422 naming period when no request was
+#       accepted in it, as the operation documents (a generated period has
+#       none).
 # Everything else about these operations (5xx, status codes and content types
 # as documented, response schemas, schema-violating input rejected, auth) is
 # still checked.
@@ -271,7 +274,12 @@ include-name = [
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 
 [[operations]]
-include-name = ["POST /api/v1/composites", "POST /api/v1/public-ratings", "POST /api/v1/forecast-commitments"]
+include-name = [
+    "POST /api/v1/composites",
+    "POST /api/v1/public-ratings",
+    "POST /api/v1/forecast-commitments",
+    "POST /api/v1/hotline/summaries",
+]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429", "5xx"]
 TOML
 }

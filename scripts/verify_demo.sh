@@ -159,7 +159,7 @@ complete() {
     curl -fsS --max-time 10 -H "Authorization: Bearer $2" "$1/api/v1/documents" 2>/dev/null |
         "$PY" -c 'import json,sys
 docs = json.load(sys.stdin)["documents"]
-missing = [f"{k} of {c}" for k in ("summary", "endorsement", "public_rating", "forecast") for c in sys.argv[1:]
+missing = [f"{k} of {c}" for k in ("summary", "endorsement", "public_rating", "forecast", "hotline") for c in sys.argv[1:]
            if not any(d["kind"] == k and d["issuer"] == c for d in docs)]
 if missing:
     print("missing " + ", ".join(missing))

@@ -49,7 +49,7 @@ ENVELOPE_MEMBERS = {
     "signature",
 }
 KINDS = {"jurisdiction", "summary", "framework", "crosswalk", "endorsement", "roster", "public_rating",
-         "forecast"}
+         "forecast", "hotline"}
 
 HEX64 = re.compile(r"[0-9a-f]{64}\Z")
 HEX128 = re.compile(r"[0-9a-f]{128}\Z")
@@ -270,6 +270,8 @@ class Document:
             check_public_rating(self.payload)
         if self.kind == "forecast":
             check_forecast(self.payload)
+        if self.kind == "hotline":
+            check_hotline(self.payload)
 
     def _check_fields(self, env: dict[str, Any]) -> None:
         def bad(what: str) -> Refused:
@@ -379,6 +381,102 @@ def check_forecast(p: dict[str, Any]) -> None:
         method = e.get("method")
         if not (isinstance(method, str) and method.strip() and len(method) <= 200):
             raise refuse(f"{at}.method must be 1 to 200 characters, not blank")
+
+
+H3_CELL = re.compile(r"[0-9a-f]{15}\Z")
+# The base cells whose cells are pentagons: their first non-zero digit is never 1.
+H3_PENTAGONS = {4, 14, 24, 38, 49, 58, 63, 72, 83, 97, 107, 117}
+
+
+def h3_resolution(cell: str) -> int | None:
+    """The resolution of an H3 cell index written as 15 hex digits, or None when it
+    is not a cell: bit 63 clear, mode (bits 59-62) 1, bits 56-58 clear, resolution in
+    bits 52-55, base cell (bits 45-51) below 122, digits 1..res (3 bits each, from
+    bit 42 down) 0-6 and the rest 7, and no pentagon's first non-zero digit 1."""
+    if not H3_CELL.match(cell):
+        return None
+    h = int(cell, 16)
+    if h >> 63 or (h >> 59) & 0xF != 1 or (h >> 56) & 0x7:
+        return None
+    res, base = (h >> 52) & 0xF, (h >> 45) & 0x7F
+    if base >= 122:
+        return None
+    digits = [(h >> (3 * (15 - r))) & 0x7 for r in range(1, 16)]
+    if any(d == 7 for d in digits[:res]) or any(d != 7 for d in digits[res:]):
+        return None
+    if base in H3_PENTAGONS:
+        first = next((d for d in digits[:res] if d != 0), 0)
+        if first == 1:
+            return None
+    return res
+
+
+def check_hotline(p: dict[str, Any]) -> None:
+    """The rules of a hotline payload, from schemas/hotline.v1.schema.json: unique
+    categories with closed <= requests, resolved <= closed, within_sla <= with_sla <=
+    requests, rated and flagged <= requests and a 1-5 satisfaction exactly when rated
+    >= k; unique H3 cells at the document's resolution with at least k requests each;
+    withheld_cells <= withheld_requests <= withheld_cells x (k - 1); and requests
+    equal to the categories' sum and to cells + withheld + without coordinates."""
+    def refuse(what: str) -> Refused:
+        return Refused("invalid_payload", what)
+
+    def count(v: Any, at: str) -> int:
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 0xFFFFFFFF:
+            raise refuse(f"{at} {v!r} is not an unsigned 32-bit integer")
+        return v
+
+    k, res = count(p.get("k"), "k"), p.get("resolution")
+    if k < 1:
+        raise refuse("k must be at least 1")
+    if isinstance(res, bool) or not isinstance(res, int) or not 0 <= res <= 15:
+        raise refuse(f"resolution {res!r} is not 0 to 15")
+    requests = count(p.get("requests"), "requests")
+    categories, cells = p.get("categories"), p.get("cells")
+    if not isinstance(categories, list) or not categories:
+        raise refuse("categories must be a non-empty list")
+    if not isinstance(cells, list):
+        raise refuse("cells must be a list")
+    seen: set[Any] = set()
+    for i, c in enumerate(categories):
+        at = f"categories[{i}]"
+        if c.get("category") in seen:
+            raise refuse(f"{at}.category is listed twice")
+        seen.add(c.get("category"))
+        n = {f: count(c.get(f), f"{at}.{f}") for f in
+             ("requests", "closed", "resolved", "with_sla", "within_sla", "rated", "flagged")}
+        for small, big in (("closed", "requests"), ("resolved", "closed"), ("with_sla", "requests"),
+                           ("within_sla", "with_sla"), ("rated", "requests"), ("flagged", "requests")):
+            if n[small] > n[big]:
+                raise refuse(f"{at}.{small} {n[small]} is more than {big} {n[big]}")
+        sat = c.get("satisfaction")
+        if (sat is not None) != (n["rated"] >= k):
+            raise refuse(f"{at}.satisfaction must be given exactly when rated >= k")
+        if sat is not None and (isinstance(sat, bool) or not isinstance(sat, (int, float)) or not 1 <= sat <= 5):
+            raise refuse(f"{at}.satisfaction {sat!r} is not within 1-5")
+    cell_seen: set[str] = set()
+    placed = 0
+    for i, c in enumerate(cells):
+        at = f"cells[{i}]"
+        cell = c.get("cell")
+        if not isinstance(cell, str) or h3_resolution(cell) != res:
+            raise refuse(f"{at}.cell {cell!r} is not an H3 cell at resolution {res}")
+        if cell in cell_seen:
+            raise refuse(f"{at}.cell is listed twice")
+        cell_seen.add(cell)
+        n = count(c.get("count"), f"{at}.count")
+        if n < k:
+            raise refuse(f"{at}.count {n} is fewer than k = {k}")
+        placed += n
+    wc = count(p.get("withheld_cells"), "withheld_cells")
+    wr = count(p.get("withheld_requests"), "withheld_requests")
+    wo = count(p.get("without_coordinates"), "without_coordinates")
+    if not wc <= wr <= wc * (k - 1):
+        raise refuse(f"withheld_requests {wr} does not fit {wc} withheld cells below k = {k}")
+    if sum(c["requests"] for c in categories) != requests:
+        raise refuse("requests is not the sum of the categories' requests")
+    if placed + wr + wo != requests:
+        raise refuse("requests is not cells + withheld_requests + without_coordinates")
 
 
 class Roster:

@@ -272,6 +272,23 @@ fn the_demo_compares_three_nodes_stops_on_ctrl_c_and_resumes() {
             "{city}'s hotline requests: {out}"
         );
     }
+    // Across the Delta: each city signs a hotline summary (counts only, cells
+    // from k requests) and publishes its hotline framework's summary, whose
+    // resolution rates every node compares through recognised crosswalks.
+    for city in ["Taicang", "Kunshan", "Jiading"] {
+        assert!(
+            out.lines().any(|l| l.starts_with(city)
+                && l.contains("signs its 2025 hotline summary: 2000 requests")),
+            "{city}'s hotline summary: {out}"
+        );
+    }
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.starts_with("hotline 2025 across the Delta"))
+            .count(),
+        3,
+        "{out}"
+    );
     // The twin: each city's monthly series are forecast, and some of the
     // forecasts warn (the counts are checked against the data in the
     // sample test).
@@ -320,6 +337,45 @@ fn the_demo_compares_three_nodes_stops_on_ctrl_c_and_resumes() {
         }
         let debt = get("/api/v1/comparisons?indicator=yrd.debt/debt_ratio&period=2025");
         assert_eq!(debt["rows"].as_array().unwrap().len(), 3, "{debt}");
+        // Each city's mean department resolution rate, a ratio of its own
+        // code, compared in percent through its recognised crosswalk.
+        let c = get("/api/v1/comparisons?indicator=yrd.hotline/resolution_rate&period=2025");
+        let rows = c["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 3, "{c}");
+        for (code, local) in [
+            ("320585", "taicang.hotline/hotline_jjl"),
+            ("320583", "kunshan.hotline/resolved_share"),
+            ("310114", "jiading.hotline/rx_resolution"),
+        ] {
+            let row = rows
+                .iter()
+                .find(|r| r["jurisdiction"] == code)
+                .unwrap_or_else(|| panic!("no row of {code}: {c}"));
+            assert_eq!(row["crosswalk"]["recognised"], true, "{row}");
+            assert_eq!(row["source_indicator"], local, "{row}");
+            let value = row["value"].as_f64().unwrap();
+            let ratio = row["source_value"].as_f64().unwrap();
+            assert!((value - 100.0 * ratio).abs() < 1e-9, "{row}");
+            // About 70% of each city's sample requests end resolved.
+            assert!((40.0..=95.0).contains(&value), "{row}");
+        }
+        // The signed hotline summaries of all three, as signed.
+        let d = get("/api/v1/hotline/delta?period=2025");
+        let members = d["members"].as_array().unwrap();
+        assert_eq!(members.len(), 3, "{d}");
+        for m in members {
+            let s = &m["summary"];
+            assert_eq!(s["requests"], 2000, "{m}");
+            let k = s["k"].as_u64().unwrap();
+            assert!(
+                s["cells"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|c| c["count"].as_u64().unwrap() >= k),
+                "{m}"
+            );
+        }
         let held = get("/api/v1/documents?kind=public_rating");
         let issuers: std::collections::BTreeSet<&str> = held["documents"]
             .as_array()

@@ -90,6 +90,48 @@ fn hotline_requests_are_imported_from_the_command_line() {
     assert_eq!(h["cells"][0]["count"], 2, "{h}");
     assert_eq!(h["without_coordinates"], 1);
 
+    // The signed summary from the command line: T-001 and T-002 share a
+    // cell of 2 requests, fewer than k = 3, so it is withheld and counted.
+    // T-002 alone is flagged (closed in 2 minutes, never acknowledged); the
+    // open T-003 has no SLA to be overdue on.
+    let cli = |extra: &[&str], token: &str| {
+        let mut args = vec![
+            "hotline", "--node", &p.api, "--token", token, "--period", "2025-03",
+        ];
+        args.extend_from_slice(extra);
+        deltabench(&args)
+    };
+    let out = cli(&["--publish"], &node.viewer);
+    assert!(!out.status.success(), "a viewer cannot sign");
+    let out = cli(&["--publish"], &node.admin);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("hotline summary of 2025-03: signed and published")
+            && text.contains(
+                "3 requests; 0 H3 cells at resolution 8 of at least k = 3, 1 cells of 2 requests withheld, 1 without coordinates"
+            ),
+        "{text}"
+    );
+    let out = cli(&["--json"], &node.viewer);
+    assert!(out.status.success());
+    let delta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(delta["members"][0]["issuer"], "320585", "{delta}");
+    assert_eq!(
+        delta["members"][0]["summary"]["categories"],
+        json!([
+            {"category": "noise", "requests": 2, "closed": 1, "resolved": 1, "with_sla": 0,
+             "within_sla": 0, "rated": 1, "flagged": 0},
+            {"category": "roads", "requests": 1, "closed": 1, "resolved": 0, "with_sla": 0,
+             "within_sla": 0, "rated": 1, "flagged": 1}
+        ]),
+        "{delta}"
+    );
+
     // The dashboard's hotline page draws the cells as hexagons with no map
     // tiles, labels the towns, and lists each department's figures.
     if let Some(browser) = crate::browser::chromium() {
@@ -129,6 +171,15 @@ fn hotline_requests_are_imported_from_the_command_line() {
             "{u2}"
         );
         assert!(body.as_str().unwrap().contains("数分钟内办结"), "{body}");
+        // The Delta's signed summaries: the node's own, its one cell withheld.
+        let own = page.eval(
+            "document.querySelector('.hotline-delta tr[data-issuer=\"320585\"]').textContent",
+        );
+        let own = own.as_str().unwrap();
+        assert!(
+            own.contains("noise 2, roads 1") && own.contains("0 (1)"),
+            "{own}"
+        );
         drop(page);
         crate::browser::screenshot(
             &browser,

@@ -25,7 +25,7 @@
       'cb.satisfied': '满意', 'cb.unsatisfied': '不满意', 'cb.unreachable': '未联系上',
       'nav.hotline': '12345 热线', 'hl.period': '期间', 'hl.category': '类别（留空为全部）', 'hl.resolution': '网格精度（H3）',
       'hl.map': '群众诉求热力图', 'hl.nomap': '该期间没有带坐标的诉求。', 'hl.requests': '诉求 {n} 件，{w} 件无坐标。',
-      'hl.towns': '按镇（街道）', 'hl.depts': '部门响应效能', 'hl.nodepts': '该期间没有诉求。', 'hl.dept': '部门', 'hl.cat': '类别',
+      'hl.towns': '按镇（街道）', 'hl.depts': '部门响应效能', 'hl.nodepts': '该期间没有诉求。', 'hl.delta': '长三角各地热线摘要（已签名，单元格不少于 k 件）', 'hl.nodelta': '尚无成员签发该期间的热线摘要。', 'hl.member': '成员', 'hl.top': '诉求最多的类别', 'hl.cells': '公开单元格（隐去）', 'hl.dept': '部门', 'hl.cat': '类别',
       'hl.all': '全部', 'hl.n': '诉求数', 'hl.resp': '响应时长 p50/p90（小时）', 'hl.close': '办结时长 p50/p90（小时，K-M）',
       'hl.open': '未办结', 'hl.sla': '按时办结率', 'hl.closure': '办结率', 'hl.resolution_rate': '解决率', 'hl.sat': '满意度',
       'hl.flags': '数据质量标记', 'hl.flag.closed_before_opened': '先办结后受理', 'hl.flag.closed_within_minutes': '数分钟内办结',
@@ -138,7 +138,7 @@
       'cb.satisfied': 'satisfied', 'cb.unsatisfied': 'unsatisfied', 'cb.unreachable': 'unreachable',
       'nav.hotline': '12345 hotline', 'hl.period': 'Period', 'hl.category': 'Category (empty for all)', 'hl.resolution': 'Grid (H3 resolution)',
       'hl.map': 'Demand heat map', 'hl.nomap': 'No request with coordinates in this period.', 'hl.requests': '{n} requests, {w} without coordinates.',
-      'hl.towns': 'By town or street', 'hl.depts': 'Department response efficiency', 'hl.nodepts': 'No requests in this period.', 'hl.dept': 'Department', 'hl.cat': 'Category',
+      'hl.towns': 'By town or street', 'hl.depts': 'Department response efficiency', 'hl.nodepts': 'No requests in this period.', 'hl.delta': 'Hotline summaries across the Delta (signed; cells of at least k requests)', 'hl.nodelta': 'No member has signed a hotline summary of this period yet.', 'hl.member': 'Member', 'hl.top': 'Most requested categories', 'hl.cells': 'Cells published (withheld)', 'hl.dept': 'Department', 'hl.cat': 'Category',
       'hl.all': 'all', 'hl.n': 'Requests', 'hl.resp': 'Response p50/p90 (h)', 'hl.close': 'To close p50/p90 (h, K-M)',
       'hl.open': 'Open', 'hl.sla': 'Within SLA', 'hl.closure': 'Closure rate', 'hl.resolution_rate': 'Resolution rate', 'hl.sat': 'Satisfaction',
       'hl.flags': 'Data-quality flags', 'hl.flag.closed_before_opened': 'closed before opened', 'hl.flag.closed_within_minutes': 'closed within minutes',
@@ -1251,6 +1251,12 @@
         : h('p', { class: 'muted', text: t('twin.noskill') }));
   }
 
+  // The node's main appraisal framework: of its own, the one with the most
+  // indicators (frameworks valued by ratings or requests have one or two).
+  function mainFramework(own) {
+    return own.reduce((best, f) => (f.indicators > best.indicators ? f : best), own[0]).id;
+  }
+
   async function pageTwin(ctx) {
     const [node, fws] = await Promise.all([cached('node', () => api('/node')), cached('frameworks', () => api('/frameworks'))]);
     if (!ctx.alive()) return;
@@ -1261,7 +1267,7 @@
       ctx.view.replaceChildren(card(t('twin.forecasts'), h('p', { class: 'muted', text: t('twin.noforecasts') })));
       return;
     }
-    const fw = ctx.params.get('framework') && ids.includes(ctx.params.get('framework')) ? ctx.params.get('framework') : ids[0];
+    const fw = ctx.params.get('framework') && ids.includes(ctx.params.get('framework')) ? ctx.params.get('framework') : mainFramework(own);
     const years = [...new Set(own.filter((f) => f.id === fw).flatMap((f) => f.periods).filter((p) => /^[0-9]{4}$/.test(p)))].sort();
     const period = ctx.params.get('period') && /^[0-9]{4}$/.test(ctx.params.get('period')) ? ctx.params.get('period') : years[years.length - 1];
     const q = `?framework=${encodeURIComponent(fw)}&period=${encodeURIComponent(period)}`;
@@ -1322,7 +1328,7 @@
       ctx.view.replaceChildren(card(t('whatif.title'), h('p', { class: 'muted', text: t('twin.noforecasts') })));
       return;
     }
-    const fw = ctx.params.get('framework') && ids.includes(ctx.params.get('framework')) ? ctx.params.get('framework') : ids[0];
+    const fw = ctx.params.get('framework') && ids.includes(ctx.params.get('framework')) ? ctx.params.get('framework') : mainFramework(own);
     const periods = [...new Set(own.filter((f) => f.id === fw).flatMap((f) => f.periods))].sort(comparePeriods);
     const period = ctx.params.get('period') && periods.includes(ctx.params.get('period')) ? ctx.params.get('period') : periods[periods.length - 1];
     const go2 = (k, v) => { const p = new URLSearchParams(ctx.params); p.set(k, v); location.hash = hashFor('whatif', p); };
@@ -1420,10 +1426,11 @@
     const category = ctx.params.get('category') || '';
     const resolution = ctx.params.get('resolution') || '8';
     const q = `?period=${encodeURIComponent(period)}`;
-    const [map, depts] = await Promise.all([
+    const [map, depts, delta, node, rosters] = await Promise.all([
       api(`/hotline/heatmap${q}&resolution=${encodeURIComponent(resolution)}${category ? '&category=' + encodeURIComponent(category) : ''}`),
-      api('/hotline/departments' + q)]);
+      api('/hotline/departments' + q), api('/hotline/delta' + q), cached('node', () => api('/node')), cached('rosters', () => api('/rosters'))]);
     if (!ctx.alive()) return;
+    learnNames(node, rosters);
     const go2 = (k, v) => { const p = new URLSearchParams(ctx.params); p.set(k, v); location.hash = hashFor('hotline', p); };
     const pIn = h('input', { 'data-control': 'period', value: period, size: 8, onchange: (e) => go2('period', e.target.value.trim()) });
     const cIn = h('input', { 'data-control': 'category', value: category, size: 14, onchange: (e) => go2('category', e.target.value.trim()) });
@@ -1439,6 +1446,16 @@
       h('td', { class: 'num', text: rate(d.resolution_rate) }),
       h('td', { class: 'num', text: typeof d.satisfaction === 'number' ? `${fmt(d.satisfaction, 3)} (${d.rated})` : '–' }),
       h('td', { class: 'small', text: Object.entries(d.flagged || {}).map(([f, n]) => `${tOr('hl.flag.' + f, f)} ${n}`).join('; ') || '–' })));
+    const share = (n, of) => (of ? `${fmt((100 * n) / of, 3)}%` : '–');
+    const memberRows = (delta.members || []).map((m) => {
+      const s = m.summary;
+      const sum = (f) => s.categories.reduce((a, c) => a + c[f], 0);
+      const top = s.categories.slice().sort((a, b) => b.requests - a.requests).slice(0, 3).map((c) => `${c.category} ${c.requests}`).join(', ');
+      return h('tr', { dataset: { issuer: m.issuer, hash: m.hash } }, h('td', null, jurCell(m.issuer)), h('td', { class: 'num', text: String(s.requests) }),
+        h('td', { text: top }), h('td', { class: 'num', text: share(sum('within_sla'), sum('with_sla')) }),
+        h('td', { class: 'num', text: share(sum('closed'), s.requests) }), h('td', { class: 'num', text: share(sum('resolved'), s.requests) }),
+        h('td', { class: 'num', text: `${s.cells.length} (${s.withheld_cells})` }));
+    });
     const townRows = (map.towns || []).map((x) => h('tr', { dataset: { town: x.town } }, h('td', { text: x.town }), h('td', { class: 'num', text: String(x.count) })));
     ctx.view.replaceChildren(
       h('p', { class: 'controls' }, field(t('hl.period'), pIn), field(t('hl.category'), cIn), field(t('hl.resolution'), rSel)),
@@ -1448,7 +1465,9 @@
       card(t('hl.depts'), h('p', { class: 'muted small', text: t('hl.km') }),
         rows.length ? table([[t('hl.dept')], [t('hl.cat')], [t('hl.n'), 'num'], [t('hl.resp'), 'num'], [t('hl.close'), 'num'], [t('hl.open'), 'num'],
           [t('hl.sla'), 'num'], [t('hl.closure'), 'num'], [t('hl.resolution_rate'), 'num'], [t('hl.sat'), 'num'], [t('hl.flags')]], rows, 'hotline-departments')
-          : h('p', { class: 'muted', text: t('hl.nodepts') })));
+          : h('p', { class: 'muted', text: t('hl.nodepts') })),
+      card(t('hl.delta'), memberRows.length ? table([[t('hl.member')], [t('hl.n'), 'num'], [t('hl.top')], [t('hl.sla'), 'num'], [t('hl.closure'), 'num'],
+        [t('hl.resolution_rate'), 'num'], [t('hl.cells'), 'num']], memberRows, 'hotline-delta') : h('p', { class: 'muted', text: t('hl.nodelta') })));
   }
 
   async function pageDebt(ctx) {

@@ -10,8 +10,9 @@ use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use deltabench_model::Period;
-use deltabench_model::hotline::{CoordSystem, Departments, Heatmap, TicketsStored};
+use deltabench_model::hotline::{CoordSystem, Departments, Heatmap, HotlineDelta, TicketsStored};
 use deltabench_node::hotline::{RawTicket, column};
+use deltabench_wire as wire;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -318,4 +319,91 @@ pub(crate) async fn get_departments(
     let period = Period::parse(q.period.as_deref().unwrap_or_default()).map_err(invalid)?;
     let node = state.node.clone();
     blocking(move || Ok(Json(node.hotline_departments(period)?))).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/hotline/summaries",
+    tag = "hotline",
+    summary = "Sign and publish the period's hotline summary (kind hotline) to the alliance",
+    description = "Counts of the requests accepted in the period per harmonised category \
+        (`[hotline.categories]`: requests, closed, resolved, with and within an SLA, rated, \
+        flagged, and the mean satisfaction from k ratings) and per H3 cell at `resolution` \
+        (8 when absent); cells with fewer than `[disclosure] k` requests are withheld and \
+        only counted. No request-level data. 201 with the document, or the node's latest \
+        one for the period when nothing changed (`created` false); 422 naming `period` \
+        when the period has no requests, or `category` when a request category is no \
+        category id and not mapped.",
+    security(("admin" = [])),
+    request_body(content = wire::HotlineSummaryRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "signed and published, or the one already published when unchanged", body = wire::HotlineSummaryPublished),
+        (status = 400, description = "a body that is not a period and a resolution of 0 to 15", body = crate::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "nothing to publish for the period, or a category that cannot be published", body = crate::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
+pub(crate) async fn post_summary(
+    _: Admin,
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<wire::HotlineSummaryPublished>), ApiError> {
+    let req: wire::HotlineSummaryRequest =
+        crate::local_routes::parse_object(&body?, "{\"period\": P, \"resolution\": R}")?;
+    let node = state.node.clone();
+    let resolution = req
+        .resolution
+        .unwrap_or(deltabench_node::hotline_summary::SUMMARY_RESOLUTION);
+    if resolution > 15 {
+        return Err(invalid(deltabench_model::InvalidField::new(
+            "resolution",
+            format!("{resolution} is not an H3 resolution (0 to 15)"),
+        )));
+    }
+    blocking(
+        move || match node.publish_hotline_summary(req.period, resolution) {
+            Ok((doc, created)) => Ok((
+                StatusCode::CREATED,
+                Json(wire::HotlineSummaryPublished {
+                    hash: doc.hash().clone(),
+                    document: crate::local_routes::envelope(doc.bytes())?,
+                    created,
+                }),
+            )),
+            // The request is well formed; the data cannot be published.
+            Err(deltabench_node::local::LocalError::Invalid(f)) => Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unpublishable",
+                f.to_string(),
+            )
+            .with_field(f.field, f.reason)),
+            Err(e) => Err(e.into()),
+        },
+    )
+    .await
+}
+
+#[utoipa::path(
+    get,
+    path = "/hotline/delta",
+    tag = "hotline",
+    summary = "Every member's latest signed hotline summary of the period, side by side",
+    description = "The `hotline` documents held for the period, the node's own included: \
+        per issuer its latest, with the counts per harmonised category and the cells \
+        holding at least k requests, as signed.",
+    security(("viewer" = []), ("admin" = [])),
+    params(DepartmentsQuery),
+    responses(
+        (status = 200, description = "the members' summaries", body = HotlineDelta),
+        (status = 400, description = "a bad period", body = crate::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
+pub(crate) async fn get_delta(
+    _: Viewer,
+    State(state): State<AppState>,
+    query: Result<Query<DepartmentsQuery>, QueryRejection>,
+) -> Result<Json<HotlineDelta>, ApiError> {
+    let Query(q) = query?;
+    let period = Period::parse(q.period.as_deref().unwrap_or_default()).map_err(invalid)?;
+    let node = state.node.clone();
+    blocking(move || Ok(Json(node.hotline_delta(period)?))).await
 }

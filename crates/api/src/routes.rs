@@ -93,7 +93,9 @@ pub(crate) fn routes(limits: crate::ApiLimits) -> OpenApiRouter<AppState> {
         .routes(routes!(pr::post_public_ratings))
         .routes(routes!(hl::post_tickets).layer(big_body))
         .routes(routes!(hl::get_heatmap))
-        .routes(routes!(hl::get_departments));
+        .routes(routes!(hl::get_departments))
+        .routes(routes!(hl::post_summary))
+        .routes(routes!(hl::get_delta));
     OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(metrics))

@@ -542,6 +542,8 @@ const CONTRACT_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/hotline/tickets"),
     ("get", "/api/v1/hotline/heatmap"),
     ("get", "/api/v1/hotline/departments"),
+    ("post", "/api/v1/hotline/summaries"),
+    ("get", "/api/v1/hotline/delta"),
     ("get", "/api/v1/documents"),
     ("get", "/api/v1/documents/{hash}"),
     ("get", "/api/v1/bundle"),

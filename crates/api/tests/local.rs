@@ -2387,3 +2387,182 @@ async fn hotline_requests_map_and_measure_departments() {
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     assert!(v["field"].as_str().unwrap().ends_with("aggregation"), "{v}");
 }
+
+/// The signed `hotline` summary, by hand. Six requests of March 2025 (UTC+8),
+/// k = 3, cells at resolution 8:
+///
+/// | id | category | point | closed | SLA | result | rating |
+/// |---|---|---|---|---|---|---|
+/// | p1 | noise | A | 03-01 11:00 | 03-03 (in time) | resolved | 5 |
+/// | p2 | noise | A | 03-02 12:00 | 03-02 11:00 (late) | explained | 4 |
+/// | p3 | noise | A | open, never acknowledged | 03-04 (overdue) | | 3 |
+/// | p4 | 城管 | B | 03-04 10:00 | | resolved | 2 |
+/// | p5 | 城管 | B | 03-05 10:00 | | not resolved | |
+/// | p6 | 城管 | none | open | | | |
+///
+/// `城管` is published as `city_appearance` by `[hotline.categories]`.
+/// noise: 3 requests, 2 closed, 1 resolved, 1 of 3 within its SLA, 3 rated
+/// (mean 4, given since 3 reach k), 1 flagged (p3). city_appearance: 3
+/// requests, 2 closed, 1 resolved, no SLA, 1 rated (no mean), none flagged.
+/// Point A's cell holds 3 and is published; point B's holds 2 and is
+/// withheld; p6 has no coordinates. A request's cell is the parent of its
+/// resolution-15 cell, as on the heat map: for A that is 883098ad31fffff,
+/// a neighbour of the resolution-8 cell holding the point itself
+/// (883098ad35fffff), since H3's cells do not nest exactly.
+#[tokio::test]
+async fn the_hotline_summary_withholds_cells_below_k() {
+    let policy = Policy {
+        hotline_categories: [(
+            "城管".to_string(),
+            deltabench_model::CategoryId::new("city_appearance").unwrap(),
+        )]
+        .into(),
+        ..Policy::default()
+    };
+    let app = load(app_with(Arc::new(SystemClock), policy)).await;
+    let uri = "/api/v1/hotline/summaries";
+    // Nothing accepted in the period: nothing to publish.
+    let (s, v) = call(
+        &app,
+        "POST",
+        uri,
+        "application/json",
+        r#"{"period": "2025-03"}"#,
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("period")),
+        "{v}"
+    );
+    let (a, b) = ("31.4577,121.1003", "31.5101,121.2204");
+    let csv = format!(
+        "id,category,department,lat,long,accepted_at,acknowledged_at,closed_at,sla_due,result,satisfaction\n\
+         p1,noise,u1,{a},2025-03-01 09:00,2025-03-01 09:30,2025-03-01 11:00,2025-03-03 09:00,resolved,5\n\
+         p2,noise,u1,{a},2025-03-02 09:00,2025-03-02 10:00,2025-03-02 12:00,2025-03-02 11:00,explained,4\n\
+         p3,noise,u2,{a},2025-03-03 09:00,,,2025-03-04 09:00,,3\n\
+         p4,城管,u2,{b},2025-03-04 09:00,2025-03-04 09:20,2025-03-04 10:00,,resolved,2\n\
+         p5,城管,u2,{b},2025-03-05 09:00,2025-03-05 09:20,2025-03-05 10:00,,not_resolved,\n\
+         p6,城管,u1,,,2025-03-06 09:00,,,,,\n"
+    );
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/hotline/tickets?coordinates=wgs84",
+        "text/csv",
+        &csv,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = call(
+        &app,
+        "POST",
+        uri,
+        "application/json",
+        r#"{"period": "2025-03"}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        (&v["document"]["kind"], &v["created"]),
+        (&json!("hotline"), &json!(true))
+    );
+    assert_eq!(
+        v["document"]["payload"],
+        json!({
+            "period": "2025-03", "k": 3, "resolution": 8, "requests": 6,
+            "categories": [
+                {"category": "city_appearance", "requests": 3, "closed": 2, "resolved": 1,
+                 "with_sla": 0, "within_sla": 0, "rated": 1, "flagged": 0},
+                {"category": "noise", "requests": 3, "closed": 2, "resolved": 1,
+                 "with_sla": 3, "within_sla": 1, "rated": 3, "satisfaction": 4, "flagged": 1}
+            ],
+            "cells": [{"cell": "883098ad31fffff", "count": 3}],
+            "withheld_cells": 1, "withheld_requests": 2, "without_coordinates": 1
+        })
+    );
+    let hash = v["hash"].clone();
+    // Unchanged: the same document again.
+    let (s, v) = call(
+        &app,
+        "POST",
+        uri,
+        "application/json",
+        r#"{"period": "2025-03"}"#,
+    )
+    .await;
+    assert_eq!(
+        (s, &v["created"], &v["hash"]),
+        (StatusCode::CREATED, &json!(false), &hash)
+    );
+    // Another resolution is another summary: A's resolution-7 cell holds 3,
+    // B's 2.
+    let (s, v) = call(
+        &app,
+        "POST",
+        uri,
+        "application/json",
+        r#"{"period": "2025-03", "resolution": 7}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        v["document"]["payload"]["cells"],
+        json!([{"cell": "873098ad3ffffff", "count": 3}])
+    );
+    let hash7 = v["hash"].clone();
+    let (s, v) = call(
+        &app,
+        "POST",
+        uri,
+        "application/json",
+        r#"{"period": "2025-03", "resolution": 16}"#,
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("resolution")),
+        "{v}"
+    );
+    // The Delta view holds the node's latest summary of the period.
+    let d = get(&app, "/api/v1/hotline/delta?period=2025-03").await;
+    let members = d["members"].as_array().unwrap();
+    assert_eq!(members.len(), 1, "{d}");
+    assert_eq!(
+        (&members[0]["issuer"], &members[0]["hash"]),
+        (&json!("320585"), &hash7)
+    );
+    assert_eq!(members[0]["summary"]["requests"], 6);
+    assert_eq!(
+        get(&app, "/api/v1/hotline/delta?period=2025-04").await["members"],
+        json!([])
+    );
+}
+
+/// A request category that is no category id, and not mapped onto one,
+/// cannot be published: the refusal names it and the setting to use.
+#[tokio::test]
+async fn an_unmapped_hotline_category_is_named() {
+    let app = loaded().await;
+    let csv = "id,category,department,accepted_at\nq1,城管,u1,2025-03-01 09:00\n";
+    let (s, v) = call(&app, "POST", "/api/v1/hotline/tickets", "text/csv", csv).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/v1/hotline/summaries",
+        "application/json",
+        r#"{"period": "2025"}"#,
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("category")),
+        "{v}"
+    );
+    let detail = v["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("城管") && detail.contains("[hotline.categories]"),
+        "{detail}"
+    );
+}

@@ -71,6 +71,9 @@ pub enum Command {
     /// Print every member's forecast commitments for a year, scored against
     /// its summary (coverage and interval score).
     ForecastSkill(SkillArgs),
+    /// Print every member's signed 12345 hotline summary of a period; with
+    /// --publish, sign and publish the node's own.
+    Hotline(HotlineArgs),
     /// Print a running node's early warnings (forecasts likely to miss their
     /// target, rising debt bands), or acknowledge one with --acknowledge.
     Warnings(WarningsArgs),
@@ -219,6 +222,28 @@ pub struct SkillArgs {
     /// The year, e.g. 2025.
     #[arg(long)]
     pub period: String,
+    /// Print the node's JSON answer.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `deltabench hotline`
+#[derive(Debug, Args)]
+pub struct HotlineArgs {
+    /// The node (viewer token; admin with --publish).
+    #[command(flatten)]
+    pub node: NodeArgs,
+    /// The period, e.g. 2025 or 2025-03.
+    #[arg(long)]
+    pub period: String,
+    /// Sign and publish the node's hotline summary of the period (kind
+    /// hotline): counts per category and per H3 cell of at least k
+    /// requests.
+    #[arg(long)]
+    pub publish: bool,
+    /// The H3 resolution of the published cells, 0 to 15.
+    #[arg(long, default_value_t = 8, requires = "publish")]
+    pub resolution: u8,
     /// Print the node's JSON answer.
     #[arg(long)]
     pub json: bool,

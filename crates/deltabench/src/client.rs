@@ -3,8 +3,8 @@
 //! JSON with `--json`.
 
 use crate::cli::{
-    BundleArgs, BundleCommand, ForecastsArgs, PublicRatingsArgs, ShowArgs, SkillArgs, SummaryArgs,
-    TwinArgs, WarningsArgs, WhatifArgs,
+    BundleArgs, BundleCommand, ForecastsArgs, HotlineArgs, PublicRatingsArgs, ShowArgs, SkillArgs,
+    SummaryArgs, TwinArgs, WarningsArgs, WhatifArgs,
 };
 use crate::import::Client;
 use anyhow::{Context, Result, bail};
@@ -657,6 +657,81 @@ pub fn evidence(a: ShowArgs) -> Result<()> {
     }
     println!("{} equivocations kept as evidence", v.equivocations.len());
     Ok(())
+}
+
+/// `deltabench hotline`: one line per member's signed hotline summary of
+/// the period, or, with `--publish`, the node's own signed.
+pub fn hotline(a: HotlineArgs) -> Result<()> {
+    let c = Client::new(&a.node.node, &a.node.token)?;
+    let period = deltabench_model::Period::parse(&a.period)?;
+    if a.publish {
+        let body = wire::HotlineSummaryRequest {
+            period,
+            resolution: Some(a.resolution),
+        };
+        let v: wire::HotlineSummaryPublished = publish(
+            &c,
+            "/api/v1/hotline/summaries",
+            &body,
+            "to publish the hotline summary",
+        )?;
+        if a.json {
+            return print_json(&v);
+        }
+        let s: deltabench_model::documents::HotlineSummary =
+            serde_json::from_str(v.document.payload.get())?;
+        println!(
+            "hotline summary of {period}: {} as {}",
+            created_words(v.created),
+            v.hash
+        );
+        print_hotline(&s);
+        return Ok(());
+    }
+    let v: deltabench_model::hotline::HotlineDelta =
+        c.get_as(&format!("/api/v1/hotline/delta?period={period}"))?;
+    if a.json {
+        return print_json(&v);
+    }
+    println!("{} hotline summaries of {period}", v.members.len());
+    for m in &v.members {
+        println!("{} (seq {}, {})", m.issuer, m.seq, m.hash);
+        print_hotline(&m.summary);
+    }
+    Ok(())
+}
+
+fn print_hotline(s: &deltabench_model::documents::HotlineSummary) {
+    println!(
+        "  {} requests; {} H3 cells at resolution {} of at least k = {}, {} cells of {} requests withheld, {} without coordinates",
+        s.requests,
+        s.cells.len(),
+        s.resolution,
+        s.k,
+        s.withheld_cells,
+        s.withheld_requests,
+        s.without_coordinates
+    );
+    let pct = |n: u32, of: u32| {
+        if of == 0 {
+            "–".to_string()
+        } else {
+            format!("{:.1}%", 100.0 * f64::from(n) / f64::from(of))
+        }
+    };
+    for c in &s.categories {
+        println!(
+            "  {:<20} {:>7} requests  办结率 {:>6}  解决率 {:>6}  within SLA {:>6}  satisfaction {}  flagged {}",
+            c.category.as_str(),
+            c.requests,
+            pct(c.closed, c.requests),
+            pct(c.resolved, c.requests),
+            pct(c.within_sla, c.with_sla),
+            c.satisfaction
+                .map_or("–".to_string(), |x| format!("{:.2}", x.get())),
+            c.flagged
+        );
+    }
 }
 
 #[cfg(test)]

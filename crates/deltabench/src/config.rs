@@ -288,6 +288,11 @@ pub struct HotlineSection {
     /// flagged (closed suspiciously quickly); 0 turns the flag off.
     #[serde(default = "default_quick_close_minutes")]
     pub quick_close_minutes: u32,
+    /// The harmonised category of each local request category, for the
+    /// signed `hotline` summary: `housing_estate = "housing"`. A category
+    /// not listed is published under its own name.
+    #[serde(default)]
+    pub categories: std::collections::BTreeMap<String, deltabench_model::CategoryId>,
 }
 
 fn default_quick_close_minutes() -> u32 {
@@ -298,6 +303,7 @@ impl Default for HotlineSection {
     fn default() -> Self {
         Self {
             quick_close_minutes: default_quick_close_minutes(),
+            categories: Default::default(),
         }
     }
 }
@@ -555,6 +561,7 @@ impl Loaded {
             debt_bands: self.config.debt.clone(),
             warn_p_miss: self.config.twin.warn_p_miss,
             hotline_quick_close_secs: i64::from(self.config.hotline.quick_close_minutes) * 60,
+            hotline_categories: self.config.hotline.categories.clone(),
         }
     }
 

@@ -714,7 +714,7 @@ impl DocumentCounts {
             DocKind::Summary => self.summary += 1,
             DocKind::Crosswalk => self.crosswalk += 1,
             DocKind::Endorsement => self.endorsement += 1,
-            DocKind::PublicRating | DocKind::Forecast => {}
+            DocKind::PublicRating | DocKind::Forecast | DocKind::Hotline => {}
         }
     }
 }

@@ -65,6 +65,8 @@ struct Jurisdiction {
     debt: &'static str,
     /// A year of 12345 hotline requests, CSV with GCJ-02 coordinates.
     tickets: &'static str,
+    /// The framework valued by the hotline requests (`<folder>.hotline`).
+    hotline_framework: &'static str,
 }
 
 macro_rules! sample {
@@ -96,6 +98,7 @@ const JURISDICTIONS: [Jurisdiction; 3] = [
         ratings: sample!("taicang/ratings.json"),
         debt: sample!("taicang/debt.json"),
         tickets: sample!("taicang/tickets.csv"),
+        hotline_framework: sample!("taicang/hotline-framework.json"),
     },
     Jurisdiction {
         code: "320583",
@@ -115,6 +118,7 @@ const JURISDICTIONS: [Jurisdiction; 3] = [
         ratings: sample!("kunshan/ratings.json"),
         debt: sample!("kunshan/debt.json"),
         tickets: sample!("kunshan/tickets.csv"),
+        hotline_framework: sample!("kunshan/hotline-framework.json"),
     },
     Jurisdiction {
         code: "310114",
@@ -134,6 +138,7 @@ const JURISDICTIONS: [Jurisdiction; 3] = [
         ratings: sample!("jiading/ratings.json"),
         debt: sample!("jiading/debt.json"),
         tickets: sample!("jiading/tickets.csv"),
+        hotline_framework: sample!("jiading/hotline-framework.json"),
     },
 ];
 
@@ -156,6 +161,7 @@ const COORDINATOR: Jurisdiction = Jurisdiction {
     ratings: "",
     debt: "",
     tickets: "",
+    hotline_framework: "",
 };
 
 /// The federation the coordinator imports: the 41 cities, 12 indicators,
@@ -169,7 +175,7 @@ const DELTA_INDICATOR: &str = "yrd.delta/service_satisfaction";
 
 const REFERENCE: &str = sample!("yrd.tax/framework.json");
 
-const CROSSWALKS: [(&str, &str); 12] = [
+const CROSSWALKS: [(&str, &str); 18] = [
     (
         "taicang.ontime",
         sample!("yrd.tax/crosswalks/taicang.ontime.json"),
@@ -218,6 +224,30 @@ const CROSSWALKS: [(&str, &str); 12] = [
         "jiading.public_satisfaction",
         sample!("yrd.public/crosswalks/jiading.public_satisfaction.json"),
     ),
+    (
+        "taicang.hotline_resolution_rate",
+        sample!("yrd.hotline/crosswalks/taicang.hotline_resolution_rate.json"),
+    ),
+    (
+        "taicang.hotline_within_sla",
+        sample!("yrd.hotline/crosswalks/taicang.hotline_within_sla.json"),
+    ),
+    (
+        "kunshan.hotline_resolution_rate",
+        sample!("yrd.hotline/crosswalks/kunshan.hotline_resolution_rate.json"),
+    ),
+    (
+        "kunshan.hotline_within_sla",
+        sample!("yrd.hotline/crosswalks/kunshan.hotline_within_sla.json"),
+    ),
+    (
+        "jiading.hotline_resolution_rate",
+        sample!("yrd.hotline/crosswalks/jiading.hotline_resolution_rate.json"),
+    ),
+    (
+        "jiading.hotline_within_sla",
+        sample!("yrd.hotline/crosswalks/jiading.hotline_within_sla.json"),
+    ),
 ];
 
 /// The reference framework of public satisfaction, owned by `yrd.tax`.
@@ -227,12 +257,17 @@ const REFERENCE_PUBLIC: &str = sample!("yrd.public/framework.json");
 /// publishes its own debt figures as a summary of it.
 const REFERENCE_DEBT: &str = sample!("yrd.debt/framework.json");
 
-const INDICATORS: [&str; 5] = [
+/// The reference framework of 12345 hotline efficiency, owned by `yrd.tax`.
+const REFERENCE_HOTLINE: &str = sample!("yrd.hotline/framework.json");
+
+const INDICATORS: [&str; 7] = [
     "yrd.tax/ontime_filing_rate",
     "yrd.tax/service_satisfaction",
     "yrd.tax/avg_processing_days",
     "yrd.public/satisfaction",
     "yrd.debt/debt_ratio",
+    "yrd.hotline/resolution_rate",
+    "yrd.hotline/within_sla",
 ];
 
 /// How many residents' ratings are sent at once: each is stored durably
@@ -670,6 +705,54 @@ fn load_tickets(n: &DemoNode) -> Result<()> {
         rate(|r| r.resolution_rate),
         whole.len()
     );
+    // The framework valued by the requests, and its 2025 summary: each
+    // department's resolution rate and within-SLA share, averaged.
+    let _: wire::FrameworkPublished = n.post(
+        "/api/v1/frameworks",
+        "application/json",
+        n.j.hotline_framework,
+        201,
+    )?;
+    publish_summary(n, &format!("{}.hotline", n.j.folder), "2025")?;
+    // The signed hotline summary: counts per category and per H3 cell of
+    // at least k requests, nothing about any one request.
+    let p: wire::HotlineSummaryPublished = n.post(
+        "/api/v1/hotline/summaries",
+        "application/json",
+        r#"{"period": "2025"}"#,
+        201,
+    )?;
+    let s: deltabench_model::documents::HotlineSummary =
+        serde_json::from_str(p.document.payload.get()).context("the hotline summary")?;
+    println!(
+        "{}: signs its 2025 hotline summary: {} requests in {} categories, {} H3 cells of at least k = {} ({} cells of {} requests withheld, {} without coordinates)",
+        n.name(),
+        s.requests,
+        s.categories.len(),
+        s.cells.len(),
+        s.k,
+        s.withheld_cells,
+        s.withheld_requests,
+        s.without_coordinates
+    );
+    Ok(())
+}
+
+/// Publishes the summary of version 1.0.0 of the node's framework `id`
+/// for `period` (`POST /api/v1/summaries`).
+fn publish_summary(n: &DemoNode, id: &str, period: &str) -> Result<()> {
+    let body = wire::SummaryRequest {
+        framework: id.parse()?,
+        version: Some("1.0.0".into()),
+        period: deltabench_model::Period::parse(period)?,
+        reason: None,
+    };
+    let _: wire::SummaryPublished = n.post(
+        "/api/v1/summaries",
+        "application/json",
+        &serde_json::to_string(&body)?,
+        201,
+    )?;
     Ok(())
 }
 
@@ -714,18 +797,7 @@ fn load(nodes: &[DemoNode]) -> Result<()> {
                 // year's summary, so the chain shows it came first.
                 commit_forecasts(n)?;
             }
-            let body = wire::SummaryRequest {
-                framework: n.j.framework_id.parse()?,
-                version: Some("1.0.0".into()),
-                period: deltabench_model::Period::parse(period)?,
-                reason: None,
-            };
-            let _: wire::SummaryPublished = n.post(
-                "/api/v1/summaries",
-                "application/json",
-                &serde_json::to_string(&body)?,
-                201,
-            )?;
+            publish_summary(n, n.j.framework_id, period)?;
         }
         rate_and_publish(n)?;
         let stored: wire::DebtStored = n.post("/api/v1/debt", "application/json", n.j.debt, 201)?;
@@ -792,10 +864,15 @@ fn load(nodes: &[DemoNode]) -> Result<()> {
     println!("Taicang publishes the founding roster of yrd.tax on its chain");
     let _: wire::Published = taicang.post("/api/v1/rosters", "application/json", &roster, 201)?;
     println!(
-        "Taicang publishes the alliance's reference frameworks yrd.tax, yrd.public and yrd.debt and proposes {} crosswalks",
+        "Taicang publishes the alliance's reference frameworks yrd.tax, yrd.public, yrd.debt and yrd.hotline and proposes {} crosswalks",
         CROSSWALKS.len()
     );
-    for reference in [REFERENCE, REFERENCE_PUBLIC, REFERENCE_DEBT] {
+    for reference in [
+        REFERENCE,
+        REFERENCE_PUBLIC,
+        REFERENCE_DEBT,
+        REFERENCE_HOTLINE,
+    ] {
         let _: wire::FrameworkPublished =
             taicang.post("/api/v1/frameworks", "application/json", reference, 201)?;
     }
@@ -803,6 +880,7 @@ fn load(nodes: &[DemoNode]) -> Result<()> {
         for id in [
             other.j.framework_id.to_owned(),
             format!("{}.public", other.j.folder),
+            format!("{}.hotline", other.j.folder),
         ] {
             let path = format!("/api/v1/frameworks/{id}");
             wait(&format!("Taicang to hold {id}"), || {
@@ -834,7 +912,37 @@ fn load(nodes: &[DemoNode]) -> Result<()> {
             )?;
         }
     }
-    publish_debt(nodes)
+    publish_debt(nodes)?;
+    compare_hotline(nodes)
+}
+
+/// Taicang's node reads every city's signed hotline summary of 2025 side
+/// by side (`GET /api/v1/hotline/delta`): demand by harmonised category,
+/// closure beside resolution.
+fn compare_hotline(nodes: &[DemoNode]) -> Result<()> {
+    let d = wait("Taicang to hold every city's hotline summary", || {
+        let d: deltabench_model::hotline::HotlineDelta =
+            nodes[0].get("/api/v1/hotline/delta?period=2025")?;
+        Ok((d.members.len() >= JURISDICTIONS.len()).then_some(d))
+    })?;
+    for m in &d.members {
+        let s = &m.summary;
+        let sum = |f: fn(&deltabench_model::documents::HotlineCategory) -> u32| {
+            s.categories.iter().map(|c| u64::from(f(c))).sum::<u64>()
+        };
+        let share = |n: u64| 100.0 * n as f64 / f64::from(s.requests.max(1));
+        let top = s.categories.iter().max_by_key(|c| c.requests);
+        println!(
+            "hotline 2025 across the Delta, {}: {} requests, most of them {} ({}); 办结率 {:.1}%, 解决率 {:.1}%",
+            m.issuer,
+            s.requests,
+            top.map_or("–", |c| c.category.as_str()),
+            top.map_or(0, |c| c.requests),
+            share(sum(|c| c.closed)),
+            share(sum(|c| c.resolved))
+        );
+    }
+    Ok(())
 }
 
 /// Each city publishes its 2025 debt figures as a summary of the reference
@@ -987,18 +1095,7 @@ fn rate_and_publish(n: &DemoNode) -> Result<()> {
         ratings.len(),
         started.elapsed().as_secs_f64()
     );
-    let body = wire::SummaryRequest {
-        framework: format!("{}.public", n.j.folder).parse()?,
-        version: Some("1.0.0".into()),
-        period: deltabench_model::Period::parse("2025")?,
-        reason: None,
-    };
-    let _: wire::SummaryPublished = n.post(
-        "/api/v1/summaries",
-        "application/json",
-        &serde_json::to_string(&body)?,
-        201,
-    )?;
+    publish_summary(n, &format!("{}.public", n.j.folder), "2025")?;
     let body = wire::PublicRatingsRequest {
         period: deltabench_model::Period::parse("2025")?,
     };

@@ -36,6 +36,7 @@ fn main() -> std::process::ExitCode {
         cli::Command::Whatif(a) => client::whatif(a),
         cli::Command::Forecasts(a) => client::forecasts(a),
         cli::Command::ForecastSkill(a) => client::forecast_skill(a),
+        cli::Command::Hotline(a) => client::hotline(a),
         cli::Command::DebtRisk(a) => client::debt_risk(a),
         cli::Command::Warnings(a) => client::warnings(a),
         cli::Command::Bundle(a) => client::bundle(a),

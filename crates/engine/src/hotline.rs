@@ -233,12 +233,12 @@ pub fn heatmap_of_cells(
 }
 
 /// Whether `t` was closed as resolved (解决).
-fn is_resolved(t: &Ticket) -> bool {
+pub fn is_resolved(t: &Ticket) -> bool {
     t.closed_at.is_some() && t.result == Some(deltabench_model::hotline::ClosureResult::Resolved)
 }
 
 /// Whether `t` has an SLA and was closed by it.
-fn closed_in_time(t: &Ticket) -> bool {
+pub fn closed_in_time(t: &Ticket) -> bool {
     matches!((t.closed_at, t.sla_due), (Some(c), Some(d)) if c.unix() <= d.unix())
 }
 

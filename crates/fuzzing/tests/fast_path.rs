@@ -10,8 +10,8 @@ mod common;
 
 use common::{byte_edits, edits_with, seed_envelopes};
 use deltabench_model::documents::{
-    Crosswalk, DocKind, Endorsement, ForecastCommitment, Framework, JurisdictionDecl,
-    PublicRatingSummary, SignedRoster, Summary,
+    Crosswalk, DocKind, Endorsement, ForecastCommitment, Framework, HotlineSummary,
+    JurisdictionDecl, PublicRatingSummary, SignedRoster, Summary,
 };
 use deltabench_trust::canonical::{canonical, canonical_shape};
 use deltabench_trust::{DOCUMENT_DOMAIN, Document, Limits, NodeKey, Reason, Rejection};
@@ -63,6 +63,7 @@ fn typed(d: &Document) -> Value {
         DocKind::Roster => d.payload_ref::<SignedRoster>().map(|p| json!(p)),
         DocKind::PublicRating => d.payload_ref::<PublicRatingSummary>().map(|p| json!(p)),
         DocKind::Forecast => d.payload_ref::<ForecastCommitment>().map(|p| json!(p)),
+        DocKind::Hotline => d.payload_ref::<HotlineSummary>().map(|p| json!(p)),
     })
 }
 

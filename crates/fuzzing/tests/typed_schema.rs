@@ -10,8 +10,8 @@ mod common;
 use common::{byte_edits, edits, seed_envelopes};
 use deltabench_fuzzing::seeds;
 use deltabench_model::documents::{
-    Crosswalk, DocKind, Endorsement, ForecastCommitment, Framework, JurisdictionDecl, Payload,
-    PublicRatingSummary, SignedRoster, Summary,
+    Crosswalk, DocKind, Endorsement, ForecastCommitment, Framework, HotlineSummary,
+    JurisdictionDecl, Payload, PublicRatingSummary, SignedRoster, Summary,
 };
 use deltabench_trust::canonical::parse_strict;
 use deltabench_trust::schemas::check_envelope;
@@ -31,6 +31,7 @@ fn has_form(kind: DocKind, payload: &Value) -> bool {
         DocKind::Roster => de::<SignedRoster>(payload),
         DocKind::PublicRating => de::<PublicRatingSummary>(payload),
         DocKind::Forecast => de::<ForecastCommitment>(payload),
+        DocKind::Hotline => de::<HotlineSummary>(payload),
     }
 }
 

@@ -49,11 +49,14 @@ pub enum DocKind {
     /// A jurisdiction's year-end forecasts of its framework's indicators,
     /// published before the year's summary so they can be scored against it.
     Forecast,
+    /// A jurisdiction's 12345 hotline requests of one period, counted per
+    /// harmonised category and per H3 cell holding at least k requests.
+    Hotline,
 }
 
 impl DocKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [DocKind; 8] = [
+    pub const ALL: [DocKind; 9] = [
         DocKind::Jurisdiction,
         DocKind::Summary,
         DocKind::Framework,
@@ -62,6 +65,7 @@ impl DocKind {
         DocKind::Roster,
         DocKind::PublicRating,
         DocKind::Forecast,
+        DocKind::Hotline,
     ];
 
     /// The kind's name as it appears in envelopes, URLs and schema file names.
@@ -75,6 +79,7 @@ impl DocKind {
             DocKind::Roster => "roster",
             DocKind::PublicRating => "public_rating",
             DocKind::Forecast => "forecast",
+            DocKind::Hotline => "hotline",
         }
     }
 
@@ -1589,6 +1594,233 @@ impl Payload for ForecastCommitment {
             }
             text("method", &f.method, 200)
         })
+    }
+}
+
+// --------------------------------------------------------------------- hotline
+
+/// The most categories or cells one hotline document carries.
+pub const HOTLINE_ENTRIES_MAX: usize = 100_000;
+
+/// The requests of one harmonised category in a period, as counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HotlineCategory {
+    /// The harmonised category, e.g. `housing`.
+    pub category: CategoryId,
+    /// The requests accepted in the period.
+    pub requests: u32,
+    /// Of them, those closed (办结), at most `requests`.
+    pub closed: u32,
+    /// Of the closed, those whose result is resolved (解决), at most `closed`.
+    pub resolved: u32,
+    /// The requests with an SLA due time, at most `requests`.
+    pub with_sla: u32,
+    /// Of those, the ones closed by it, at most `with_sla`.
+    pub within_sla: u32,
+    /// The requests whose resident gave a follow-up satisfaction (1 to 5).
+    pub rated: u32,
+    /// The mean satisfaction given: present exactly when `rated` is at
+    /// least the document's `k`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfaction: Option<Value>,
+    /// The requests with at least one data-quality flag, at most `requests`:
+    /// counted in every figure, never dropped.
+    pub flagged: u32,
+}
+
+/// The requests of one H3 cell in a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HotlineCell {
+    /// The H3 cell, 15 lower-case hexadecimal digits, at the document's
+    /// resolution.
+    #[schema(pattern = r"^[0-9a-f]{15}$")]
+    pub cell: String,
+    /// Its requests, at least the document's `k`.
+    pub count: u32,
+}
+
+/// A jurisdiction's 12345 hotline requests of one period (kind
+/// `hotline`): counts per harmonised category and per H3 cell, cells with
+/// fewer than `k` requests withheld and only counted. No request-level
+/// data: no ids, times, texts or points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HotlineSummary {
+    /// The period of acceptance (China Standard Time).
+    pub period: Period,
+    /// The disclosure threshold: a cell is published from k requests.
+    pub k: u32,
+    /// The H3 resolution of the cells, 0 to 15.
+    pub resolution: u8,
+    /// Every request accepted in the period: the sum of the categories'
+    /// requests, and of the cells' counts, `withheld_requests` and
+    /// `without_coordinates`.
+    pub requests: u32,
+    /// One entry per harmonised category, categories unique.
+    pub categories: Vec<HotlineCategory>,
+    /// One entry per cell with at least `k` requests, cells unique.
+    pub cells: Vec<HotlineCell>,
+    /// How many cells had from 1 to k - 1 requests and were left out.
+    pub withheld_cells: u32,
+    /// The requests in those cells: from `withheld_cells` to
+    /// `withheld_cells` × (k - 1).
+    pub withheld_requests: u32,
+    /// The requests without coordinates.
+    pub without_coordinates: u32,
+}
+
+impl HotlineCategory {
+    fn validate(&self, k: u32) -> Result<(), InvalidField> {
+        let at_most = |field: &str, v: u32, of: &str, max: u32| {
+            if v <= max {
+                Ok(())
+            } else {
+                Err(InvalidField::new(
+                    field,
+                    format!("is {v}, more than {of} ({max})"),
+                ))
+            }
+        };
+        at_most("closed", self.closed, "requests", self.requests)?;
+        at_most("resolved", self.resolved, "closed", self.closed)?;
+        at_most("with_sla", self.with_sla, "requests", self.requests)?;
+        at_most("within_sla", self.within_sla, "with_sla", self.with_sla)?;
+        at_most("rated", self.rated, "requests", self.requests)?;
+        at_most("flagged", self.flagged, "requests", self.requests)?;
+        match (&self.satisfaction, self.rated >= k) {
+            (Some(s), true) if (1.0..=5.0).contains(&s.get()) => Ok(()),
+            (Some(s), true) => Err(InvalidField::new(
+                "satisfaction",
+                format!("{} is not within 1-5", s.get()),
+            )),
+            (None, false) => Ok(()),
+            (Some(_), false) => Err(InvalidField::new(
+                "satisfaction",
+                format!("is given for {} ratings, fewer than k = {k}", self.rated),
+            )),
+            (None, true) => Err(InvalidField::new(
+                "satisfaction",
+                format!("is missing, though {} ratings reach k = {k}", self.rated),
+            )),
+        }
+    }
+}
+
+/// The resolution of an H3 cell index, or why it is not one.
+fn h3_resolution(cell: &str) -> Result<u8, String> {
+    if cell.len() != 15 || !cell.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return Err(format!("{cell:?} is not 15 lower-case hexadecimal digits"));
+    }
+    cell.parse::<h3o::CellIndex>()
+        .map(|c| u8::from(c.resolution()))
+        .map_err(|e| format!("{cell:?} is not an H3 cell: {e}"))
+}
+
+impl Payload for HotlineSummary {
+    const KIND: DocKind = DocKind::Hotline;
+    fn validate(&self) -> Result<(), InvalidField> {
+        if self.k == 0 {
+            return Err(InvalidField::new("k", "must be at least 1"));
+        }
+        if self.resolution > 15 {
+            return Err(InvalidField::new(
+                "resolution",
+                format!("{} is not an H3 resolution (0 to 15)", self.resolution),
+            ));
+        }
+        for (field, n) in [
+            ("categories", self.categories.len()),
+            ("cells", self.cells.len()),
+        ] {
+            if n > HOTLINE_ENTRIES_MAX {
+                return Err(InvalidField::new(
+                    field,
+                    format!("has more than {HOTLINE_ENTRIES_MAX} entries"),
+                ));
+            }
+        }
+        if self.categories.is_empty() {
+            return Err(InvalidField::new(
+                "categories",
+                "must not be empty: a document is published only for a period with requests",
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        each("categories", &self.categories, |c| {
+            if !seen.insert(&c.category) {
+                return Err(InvalidField::new(
+                    "category",
+                    format!("{} is listed twice", c.category),
+                ));
+            }
+            c.validate(self.k)
+        })?;
+        let mut cells = BTreeSet::new();
+        each("cells", &self.cells, |c| {
+            let res = h3_resolution(&c.cell).map_err(|e| InvalidField::new("cell", e))?;
+            if res != self.resolution {
+                return Err(InvalidField::new(
+                    "cell",
+                    format!(
+                        "{} is at resolution {res}, not the document's {}",
+                        c.cell, self.resolution
+                    ),
+                ));
+            }
+            if !cells.insert(&c.cell) {
+                return Err(InvalidField::new(
+                    "cell",
+                    format!("{} is listed twice", c.cell),
+                ));
+            }
+            if c.count < self.k {
+                return Err(InvalidField::new(
+                    "count",
+                    format!(
+                        "is {}, fewer than k = {}: the cell must be withheld",
+                        c.count, self.k
+                    ),
+                ));
+            }
+            Ok(())
+        })?;
+        let (lo, hi) = (
+            u64::from(self.withheld_cells),
+            u64::from(self.withheld_cells) * u64::from(self.k - 1),
+        );
+        let withheld = u64::from(self.withheld_requests);
+        if !(lo..=hi).contains(&withheld) {
+            return Err(InvalidField::new(
+                "withheld_requests",
+                format!(
+                    "is {withheld}, but {} withheld cells of 1 to k - 1 = {} requests hold {lo} to {hi}",
+                    self.withheld_cells,
+                    self.k - 1
+                ),
+            ));
+        }
+        let by_category: u64 = self.categories.iter().map(|c| u64::from(c.requests)).sum();
+        if by_category != u64::from(self.requests) {
+            return Err(InvalidField::new(
+                "requests",
+                format!(
+                    "is {}, but the categories hold {by_category}",
+                    self.requests
+                ),
+            ));
+        }
+        let by_place: u64 = self.cells.iter().map(|c| u64::from(c.count)).sum::<u64>()
+            + withheld
+            + u64::from(self.without_coordinates);
+        if by_place != u64::from(self.requests) {
+            return Err(InvalidField::new(
+                "requests",
+                format!(
+                    "is {}, but the cells, withheld_requests and without_coordinates hold {by_place}",
+                    self.requests
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 

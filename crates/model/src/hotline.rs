@@ -353,3 +353,28 @@ mod tests {
         assert!(CoordSystem::parse("utm").is_err());
     }
 }
+
+/// One member's latest signed `hotline` summary of a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HotlineMember {
+    /// The issuing jurisdiction.
+    pub issuer: crate::JurisdictionCode,
+    /// The document's hash.
+    pub hash: crate::DocHash,
+    /// Its place on the issuer's chain.
+    pub seq: u64,
+    /// When the issuer signed it.
+    pub issued_at: Timestamp,
+    /// The summary as signed.
+    pub summary: crate::documents::HotlineSummary,
+}
+
+/// The answer of `GET /api/v1/hotline/delta`: every member's latest
+/// `hotline` summary of the period, the node's own included, by issuer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HotlineDelta {
+    /// The period asked for.
+    pub period: crate::Period,
+    /// One entry per issuer holding a summary of the period.
+    pub members: Vec<HotlineMember>,
+}

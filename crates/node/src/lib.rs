@@ -15,6 +15,7 @@
 pub mod debt;
 mod harmonise;
 pub mod hotline;
+pub mod hotline_summary;
 pub mod local;
 mod metrics;
 pub mod public;
@@ -99,6 +100,9 @@ pub struct Policy {
     /// A hotline request closed within this many seconds of being accepted
     /// is flagged as closed suspiciously quickly.
     pub hotline_quick_close_secs: i64,
+    /// The harmonised category of each local hotline category, for the
+    /// signed `hotline` summary; a category not listed keeps its name.
+    pub hotline_categories: std::collections::BTreeMap<String, deltabench_model::CategoryId>,
 }
 
 impl Default for Policy {
@@ -112,6 +116,7 @@ impl Default for Policy {
             debt_bands: Default::default(),
             warn_p_miss: 0.5,
             hotline_quick_close_secs: 5 * 60,
+            hotline_categories: Default::default(),
         }
     }
 }

@@ -21,8 +21,8 @@ use crate::canonical::{CanonicalError, canonical_shape, parse_strict, write_cano
 use crate::keys::{DOCUMENT_DOMAIN, NodeKey, verify_prefixed};
 use crate::reason::{Reason, Rejection};
 use deltabench_model::documents::{
-    Crosswalk, DocKind, Endorsement, ForecastCommitment, Framework, JurisdictionDecl, Payload,
-    PublicRatingSummary, SignedRoster, Summary,
+    Crosswalk, DocKind, Endorsement, ForecastCommitment, Framework, HotlineSummary,
+    JurisdictionDecl, Payload, PublicRatingSummary, SignedRoster, Summary,
 };
 use deltabench_model::{DocHash, JurisdictionCode, KeyHex, SigHex, Timestamp};
 use serde::de::DeserializeOwned;
@@ -680,6 +680,7 @@ fn typed_payload_form(kind: DocKind, payload: &Value) -> Result<Typed, Rejection
         DocKind::Roster => typed::<SignedRoster>(payload),
         DocKind::PublicRating => typed::<PublicRatingSummary>(payload),
         DocKind::Forecast => typed::<ForecastCommitment>(payload),
+        DocKind::Hotline => typed::<HotlineSummary>(payload),
     }
 }
 
@@ -711,6 +712,7 @@ fn check_payload_text(
         DocKind::Roster => Arc::new(typed::<SignedRoster>(text)?),
         DocKind::PublicRating => Arc::new(typed::<PublicRatingSummary>(text)?),
         DocKind::Forecast => Arc::new(typed::<ForecastCommitment>(text)?),
+        DocKind::Hotline => Arc::new(typed::<HotlineSummary>(text)?),
     })
 }
 

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 pub const BASE_URI: &str = "https://deltabench.invalid/schemas/";
 
 /// Every shipped schema: file name and text.
-pub const FILES: [(&str, &str); 10] = [
+pub const FILES: [(&str, &str); 11] = [
     (
         "common.v1.schema.json",
         include_str!("../../../schemas/common.v1.schema.json"),
@@ -54,6 +54,10 @@ pub const FILES: [(&str, &str); 10] = [
     (
         "forecast.v1.schema.json",
         include_str!("../../../schemas/forecast.v1.schema.json"),
+    ),
+    (
+        "hotline.v1.schema.json",
+        include_str!("../../../schemas/hotline.v1.schema.json"),
     ),
 ];
 

@@ -2,8 +2,8 @@
 //! documents this node signs, of every kind, validate.
 
 use deltabench_model::documents::{
-    Crosswalk, DocKind, Endorsement, ForecastCommitment, Framework, JurisdictionDecl, Payload,
-    PublicRatingSummary, SignedRoster, Summary,
+    Crosswalk, DocKind, Endorsement, ForecastCommitment, Framework, HotlineSummary,
+    JurisdictionDecl, Payload, PublicRatingSummary, SignedRoster, Summary,
 };
 use deltabench_model::{DocHash, JurisdictionCode, Timestamp};
 use deltabench_trust::schemas::{FILES, check_envelope, validator};
@@ -133,6 +133,7 @@ fn documents_the_node_produces_validate() {
             "endorsement" => sign_example::<Endorsement>(&key, &issuer, payload),
             "public_rating" => sign_example::<PublicRatingSummary>(&key, &issuer, payload),
             "forecast" => sign_example::<ForecastCommitment>(&key, &issuer, payload),
+            "hotline" => sign_example::<HotlineSummary>(&key, &issuer, payload),
             other => panic!("unexpected example kind {other}"),
         };
         let envelope: Value = serde_json::from_slice(doc.bytes()).unwrap();

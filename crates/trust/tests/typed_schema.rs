@@ -6,8 +6,8 @@
 //! the fuzz seeds.
 
 use deltabench_model::documents::{
-    Crosswalk, DocKind, Endorsement, ForecastCommitment, Framework, JurisdictionDecl, Payload,
-    PublicRatingSummary, SignedRoster, Summary,
+    Crosswalk, DocKind, Endorsement, ForecastCommitment, Framework, HotlineSummary,
+    JurisdictionDecl, Payload, PublicRatingSummary, SignedRoster, Summary,
 };
 use deltabench_trust::schemas::{check_envelope, validator};
 use deltabench_trust::{Document, Reason};
@@ -122,6 +122,7 @@ fn has_form(kind: DocKind, payload: &Value) -> bool {
         DocKind::Roster => de::<SignedRoster>(payload),
         DocKind::PublicRating => de::<PublicRatingSummary>(payload),
         DocKind::Forecast => de::<ForecastCommitment>(payload),
+        DocKind::Hotline => de::<HotlineSummary>(payload),
     }
 }
 

@@ -920,6 +920,31 @@ pub struct PublicComment {
     pub at: Timestamp,
 }
 
+/// The body of `POST /api/v1/hotline/summaries`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HotlineSummaryRequest {
+    /// The period whose requests are summarised (by their day of
+    /// acceptance in China Standard Time).
+    pub period: Period,
+    /// The H3 resolution of the cells, 0 to 15; 8 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 15)]
+    pub resolution: Option<u8>,
+}
+
+/// The answer of `POST /api/v1/hotline/summaries`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct HotlineSummaryPublished {
+    /// The `hotline` document's hash.
+    pub hash: DocHash,
+    /// The signed envelope.
+    pub document: Envelope,
+    /// False when nothing had changed since the node's latest summary of
+    /// the period, and this is that one.
+    pub created: bool,
+}
+
 /// The body of `POST /api/v1/public-ratings`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

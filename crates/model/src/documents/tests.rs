@@ -473,3 +473,71 @@ fn forecast_rules_beyond_the_schema() {
         assert_eq!(p.validate().unwrap_err().field, field);
     }
 }
+
+fn hotline() -> serde_json::Value {
+    serde_json::from_str(include_str!(
+        "../../../../schemas/examples/valid/hotline-taicang-2025.json"
+    ))
+    .unwrap()
+}
+
+#[test]
+fn hotline_rules_beyond_the_schema() {
+    let ok: HotlineSummary = check(hotline()).unwrap();
+    assert_eq!((ok.requests, ok.cells.len(), ok.withheld_cells), (14, 2, 2));
+    type Spoil = fn(&mut serde_json::Value);
+    let cases: [(Spoil, &str); 12] = [
+        // A cell below k must be withheld, not published.
+        (|v| v["cells"][1]["count"] = json!(2), "cells[1].count"),
+        // A cell at another resolution than the document's.
+        (
+            |v| v["cells"][0]["cell"] = json!("873098ad3ffffff"),
+            "cells[0].cell",
+        ),
+        // Fifteen hex digits that are no H3 cell (mode 0).
+        (
+            |v| v["cells"][0]["cell"] = json!("083098ad35fffff"),
+            "cells[0].cell",
+        ),
+        (
+            |v| v["cells"][1]["cell"] = json!("883098ad35fffff"),
+            "cells[1].cell",
+        ),
+        (
+            |v| v["categories"][1]["category"] = json!("housing"),
+            "categories[1].category",
+        ),
+        (
+            |v| v["categories"][0]["resolved"] = json!(10),
+            "categories[0].resolved",
+        ),
+        (
+            |v| v["categories"][0]["within_sla"] = json!(11),
+            "categories[0].within_sla",
+        ),
+        // Two ratings are fewer than k = 3: no mean may be given.
+        (
+            |v| v["categories"][1]["satisfaction"] = json!(4.5),
+            "categories[1].satisfaction",
+        ),
+        (
+            |v| {
+                v["categories"][0]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("satisfaction");
+            },
+            "categories[0].satisfaction",
+        ),
+        // Two withheld cells of 1 or 2 requests hold 2 to 4.
+        (|v| v["withheld_requests"] = json!(5), "withheld_requests"),
+        (|v| v["requests"] = json!(15), "requests"),
+        (|v| v["without_coordinates"] = json!(3), "requests"),
+    ];
+    for (spoil, field) in cases {
+        let mut v = hotline();
+        spoil(&mut v);
+        let p: HotlineSummary = serde_json::from_value(v).unwrap();
+        assert_eq!(p.validate().unwrap_err().field, field);
+    }
+}
