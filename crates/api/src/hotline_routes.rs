@@ -6,8 +6,8 @@ use crate::local_routes::invalid;
 use crate::{ApiError, AppState, blocking};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{Query, State};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use deltabench_model::Period;
 use deltabench_model::hotline::{CoordSystem, Departments, Heatmap, HotlineDelta, TicketsStored};
@@ -406,4 +406,37 @@ pub(crate) async fn get_delta(
     let period = Period::parse(q.period.as_deref().unwrap_or_default()).map_err(invalid)?;
     let node = state.node.clone();
     blocking(move || Ok(Json(node.hotline_delta(period)?))).await
+}
+
+#[utoipa::path(
+    get,
+    path = "/hotline/tickets/{id}",
+    tag = "hotline",
+    summary = "One request as held, with every version re-imports replaced",
+    description = "The request (coordinates in WGS84) and its audit trail: each earlier \
+        version a re-import replaced, oldest first, with the token's name that replaced \
+        it and when. 404 when the node holds no request of that id.",
+    security(("viewer" = []), ("admin" = [])),
+    params(("id" = String, Path, description = "The request's id (工单号)", min_length = 1, max_length = 64, pattern = r"^\S(.*\S)?$")),
+    responses(
+        (status = 200, description = "the request and its history", body = wire::TicketHistory),
+        (status = 404, description = "no request of that id", body = crate::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
+pub(crate) async fn get_ticket(
+    _: Viewer,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<wire::TicketHistory>, ApiError> {
+    let Path(id) = path?;
+    let node = state.node.clone();
+    blocking(move || {
+        let (ticket, history) = node
+            .store()
+            .ticket(&id)
+            .map_err(ApiError::storage)?
+            .ok_or_else(|| ApiError::not_found(format!("no hotline request {id:?}")))?;
+        Ok(Json(wire::TicketHistory { ticket, history }))
+    })
+    .await
 }

@@ -544,6 +544,7 @@ const CONTRACT_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/hotline/departments"),
     ("post", "/api/v1/hotline/summaries"),
     ("get", "/api/v1/hotline/delta"),
+    ("get", "/api/v1/hotline/tickets/{id}"),
     ("get", "/api/v1/documents"),
     ("get", "/api/v1/documents/{hash}"),
     ("get", "/api/v1/bundle"),

@@ -2310,6 +2310,22 @@ async fn hotline_requests_map_and_measure_departments() {
     );
     let d = get(&app, march).await;
     assert_eq!(d["departments"][0]["satisfaction"], 3.333);
+    // The request's audit trail: the version replaced, by whom and when.
+    let t = get(&app, "/api/v1/hotline/tickets/a1").await;
+    assert_eq!(t["ticket"]["satisfaction"], 4, "{t}");
+    let history = t["history"].as_array().unwrap();
+    assert_eq!(history.len(), 1, "{t}");
+    assert_eq!(history[0]["previous"]["satisfaction"], 5, "{t}");
+    assert!(
+        history[0]["by"].as_str().is_some_and(|b| !b.is_empty()),
+        "{t}"
+    );
+    assert_eq!(
+        get(&app, "/api/v1/hotline/tickets/a2").await["history"],
+        json!([])
+    );
+    let (s, _) = call(&app, "GET", "/api/v1/hotline/tickets/zz9", "", "").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = call_with(&app, "POST", uri, "text/csv", &csv, VIEWER).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 

@@ -920,6 +920,16 @@ pub struct PublicComment {
     pub at: Timestamp,
 }
 
+/// The answer of `GET /api/v1/hotline/tickets/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TicketHistory {
+    /// The request as held now (coordinates in WGS84).
+    pub ticket: deltabench_model::hotline::Ticket,
+    /// The versions re-imports replaced, oldest first, each with who
+    /// replaced it and when.
+    pub history: Vec<deltabench_store::hotline::Replaced>,
+}
+
 /// The body of `POST /api/v1/hotline/summaries`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
