@@ -232,13 +232,19 @@ impl MonthIndex {
         h
     }
 
-    /// The requests with what [`engine::unit_values`] reads of them (their
-    /// department, times, result and satisfaction); the rest left empty.
-    fn skeletons(&self) -> impl Iterator<Item = Ticket> + '_ {
-        self.rows.iter().map(|r| Ticket {
+    /// The requests with what [`engine::unit_values`], [`engine::flags`]
+    /// and the signed summary read of them (their category, department,
+    /// times, result and satisfaction), each with its finest cell; the
+    /// rest left empty.
+    fn skeletons(&self) -> impl Iterator<Item = (Ticket, Option<h3o::CellIndex>)> + '_ {
+        self.rows.iter().map(|r| (self.skeleton(r), r.cell))
+    }
+
+    fn skeleton(&self, r: &Row) -> Ticket {
+        Ticket {
             id: String::new(),
             channel: String::new(),
-            category: String::new(),
+            category: self.categories[r.category as usize].clone(),
             subcategory: None,
             town: None,
             department: self.departments[r.department as usize].clone(),
@@ -251,7 +257,7 @@ impl MonthIndex {
             sla_due: time_or_none(r.sla_due),
             result: r.result,
             satisfaction: r.satisfaction,
-        })
+        }
     }
 }
 
@@ -791,6 +797,17 @@ impl Node {
         Ok(index)
     }
 
+    /// The requests accepted in `period`, from the index, each with its
+    /// finest H3 cell; ids, channels, subcategories, towns and points are
+    /// left empty.
+    pub(crate) fn hotline_requests_of(
+        &self,
+        period: Period,
+    ) -> Result<Vec<(Ticket, Option<h3o::CellIndex>)>, LocalError> {
+        let index = self.hotline_index()?;
+        Ok(index.of(period).flat_map(MonthIndex::skeletons).collect())
+    }
+
     /// The unit values of framework `f`'s hotline indicators for
     /// `period`, from the requests accepted in it.
     pub(crate) fn hotline_unit_values(
@@ -798,9 +815,8 @@ impl Node {
         f: &deltabench_model::documents::Framework,
         period: Period,
     ) -> Result<deltabench_engine::appraisal::HotlineValues, LocalError> {
-        let index = self.hotline_index()?;
-        let tickets: Vec<Ticket> = index.of(period).flat_map(MonthIndex::skeletons).collect();
-        let refs: Vec<&Ticket> = tickets.iter().collect();
+        let tickets = self.hotline_requests_of(period)?;
+        let refs: Vec<&Ticket> = tickets.iter().map(|(t, _)| t).collect();
         let now = self.now();
         Ok(f.indicators
             .iter()

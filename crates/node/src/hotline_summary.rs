@@ -113,17 +113,14 @@ impl Node {
         let mut cells: BTreeMap<h3o::CellIndex, u32> = BTreeMap::new();
         let mut requests: u32 = 0;
         let mut without_coordinates: u32 = 0;
-        for t in self.store().tickets()? {
-            if !engine::in_period(&t, period) {
-                continue;
-            }
+        for (t, finest) in self.hotline_requests_of(period)? {
             requests = requests.checked_add(1).ok_or_else(too_many)?;
             let flagged = !engine::flags(&t, now, quick).is_empty();
             categories
                 .entry(self.harmonised(&t.category)?)
                 .or_default()
                 .add(&t, flagged);
-            match engine::finest_cell(t.lat, t.long).and_then(|c| c.parent(res)) {
+            match finest.and_then(|c| c.parent(res)) {
                 Some(c) => *cells.entry(c).or_default() += 1,
                 None => without_coordinates += 1,
             }
