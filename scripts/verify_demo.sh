@@ -217,7 +217,8 @@ if [ "$DEMO_STATUS" != 0 ] || ! grep -q "stopping the nodes" "$LOG"; then
 fi
 
 echo "== verifying with scripts/verify_signing.py"
-"$PY" scripts/verify_signing.py --vectors "$VECTORS" "${BUNDLES[@]}"
+"$PY" scripts/verify_signing.py --vectors "$VECTORS" \
+    --h3-cases crates/model/tests/golden/h3_cells.json "${BUNDLES[@]}"
 
 echo "== reading /metrics with scripts/check_metrics.py"
 "$PY" scripts/check_metrics.py --classic "$TMP/metrics.txt" --openmetrics "$TMP/metrics.om"

@@ -5,6 +5,7 @@ Written from docs/SIGNING.md alone, with `rfc8785` (JCS) and `pynacl`
 (libsodium's strict Ed25519) from PyPI and the standard library.
 
     verify_signing.py --vectors crates/trust/tests/golden/vectors.json \
+        [--h3-cases crates/model/tests/golden/h3_cells.json] \
         [--bundle FILE_OR_URL ...] [--token TOKEN ...] [-v]
 
 It checks every golden vector (canonical outputs and refusals, document
@@ -12,7 +13,10 @@ messages, hashes and signatures, roster approvals) and every document of each
 bundle (`{"documents": [ENVELOPE, ...]}`, as `GET /api/v1/bundle` answers): the
 JCS of the envelope without its signature, the domain prefix, SHA-256, strict
 Ed25519, the approvals of roster documents, and the chain links between the
-documents of one bundle. A URL bundle is fetched with `Authorization: Bearer
+documents of one bundle. The payload rules of each kind come from its schema
+(schemas/KIND.v1.schema.json); for hotline documents that includes telling a
+valid H3 cell index at a resolution, which --h3-cases checks against cases the
+node's H3 library judged. A URL bundle is fetched with `Authorization: Bearer
 TOKEN`: one --token for all URLs, or one per URL in order.
 
 It prints counts per section and ends with `N passed, M failed`; the exit
@@ -733,11 +737,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--vectors", help="the golden vectors file (crates/trust/tests/golden/vectors.json)")
     ap.add_argument("--bundle", action="append", default=[], help="a bundle file or URL; repeatable")
+    ap.add_argument("--h3-cases", help="H3 cell indexes with the resolution a hotline document may use them at, "
+                    "or null where it may not (crates/model/tests/golden/h3_cells.json)")
     ap.add_argument("--token", action="append", default=[], help="Bearer token for URL bundles: one for all, or one per URL")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every check")
     a = ap.parse_args()
-    if not a.vectors and not a.bundle:
-        ap.error("nothing to check: give --vectors and/or --bundle")
+    if not a.vectors and not a.bundle and not a.h3_cases:
+        ap.error("nothing to check: give --vectors, --h3-cases and/or --bundle")
     urls = [b for b in a.bundle if b.startswith(("http://", "https://"))]
     if len(a.token) > 1 and len(a.token) != len(urls):
         ap.error(f"{len(a.token)} tokens for {len(urls)} URL bundles: give one, or one per URL")
@@ -749,6 +755,13 @@ def main() -> int:
         except Exception as e:  # noqa: BLE001
             t.section("vectors")
             t.check(f"read {a.vectors}", False, f"{type(e).__name__}: {e}")
+    if a.h3_cases:
+        t.section("h3 cells")
+        with open(a.h3_cases, encoding="utf-8") as f:
+            for case in json.load(f):
+                got = h3_resolution(case["cell"])
+                t.check(case["cell"], got == case["resolution"],
+                        f"resolution {got}, the file says {case['resolution']}")
     url_index = 0
     for b in a.bundle:
         token = None
