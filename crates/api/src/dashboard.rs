@@ -80,12 +80,21 @@ pub(crate) async fn index() -> Response {
     )
 )]
 pub(crate) async fn asset(path: Result<Path<String>, PathRejection>) -> Result<Response, ApiError> {
+    serve(ASSETS, path, "dashboard")
+}
+
+/// The file of `assets` the path names, or 404 naming `what`'s files.
+fn serve(
+    assets: &[(&str, &'static str, &'static str)],
+    path: Result<Path<String>, PathRejection>,
+    what: &str,
+) -> Result<Response, ApiError> {
     let Path(file) = path?;
-    ASSETS
+    assets
         .iter()
         .find(|(name, _, _)| *name == file)
         .map(|(_, ctype, body)| page(ctype, body))
-        .ok_or_else(|| ApiError::not_found(format!("no dashboard file {file:?}")))
+        .ok_or_else(|| ApiError::not_found(format!("no {what} file {file:?}")))
 }
 
 #[utoipa::path(
@@ -113,10 +122,5 @@ pub(crate) async fn public_index() -> Response {
 pub(crate) async fn public_asset(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let Path(file) = path?;
-    PUBLIC_ASSETS
-        .iter()
-        .find(|(name, _, _)| *name == file)
-        .map(|(_, ctype, body)| page(ctype, body))
-        .ok_or_else(|| ApiError::not_found(format!("no public page file {file:?}")))
+    serve(PUBLIC_ASSETS, path, "public page")
 }

@@ -290,6 +290,28 @@ fn parse_fields<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Resu
 }
 
 /// A rating's or task's number from the path.
+/// An admin's action on a numbered rating or task: the number from the
+/// path, the body read as `Req` (its expected `fields` named when it is
+/// not), then `act` on a blocking thread; its answer as JSON.
+async fn on_numbered<Req, Out, Rec>(
+    state: AppState,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+    what: &'static str,
+    fields: &'static str,
+    act: impl FnOnce(&deltabench_node::Node, u64, Req) -> Result<Rec, ApiError> + Send + 'static,
+) -> Result<Json<Out>, ApiError>
+where
+    Req: serde::de::DeserializeOwned + Send + 'static,
+    Rec: Into<Out>,
+    Out: Send + 'static,
+{
+    let id = number(path, what)?;
+    let req: Req = parse_fields(&body?, fields)?;
+    let node = state.node.clone();
+    blocking(move || Ok(Json(act(&node, id, req)?.into()))).await
+}
+
 fn number(path: Result<Path<String>, PathRejection>, what: &str) -> Result<u64, ApiError> {
     let Path(id) = path?;
     id.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
@@ -380,13 +402,14 @@ pub(crate) async fn void_rating(
     path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<wire::RatingRecord>, ApiError> {
-    let id = number(path, "rating")?;
-    let req: wire::VoidRequest = parse_fields(&body?, "{\"reason\", \"decided_by\"}")?;
-    let node = state.node.clone();
-    blocking(move || {
-        let r = node.void_rating(id, req.reason, req.decided_by)?;
-        Ok(Json(r.into()))
-    })
+    on_numbered(
+        state,
+        path,
+        body,
+        "rating",
+        "{\"reason\", \"decided_by\"}",
+        |node, id, req: wire::VoidRequest| Ok(node.void_rating(id, req.reason, req.decided_by)?),
+    )
     .await
 }
 
@@ -410,13 +433,14 @@ pub(crate) async fn hide_rating(
     path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<wire::RatingRecord>, ApiError> {
-    let id = number(path, "rating")?;
-    let req: wire::HideRequest = parse_fields(&body?, "{\"reason\", \"by\"}")?;
-    let node = state.node.clone();
-    blocking(move || {
-        let r = node.hide_comment(id, req.reason, req.by)?;
-        Ok(Json(r.into()))
-    })
+    on_numbered(
+        state,
+        path,
+        body,
+        "rating",
+        "{\"reason\", \"by\"}",
+        |node, id, req: wire::HideRequest| Ok(node.hide_comment(id, req.reason, req.by)?),
+    )
     .await
 }
 
@@ -486,10 +510,15 @@ pub(crate) async fn post_response(
     path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<wire::TaskRecord>, ApiError> {
-    let id = number(path, "task")?;
-    let req: wire::ResponseRequest = parse_fields(&body?, "{\"text\", \"by\"}")?;
-    let node = state.node.clone();
-    blocking(move || Ok(Json(node.respond(id, req.text, req.by)?.into()))).await
+    on_numbered(
+        state,
+        path,
+        body,
+        "task",
+        "{\"text\", \"by\"}",
+        |node, id, req: wire::ResponseRequest| Ok(node.respond(id, req.text, req.by)?),
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -512,14 +541,16 @@ pub(crate) async fn post_callback(
     path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<wire::TaskRecord>, ApiError> {
-    let id = number(path, "task")?;
-    let req: wire::CallbackRequest = parse_fields(&body?, "{\"result\", \"by\"}")?;
-    let node = state.node.clone();
-    blocking(move || {
-        Ok(Json(
-            node.call_back(id, req.result, req.note, req.by)?.into(),
-        ))
-    })
+    on_numbered(
+        state,
+        path,
+        body,
+        "task",
+        "{\"result\", \"by\"}",
+        |node, id, req: wire::CallbackRequest| {
+            Ok(node.call_back(id, req.result, req.note, req.by)?)
+        },
+    )
     .await
 }
 
