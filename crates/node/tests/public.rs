@@ -2,54 +2,25 @@
 //! are answered once and kept only as digests, and a code rates once, also
 //! after the node is reopened.
 
+mod common;
+
+use common::{FRAMEWORK, open_taicang, project};
+use deltabench_model::ProjectId;
 use deltabench_model::documents::Framework;
 use deltabench_model::local::Unit;
-use deltabench_model::public::Project;
-use deltabench_model::{JurisdictionCode, ProjectId};
 use deltabench_node::local::LocalError;
-use deltabench_node::public::RatingRequest;
-use deltabench_node::{Identity, Node, Policy, SystemClock};
-use deltabench_store::Store;
+use deltabench_node::{Node, Policy, SystemClock};
 use deltabench_store::public::Rated;
 use deltabench_trust::NodeKey;
 use std::path::Path;
 use std::sync::Arc;
 
-const FRAMEWORK: &str = include_str!("../../engine/tests/data/small-framework.json");
-
 fn open(dir: &Path) -> Node {
-    let identity = Identity {
-        code: JurisdictionCode::new("320585").unwrap(),
-        name_zh: "太仓市".into(),
-        name_en: "Taicang".into(),
-    };
-    Node::open(
-        identity,
-        NodeKey::from_seed([1; 32]),
-        Store::open(dir).unwrap(),
-        vec![],
-        Policy::default(),
-        Arc::new(SystemClock),
-    )
-    .unwrap()
-}
-
-fn project(unit: &str) -> Project {
-    serde_json::from_value(serde_json::json!({
-        "id": "lib-2025", "name_zh": "图书馆改造", "name_en": "Library renovation",
-        "unit": unit, "place": "城厢镇", "budget": 1_200_000, "period": "2025",
-        "category": "culture",
-    }))
-    .unwrap()
+    open_taicang(dir, Arc::new(SystemClock), Policy::default())
 }
 
 fn rate(node: &Node, code: &str, level: u8) -> Result<Rated, LocalError> {
-    node.rate(RatingRequest {
-        project: ProjectId::new("lib-2025").unwrap(),
-        code: code.into(),
-        level,
-        comment: None,
-    })
+    common::rate(node, "lib-2025", code, level)
 }
 
 #[test]
@@ -66,11 +37,15 @@ fn a_code_rates_once_and_is_still_used_after_a_restart() {
         .unwrap();
         node.put_units(&[unit]).unwrap();
         // A project needs one of the node's units.
-        match node.put_projects(&[project("nobody")]) {
+        match node.put_projects(&[project("lib-2025", "nobody")]) {
             Err(LocalError::Invalid(e)) => assert_eq!(e.field, "projects[0].unit"),
             other => panic!("{other:?}"),
         }
-        assert_eq!(node.put_projects(&[project("culture")]).unwrap(), 1);
+        assert_eq!(
+            node.put_projects(&[project("lib-2025", "culture")])
+                .unwrap(),
+            1
+        );
         let id = ProjectId::new("lib-2025").unwrap();
         assert!(matches!(
             node.issue_codes(&id, 0),
@@ -103,19 +78,7 @@ fn a_code_rates_once_and_is_still_used_after_a_restart() {
         codes
     };
     // Reopened: what was acknowledged is there, and the codes hold.
-    let node = Node::open(
-        Identity {
-            code: JurisdictionCode::new("320585").unwrap(),
-            name_zh: "太仓市".into(),
-            name_en: "Taicang".into(),
-        },
-        NodeKey::from_seed([1; 32]),
-        Store::open_waiting(dir.path()).unwrap(),
-        vec![],
-        Policy::default(),
-        Arc::new(SystemClock),
-    )
-    .unwrap();
+    let node = open(dir.path());
     assert_eq!(node.store().ratings().unwrap().len(), 1);
     assert_eq!(
         rate(&node, &codes[0].to_string(), 3).unwrap(),
@@ -146,20 +109,7 @@ impl deltabench_node::Clock for TestClock {
 }
 
 fn open_at(dir: &Path, clock: Arc<TestClock>, policy: Policy) -> Node {
-    let identity = Identity {
-        code: JurisdictionCode::new("320585").unwrap(),
-        name_zh: "太仓市".into(),
-        name_en: "Taicang".into(),
-    };
-    Node::open(
-        identity,
-        NodeKey::from_seed([1; 32]),
-        Store::open_waiting(dir).unwrap(),
-        vec![],
-        policy,
-        clock,
-    )
-    .unwrap()
+    open_taicang(dir, clock, policy)
 }
 
 /// The closed loop on a node: a bad rating opens a task due 15 working days
@@ -195,7 +145,8 @@ fn tasks_and_void_decisions_survive_a_restart() {
         ))
         .unwrap();
         node.put_units(&[unit]).unwrap();
-        node.put_projects(&[project("culture")]).unwrap();
+        node.put_projects(&[project("lib-2025", "culture")])
+            .unwrap();
         let codes = node
             .issue_codes(&ProjectId::new("lib-2025").unwrap(), 4)
             .unwrap();

@@ -4,22 +4,20 @@
 //! rule holds across a restart, and the node's files never hold an
 //! identity number.
 
+mod common;
+
+use common::{FRAMEWORK, open_taicang, project, rate};
 use deltabench_model::documents::Framework;
 use deltabench_model::local::Unit;
 use deltabench_model::public::Project;
-use deltabench_model::{InvalidField, JurisdictionCode, ProjectId};
+use deltabench_model::{InvalidField, ProjectId};
 use deltabench_node::local::LocalError;
-use deltabench_node::public::RatingRequest;
 use deltabench_node::verifier::{Admission, RatingVerifier, VerifyError};
-use deltabench_node::{Identity, Node, Policy, SystemClock};
-use deltabench_store::Store;
+use deltabench_node::{Node, Policy, SystemClock};
 use deltabench_store::public::Rated;
-use deltabench_trust::NodeKey;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
-
-const FRAMEWORK: &str = include_str!("../../engine/tests/data/small-framework.json");
 
 /// Residents on the town's list, by the keyed digest of their 18-character
 /// identity number; the slot of a rating is a second keyed digest over the
@@ -94,39 +92,9 @@ const BOB: &str = "320585199002020031";
 const STRANGER: &str = "110101198503030048";
 
 fn open(dir: &Path) -> Node {
-    let node = Node::open(
-        Identity {
-            code: JurisdictionCode::new("320585").unwrap(),
-            name_zh: "太仓市".into(),
-            name_en: "Taicang".into(),
-        },
-        NodeKey::from_seed([1; 32]),
-        Store::open_waiting(dir).unwrap(),
-        vec![],
-        Policy::default(),
-        Arc::new(SystemClock),
-    )
-    .unwrap();
+    let node = open_taicang(dir, Arc::new(SystemClock), Policy::default());
     node.set_verifier(Arc::new(CensusList::new([7; 32], &[ALICE, BOB])));
     node
-}
-
-fn project(id: &str) -> Project {
-    serde_json::from_value(serde_json::json!({
-        "id": id, "name_zh": "图书馆改造", "name_en": "Library renovation",
-        "unit": "culture", "place": "城厢镇", "budget": 1_200_000, "period": "2025",
-        "category": "culture",
-    }))
-    .unwrap()
-}
-
-fn rate(node: &Node, project: &str, credential: &str, level: u8) -> Result<Rated, LocalError> {
-    node.rate(RatingRequest {
-        project: ProjectId::new(project).unwrap(),
-        code: credential.into(),
-        level,
-        comment: None,
-    })
 }
 
 #[test]
@@ -142,8 +110,11 @@ fn a_census_list_verifier_lets_each_resident_rate_each_project_once() {
         ))
         .unwrap();
         node.put_units(&[unit]).unwrap();
-        node.put_projects(&[project("lib-2025"), project("pool-2025")])
-            .unwrap();
+        node.put_projects(&[
+            project("lib-2025", "culture"),
+            project("pool-2025", "culture"),
+        ])
+        .unwrap();
 
         assert_eq!(rate(&node, "lib-2025", ALICE, 5).unwrap(), Rated::Stored(1));
         // The same person again, however the number is typed.
