@@ -36,7 +36,7 @@ fn header_column(h: &str, line: Option<u64>) -> Result<&'static str, ApiError> {
 }
 
 fn from_csv(body: &[u8]) -> Result<Vec<RawTicket>, ApiError> {
-    let (mut reader, headers) = crate::local_routes::csv_reader(body)?;
+    let (reader, headers) = crate::local_routes::csv_reader(body)?;
     let mut cols = Vec::with_capacity(headers.len());
     for h in &headers {
         let c = header_column(h, Some(1))?;
@@ -45,27 +45,16 @@ fn from_csv(body: &[u8]) -> Result<Vec<RawTicket>, ApiError> {
         }
         cols.push(c);
     }
-    let mut rows = Vec::new();
-    for (n, record) in reader.records().enumerate() {
-        let record =
-            record.map_err(|e| {
-                let line = e.position().map(|p| p.line());
-                ApiError::bad_request(format!("data row {} is not valid CSV: {e}", n + 1))
-                    .with_place(n + 1, line, None)
-            })?;
-        let cells = cols
+    crate::local_routes::csv_records(reader, |row, line, record| RawTicket {
+        row,
+        line,
+        cells: cols
             .iter()
             .zip(record.iter())
             .filter(|(_, v)| !v.is_empty())
             .map(|(c, v)| (*c, v.to_owned()))
-            .collect();
-        rows.push(RawTicket {
-            row: n + 1,
-            line: record.position().map(|p| p.line() as usize),
-            cells,
-        });
-    }
-    Ok(rows)
+            .collect(),
+    })
 }
 
 fn from_json(body: &[u8]) -> Result<(Vec<RawTicket>, Option<CoordSystem>), ApiError> {

@@ -422,9 +422,30 @@ pub(crate) fn csv_reader(body: &[u8]) -> Result<(csv::Reader<&[u8]>, csv::String
     Ok((reader, headers))
 }
 
+/// Every data record of `reader`, each made into a `T` by `make` from its
+/// row number (1 for the first data row), its line and its cells; a record
+/// that is not valid CSV is refused by its row and line.
+pub(crate) fn csv_records<T>(
+    mut reader: csv::Reader<&[u8]>,
+    mut make: impl FnMut(usize, Option<usize>, &csv::StringRecord) -> T,
+) -> Result<Vec<T>, ApiError> {
+    let mut rows = Vec::new();
+    for (n, record) in reader.records().enumerate() {
+        let record =
+            record.map_err(|e| {
+                let line = e.position().map(|p| p.line());
+                ApiError::bad_request(format!("data row {} is not valid CSV: {e}", n + 1))
+                    .with_place(n + 1, line, None)
+            })?;
+        let line = record.position().map(|p| p.line() as usize);
+        rows.push(make(n + 1, line, &record));
+    }
+    Ok(rows)
+}
+
 /// Reads CSV rows. Errors name the line and column.
 pub fn rows_from_csv(body: &[u8]) -> Result<Vec<RawRow>, ApiError> {
-    let (mut reader, headers) = csv_reader(body)?;
+    let (reader, headers) = csv_reader(body)?;
     let mut index = [None; 5];
     for (i, h) in headers.iter().enumerate() {
         let name = h.trim_start_matches('\u{feff}').to_ascii_lowercase();
@@ -454,14 +475,7 @@ pub fn rows_from_csv(body: &[u8]) -> Result<Vec<RawRow>, ApiError> {
         ))
         .with_place(0, Some(1), Some(CSV_COLUMNS[missing].to_owned())));
     }
-    let mut rows = Vec::new();
-    for (n, record) in reader.records().enumerate() {
-        let record =
-            record.map_err(|e| {
-                let line = e.position().map(|p| p.line());
-                ApiError::bad_request(format!("data row {} is not valid CSV: {e}", n + 1))
-                    .with_place(n + 1, line, None)
-            })?;
+    csv_records(reader, |row, line, record| {
         let cell = |p: usize| match index[p] {
             None => Cell::Absent,
             Some(i) => record
@@ -469,17 +483,16 @@ pub fn rows_from_csv(body: &[u8]) -> Result<Vec<RawRow>, ApiError> {
                 .filter(|t| !t.is_empty())
                 .map_or(Cell::Missing, |t| Cell::Text(t.to_owned())),
         };
-        rows.push(RawRow {
-            row: n + 1,
-            line: record.position().map(|p| p.line() as usize),
+        RawRow {
+            row,
+            line,
             unit: cell(0),
             indicator: cell(1),
             period: cell(2),
             value: cell(3),
             target: cell(4),
-        });
-    }
-    Ok(rows)
+        }
+    })
 }
 
 /// Reads JSON rows: an array of objects with the CSV's columns as fields.
