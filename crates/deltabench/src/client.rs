@@ -36,9 +36,25 @@ fn publish<T: serde::de::DeserializeOwned>(
     body: &impl Serialize,
     what: &str,
 ) -> Result<T> {
-    c.post_json(path, body, 201)?.map_err(|r| {
+    post_or_refused(c, path, body, 201, what)
+}
+
+/// `body` posted to `path`, answered with `status`; a refusal names its
+/// status, the field it points at, if any, and why.
+fn post_or_refused<T: serde::de::DeserializeOwned>(
+    c: &Client,
+    path: &str,
+    body: &impl Serialize,
+    status: u16,
+    what: &str,
+) -> Result<T> {
+    c.post_json(path, body, status)?.map_err(|r| {
+        let at = match r.problem.field.as_deref() {
+            Some(f) if !f.is_empty() => format!(" at {f}"),
+            _ => String::new(),
+        };
         anyhow::anyhow!(
-            "the node refused {what} ({}): {}",
+            "the node refused {what} ({}){at}: {}",
             r.status,
             r.problem.detail
         )
@@ -126,19 +142,7 @@ pub fn whatif(a: WhatifArgs) -> Result<()> {
         seed: 0,
         perturbation: deltabench_model::Value::new(0.5)?,
     };
-    let v: wire::WhatIf = c.post_json("/api/v1/whatif", &body, 200)?.map_err(|r| {
-        let at = r.problem.field.as_deref().unwrap_or("");
-        anyhow::anyhow!(
-            "the node refused the what-if ({}){}: {}",
-            r.status,
-            if at.is_empty() {
-                String::new()
-            } else {
-                format!(" at {at}")
-            },
-            r.problem.detail
-        )
-    })?;
+    let v: wire::WhatIf = post_or_refused(&c, "/api/v1/whatif", &body, 200, "the what-if")?;
     if a.json {
         return print_json(&v);
     }
