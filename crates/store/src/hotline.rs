@@ -3,9 +3,13 @@
 //!
 //! - `m YYYY MM` (the year a big-endian u16, the month a byte): the
 //!   requests accepted in that month in China Standard Time (UTC+8), one
-//!   segment in a compact binary encoding ([`encode_segment`]);
-//! - `i YYYY MM`: the ids of that segment's requests, in its order, so that
-//!   an import finds the known ids without decoding the requests;
+//!   segment: a format byte, then in postcard a dictionary of the month's
+//!   names (channels, categories, subcategories, towns, departments), its
+//!   earliest acceptance, and one row per request naming words by position
+//!   and giving times as seconds after another ([`encode_segment`]);
+//! - `i YYYY MM`: the format byte, then in postcard the ids of that
+//!   segment's requests, in its order, so that an import finds the known
+//!   ids without decoding the requests;
 //! - `h ID 0 SEQ` (SEQ big-endian u64, from the database's id generator):
 //!   the audit trail, each earlier version replaced with who replaced it and
 //!   when, as JSON;
@@ -107,305 +111,145 @@ fn same(a: &Ticket, b: &Ticket) -> bool {
         && a.long.map(f64::to_bits) == b.long.map(f64::to_bits)
 }
 
-// The binary encoding. Unsigned integers are LEB128 varints, signed ones
-// zigzag varints, coordinates little-endian f64 bits.
+// The binary encoding: a format byte, then a value in postcard (serde's
+// compact, not self-describing format: integers as varints, signed ones
+// zigzagged, `Option` as a 0 or 1 byte before the value, sequences and
+// strings as a length before their items, f64 as its 8 little-endian bytes,
+// enum variants as their index). The mirrors below are the layout; they
+// carry no skip attribute, which postcard could not read back.
 
-fn put_var(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
+/// A month's requests, less their ids.
+#[derive(Serialize, Deserialize)]
+struct Segment<'a> {
+    /// The distinct channels, categories, subcategories, towns and
+    /// departments, in order of first use: the rows name them by position.
+    #[serde(borrow)]
+    words: Vec<&'a str>,
+    /// The earliest acceptance, in Unix seconds.
+    base: i64,
+    /// The requests, in the order of the id list.
+    rows: Vec<Row>,
 }
 
-fn put_zig(out: &mut Vec<u8>, v: i64) {
-    put_var(out, ((v << 1) ^ (v >> 63)) as u64);
+/// One request of a [`Segment`]. Words are positions in its dictionary;
+/// times are Unix seconds after another time.
+#[derive(Serialize, Deserialize)]
+struct Row {
+    channel: u32,
+    category: u32,
+    department: u32,
+    subcategory: Option<u32>,
+    town: Option<u32>,
+    lat: Option<f64>,
+    long: Option<f64>,
+    /// After the segment's `base`.
+    accepted: i64,
+    /// This and the next three: after `accepted`.
+    acknowledged: Option<i64>,
+    closed: Option<i64>,
+    reopened: Option<i64>,
+    sla: Option<i64>,
+    result: Option<Outcome>,
+    satisfaction: Option<u8>,
 }
 
-fn put_str(out: &mut Vec<u8>, s: &str) {
-    put_var(out, s.len() as u64);
-    out.extend_from_slice(s.as_bytes());
+/// [`ClosureResult`] as stored (variant 0, 1, 2), kept apart so that a
+/// change to the model's enum cannot change the format unnoticed.
+#[derive(Clone, Copy, Serialize, Deserialize)]
+enum Outcome {
+    Resolved,
+    Explained,
+    NotResolved,
 }
 
-struct Reader<'a> {
-    b: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn new(b: &'a [u8]) -> Result<Self, StoreError> {
-        match b.first() {
-            Some(&FORMAT) => Ok(Self { b, at: 1 }),
-            _ => Err(corrupt("a hotline segment of an unknown format")),
+impl From<ClosureResult> for Outcome {
+    fn from(r: ClosureResult) -> Self {
+        match r {
+            ClosureResult::Resolved => Self::Resolved,
+            ClosureResult::Explained => Self::Explained,
+            ClosureResult::NotResolved => Self::NotResolved,
         }
     }
+}
 
-    fn byte(&mut self) -> Result<u8, StoreError> {
-        let v = *self
-            .b
-            .get(self.at)
-            .ok_or_else(|| corrupt("a hotline segment ends early"))?;
-        self.at += 1;
-        Ok(v)
-    }
-
-    fn var(&mut self) -> Result<u64, StoreError> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            v |= u64::from(b & 0x7f) << shift;
-            if b < 0x80 {
-                return Ok(v);
-            }
+impl From<Outcome> for ClosureResult {
+    fn from(r: Outcome) -> Self {
+        match r {
+            Outcome::Resolved => Self::Resolved,
+            Outcome::Explained => Self::Explained,
+            Outcome::NotResolved => Self::NotResolved,
         }
-        Err(corrupt("a hotline segment holds a bad number"))
-    }
-
-    fn zig(&mut self) -> Result<i64, StoreError> {
-        let v = self.var()?;
-        Ok(((v >> 1) as i64) ^ -((v & 1) as i64))
-    }
-
-    fn len(&mut self) -> Result<usize, StoreError> {
-        let n = self.var()?;
-        usize::try_from(n)
-            .ok()
-            .filter(|n| *n <= self.b.len() - self.at)
-            .ok_or_else(|| corrupt("a hotline segment holds a bad length"))
-    }
-
-    fn bytes(&mut self, n: usize) -> Result<&'a [u8], StoreError> {
-        let s = self
-            .b
-            .get(self.at..self.at + n)
-            .ok_or_else(|| corrupt("a hotline segment ends early"))?;
-        self.at += n;
-        Ok(s)
-    }
-
-    fn str(&mut self) -> Result<&'a str, StoreError> {
-        let n = self.len()?;
-        std::str::from_utf8(self.bytes(n)?).map_err(corrupt)
-    }
-
-    fn f64(&mut self) -> Result<f64, StoreError> {
-        let b = self.bytes(8)?;
-        Ok(f64::from_le_bytes(b.try_into().map_err(corrupt)?))
-    }
-
-    fn time(&mut self, base: i64) -> Result<Timestamp, StoreError> {
-        Timestamp::from_unix(base.wrapping_add(self.zig()?)).map_err(corrupt)
     }
 }
 
-const SUBCATEGORY: u64 = 1;
-const TOWN: u64 = 1 << 1;
-const LAT: u64 = 1 << 2;
-const LONG: u64 = 1 << 3;
-const ACKNOWLEDGED: u64 = 1 << 4;
-const CLOSED: u64 = 1 << 5;
-const REOPENED: u64 = 1 << 6;
-const SLA: u64 = 1 << 7;
-const RESULT: u64 = 1 << 8;
-const SATISFACTION: u64 = 1 << 9;
+/// The format byte, then `value` in postcard, `what` naming it in errors
+/// (postcard fails only on what these types never hold, such as a sequence
+/// of unknown length).
+fn to_stored<T: Serialize>(value: &T, what: &str, capacity: usize) -> Result<Vec<u8>, StoreError> {
+    let mut out = Vec::with_capacity(capacity);
+    out.push(FORMAT);
+    postcard::to_extend(value, out)
+        .map_err(|e| corrupt(format!("a hotline {what} does not encode: {e}")))
+}
+
+/// The value of `b` (a format byte, then postcard), `what` naming it in
+/// errors: every byte must be read.
+fn from_stored<'a, T: Deserialize<'a>>(b: &'a [u8], what: &str) -> Result<T, StoreError> {
+    let rest = match b.split_first() {
+        Some((&FORMAT, rest)) => rest,
+        Some((other, _)) => {
+            return Err(corrupt(format!(
+                "a hotline {what} of format {other}, not {FORMAT}: \
+                 written by a later version?"
+            )));
+        }
+        None => return Err(corrupt(format!("an empty hotline {what}"))),
+    };
+    match postcard::take_from_bytes(rest) {
+        Ok((v, [])) => Ok(v),
+        Ok((_, extra)) => Err(corrupt(format!(
+            "a hotline {what} has {} bytes past its end",
+            extra.len()
+        ))),
+        Err(e) => Err(corrupt(format!("a hotline {what} does not decode: {e}"))),
+    }
+}
 
 /// A month's requests as two values: the segment and its ids.
 ///
-/// The segment is the format byte, a dictionary of the distinct channels,
-/// categories, subcategories, towns and departments (a count, then each a
-/// length and UTF-8 bytes), the earliest acceptance (zigzag), the count of
-/// requests, then each request: a bit set of the optional fields present;
-/// its channel, category and department as dictionary positions; its
-/// subcategory and town likewise when present; latitude and longitude as
-/// f64 bits when present; its acceptance after the earliest; each other
-/// time after its acceptance; its result (0 resolved, 1 explained, 2 not
-/// resolved) and its satisfaction as a byte each when present. The id list
-/// is the format byte, the count, then each id's length and bytes.
-fn encode_segment<T: std::borrow::Borrow<Ticket>>(tickets: &[T]) -> (Vec<u8>, Vec<u8>) {
-    let mut dict: HashMap<&str, u64> = HashMap::new();
+/// Each is the format byte ([`FORMAT`]), then a postcard value. The
+/// segment's is a [`Segment`]: the dictionary (the distinct channels,
+/// categories, subcategories, towns and departments, in order of first
+/// use), the earliest acceptance in Unix seconds, then each request as a
+/// [`Row`]: its channel, category and department as dictionary positions;
+/// its subcategory and town likewise, if any; its latitude and longitude,
+/// if any; its acceptance in seconds after the earliest; its
+/// acknowledgement, closure, last reopening and SLA due time, if any, each
+/// in seconds after its acceptance; its result (0 resolved, 1 explained, 2
+/// not resolved) and its satisfaction, if any. The id list's is the ids, in
+/// the order of the rows.
+fn encode_segment<T: std::borrow::Borrow<Ticket>>(
+    tickets: &[T],
+) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
+    let mut dict: HashMap<&str, u32> = HashMap::new();
     let mut words: Vec<&str> = Vec::new();
-    // The dictionary, in order of first use.
     let mut intern = |s| {
-        let next = words.len() as u64;
+        let next = words.len() as u32;
         *dict.entry(s).or_insert_with(|| {
             words.push(s);
             next
         })
     };
-    let mut refs: Vec<[u64; 5]> = Vec::with_capacity(tickets.len());
-    for t in tickets {
-        let t = t.borrow();
-        refs.push([
-            intern(t.channel.as_str()),
-            intern(t.category.as_str()),
-            intern(t.department.as_str()),
-            t.subcategory.as_deref().map_or(0, &mut intern),
-            t.town.as_deref().map_or(0, &mut intern),
-        ]);
-    }
     let base = tickets
         .iter()
         .map(|t| t.borrow().accepted_at.unix())
         .min()
         .unwrap_or(0);
-    let mut seg = Vec::with_capacity(16 + tickets.len() * 48);
-    seg.push(FORMAT);
-    put_var(&mut seg, words.len() as u64);
-    for w in &words {
-        put_str(&mut seg, w);
-    }
-    put_zig(&mut seg, base);
-    put_var(&mut seg, tickets.len() as u64);
-    let mut ids = Vec::with_capacity(8 + tickets.len() * 16);
-    ids.push(FORMAT);
-    put_var(&mut ids, tickets.len() as u64);
-    for (t, r) in tickets.iter().zip(&refs) {
+    let mut rows = Vec::with_capacity(tickets.len());
+    let mut ids = Vec::with_capacity(tickets.len());
+    for t in tickets {
         let Ticket {
             id,
-            channel: _,
-            category: _,
-            subcategory,
-            town,
-            department: _,
-            lat,
-            long,
-            accepted_at,
-            acknowledged_at,
-            closed_at,
-            reopened_at,
-            sla_due,
-            result,
-            satisfaction,
-        } = t.borrow();
-        put_str(&mut ids, id);
-        let bit = |present: bool, b: u64| if present { b } else { 0 };
-        let bits = bit(subcategory.is_some(), SUBCATEGORY)
-            | bit(town.is_some(), TOWN)
-            | bit(lat.is_some(), LAT)
-            | bit(long.is_some(), LONG)
-            | bit(acknowledged_at.is_some(), ACKNOWLEDGED)
-            | bit(closed_at.is_some(), CLOSED)
-            | bit(reopened_at.is_some(), REOPENED)
-            | bit(sla_due.is_some(), SLA)
-            | bit(result.is_some(), RESULT)
-            | bit(satisfaction.is_some(), SATISFACTION);
-        put_var(&mut seg, bits);
-        put_var(&mut seg, r[0]);
-        put_var(&mut seg, r[1]);
-        put_var(&mut seg, r[2]);
-        if subcategory.is_some() {
-            put_var(&mut seg, r[3]);
-        }
-        if town.is_some() {
-            put_var(&mut seg, r[4]);
-        }
-        for x in [lat, long].into_iter().flatten() {
-            seg.extend_from_slice(&x.to_le_bytes());
-        }
-        let accepted = accepted_at.unix();
-        put_zig(&mut seg, accepted.wrapping_sub(base));
-        for x in [acknowledged_at, closed_at, reopened_at, sla_due]
-            .into_iter()
-            .flatten()
-        {
-            put_zig(&mut seg, x.unix().wrapping_sub(accepted));
-        }
-        if let Some(r) = result {
-            seg.push(match r {
-                ClosureResult::Resolved => 0,
-                ClosureResult::Explained => 1,
-                ClosureResult::NotResolved => 2,
-            });
-        }
-        if let Some(s) = satisfaction {
-            seg.push(*s);
-        }
-    }
-    (seg, ids)
-}
-
-/// The ids of an id list, in order.
-fn decode_ids(b: &[u8]) -> Result<Vec<&str>, StoreError> {
-    let mut r = Reader::new(b)?;
-    let n = r.len()?;
-    (0..n).map(|_| r.str()).collect()
-}
-
-/// The requests of a segment and its id list.
-fn decode_segment(seg: &[u8], ids: &[u8]) -> Result<Vec<Ticket>, StoreError> {
-    let ids = decode_ids(ids)?;
-    let mut r = Reader::new(seg)?;
-    let words: Vec<&str> = (0..r.len()?).map(|_| r.str()).collect::<Result<_, _>>()?;
-    let units: Vec<Option<UnitId>> = words.iter().map(|w| UnitId::new(*w).ok()).collect();
-    let base = r.zig()?;
-    let n = r.len()?;
-    if n != ids.len() {
-        return Err(corrupt("a hotline segment and its ids differ in length"));
-    }
-    let mut out = Vec::with_capacity(n);
-    for id in ids {
-        let bits = r.var()?;
-        let word = |r: &mut Reader<'_>| -> Result<usize, StoreError> {
-            usize::try_from(r.var()?)
-                .ok()
-                .filter(|i| *i < words.len())
-                .ok_or_else(|| corrupt("a hotline segment names a word it lacks"))
-        };
-        let channel = words[word(&mut r)?].to_owned();
-        let category = words[word(&mut r)?].to_owned();
-        let department = units[word(&mut r)?]
-            .clone()
-            .ok_or_else(|| corrupt("a hotline segment holds a bad department"))?;
-        let subcategory = if bits & SUBCATEGORY != 0 {
-            Some(words[word(&mut r)?].to_owned())
-        } else {
-            None
-        };
-        let town = if bits & TOWN != 0 {
-            Some(words[word(&mut r)?].to_owned())
-        } else {
-            None
-        };
-        let lat = if bits & LAT != 0 {
-            Some(r.f64()?)
-        } else {
-            None
-        };
-        let long = if bits & LONG != 0 {
-            Some(r.f64()?)
-        } else {
-            None
-        };
-        let accepted_at = r.time(base)?;
-        let a = accepted_at.unix();
-        let mut time = |b: u64| -> Result<Option<Timestamp>, StoreError> {
-            if bits & b != 0 {
-                r.time(a).map(Some)
-            } else {
-                Ok(None)
-            }
-        };
-        let acknowledged_at = time(ACKNOWLEDGED)?;
-        let closed_at = time(CLOSED)?;
-        let reopened_at = time(REOPENED)?;
-        let sla_due = time(SLA)?;
-        let result = if bits & RESULT != 0 {
-            Some(match r.byte()? {
-                0 => ClosureResult::Resolved,
-                1 => ClosureResult::Explained,
-                2 => ClosureResult::NotResolved,
-                _ => return Err(corrupt("a hotline segment holds a bad result")),
-            })
-        } else {
-            None
-        };
-        let satisfaction = if bits & SATISFACTION != 0 {
-            Some(r.byte()?)
-        } else {
-            None
-        };
-        out.push(Ticket {
-            id: id.to_owned(),
             channel,
             category,
             subcategory,
@@ -420,6 +264,80 @@ fn decode_segment(seg: &[u8], ids: &[u8]) -> Result<Vec<Ticket>, StoreError> {
             sla_due,
             result,
             satisfaction,
+        } = t.borrow();
+        ids.push(id.as_str());
+        let accepted = accepted_at.unix();
+        let after = |x: &Option<Timestamp>| x.map(|x| x.unix().wrapping_sub(accepted));
+        rows.push(Row {
+            channel: intern(channel.as_str()),
+            category: intern(category.as_str()),
+            department: intern(department.as_str()),
+            subcategory: subcategory.as_deref().map(&mut intern),
+            town: town.as_deref().map(&mut intern),
+            lat: *lat,
+            long: *long,
+            accepted: accepted.wrapping_sub(base),
+            acknowledged: after(acknowledged_at),
+            closed: after(closed_at),
+            reopened: after(reopened_at),
+            sla: after(sla_due),
+            result: result.map(Outcome::from),
+            satisfaction: *satisfaction,
+        });
+    }
+    let seg = Segment { words, base, rows };
+    Ok((
+        to_stored(&seg, "segment", 16 + tickets.len() * 56)?,
+        to_stored(&ids, "id list", 8 + tickets.len() * 16)?,
+    ))
+}
+
+/// The ids of an id list, in order.
+fn decode_ids(b: &[u8]) -> Result<Vec<&str>, StoreError> {
+    from_stored(b, "id list")
+}
+
+/// The requests of a segment and its id list.
+fn decode_segment(seg: &[u8], ids: &[u8]) -> Result<Vec<Ticket>, StoreError> {
+    let ids = decode_ids(ids)?;
+    let Segment { words, base, rows } = from_stored(seg, "segment")?;
+    if rows.len() != ids.len() {
+        return Err(corrupt("a hotline segment and its ids differ in length"));
+    }
+    let units: Vec<Option<UnitId>> = words.iter().map(|w| UnitId::new(*w).ok()).collect();
+    let word = |i: u32| -> Result<&str, StoreError> {
+        words
+            .get(i as usize)
+            .copied()
+            .ok_or_else(|| corrupt("a hotline segment names a word it lacks"))
+    };
+    let time = |t: i64, after: i64| Timestamp::from_unix(after.wrapping_add(t)).map_err(corrupt);
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, r) in ids.into_iter().zip(rows) {
+        let department = units
+            .get(r.department as usize)
+            .ok_or_else(|| corrupt("a hotline segment names a word it lacks"))?
+            .clone()
+            .ok_or_else(|| corrupt("a hotline segment holds a bad department"))?;
+        let accepted_at = time(r.accepted, base)?;
+        let a = accepted_at.unix();
+        let after = |t: Option<i64>| t.map(|t| time(t, a)).transpose();
+        out.push(Ticket {
+            id: id.to_owned(),
+            channel: word(r.channel)?.to_owned(),
+            category: word(r.category)?.to_owned(),
+            subcategory: r.subcategory.map(word).transpose()?.map(str::to_owned),
+            town: r.town.map(word).transpose()?.map(str::to_owned),
+            department,
+            lat: r.lat,
+            long: r.long,
+            accepted_at,
+            acknowledged_at: after(r.acknowledged)?,
+            closed_at: after(r.closed)?,
+            reopened_at: after(r.reopened)?,
+            sla_due: after(r.sla)?,
+            result: r.result.map(ClosureResult::from),
+            satisfaction: r.satisfaction,
         });
     }
     Ok(out)
@@ -643,7 +561,8 @@ impl Store {
 
         // Encoded on every core: a large import is mostly this.
         let encoded = on_every_core(&months, |(_, ts)| encode_segment(ts));
-        for ((m, ts), (seg, ids)) in months.iter().zip(encoded) {
+        for ((m, ts), encoded) in months.iter().zip(encoded) {
+            let (seg, ids) = encoded?;
             if ts.is_empty() {
                 batch.remove(&month_key(SEGMENT, *m));
                 batch.remove(&month_key(IDS, *m));
@@ -838,6 +757,78 @@ mod tests {
         let (now, history) = store.ticket("b").unwrap().unwrap();
         assert_eq!((now, history.len()), (moved, 1));
         assert_eq!(history[0].previous, b);
+    }
+
+    #[test]
+    fn a_segment_decodes_to_what_was_encoded() {
+        let mut b = ticket("b", "noise");
+        b.subcategory = Some("roads".into());
+        let given = [full("a", 1_738_341_000), b, ticket("c", "noise")];
+        let (seg, ids) = encode_segment(&given).unwrap();
+        assert_eq!((seg[0], ids[0]), (FORMAT, FORMAT));
+        let got = decode_segment(&seg, &ids).unwrap();
+        assert_eq!(got, given);
+        assert!(got.iter().zip(&given).all(|(a, b)| same(a, b)));
+        assert_eq!(decode_ids(&ids).unwrap(), ["a", "b", "c"]);
+        let (seg, ids) = encode_segment::<Ticket>(&[]).unwrap();
+        assert_eq!(decode_segment(&seg, &ids).unwrap(), []);
+    }
+
+    #[test]
+    fn a_bad_segment_is_corrupt_not_a_panic() {
+        let given = [full("a", 1_738_341_000), ticket("b", "noise")];
+        let (seg, ids) = encode_segment(&given).unwrap();
+        let corrupt = |seg: &[u8], ids: &[u8]| match decode_segment(seg, ids) {
+            Err(StoreError::Corrupt(e)) => e,
+            other => panic!("{other:?}"),
+        };
+        let mut later = seg.clone();
+        later[0] = 2;
+        assert!(corrupt(&later, &ids).contains("format 2"));
+        assert!(corrupt(&seg, &[]).contains("empty"));
+        let mut ids_later = ids.clone();
+        ids_later[0] = 0;
+        assert!(corrupt(&seg, &ids_later).contains("id list of format 0"));
+        // Every truncation, and every byte changed, fails or decodes: none
+        // panics.
+        for n in 0..seg.len() {
+            assert!(decode_segment(&seg[..n], &ids).is_err());
+        }
+        for i in 1..seg.len() {
+            for v in [0, 1, 0x7f, 0x80, 0xff] {
+                let mut bad = seg.clone();
+                bad[i] = v;
+                let _ = decode_segment(&bad, &ids);
+            }
+        }
+        let mut extra = seg.clone();
+        extra.push(0);
+        assert!(corrupt(&extra, &ids).contains("past its end"));
+        let other_ids = to_stored(&vec!["a"], "id list", 0).unwrap();
+        assert!(corrupt(&seg, &other_ids).contains("differ in length"));
+        // A row naming a word past the dictionary.
+        let lacking = Segment {
+            words: vec!["12345"],
+            base: 0,
+            rows: vec![Row {
+                channel: 0,
+                category: 0,
+                department: 7,
+                subcategory: None,
+                town: None,
+                lat: None,
+                long: None,
+                accepted: 0,
+                acknowledged: None,
+                closed: None,
+                reopened: None,
+                sla: None,
+                result: None,
+                satisfaction: None,
+            }],
+        };
+        let bad = to_stored(&lacking, "segment", 0).unwrap();
+        assert!(corrupt(&bad, &other_ids).contains("lacks"));
     }
 
     #[test]
