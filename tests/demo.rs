@@ -268,7 +268,7 @@ fn the_demo_compares_three_nodes_stops_on_ctrl_c_and_resumes() {
         assert!(
             out.lines().any(|l| l.starts_with(city)
                 && l.contains("2000 hotline requests of 2025")
-                && l.contains("办结率")),
+                && l.contains("H3 cells across")),
             "{city}'s hotline requests: {out}"
         );
     }
@@ -278,7 +278,9 @@ fn the_demo_compares_three_nodes_stops_on_ctrl_c_and_resumes() {
     for city in ["Taicang", "Kunshan", "Jiading"] {
         assert!(
             out.lines().any(|l| l.starts_with(city)
-                && l.contains("signs its 2025 hotline summary: 2000 requests")),
+                && l.contains("signs its 2025 hotline summary: 2000 requests")
+                && l.contains("办结率")
+                && l.contains("解决率")),
             "{city}'s hotline summary: {out}"
         );
     }

@@ -682,28 +682,17 @@ fn load_tickets(n: &DemoNode) -> Result<()> {
     )?;
     let map: wire::Heatmap = n.get("/api/v1/hotline/heatmap?period=2025&resolution=8")?;
     let d: wire::Departments = n.get("/api/v1/hotline/departments?period=2025")?;
-    let whole: Vec<_> = d
+    let departments = d
         .departments
         .iter()
         .filter(|r| r.category.is_none())
-        .collect();
-    let requests: usize = whole.iter().map(|r| r.requests).sum();
-    let rate = |f: fn(&deltabench_model::hotline::DepartmentRow) -> Option<f64>| {
-        let n: f64 = whole
-            .iter()
-            .map(|r| f(r).unwrap_or(0.0) * r.requests as f64)
-            .sum();
-        100.0 * n / requests.max(1) as f64
-    };
+        .count();
     println!(
-        "{}: {} hotline requests of 2025 ({} flagged) on {} H3 cells; 办结率 {:.1}%, 解决率 {:.1}% across {} departments",
+        "{}: {} hotline requests of 2025 ({} flagged) on {} H3 cells across {departments} departments",
         n.name(),
         stored.accepted,
         stored.flagged.values().sum::<usize>(),
         map.cells.len(),
-        rate(|r| r.closure_rate),
-        rate(|r| r.resolution_rate),
-        whole.len()
     );
     // The framework valued by the requests, and its 2025 summary: each
     // department's resolution rate and within-SLA share, averaged.
@@ -724,8 +713,9 @@ fn load_tickets(n: &DemoNode) -> Result<()> {
     )?;
     let s: deltabench_model::documents::HotlineSummary =
         serde_json::from_str(p.document.payload.get()).context("the hotline summary")?;
+    let (closure, resolution) = closure_and_resolution(&s);
     println!(
-        "{}: signs its 2025 hotline summary: {} requests in {} categories, {} H3 cells of at least k = {} ({} cells of {} requests withheld, {} without coordinates)",
+        "{}: signs its 2025 hotline summary: {} requests in {} categories, 办结率 {closure:.1}%, 解决率 {resolution:.1}%; {} H3 cells of at least k = {} ({} cells of {} requests withheld, {} without coordinates)",
         n.name(),
         s.requests,
         s.categories.len(),
@@ -927,22 +917,27 @@ fn compare_hotline(nodes: &[DemoNode]) -> Result<()> {
     })?;
     for m in &d.members {
         let s = &m.summary;
-        let sum = |f: fn(&deltabench_model::documents::HotlineCategory) -> u32| {
-            s.categories.iter().map(|c| u64::from(f(c))).sum::<u64>()
-        };
-        let share = |n: u64| 100.0 * n as f64 / f64::from(s.requests.max(1));
+        let (closure, resolution) = closure_and_resolution(s);
         let top = s.categories.iter().max_by_key(|c| c.requests);
         println!(
-            "hotline 2025 across the Delta, {}: {} requests, most of them {} ({}); 办结率 {:.1}%, 解决率 {:.1}%",
+            "hotline 2025 across the Delta, {}: {} requests, most of them {} ({}); 办结率 {closure:.1}%, 解决率 {resolution:.1}%",
             m.issuer,
             s.requests,
             top.map_or("–", |c| c.category.as_str()),
             top.map_or(0, |c| c.requests),
-            share(sum(|c| c.closed)),
-            share(sum(|c| c.resolved))
         );
     }
     Ok(())
+}
+
+/// The closure rate (办结率) and resolution rate (解决率) of a signed
+/// hotline summary, in percent, from its counts.
+fn closure_and_resolution(s: &deltabench_model::documents::HotlineSummary) -> (f64, f64) {
+    let sum = |f: fn(&deltabench_model::documents::HotlineCategory) -> u32| {
+        s.categories.iter().map(|c| u64::from(f(c))).sum::<u64>()
+    };
+    let share = |n: u64| 100.0 * n as f64 / f64::from(s.requests.max(1));
+    (share(sum(|c| c.closed)), share(sum(|c| c.resolved)))
 }
 
 /// Each city publishes its 2025 debt figures as a summary of the reference
