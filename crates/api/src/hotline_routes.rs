@@ -348,26 +348,19 @@ pub(crate) async fn post_summary(
             format!("{resolution} is not an H3 resolution (0 to 15)"),
         )));
     }
-    blocking(
-        move || match node.publish_hotline_summary(req.period, resolution) {
-            Ok((doc, created)) => Ok((
-                StatusCode::CREATED,
-                Json(wire::HotlineSummaryPublished {
-                    hash: doc.hash().clone(),
-                    document: crate::local_routes::envelope(doc.bytes())?,
-                    created,
-                }),
-            )),
-            // The request is well formed; the data cannot be published.
-            Err(deltabench_node::local::LocalError::Invalid(f)) => Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unpublishable",
-                f.to_string(),
-            )
-            .with_field(f.field, f.reason)),
-            Err(e) => Err(e.into()),
-        },
-    )
+    blocking(move || {
+        let (doc, created) = node
+            .publish_hotline_summary(req.period, resolution)
+            .map_err(|e| crate::local_routes::unpublishable("unpublishable", e))?;
+        Ok((
+            StatusCode::CREATED,
+            Json(wire::HotlineSummaryPublished {
+                hash: doc.hash().clone(),
+                document: crate::local_routes::envelope(doc.bytes())?,
+                created,
+            }),
+        ))
+    })
     .await
 }
 

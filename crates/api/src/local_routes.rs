@@ -61,6 +61,19 @@ pub(crate) fn invalid(f: InvalidField) -> ApiError {
 }
 
 /// The envelope of a document's stored bytes, for an answer.
+/// A node's error for a publication whose request was well formed: the
+/// data's own refusal (`Invalid`) is 422 of `kind`, naming its field;
+/// anything else as usual.
+pub(crate) fn unpublishable(kind: &'static str, e: deltabench_node::local::LocalError) -> ApiError {
+    match e {
+        deltabench_node::local::LocalError::Invalid(f) => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, kind, f.to_string())
+                .with_field(f.field, f.reason)
+        }
+        e => e.into(),
+    }
+}
+
 pub(crate) fn envelope(bytes: &[u8]) -> Result<wire::Envelope, ApiError> {
     serde_json::from_slice(bytes).map_err(ApiError::internal)
 }
@@ -734,26 +747,20 @@ pub(crate) async fn post_commitment(
         )));
     }
     let node = state.node.clone();
-    blocking(
-        move || match node.publish_forecast_commitment(&req.framework, req.period, level) {
-            Ok((doc, created, (_, left_out))) => Ok((
-                StatusCode::CREATED,
-                Json(wire::CommitmentPublished {
-                    hash: doc.hash().clone(),
-                    document: envelope(doc.bytes())?,
-                    created,
-                    left_out,
-                }),
-            )),
-            Err(deltabench_node::local::LocalError::Invalid(f)) => Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "nothing-to-commit",
-                f.to_string(),
-            )
-            .with_field(f.field, f.reason)),
-            Err(e) => Err(e.into()),
-        },
-    )
+    blocking(move || {
+        let (doc, created, (_, left_out)) = node
+            .publish_forecast_commitment(&req.framework, req.period, level)
+            .map_err(|e| unpublishable("nothing-to-commit", e))?;
+        Ok((
+            StatusCode::CREATED,
+            Json(wire::CommitmentPublished {
+                hash: doc.hash().clone(),
+                document: envelope(doc.bytes())?,
+                created,
+                left_out,
+            }),
+        ))
+    })
     .await
 }
 

@@ -617,23 +617,19 @@ pub(crate) async fn post_public_ratings(
 ) -> Result<(StatusCode, Json<wire::PublicRatingsPublished>), ApiError> {
     let req: wire::PublicRatingsRequest = parse_object(&body?, "{\"period\": P}")?;
     let node = state.node.clone();
-    blocking(move || match node.publish_public_ratings(req.period) {
-        Ok((doc, created)) => Ok((
+    blocking(move || {
+        // The request is well formed; the ratings may be too few to publish.
+        let (doc, created) = node
+            .publish_public_ratings(req.period)
+            .map_err(|e| crate::local_routes::unpublishable("below-k", e))?;
+        Ok((
             StatusCode::CREATED,
             Json(wire::PublicRatingsPublished {
                 hash: doc.hash().clone(),
                 document: crate::local_routes::envelope(doc.bytes())?,
                 created,
             }),
-        )),
-        // The request is well formed; the ratings are too few to publish.
-        Err(deltabench_node::local::LocalError::Invalid(f)) => {
-            Err(
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "below-k", f.to_string())
-                    .with_field(f.field, f.reason),
-            )
-        }
-        Err(e) => Err(e.into()),
+        ))
     })
     .await
 }
