@@ -255,6 +255,7 @@ pub fn check_dashboard(api: &str, viewer: &str) {
         ("comparison", "zh"),
         ("twin", "zh"),
         ("whatif", "en"),
+        ("hotline", "zh"),
     ] {
         let html = dom(&browser, &page(name, lang));
         assert!(
@@ -285,6 +286,22 @@ pub fn check_dashboard(api: &str, viewer: &str) {
                 html.contains(r#"data-action="run""#),
                 "no run button on the what-if page"
             ),
+            // Without a period the hotline page shows the latest year with
+            // requests (the demo's 2025): the hexagons, and every city's
+            // signed summary.
+            "hotline" => {
+                assert!(
+                    element(&html, r#"class="hexmap"#, "svg").is_some(),
+                    "no heat map on the hotline page: {}",
+                    tail(&html)
+                );
+                assert_eq!(
+                    html.matches("<tr data-issuer=").count(),
+                    3,
+                    "every city's hotline summary: {}",
+                    tail(&html)
+                );
+            }
             _ => assert!(
                 element(&html, r#"class="chart"#, "svg").is_some(),
                 "no chart on the {name} page"

@@ -181,6 +181,23 @@ fn hotline_requests_are_imported_from_the_command_line() {
             "{own}"
         );
         drop(page);
+        // Without a period, the page opens on the latest year holding
+        // requests (2025 here), not on the current one.
+        let bare = p.url(&format!("/#/hotline?token={}&lang=en", node.viewer));
+        let mut page = crate::cdp::Page::open(&browser, &bare, 1280, 900);
+        page.wait_until(
+            "the hotline page or an error",
+            "document.body.dataset.ready === 'hotline' || document.querySelector('.error-box')",
+        );
+        assert_eq!(
+            page.eval("document.querySelector('[data-control=period]').value"),
+            "2025"
+        );
+        assert_eq!(
+            page.eval("document.querySelectorAll('svg.hexmap polygon.hex').length"),
+            1
+        );
+        drop(page);
         crate::browser::screenshot(
             &browser,
             &url,

@@ -1422,7 +1422,14 @@
   }
 
   async function pageHotline(ctx) {
-    const period = ctx.params.get('period') || String(new Date().getFullYear());
+    let period = ctx.params.get('period');
+    if (!period) {
+      // The latest year holding requests, else this year.
+      const held = await api('/hotline/months');
+      if (!ctx.alive()) return;
+      const last = (held.months || []).slice(-1)[0];
+      period = last ? last.month.slice(0, 4) : String(new Date().getFullYear());
+    }
     const category = ctx.params.get('category') || '';
     const resolution = ctx.params.get('resolution') || '8';
     const q = `?period=${encodeURIComponent(period)}`;

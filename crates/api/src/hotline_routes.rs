@@ -10,7 +10,9 @@ use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use deltabench_model::Period;
-use deltabench_model::hotline::{CoordSystem, Departments, Heatmap, HotlineDelta, TicketsStored};
+use deltabench_model::hotline::{
+    CoordSystem, Departments, Heatmap, HotlineDelta, HotlineMonths, TicketsStored,
+};
 use deltabench_node::hotline::{RawTicket, column};
 use deltabench_wire as wire;
 use serde::Deserialize;
@@ -421,4 +423,23 @@ pub(crate) async fn get_ticket(
         Ok(Json(wire::TicketHistory { ticket, history }))
     })
     .await
+}
+
+#[utoipa::path(
+    get,
+    path = "/hotline/months",
+    tag = "hotline",
+    summary = "The months that hold requests, with their counts",
+    description = "Every month (by the day of acceptance in UTC+8) with at least one \
+        request, oldest first: what periods the heat map and the departments' figures \
+        can be asked for.",
+    security(("viewer" = []), ("admin" = [])),
+    responses((status = 200, description = "the months", body = HotlineMonths))
+)]
+pub(crate) async fn get_months(
+    _: Viewer,
+    State(state): State<AppState>,
+) -> Result<Json<HotlineMonths>, ApiError> {
+    let node = state.node.clone();
+    blocking(move || Ok(Json(node.hotline_months()?))).await
 }

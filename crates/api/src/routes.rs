@@ -96,7 +96,8 @@ pub(crate) fn routes(limits: crate::ApiLimits) -> OpenApiRouter<AppState> {
         .routes(routes!(hl::get_departments))
         .routes(routes!(hl::post_summary))
         .routes(routes!(hl::get_delta))
-        .routes(routes!(hl::get_ticket));
+        .routes(routes!(hl::get_ticket))
+        .routes(routes!(hl::get_months));
     OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(metrics))

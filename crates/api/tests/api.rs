@@ -545,6 +545,7 @@ const CONTRACT_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/hotline/summaries"),
     ("get", "/api/v1/hotline/delta"),
     ("get", "/api/v1/hotline/tickets/{id}"),
+    ("get", "/api/v1/hotline/months"),
     ("get", "/api/v1/documents"),
     ("get", "/api/v1/documents/{hash}"),
     ("get", "/api/v1/bundle"),

@@ -2212,6 +2212,10 @@ async fn hotline_requests_map_and_measure_departments() {
         json!({"closed_before_opened": 1, "closed_within_minutes": 1, "reopened": 1, "no_acknowledgement": 3})
     );
 
+    assert_eq!(
+        get(&app, "/api/v1/hotline/months").await,
+        json!({"months": [{"month": "2025-03", "requests": 6}, {"month": "2025-04", "requests": 1}]})
+    );
     let d = get(&app, march).await;
     let rows = d["departments"].as_array().unwrap();
     // u1 over all categories, then noise and roads.

@@ -378,3 +378,20 @@ pub struct HotlineDelta {
     /// One entry per issuer holding a summary of the period.
     pub members: Vec<HotlineMember>,
 }
+
+/// The requests accepted in one month (China Standard Time).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MonthCount {
+    /// The month, e.g. `2025-03`.
+    pub month: crate::Period,
+    /// Its requests.
+    pub requests: usize,
+}
+
+/// The answer of `GET /api/v1/hotline/months`: every month holding
+/// requests, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HotlineMonths {
+    /// One entry per month with at least one request.
+    pub months: Vec<MonthCount>,
+}

@@ -797,6 +797,21 @@ impl Node {
         Ok(index)
     }
 
+    /// Every month holding requests, oldest first, with its count.
+    pub fn hotline_months(&self) -> Result<deltabench_model::hotline::HotlineMonths, LocalError> {
+        let index = self.hotline_index()?;
+        let months = index
+            .months
+            .iter()
+            .filter(|(_, m)| !m.rows.is_empty())
+            .map(|(&(y, m), idx)| deltabench_model::hotline::MonthCount {
+                month: Period::Month(y, m),
+                requests: idx.rows.len(),
+            })
+            .collect();
+        Ok(deltabench_model::hotline::HotlineMonths { months })
+    }
+
     /// The requests accepted in `period`, from the index, each with its
     /// finest H3 cell; ids, channels, subcategories, towns and points are
     /// left empty.
